@@ -1,0 +1,18 @@
+# One image, one entry point per service: `docker run IMAGE subgraphs/catalog/main.ts`.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p .
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+RUN npm prune --omit=dev --ignore-scripts && chown -R node:node /app
+USER node
+ENTRYPOINT ["node", "--import", "tsx"]
+CMD ["gateway/main.ts"]

@@ -1,0 +1,45 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * Resolver types for every subgraph, mapped to Prisma's model types, so resolvers are typed
+ * from the schema down to the database. `npm run codegen` writes them (not committed).
+ */
+const subgraphs = {
+  accounts: { context: 'AccountsContext', mappers: { User: './prisma/client.ts#User' } },
+  catalog: {
+    context: 'CatalogContext',
+    mappers: { Product: './prisma/client.ts#Product', Category: './prisma/client.ts#Category' },
+  },
+  inventory: {
+    context: 'InventoryContext',
+    mappers: { Product: '../resolvers/product-reference.ts#ProductReference', Inventory: './prisma/client.ts#StockItem' },
+  },
+} as const;
+
+const config: CodegenConfig = {
+  overwrite: true,
+  silent: true,
+  generates: Object.fromEntries(
+    Object.entries(subgraphs).map(([name, { context, mappers }]) => [
+      `subgraphs/${name}/generated/graphql.ts`,
+      {
+        schema: `subgraphs/${name}/schema.graphql`,
+        plugins: ['typescript', 'typescript-resolvers'],
+        config: {
+          federation: true,
+          useIndexSignature: true,
+          useTypeImports: true,
+          enumsAsTypes: true,
+          emitLegacyCommonJSImports: false,
+          contextType: `../context.ts#${context}`,
+          mappers,
+          mapperTypeSuffix: 'Model',
+          scalars: { DateTime: { input: 'string', output: 'Date | string' } },
+          avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+        },
+      },
+    ]),
+  ),
+};
+
+export default config;

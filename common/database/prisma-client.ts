@@ -1,0 +1,54 @@
+// Builds any service's generated PrismaClient on top of @prisma/adapter-pg (node-postgres pool), with
+// Prisma's `query` log events forwarded to a callback (used to count SQL statements per request).
+import { PrismaPg } from '@prisma/adapter-pg';
+
+export interface PrismaClientFactoryOptions {
+  /** A real PostgreSQL, or `startEmbeddedPostgres().connectionString`. */
+  readonly connectionString: string;
+  /**
+   * Called with the SQL text of every statement Prisma logs: each query, plus COMMIT / ROLLBACK of
+   * transactions (including the implicit one around nested writes). Prisma does not log the BEGIN.
+   */
+  readonly onQuery?: (sql: string) => void;
+  /** Size of the node-postgres pool. Default: node-postgres' default (10). */
+  readonly maxConnections?: number;
+}
+
+/** The log definition that makes Prisma emit a `query` event per SQL statement. */
+export interface QueryLogDefinition {
+  readonly emit: 'event';
+  readonly level: 'query';
+}
+
+/** What we pass to a generated `PrismaClient` constructor. */
+export interface AdapterClientOptions {
+  readonly adapter: PrismaPg;
+  readonly log: QueryLogDefinition[];
+}
+
+/** The part of a generated client we rely on: query events (present when `log` asks for them). */
+export interface QueryEventSource {
+  $on(eventType: 'query', callback: (event: { readonly query: string }) => void): unknown;
+}
+
+/**
+ * `createPrismaClient(PrismaClient, { connectionString })` where `PrismaClient` is a service's generated
+ * class (e.g. from `subgraphs/catalog/generated/prisma/client.ts`); returns that service's client type.
+ * `client.$disconnect()` ends the pool.
+ */
+export function createPrismaClient<Client extends QueryEventSource>(
+  PrismaClientClass: new (options: AdapterClientOptions) => Client,
+  options: PrismaClientFactoryOptions,
+): Client {
+  const adapter = new PrismaPg({
+    connectionString: options.connectionString,
+    ...(options.maxConnections === undefined ? {} : { max: options.maxConnections }),
+  });
+  const { onQuery } = options;
+  const client = new PrismaClientClass({
+    adapter,
+    log: onQuery === undefined ? [] : [{ emit: 'event', level: 'query' }],
+  });
+  if (onQuery !== undefined) client.$on('query', (event) => onQuery(event.query));
+  return client;
+}

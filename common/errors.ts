@@ -1,0 +1,37 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every error a client can see carries one of these codes in `extensions.code`.
+ * Codes are part of the public API: add new ones, never rename.
+ */
+export const ErrorCode = {
+  badRequest: 'BAD_REQUEST',
+  badUserInput: 'BAD_USER_INPUT',
+  unauthenticated: 'UNAUTHENTICATED',
+  forbidden: 'FORBIDDEN',
+  invalidCredentials: 'INVALID_CREDENTIALS',
+  emailTaken: 'EMAIL_TAKEN',
+  notFound: 'NOT_FOUND',
+  payloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  internal: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function graphQLError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export const unauthenticated = (message = 'You must be signed in.', reason?: string) =>
+  graphQLError(ErrorCode.unauthenticated, message, reason ? { reason } : {});
+
+export const forbidden = (message = 'You are not allowed to do this.') => graphQLError(ErrorCode.forbidden, message);
+
+export const badUserInput = (message: string, field?: string) =>
+  graphQLError(ErrorCode.badUserInput, message, field ? { field } : {});
+
+export const notFound = (what: string) => graphQLError(ErrorCode.notFound, `${what} was not found.`);
+
+/** A response body in the GraphQL-over-HTTP error shape, for failures before GraphQL runs. */
+export function errorBody(code: ErrorCode | string, message: string, extensions: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { ...extensions, code } }] });
+}

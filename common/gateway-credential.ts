@@ -1,0 +1,71 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { isRole, type Viewer } from './viewer.ts';
+
+/**
+ * How the gateway proves itself to a subgraph: a short-lived HS256 token signed with that
+ * subgraph's own secret, carrying the caller's verified identity and the request id. A subgraph
+ * trusts identity from this token only, so a client-sent header can never grant rights, and a
+ * leaked token is useless after its minute and against any other subgraph.
+ */
+export const GATEWAY_CREDENTIAL_HEADER = 'x-gateway-token';
+const ISSUER = 'commerce-gateway';
+const LIFETIME_SECONDS = 60;
+
+export interface GatewayAssertion {
+  readonly viewer: Viewer | null;
+  readonly requestId: string;
+}
+
+const keyCache = new Map<string, Uint8Array>();
+function secretKey(secret: string): Uint8Array {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = new TextEncoder().encode(secret);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+export async function signGatewayCredential(
+  subgraph: string,
+  secret: string,
+  assertion: GatewayAssertion,
+): Promise<string> {
+  const jwt = new SignJWT({ rid: assertion.requestId, ...(assertion.viewer ? { role: assertion.viewer.role } : {}) })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(subgraph)
+    .setIssuedAt()
+    .setExpirationTime(`${LIFETIME_SECONDS}s`);
+  if (assertion.viewer) jwt.setSubject(assertion.viewer.id);
+  return jwt.sign(secretKey(secret));
+}
+
+export class GatewayCredentialError extends Error {
+  override readonly name = 'GatewayCredentialError';
+}
+
+export async function verifyGatewayCredential(
+  token: string | undefined,
+  subgraph: string,
+  secret: string,
+): Promise<GatewayAssertion> {
+  if (!token) throw new GatewayCredentialError('missing gateway credential');
+  try {
+    const { payload } = await jwtVerify(token, secretKey(secret), {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: subgraph,
+      requiredClaims: ['exp', 'iat'],
+      maxTokenAge: `${LIFETIME_SECONDS * 2}s`,
+    });
+    const requestId = typeof payload.rid === 'string' ? payload.rid : 'unknown';
+    if (payload.sub === undefined) return { viewer: null, requestId };
+    if (!isRole(payload.role)) throw new GatewayCredentialError('credential carries no valid role');
+    return { viewer: { id: payload.sub, role: payload.role }, requestId };
+  } catch (error) {
+    if (error instanceof GatewayCredentialError) throw error;
+    if (error instanceof joseErrors.JOSEError) throw new GatewayCredentialError(`invalid gateway credential (${error.code})`);
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HttpError, sendHttpError } from './http-error.ts';
+import { parseJsonBody, readBody } from './read-body.ts';
+
+export interface ApolloHandlerOptions<TContext extends BaseContext> {
+  /** Builds the per-request context; may throw an HttpError to refuse the request before GraphQL runs. */
+  readonly context: (req: IncomingMessage) => Promise<TContext>;
+  readonly maxBodyBytes: number;
+}
+
+/** Serves an ApolloServer on a plain node:http request (Apollo Server 5 ships no HTTP framework binding). */
+export function createApolloHandler<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  options: ApolloHandlerOptions<TContext>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    try {
+      const headers = new HeaderMap();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const body = req.method === 'POST' ? parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) : undefined;
+      // Built before Apollo runs so that a refusal keeps its own status instead of Apollo's 500.
+      const contextValue = await options.context(req);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const response = await server.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => contextValue,
+      });
+      const responseHeaders: Record<string, string> = {};
+      for (const [name, value] of response.headers) responseHeaders[name] = value;
+      res.writeHead(response.status ?? 200, responseHeaders);
+      if (response.body.kind === 'complete') {
+        res.end(response.body.string);
+        return;
+      }
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (error) {
+      if (error instanceof HttpError) return sendHttpError(res, error);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.ts';
+import { runHealthChecks, type HealthCheck } from '../health.ts';
+import { ErrorCode, errorBody } from '../errors.ts';
+import { sendJson } from './http-error.ts';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface HttpServiceOptions {
+  readonly log: Logger;
+  readonly graphql: RequestHandler;
+  readonly health: readonly HealthCheck[];
+  readonly metrics: Registry;
+  /** Extra routes by path, e.g. the accounts service's JWKS. */
+  readonly routes?: Readonly<Record<string, RequestHandler>>;
+}
+
+export interface HttpService {
+  readonly server: Server;
+  /** Resolves to the service's base URL (useful with port 0). */
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The HTTP surface every service shares: /graphql, /health/live, /health/ready, /metrics. */
+export function createHttpService(options: HttpServiceOptions): HttpService {
+  const routes: Record<string, RequestHandler> = {
+    '/graphql': options.graphql,
+    '/health/live': (_req, res) => sendJson(res, 200, JSON.stringify({ status: 'ok' })),
+    '/health/ready': async (_req, res) => {
+      const report = await runHealthChecks(options.health);
+      sendJson(res, report.status === 'ok' ? 200 : 503, JSON.stringify(report));
+    },
+    '/metrics': async (_req, res) => {
+      const body = await options.metrics.metrics();
+      res.writeHead(200, { 'content-type': options.metrics.contentType });
+      res.end(body);
+    },
+    ...options.routes,
+  };
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = routes[path];
+    if (!route) {
+      sendJson(res, 404, errorBody(ErrorCode.notFound, `No route for ${path}.`));
+      return;
+    }
+    Promise.resolve(route(req, res)).catch((error: unknown) => {
+      // The client gets a code and no stack; the log keeps the detail.
+      options.log.error({ err: error, path }, 'unhandled error while serving a request');
+      sendJson(res, 500, errorBody(ErrorCode.internal, 'Internal server error.'));
+    });
+  });
+  // Keep-alive sockets from the gateway's fetch pool must not hold close() forever.
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+          resolve(`http://${shownHost}:${address.port}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, booleanFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
+
+export const SERVICE_PORTS = {
+  gateway: 4000,
+  accounts: 4001,
+  catalog: 4002,
+  inventory: 4003,
+  orders: 4004,
+  payments: 4005,
+  shipping: 4006,
+  notifications: 4007,
+} as const;
+export type SubgraphName = Exclude<keyof typeof SERVICE_PORTS, 'gateway'>;
+
+/** The secret a subgraph and the gateway share when none is configured: for a laptop only. */
+export const devSubgraphSecret = (name: SubgraphName) => `dev-only-secret-${name}-change-me`;
+
+export const databaseUrlVariable = (name: SubgraphName) => `DATABASE_URL_${name.toUpperCase()}`;
+
+export interface SubgraphConfig {
+  readonly service: SubgraphName;
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: z.infer<typeof logLevel>;
+  /** Set: a real PostgreSQL. Unset: embedded PGlite under `dataDir/<service>`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly databasePoolSize: number;
+  readonly migrateOnStart: boolean;
+  readonly seedDemoData: boolean;
+  readonly gatewaySecret: string;
+  readonly maxBodyBytes: number;
+}
+
+/** Reads the variables every subgraph shares. Production refuses the laptop defaults for secrets. */
+export function loadSubgraphConfig(service: SubgraphName, env: Record<string, string | undefined> = process.env): SubgraphConfig {
+  const databaseVariable = databaseUrlVariable(service);
+  const parsed = parseEnv(
+    {
+      NODE_ENV: nodeEnv,
+      HOST: z.string().default('0.0.0.0'),
+      PORT: port(SERVICE_PORTS[service]),
+      LOG_LEVEL: logLevel,
+      DATA_DIR: z.string().default('.data'),
+      DB_POOL_SIZE: positiveInt(5),
+      DB_MIGRATE_ON_START: booleanFlag(true),
+      SEED_DEMO_DATA: booleanFlag(true),
+      SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+      MAX_BODY_BYTES: positiveInt(1_000_000),
+    },
+    env,
+  );
+  const databaseUrl = env[databaseVariable] || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError([`${databaseVariable}: must be a postgresql:// URL`]);
+  }
+  if (parsed.NODE_ENV === 'production' && !parsed.SUBGRAPH_SECRET) {
+    throw new ConfigError(['SUBGRAPH_SECRET: required when NODE_ENV=production']);
+  }
+  return {
+    service,
+    nodeEnv: parsed.NODE_ENV,
+    host: parsed.HOST,
+    port: parsed.PORT,
+    logLevel: parsed.LOG_LEVEL,
+    databaseUrl,
+    dataDir: resolve(parsed.DATA_DIR),
+    databasePoolSize: parsed.DB_POOL_SIZE,
+    migrateOnStart: parsed.DB_MIGRATE_ON_START,
+    seedDemoData: parsed.SEED_DEMO_DATA,
+    gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),
+    maxBodyBytes: parsed.MAX_BODY_BYTES,
+  };
+}

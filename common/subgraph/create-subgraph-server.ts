@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { DocumentNode } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import type { IRules } from 'graphql-shield';
+import { ErrorCode } from '../errors.ts';
+import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialError, verifyGatewayCredential } from '../gateway-credential.ts';
+import type { HealthCheck } from '../health.ts';
+import { createApolloHandler } from '../http/apollo-handler.ts';
+import { HttpError } from '../http/http-error.ts';
+import { createHttpService, type HttpService, type RequestHandler } from '../http/service-server.ts';
+import type { Logger } from '../logger.ts';
+import type { ServiceMetrics } from '../metrics.ts';
+import { maskUnexpectedErrors } from '../plugins/mask-errors.ts';
+import { metricsPlugin } from '../plugins/metrics-plugin.ts';
+import type { SubgraphContext } from './context.ts';
+import { subgraphShield } from './permissions.ts';
+
+export interface SubgraphServerOptions<TContext extends SubgraphContext> {
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  /** The service's codegen-typed resolver map. */
+  readonly resolvers: object;
+  readonly permissions: IRules;
+  /** The secret this subgraph shares with the gateway. */
+  readonly gatewaySecret: string;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly health: readonly HealthCheck[];
+  /** Adds the service's own per-request parts (Prisma client, DataLoaders) to the shared context. */
+  readonly extendContext: (base: SubgraphContext) => TContext;
+  readonly routes?: Readonly<Record<string, RequestHandler>>;
+}
+
+export interface SubgraphServer {
+  readonly http: HttpService;
+  /** Starts Apollo and the HTTP listener; resolves to the base URL. */
+  listen(port: number, host: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Builds a subgraph's HTTP server. Nothing happens until `listen`. */
+export function createSubgraphServer<TContext extends SubgraphContext>(
+  options: SubgraphServerOptions<TContext>,
+): SubgraphServer {
+  const schema = applyMiddleware(
+    // Codegen's resolver types are stricter than the map @apollo/subgraph declares; the shape is the same.
+    buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    subgraphShield(options.permissions),
+  );
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedErrors(options.log),
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(options.metrics)],
+  });
+
+  const context = async (req: IncomingMessage): Promise<TContext> => {
+    const header = req.headers[GATEWAY_CREDENTIAL_HEADER];
+    try {
+      const assertion = await verifyGatewayCredential(
+        Array.isArray(header) ? header[0] : header,
+        options.name,
+        options.gatewaySecret,
+      );
+      const requestId = assertion.requestId === 'unknown' ? randomUUID() : assertion.requestId;
+      return options.extendContext({
+        viewer: assertion.viewer,
+        requestId,
+        log: options.log.child({ requestId }),
+      });
+    } catch (error) {
+      if (!(error instanceof GatewayCredentialError)) throw error;
+      options.log.warn({ reason: error.message }, 'refused a request without a valid gateway credential');
+      throw new HttpError(401, ErrorCode.unauthenticated, `The ${options.name} subgraph only accepts requests from the gateway.`);
+    }
+  };
+
+  const http = createHttpService({
+    log: options.log,
+    graphql: createApolloHandler(apollo, { context, maxBodyBytes: options.maxBodyBytes }),
+    health: options.health,
+    metrics: options.metrics.registry,
+    ...(options.routes ? { routes: options.routes } : {}),
+  });
+
+  return {
+    http,
+    async listen(port, host) {
+      await apollo.start();
+      return http.listen(port, host);
+    },
+    async stop() {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}

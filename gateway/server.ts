@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ConfigError } from '../common/config.ts';
+import { createApolloHandler } from '../common/http/apollo-handler.ts';
+import { createHttpService } from '../common/http/service-server.ts';
+import type { Logger } from '../common/logger.ts';
+import type { ServiceMetrics } from '../common/metrics.ts';
+import { maskUnexpectedErrors } from '../common/plugins/mask-errors.ts';
+import { metricsPlugin } from '../common/plugins/metrics-plugin.ts';
+import type { SubgraphName } from '../common/service/subgraph-config.ts';
+import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from './auth/access-token-verifier.ts';
+import type { GatewayConfig } from './config.ts';
+import type { GatewayContext } from './context.ts';
+import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { subgraphHealthChecks } from './subgraph-health.ts';
+import { SubgraphDataSource } from './subgraph-data-source.ts';
+
+export interface GatewayDependencies {
+  readonly config: GatewayConfig;
+  readonly supergraphSdl: string;
+  readonly log: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly keySet?: AccessTokenVerifierOptions['keySet'];
+}
+
+/** Subgraph names the supergraph routes to, read from its join__Graph enum. */
+export function subgraphsOf(supergraphSdl: string): string[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)"/g)].map((match) => match[1] as string);
+}
+
+/** The public endpoint: verifies callers, plans across subgraphs. Nothing happens until `listen`. */
+export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet }: GatewayDependencies) {
+  const routed = subgraphsOf(supergraphSdl);
+  const unknown = routed.filter((name) => !(name in config.subgraphs));
+  if (unknown.length > 0) throw new Error(`supergraph routes to subgraphs with no configuration: ${unknown.join(', ')}`);
+  const withoutSecret = routed.map((name) => config.subgraphs[name as SubgraphName]).filter((endpoint) => !endpoint.secret);
+  if (withoutSecret.length > 0) {
+    throw new ConfigError(withoutSecret.map((endpoint) => `${endpoint.secretVariable}: required when NODE_ENV=production`));
+  }
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: log,
+    buildService: ({ name }) => {
+      const endpoint = config.subgraphs[name as SubgraphName];
+      return new SubgraphDataSource({ name, url: endpoint.url, secret: endpoint.secret ?? '', timeoutMs: config.subgraphTimeoutMs });
+    },
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
+    formatError: maskUnexpectedErrors(log),
+    plugins: [
+      requestIdPlugin(),
+      metricsPlugin(metrics),
+      ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+
+  const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
+  const context = async (req: IncomingMessage): Promise<GatewayContext> => {
+    const requestId = randomUUID();
+    const viewer = await viewerFrom(req.headers.authorization);
+    return { viewer, requestId, log: log.child({ requestId }) };
+  };
+
+  let started = false;
+  const http = createHttpService({
+    log,
+    graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes }),
+    metrics: metrics.registry,
+    health: [
+      {
+        name: 'supergraph',
+        check: async () => {
+          if (!started) throw new Error('supergraph not loaded yet');
+        },
+      },
+      ...subgraphHealthChecks(config.subgraphs, routed),
+    ],
+  });
+
+  return {
+    http,
+    async listen(port: number, host: string): Promise<string> {
+      await apollo.start();
+      started = true;
+      return http.listen(port, host);
+    },
+    async stop(): Promise<void> {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}
+export type GatewayServer = ReturnType<typeof createGatewayServer>;

@@ -1,0 +1,17 @@
+/** `npm start`: the whole supergraph on embedded defaults (or on the servers the environment names). */
+import { exitOnConfigError } from '../common/config.ts';
+import { stopOnSignals } from '../common/service/stop-on-signals.ts';
+import { demoUsers } from '../prisma/seed-data.ts';
+import { startLocalSupergraph } from './local-supergraph.ts';
+
+const supergraph = await exitOnConfigError(() => startLocalSupergraph());
+stopOnSignals(supergraph.stop);
+process.stdout.write(
+  [
+    '',
+    `  Supergraph ready: ${supergraph.gatewayUrl}`,
+    '  Demo sign-ins (mutation logIn):',
+    ...demoUsers.map((user) => `    ${user.role.padEnd(8)} ${user.email} / ${user.password}`),
+    '',
+  ].join('\n') + '\n',
+);

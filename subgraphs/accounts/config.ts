@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { parseEnv, positiveInt } from '../../common/config.ts';
+import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/subgraph-config.ts';
+
+export interface AccountsConfig extends SubgraphConfig {
+  readonly jwt: { readonly issuer: string; readonly audience: string; readonly ttlSeconds: number };
+}
+
+export const JWT_DEFAULTS = { issuer: 'commerce-supergraph/accounts', audience: 'commerce-supergraph' } as const;
+
+export function loadAccountsConfig(env: Record<string, string | undefined> = process.env): AccountsConfig {
+  const own = parseEnv(
+    {
+      JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
+      JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
+      JWT_TTL_SECONDS: positiveInt(900),
+    },
+    env,
+  );
+  return {
+    ...loadSubgraphConfig('accounts', env),
+    jwt: { issuer: own.JWT_ISSUER, audience: own.JWT_AUDIENCE, ttlSeconds: own.JWT_TTL_SECONDS },
+  };
+}

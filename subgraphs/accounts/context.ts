@@ -1,0 +1,14 @@
+import type { SubgraphContext } from '../../common/subgraph/context.ts';
+import type { AccountsConfig } from './config.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import type { AccountsLoaders } from './loaders.ts';
+import type { SigningKeys } from './signing-keys.ts';
+
+export interface AccountsContext extends SubgraphContext {
+  readonly prisma: PrismaClient;
+  readonly loaders: AccountsLoaders;
+  readonly signingKeys: SigningKeys;
+  readonly jwt: AccountsConfig['jwt'];
+  /** Users who proved their password in this very request (signUp, logIn). */
+  readonly authenticatedInThisRequest: Set<string>;
+}

@@ -1,0 +1,17 @@
+import { allow, type IRules } from 'graphql-shield';
+import { isAuthenticated, isOwnerOrAdmin } from '../../common/subgraph/rules.ts';
+import type { AccountsContext } from './context.ts';
+import type { User } from './generated/prisma/client.ts';
+
+// signUp and logIn answer with the user they just authenticated: that caller is the owner too.
+const ownerOrAdmin = isOwnerOrAdmin(
+  (user: User) => user.id,
+  (user: User, context: AccountsContext) => context.authenticatedInThisRequest.has(user.id),
+);
+
+export const permissions: IRules = {
+  Query: { me: allow, user: isAuthenticated },
+  Mutation: { signUp: allow, logIn: allow },
+  User: { id: allow, name: allow, createdAt: allow, email: ownerOrAdmin, role: ownerOrAdmin },
+  AuthPayload: allow,
+};

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { createSubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
+import { sendJson } from '../../common/http/http-error.ts';
+import type { SubgraphDependencies } from '../../common/service/subgraph-module.ts';
+import type { AccountsConfig } from './config.ts';
+import type { AccountsContext } from './context.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import { createAccountsLoaders } from './loaders.ts';
+import { permissions } from './permissions.ts';
+import { resolvers } from './resolvers/index.ts';
+import { loadSigningKeys } from './signing-keys.ts';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/** The accounts subgraph: users, sign-up and log-in, and the JWKS the gateway verifies tokens with. */
+export async function createAccountsServer({ config, prisma, log, metrics, health }: SubgraphDependencies<AccountsConfig, PrismaClient>) {
+  // Retired keys stay in the JWKS as long as a token they signed may live.
+  const signingKeys = await loadSigningKeys(prisma, config.jwt.ttlSeconds);
+  return createSubgraphServer<AccountsContext>({
+    name: 'accounts',
+    typeDefs,
+    resolvers,
+    permissions,
+    gatewaySecret: config.gatewaySecret,
+    maxBodyBytes: config.maxBodyBytes,
+    log,
+    metrics,
+    health,
+    extendContext: (base) => ({ ...base, prisma, loaders: createAccountsLoaders(prisma), signingKeys, jwt: config.jwt, authenticatedInThisRequest: new Set() }),
+    routes: {
+      [JWKS_PATH]: (_req, res) =>
+        sendJson(res, 200, JSON.stringify(signingKeys.jwks), { 'cache-control': 'public, max-age=300' }),
+    },
+  });
+}

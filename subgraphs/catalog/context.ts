@@ -1,0 +1,8 @@
+import type { SubgraphContext } from '../../common/subgraph/context.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import type { CatalogLoaders } from './loaders.ts';
+
+export interface CatalogContext extends SubgraphContext {
+  readonly prisma: PrismaClient;
+  readonly loaders: CatalogLoaders;
+}

@@ -1,0 +1,5 @@
+import type { CategoryResolvers } from '../generated/graphql.ts';
+
+export const Category: CategoryResolvers = {
+  __resolveReference: (reference, { loaders }) => loaders.categoryById.load(reference.id),
+};

@@ -1,0 +1,66 @@
+import { ErrorCode, badUserInput, graphQLError, notFound } from '../../../common/errors.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { MutationResolvers } from '../generated/graphql.ts';
+import type { CatalogContext } from '../context.ts';
+
+function checkPrice(amount: number | null | undefined): void {
+  if (amount !== null && amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {
+    throw badUserInput('priceAmount is a whole number of minor units, 0 or more.', 'priceAmount');
+  }
+}
+
+function checkText(value: string | null | undefined, field: string, max: number): void {
+  if (value !== null && value !== undefined && (value.trim().length === 0 || value.length > max)) {
+    throw badUserInput(`${field} has 1 to ${max} characters.`, field);
+  }
+}
+
+async function requireCategory(id: string, { loaders }: CatalogContext): Promise<void> {
+  if (!(await loaders.categoryById.load(id))) throw badUserInput('categoryId names no category.', 'categoryId');
+}
+
+export const Mutation: MutationResolvers = {
+  async createProduct(_parent, { input }, context) {
+    checkText(input.sku, 'sku', 64);
+    checkText(input.name, 'name', 200);
+    checkText(input.description, 'description', 5000);
+    checkPrice(input.priceAmount);
+    const currency = input.currency ?? 'USD';
+    if (!/^[A-Z]{3}$/.test(currency)) throw badUserInput('currency is an ISO-4217 code such as USD.', 'currency');
+    await requireCategory(input.categoryId, context);
+    try {
+      return await context.prisma.product.create({
+        data: {
+          sku: input.sku.trim(),
+          name: input.name.trim(),
+          description: input.description,
+          priceAmount: input.priceAmount,
+          priceCurrency: currency,
+          categoryId: input.categoryId,
+        },
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw graphQLError(ErrorCode.badUserInput, 'A product with this SKU already exists.', { field: 'sku' });
+      }
+      throw error;
+    }
+  },
+
+  async updateProduct(_parent, { id, input }, context) {
+    if (!(await context.loaders.productById.load(id))) throw notFound('Product');
+    checkText(input.name, 'name', 200);
+    checkText(input.description, 'description', 5000);
+    checkPrice(input.priceAmount);
+    if (input.categoryId) await requireCategory(input.categoryId, context);
+    return context.prisma.product.update({
+      where: { id },
+      data: {
+        ...(input.name ? { name: input.name.trim() } : {}),
+        ...(input.description ? { description: input.description } : {}),
+        ...(input.priceAmount !== null && input.priceAmount !== undefined ? { priceAmount: input.priceAmount } : {}),
+        ...(input.categoryId ? { categoryId: input.categoryId } : {}),
+      },
+    });
+  },
+};

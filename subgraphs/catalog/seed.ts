@@ -1,0 +1,16 @@
+import type { Logger } from '../../common/logger.ts';
+import { demoCategories, demoProducts } from '../../prisma/seed-data.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+
+/** A catalog worth browsing: inserted once, into an empty catalog. */
+export async function seedCatalog(prisma: PrismaClient, log: Logger): Promise<void> {
+  if ((await prisma.product.count()) > 0) return;
+  await prisma.$transaction([
+    prisma.category.createMany({ data: demoCategories, skipDuplicates: true }),
+    prisma.product.createMany({
+      data: demoProducts.map(({ stock: _stock, ...product }) => product),
+      skipDuplicates: true,
+    }),
+  ]);
+  log.info({ categories: demoCategories.length, products: demoProducts.length }, 'seeded the demo catalog');
+}

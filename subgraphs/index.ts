@@ -1,0 +1,8 @@
+import type { SubgraphConfig } from '../common/service/subgraph-config.ts';
+import type { PrismaHandle, SubgraphModule } from '../common/service/subgraph-module.ts';
+import { accounts } from './accounts/service.ts';
+import { catalog } from './catalog/service.ts';
+import { inventory } from './inventory/service.ts';
+
+/** Every subgraph, as the launcher sees them. */
+export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [accounts, catalog, inventory];

@@ -1,0 +1,6 @@
+import type { Resolvers } from '../generated/graphql.ts';
+import { Inventory } from './inventory.ts';
+import { Mutation } from './mutation.ts';
+import { Product } from './product.ts';
+
+export const resolvers: Resolvers = { Product, Inventory, Mutation };

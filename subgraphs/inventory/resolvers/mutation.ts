@@ -1,0 +1,20 @@
+import { badUserInput } from '../../../common/errors.ts';
+import { isUuid } from '../../../common/loaders.ts';
+import type { MutationResolvers } from '../generated/graphql.ts';
+
+const MAX_RESTOCK = 1_000_000;
+
+export const Mutation: MutationResolvers = {
+  async restock(_parent, { productId, quantity }, { prisma }) {
+    if (!isUuid(productId)) throw badUserInput('productId is not a product id.', 'productId');
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_RESTOCK) {
+      throw badUserInput(`quantity is between 1 and ${MAX_RESTOCK}.`, 'quantity');
+    }
+    // One atomic upsert: concurrent restocks add up instead of overwriting each other.
+    return prisma.stockItem.upsert({
+      where: { productId },
+      create: { productId, onHand: quantity },
+      update: { onHand: { increment: quantity } },
+    });
+  },
+};

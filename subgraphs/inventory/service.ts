@@ -1,0 +1,15 @@
+import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
+import { loadInventoryConfig, type InventoryConfig } from './config.ts';
+import { PrismaClient } from './generated/prisma/client.ts';
+import { seedInventory } from './seed.ts';
+import { createInventoryServer } from './server.ts';
+
+export const inventory: SubgraphModule<InventoryConfig, PrismaClient> = {
+  name: 'inventory',
+  loadConfig: loadInventoryConfig,
+  openPrisma: ({ connectionString, poolSize, onQuery }) =>
+    createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+  seed: seedInventory,
+  createServer: createInventoryServer,
+};

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// Suites that start a supergraph run twice: on real PostgreSQL and on the embedded PGlite default.
+const supergraphSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'standalone', include: ['common/**/*.test.ts', 'scripts/**/*.test.ts', 'test/*.test.ts'] } },
+      { extends: true, test: { name: 'postgres', include: supergraphSuites, env: { TEST_DATABASE: 'postgres' } } },
+      { extends: true, test: { name: 'embedded', include: supergraphSuites, env: { TEST_DATABASE: 'embedded' } } },
+    ],
+  },
+});
