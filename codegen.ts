@@ -10,9 +10,23 @@ const subgraphs = {
     context: 'CatalogContext',
     mappers: { Product: './prisma/client.ts#Product', Category: './prisma/client.ts#Category' },
   },
+  orders: {
+    context: 'OrdersContext',
+    mappers: {
+      Order: './prisma/client.ts#Order',
+      OrderItem: './prisma/client.ts#OrderItem',
+      OrderStatusChange: './prisma/client.ts#OrderStatusChange',
+      User: '../resolvers/references.ts#UserReference',
+      Product: '../resolvers/references.ts#ProductReference',
+    },
+  },
   inventory: {
     context: 'InventoryContext',
     mappers: { Product: '../resolvers/product-reference.ts#ProductReference', Inventory: './prisma/client.ts#StockItem' },
+  },
+  payments: {
+    context: 'PaymentsContext',
+    mappers: { Order: '../resolvers/order-reference.ts#OrderReference', Payment: './prisma/client.ts#Payment' },
   },
 } as const;
 

@@ -13,6 +13,9 @@ export const ErrorCode = {
   emailTaken: 'EMAIL_TAKEN',
   notFound: 'NOT_FOUND',
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  unknownProduct: 'UNKNOWN_PRODUCT',
+  idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

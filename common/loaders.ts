@@ -18,3 +18,20 @@ export function batchById<TRow>(
     return keys.map((key) => byId.get(key.toLowerCase()) ?? null);
   });
 }
+
+/** A per-request DataLoader answering each key with all rows that belong to it (one query per batch). */
+export function batchGroupedBy<TRow>(
+  fetch: (keys: string[]) => Promise<TRow[]>,
+  keyOf: (row: TRow) => string,
+): DataLoader<string, TRow[]> {
+  return new DataLoader<string, TRow[]>(async (keys) => {
+    const valid = keys.filter(isUuid);
+    const rows = valid.length > 0 ? await fetch(valid) : [];
+    const groups = new Map<string, TRow[]>();
+    for (const row of rows) {
+      const key = keyOf(row).toLowerCase();
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    return keys.map((key) => groups.get(key.toLowerCase()) ?? []);
+  });
+}

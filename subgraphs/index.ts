@@ -3,6 +3,8 @@ import type { PrismaHandle, SubgraphModule } from '../common/service/subgraph-mo
 import { accounts } from './accounts/service.ts';
 import { catalog } from './catalog/service.ts';
 import { inventory } from './inventory/service.ts';
+import { orders } from './orders/service.ts';
+import { payments } from './payments/service.ts';
 
 /** Every subgraph, as the launcher sees them. */
-export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [accounts, catalog, inventory];
+export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [accounts, catalog, inventory, orders, payments];

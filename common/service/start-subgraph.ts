@@ -2,9 +2,12 @@ import { join } from 'node:path';
 import { applyMigrations } from '../database/schema-engine.ts';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.ts';
 import { createLogger } from '../logger.ts';
+import type { MessageBus } from '../messaging/message-bus.ts';
+import { createMessageBus } from '../messaging/messaging-config.ts';
+import { startOutboxRelay } from '../messaging/outbox.ts';
 import { createMetrics, type ServiceMetrics } from '../metrics.ts';
 import type { SubgraphConfig } from './subgraph-config.ts';
-import type { PrismaHandle, SubgraphModule } from './subgraph-module.ts';
+import type { BackgroundWorker, OutboxPublisher, PrismaHandle, SubgraphModule } from './subgraph-module.ts';
 
 export interface RunningSubgraph<TPrisma extends PrismaHandle> {
   readonly name: string;
@@ -15,44 +18,67 @@ export interface RunningSubgraph<TPrisma extends PrismaHandle> {
   stop(): Promise<void>;
 }
 
+export interface StartSubgraphOptions {
+  /** A bus shared with other services in this process (the in-process default needs one for all). */
+  readonly bus?: MessageBus;
+}
+
+const noOutbox: OutboxPublisher = { kick: () => {} };
+
 /**
  * Starts one subgraph: its database (PGlite when no URL is configured), migrations, demo data,
- * then the HTTP server. The same path serves `npm start`, each service's own entry point and tests.
+ * outbox relay and consumers, then the HTTP server; stops them in reverse. The same path
+ * serves `npm start`, each service's own entry point and the tests.
  */
 export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle>(
   module: SubgraphModule<TConfig, TPrisma>,
   config: TConfig,
+  options: StartSubgraphOptions = {},
 ): Promise<RunningSubgraph<TPrisma>> {
   const log = createLogger(module.name, config.logLevel);
   const metrics = createMetrics(module.name);
-  const database = config.databaseUrl
-    ? { connectionString: config.databaseUrl, close: async () => {} }
-    : await startEmbeddedPostgres({ dataDir: join(config.dataDir, module.name) });
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stack.splice(0).reverse()) await stop();
+  };
   try {
+    const database = config.databaseUrl
+      ? { connectionString: config.databaseUrl, close: async () => {} }
+      : await startEmbeddedPostgres({ dataDir: join(config.dataDir, module.name) });
+    stack.push(() => database.close());
     if (config.migrateOnStart) await applyMigrations({ service: module.name, connectionString: database.connectionString });
     const prisma = module.openPrisma({
       connectionString: database.connectionString,
       poolSize: config.databasePoolSize,
       onQuery: () => metrics.sqlStatements.inc(),
     });
+    stack.push(() => prisma.$disconnect());
     if (config.seedDemoData && module.seed) await module.seed(prisma, log);
-    const health = [{ name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) }];
-    const server = await module.createServer({ config, prisma, log, metrics, health });
+
+    const bus = options.bus ?? (await createMessageBus(config.messaging, log));
+    if (!options.bus) stack.push(() => bus.close());
+    let outbox = noOutbox;
+    if (module.outbox) {
+      const relay = startOutboxRelay({ prisma, bus, log });
+      stack.push(() => relay.stop());
+      outbox = relay;
+    }
+    const health = [
+      { name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) },
+      { name: 'broker', check: () => bus.healthCheck() },
+    ];
+    const dependencies = { config, prisma, log, metrics, health, bus, outbox };
+    const workers: readonly BackgroundWorker[] = module.startWorkers ? await module.startWorkers(dependencies) : [];
+    stack.push(async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
+    });
+    const server = await module.createServer(dependencies);
     const url = await server.listen(config.port, config.host);
+    stack.push(() => server.stop());
     log.info({ url: `${url}/graphql`, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'subgraph listening');
-    return {
-      name: module.name,
-      url,
-      prisma,
-      metrics,
-      async stop() {
-        await server.stop();
-        await prisma.$disconnect();
-        await database.close();
-      },
-    };
+    return { name: module.name, url, prisma, metrics, stop: stopAll };
   } catch (error) {
-    await database.close();
+    await stopAll();
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, booleanFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
+import { loadMessagingConfig, type MessagingConfig } from '../messaging/messaging-config.ts';
 
 export const SERVICE_PORTS = {
   gateway: 4000,
@@ -33,6 +34,7 @@ export interface SubgraphConfig {
   readonly seedDemoData: boolean;
   readonly gatewaySecret: string;
   readonly maxBodyBytes: number;
+  readonly messaging: MessagingConfig;
 }
 
 /** Reads the variables every subgraph shares. Production refuses the laptop defaults for secrets. */
@@ -73,5 +75,6 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     seedDemoData: parsed.SEED_DEMO_DATA,
     gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
+    messaging: loadMessagingConfig(env),
   };
 }

@@ -1,5 +1,6 @@
 import type { HealthCheck } from '../health.ts';
 import type { Logger } from '../logger.ts';
+import type { MessageBus } from '../messaging/message-bus.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import type { SubgraphServer } from '../subgraph/create-subgraph-server.ts';
 import type { SubgraphConfig, SubgraphName } from './subgraph-config.ts';
@@ -10,12 +11,25 @@ export interface PrismaHandle {
   $queryRawUnsafe<T = unknown>(query: string): Promise<T>;
 }
 
+/** Publishes committed outbox rows; `kick()` after a commit publishes at once instead of at the next poll. */
+export interface OutboxPublisher {
+  kick(): void;
+}
+
 export interface SubgraphDependencies<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle> {
   readonly config: TConfig;
   readonly prisma: TPrisma;
   readonly log: Logger;
   readonly metrics: ServiceMetrics;
   readonly health: readonly HealthCheck[];
+  readonly bus: MessageBus;
+  /** Relays the service's outbox when the module declares `outbox: true`; a no-op otherwise. */
+  readonly outbox: OutboxPublisher;
+}
+
+/** Something a service runs beside its HTTP server: a message consumer, a saga timeout sweeper. */
+export interface BackgroundWorker {
+  stop(): Promise<void>;
 }
 
 /** Everything that makes one subgraph a service; the runner does the rest the same way for all. */
@@ -25,5 +39,9 @@ export interface SubgraphModule<TConfig extends SubgraphConfig, TPrisma extends 
   openPrisma(options: { connectionString: string; poolSize: number; onQuery: (sql: string) => void }): TPrisma;
   /** Inserts demo data into an empty database; a no-op when data is there. */
   seed?(prisma: TPrisma, log: Logger): Promise<void>;
+  /** The service's schema has the OutboxMessage table: the runner relays it to the bus. */
+  readonly outbox?: boolean;
+  /** Starts the service's consumers and other background work, after the database and before HTTP. */
+  startWorkers?(dependencies: SubgraphDependencies<TConfig, TPrisma>): Promise<readonly BackgroundWorker[]>;
   createServer(dependencies: SubgraphDependencies<TConfig, TPrisma>): Promise<SubgraphServer> | SubgraphServer;
 }

@@ -12,7 +12,7 @@ import { resolvers } from './resolvers/index.ts';
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** The catalog subgraph: products and categories. */
-export function createCatalogServer({ config, prisma, log, metrics, health }: SubgraphDependencies<CatalogConfig, PrismaClient>) {
+export function createCatalogServer({ config, prisma, log, metrics, health, outbox }: SubgraphDependencies<CatalogConfig, PrismaClient>) {
   return createSubgraphServer<CatalogContext>({
     name: 'catalog',
     typeDefs,
@@ -23,6 +23,6 @@ export function createCatalogServer({ config, prisma, log, metrics, health }: Su
     log,
     metrics,
     health,
-    extendContext: (base) => ({ ...base, prisma, loaders: createCatalogLoaders(prisma) }),
+    extendContext: (base) => ({ ...base, prisma, loaders: createCatalogLoaders(prisma), outbox }),
   });
 }

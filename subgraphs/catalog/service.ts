@@ -11,5 +11,6 @@ export const catalog: SubgraphModule<CatalogConfig, PrismaClient> = {
   openPrisma: ({ connectionString, poolSize, onQuery }) =>
     createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
   seed: seedCatalog,
+  outbox: true,
   createServer: createCatalogServer,
 };

@@ -4,6 +4,7 @@ import { loadInventoryConfig, type InventoryConfig } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { seedInventory } from './seed.ts';
 import { createInventoryServer } from './server.ts';
+import { startInventoryWorkers } from './workers.ts';
 
 export const inventory: SubgraphModule<InventoryConfig, PrismaClient> = {
   name: 'inventory',
@@ -11,5 +12,7 @@ export const inventory: SubgraphModule<InventoryConfig, PrismaClient> = {
   openPrisma: ({ connectionString, poolSize, onQuery }) =>
     createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
   seed: seedInventory,
+  outbox: true,
+  startWorkers: startInventoryWorkers,
   createServer: createInventoryServer,
 };

@@ -1,40 +1,63 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { databaseUrlVariable } from '../../common/service/subgraph-config.ts';
+import { createLogger } from '../../common/logger.ts';
+import { createMessageBus } from '../../common/messaging/messaging-config.ts';
+import { RABBITMQ_URL, openBrokerScratch } from '../../common/messaging/testing/rabbitmq.ts';
+import { databaseUrlVariable, type SubgraphName } from '../../common/service/subgraph-config.ts';
 import { startLocalSupergraph, type LocalSupergraph } from '../../scripts/local-supergraph.ts';
 import { subgraphModules } from '../../subgraphs/index.ts';
 import { createTestDatabases } from './test-databases.ts';
 
-export type DatabaseMode = 'postgres' | 'embedded';
+export type InfrastructureMode = 'postgres' | 'embedded';
 
-/** Which database the suite runs on: set per vitest project (see vitest.config.ts). */
-export const databaseMode = (): DatabaseMode => (process.env['TEST_DATABASE'] === 'embedded' ? 'embedded' : 'postgres');
+/**
+ * What the suite runs on, set per vitest project (see vitest.config.ts): `postgres` is the real
+ * PostgreSQL and RabbitMQ of the machine; `embedded` is PGlite and the in-process bus.
+ */
+export const infrastructureMode = (): InfrastructureMode => (process.env['TEST_DATABASE'] === 'embedded' ? 'embedded' : 'postgres');
 
 export interface TestSupergraph extends LocalSupergraph {
-  readonly mode: DatabaseMode;
+  readonly mode: InfrastructureMode;
   readonly dataDir: string;
 }
 
 /**
  * A whole supergraph of its own for one test file: fresh databases (uniquely named on the real
- * PostgreSQL, or PGlite in a temporary folder), ephemeral ports, demo data seeded.
+ * PostgreSQL, or PGlite in a temporary folder), its own exchange and queues on RabbitMQ (or the
+ * in-process bus), ephemeral ports, demo data seeded. `stop()` removes all of it.
  */
-export async function startTestSupergraph(options: { mode?: DatabaseMode; env?: Record<string, string> } = {}): Promise<TestSupergraph> {
-  const mode = options.mode ?? databaseMode();
+export async function startTestSupergraph(options: { mode?: InfrastructureMode; env?: Record<string, string> } = {}): Promise<TestSupergraph> {
+  const mode = options.mode ?? infrastructureMode();
   const dataDir = await mkdtemp(join(tmpdir(), 'supergraph-test-'));
-  const databases = mode === 'postgres' ? await createTestDatabases(subgraphModules.map((module) => module.name)) : undefined;
-  const databaseEnv = Object.fromEntries(
-    Object.entries(databases?.urls ?? {}).map(([service, url]) => [databaseUrlVariable(service as never), url]),
-  );
+  const cleanUps: (() => Promise<void>)[] = [() => rm(dataDir, { recursive: true, force: true })];
   const cleanUp = async () => {
-    await databases?.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    for (const step of cleanUps.splice(0).reverse()) await step();
   };
   try {
+    let infrastructureEnv: Record<string, string> = {};
+    const log = createLogger('test-bus', 'error');
+    let bus;
+    if (mode === 'postgres') {
+      const databases = await createTestDatabases(subgraphModules.map((module) => module.name));
+      cleanUps.push(() => databases.drop());
+      const scratch = await openBrokerScratch('supergraph');
+      cleanUps.push(() => scratch.cleanUp());
+      const messaging = { amqpUrl: RABBITMQ_URL, exchange: scratch.exchange, queuePrefix: scratch.queuePrefix };
+      const amqpBus = await createMessageBus(messaging, log);
+      cleanUps.push(() => amqpBus.close());
+      bus = scratch.tracked(amqpBus);
+      infrastructureEnv = {
+        ...Object.fromEntries(Object.entries(databases.urls).map(([service, url]) => [databaseUrlVariable(service as SubgraphName), url])),
+        AMQP_URL: RABBITMQ_URL,
+        AMQP_EXCHANGE: scratch.exchange,
+        AMQP_QUEUE_PREFIX: scratch.queuePrefix,
+      };
+    }
     const supergraph = await startLocalSupergraph({
       ephemeralPorts: true,
-      env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...databaseEnv, ...options.env },
+      ...(bus ? { bus } : {}),
+      env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...infrastructureEnv, ...options.env },
     });
     return {
       ...supergraph,

@@ -2,6 +2,7 @@ import { ErrorCode, badUserInput, graphQLError, notFound } from '../../../common
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import type { CatalogContext } from '../context.ts';
+import { productUpsertedRecord } from '../product-events.ts';
 
 function checkPrice(amount: number | null | undefined): void {
   if (amount !== null && amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {
@@ -29,16 +30,22 @@ export const Mutation: MutationResolvers = {
     if (!/^[A-Z]{3}$/.test(currency)) throw badUserInput('currency is an ISO-4217 code such as USD.', 'currency');
     await requireCategory(input.categoryId, context);
     try {
-      return await context.prisma.product.create({
-        data: {
-          sku: input.sku.trim(),
-          name: input.name.trim(),
-          description: input.description,
-          priceAmount: input.priceAmount,
-          priceCurrency: currency,
-          categoryId: input.categoryId,
-        },
+      const product = await context.prisma.$transaction(async (tx) => {
+        const created = await tx.product.create({
+          data: {
+            sku: input.sku.trim(),
+            name: input.name.trim(),
+            description: input.description,
+            priceAmount: input.priceAmount,
+            priceCurrency: currency,
+            categoryId: input.categoryId,
+          },
+        });
+        await tx.outboxMessage.create({ data: productUpsertedRecord(created, context.requestId) });
+        return created;
       });
+      context.outbox.kick();
+      return product;
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         throw graphQLError(ErrorCode.badUserInput, 'A product with this SKU already exists.', { field: 'sku' });
@@ -53,14 +60,20 @@ export const Mutation: MutationResolvers = {
     checkText(input.description, 'description', 5000);
     checkPrice(input.priceAmount);
     if (input.categoryId) await requireCategory(input.categoryId, context);
-    return context.prisma.product.update({
-      where: { id },
-      data: {
-        ...(input.name ? { name: input.name.trim() } : {}),
-        ...(input.description ? { description: input.description } : {}),
-        ...(input.priceAmount !== null && input.priceAmount !== undefined ? { priceAmount: input.priceAmount } : {}),
-        ...(input.categoryId ? { categoryId: input.categoryId } : {}),
-      },
+    const product = await context.prisma.$transaction(async (tx) => {
+      const updated = await tx.product.update({
+        where: { id },
+        data: {
+          ...(input.name ? { name: input.name.trim() } : {}),
+          ...(input.description ? { description: input.description } : {}),
+          ...(input.priceAmount !== null && input.priceAmount !== undefined ? { priceAmount: input.priceAmount } : {}),
+          ...(input.categoryId ? { categoryId: input.categoryId } : {}),
+        },
+      });
+      await tx.outboxMessage.create({ data: productUpsertedRecord(updated, context.requestId) });
+      return updated;
     });
+    context.outbox.kick();
+    return product;
   },
 };

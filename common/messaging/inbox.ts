@@ -1,0 +1,55 @@
+// Idempotent consumers. The bus delivers at least once (redelivery after a crash, a lost ack, a relay
+// publishing twice), so a consumer records each message id it has processed, in the same transaction as
+// the work: the work and the record commit together or not at all.
+//
+// Each consuming service adds this model to prisma/<service>/schema.prisma:
+//
+//   model InboxMessage {
+//     consumer    String
+//     messageId   String   @db.Uuid
+//     processedAt DateTime @default(now())
+//
+//     @@id([consumer, messageId])
+//   }
+//
+// `consumer` names the handler (its queue name, say), so one message can be processed once by each of
+// several handlers of the same service. Rows are never needed after redeliveries stop: prune old ones.
+import type { Envelope } from './envelope.ts';
+import type { RawSqlClient } from './raw-sql-client.ts';
+
+/** The interactive `$transaction` of a generated client, with the transaction client it hands out. */
+export interface InteractiveTransactions<Tx> {
+  $transaction<R>(work: (tx: Tx) => Promise<R>): PromiseLike<R>;
+}
+
+export type HandleOnceOutcome = 'handled' | 'duplicate';
+
+/**
+ * In one transaction: records `envelope.id` for `consumer` and runs `work(tx)`, or does nothing when
+ * the record exists ('duplicate'). `work` writes its business rows (and outbox rows) through `tx`,
+ * the service's own transaction client. When `work` throws, everything rolls back (the record too)
+ * and the error propagates, so the bus retries the message.
+ *
+ * Two deliveries of one message at once are safe: the second insert waits for the first transaction
+ * and then finds the record (or, if the first rolled back, does the work itself).
+ */
+export async function handleOnce<Tx extends RawSqlClient>(
+  prisma: InteractiveTransactions<Tx>,
+  consumer: string,
+  envelope: Envelope,
+  work: (tx: Tx) => Promise<void>,
+): Promise<HandleOnceOutcome> {
+  return prisma.$transaction(async (tx) => {
+    const inserted = await tx.$queryRawUnsafe<unknown[]>(
+      `INSERT INTO "InboxMessage" ("consumer", "messageId", "processedAt")
+       VALUES ($1, $2::uuid, timezone('UTC', now()))
+       ON CONFLICT DO NOTHING
+       RETURNING 1 AS "inserted"`,
+      consumer,
+      envelope.id,
+    );
+    if (inserted.length === 0) return 'duplicate' as const;
+    await work(tx);
+    return 'handled' as const;
+  });
+}

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SagaRoutes } from '../../common/contracts/order-saga.ts';
+import { createEnvelope } from '../../common/messaging/envelope.ts';
+import { demoProducts } from '../../prisma/seed-data.ts';
+import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
+import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
+import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
+import type { PrismaClient as InventoryPrisma } from '../inventory/generated/prisma/client.ts';
+import type { PrismaClient as PaymentsPrisma } from '../payments/generated/prisma/client.ts';
+import type { PrismaClient as OrdersPrisma } from './generated/prisma/client.ts';
+
+const PLACE_ORDER = /* GraphQL */ `
+  mutation PlaceOrder($input: PlaceOrderInput!, $key: String!) {
+    placeOrder(input: $input, idempotencyKey: $key) { id status total { amount currency } }
+  }
+`;
+const ORDER = /* GraphQL */ `
+  query Order($id: ID!) {
+    order(id: $id) {
+      id status cancellationReason total { amount currency }
+      items { quantity productName unitPrice { amount } lineTotal { amount } product { id name inStock } }
+      payment { status amount { amount currency } cardLast4 failureReason }
+      statusHistory { status reason at }
+    }
+  }
+`;
+
+interface PlacedOrder {
+  placeOrder: { id: string; status: string; total: { amount: number; currency: string } };
+}
+interface OrderView {
+  order: {
+    id: string;
+    status: string;
+    cancellationReason: string | null;
+    total: { amount: number };
+    items: { quantity: number; productName: string; unitPrice: { amount: number }; lineTotal: { amount: number }; product: { id: string; name: string; inStock: boolean } }[];
+    payment: { status: string; amount: { amount: number; currency: string }; cardLast4: string | null; failureReason: string | null } | null;
+    statusHistory: { status: string; reason: string | null }[];
+  };
+}
+
+let supergraph: TestSupergraph;
+let gateway: string;
+let admin: Session;
+let customer: Session;
+
+// Short saga deadlines so the timeout paths run in seconds.
+const STEP_TIMEOUT_MS = 4_000;
+
+beforeAll(async () => {
+  supergraph = await startTestSupergraph({ env: { SAGA_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS), SAGA_SWEEP_INTERVAL_MS: '200', PAYMENT_PROCESSOR_TIMEOUT_MS: '1000' } });
+  gateway = supergraph.gatewayUrl;
+  [admin, customer] = await Promise.all([logInAsAdmin(gateway), logInAsCustomer(gateway)]);
+});
+afterAll(() => supergraph?.stop());
+
+const prismaOf = <T>(name: string) => supergraph.subgraphs[name]!.prisma as T;
+const stockOf = async (productId: string) => {
+  const stock = await prismaOf<InventoryPrisma>('inventory').stockItem.findUniqueOrThrow({ where: { productId } });
+  return { onHand: stock.onHand, reserved: stock.reserved };
+};
+const place = (session: Session, items: { productId: string; quantity: number }[], paymentToken = 'tok_visa', key: string = randomUUID()) =>
+  graphql<PlacedOrder>(gateway, PLACE_ORDER, { input: { items, paymentToken }, key }, { token: session.token });
+const view = (session: Session, id: string) => graphql<OrderView>(gateway, ORDER, { id }, { token: session.token });
+const settled = (session: Session, id: string, statuses = ['CONFIRMED', 'CANCELLED']) =>
+  waitFor(
+    () => view(session, id),
+    (response) => statuses.includes(response.data?.order.status ?? ''),
+    { what: `order ${id} to reach ${statuses.join('/')}` },
+  );
+const placedId = (response: GraphQLResponse<PlacedOrder>) => {
+  expect(response.errors).toBeUndefined();
+  return response.data!.placeOrder.id;
+};
+
+describe('the order saga', () => {
+  it('confirms an order: stock committed, payment captured, all in one gateway query', async () => {
+    const [first, second] = [demoProducts[0]!, demoProducts[1]!];
+    const [stockBefore1, stockBefore2] = [await stockOf(first.id), await stockOf(second.id)];
+    const placed = await place(customer, [{ productId: first.id, quantity: 2 }, { productId: second.id, quantity: 1 }]);
+    expect(placed.data?.placeOrder.status).toBe('PENDING');
+    const expectedTotal = first.priceAmount * 2 + second.priceAmount;
+    expect(placed.data?.placeOrder.total).toEqual({ amount: expectedTotal, currency: 'USD' });
+
+    const { data, errors } = await settled(customer, placedId(placed));
+    expect(errors).toBeUndefined();
+    const order = data!.order;
+    expect(order.status).toBe('CONFIRMED');
+    expect(order.payment).toEqual({ status: 'CAPTURED', amount: { amount: expectedTotal, currency: 'USD' }, cardLast4: '4242', failureReason: null });
+    expect(order.items.map((item) => [item.product.name, item.quantity, item.unitPrice.amount])).toEqual(
+      [[first.name, 2, first.priceAmount], [second.name, 1, second.priceAmount]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    expect(order.statusHistory.map((change) => change.status)).toEqual(['PENDING', 'CONFIRMED']);
+    await waitFor(() => stockOf(first.id), (stock) => stock.onHand === stockBefore1.onHand - 2 && stock.reserved === 0, { what: 'stock commit' });
+    expect(await stockOf(second.id)).toEqual({ onHand: stockBefore2.onHand - 1, reserved: 0 });
+  });
+
+  it.each([
+    ['tok_chargeDeclined', 'CARD_DECLINED'],
+    ['tok_chargeDeclinedInsufficientFunds', 'INSUFFICIENT_FUNDS'],
+  ])('cancels on %s with the reason, puts the stock back and captures nothing', async (token, reason) => {
+    const product = demoProducts[2]!;
+    const before = await stockOf(product.id);
+    const placed = await place(customer, [{ productId: product.id, quantity: 3 }], token);
+    const { data } = await settled(customer, placedId(placed));
+    expect(data!.order).toMatchObject({ status: 'CANCELLED', cancellationReason: reason });
+    expect(data!.order.payment?.status).toBe('DECLINED');
+    expect(data!.order.statusHistory.map((change) => [change.status, change.reason])).toEqual([['PENDING', null], ['CANCELLED', reason]]);
+    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
+    expect(await stockOf(product.id)).toEqual(before);
+    const captured = await prismaOf<PaymentsPrisma>('payments').payment.count({ where: { orderId: data!.order.id, status: 'CAPTURED' } });
+    expect(captured).toBe(0);
+  });
+
+  it('never oversells: 30 concurrent orders for 10 units confirm exactly 10', async () => {
+    const created = await graphql<{ createProduct: { id: string } }>(
+      gateway,
+      `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+      { input: { sku: `LIMITED-${randomUUID().slice(0, 8)}`, name: 'Limited Edition Mug', description: 'Only ten.', priceAmount: 1500, categoryId: demoProducts[0]!.categoryId } },
+      { token: admin.token },
+    );
+    const productId = created.data!.createProduct.id;
+    await graphql(gateway, `mutation ($id: ID!) { restock(productId: $id, quantity: 10) { available } }`, { id: productId }, { token: admin.token });
+    // orders learns the new product's price from catalog's event.
+    await waitFor(() => prismaOf<OrdersPrisma>('orders').productSnapshot.findUnique({ where: { productId } }), (snapshot) => snapshot !== null, {
+      what: 'the product price to reach orders',
+    });
+
+    const placed = await Promise.all(Array.from({ length: 30 }, () => place(customer, [{ productId, quantity: 1 }])));
+    const ids = placed.map(placedId);
+    const outcomes = await Promise.all(ids.map((id) => settled(customer, id)));
+    const statuses = outcomes.map(({ data }) => data!.order.status);
+    expect(statuses.filter((status) => status === 'CONFIRMED')).toHaveLength(10);
+    const cancelled = outcomes.filter(({ data }) => data!.order.status === 'CANCELLED');
+    expect(cancelled).toHaveLength(20);
+    expect(new Set(cancelled.map(({ data }) => data!.order.cancellationReason))).toEqual(new Set(['OUT_OF_STOCK']));
+    await waitFor(() => stockOf(productId), (stock) => stock.reserved === 0, { what: 'all commits' });
+    expect(await stockOf(productId)).toEqual({ onHand: 0, reserved: 0 });
+  });
+
+  it('refunds and releases when a confirmed order is cancelled', async () => {
+    const product = demoProducts[4]!;
+    const before = await stockOf(product.id);
+    const id = placedId(await place(customer, [{ productId: product.id, quantity: 2 }]));
+    await settled(customer, id);
+    await waitFor(() => stockOf(product.id), (stock) => stock.onHand === before.onHand - 2, { what: 'stock commit' });
+
+    const cancelled = await graphql<{ cancelOrder: { status: string } }>(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: customer.token });
+    expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
+    const { data } = await waitFor(() => view(customer, id), (response) => response.data?.order.payment?.status === 'REFUNDED', { what: 'the refund' });
+    expect(data!.order.cancellationReason).toBe('CANCELLED_BY_CUSTOMER');
+    await waitFor(() => stockOf(product.id), (stock) => stock.onHand === before.onHand, { what: 'stock back on the shelf' });
+    expect(await stockOf(product.id)).toEqual(before);
+  });
+});
+
+describe('crashes and timeouts', () => {
+  it('completes the saga when payments comes back after being down', async () => {
+    const product = demoProducts[5]!;
+    await supergraph.stopSubgraph('payments');
+    const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
+    // Stock gets reserved while payments is away; the charge command waits in its queue.
+    await waitFor(() => prismaOf<OrdersPrisma>('orders').order.findUniqueOrThrow({ where: { id } }), (order) => order.sagaStep === 'CHARGING_PAYMENT', {
+      what: 'the saga to reach the payment step',
+    });
+    expect((await stockOf(product.id)).reserved).toBe(1);
+    await supergraph.startSubgraph('payments');
+    const { data } = await settled(customer, id);
+    expect(data!.order.status).toBe('CONFIRMED');
+    expect(data!.order.payment?.status).toBe('CAPTURED');
+  });
+
+  it('resumes a saga when the orchestrator restarts', async () => {
+    const product = demoProducts[6]!;
+    const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
+    await supergraph.stopSubgraph('orders');
+    await supergraph.startSubgraph('orders');
+    const { data } = await settled(customer, id);
+    expect(data!.order.status).toBe('CONFIRMED');
+  });
+
+  it('cancels and compensates an order whose payment step times out; a late charge is refunded', async () => {
+    const product = demoProducts[7]!;
+    const before = await stockOf(product.id);
+    await supergraph.stopSubgraph('payments');
+    const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
+    const { data } = await settled(customer, id, ['CANCELLED']);
+    expect(data!.order.cancellationReason).toBe('PAYMENT_TIMEOUT');
+    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
+    expect(await stockOf(product.id)).toEqual(before);
+
+    await supergraph.startSubgraph('payments');
+    // Whatever payments does with the stale charge, it ends refunded or never charged.
+    const payment = await waitFor(
+      () => prismaOf<PaymentsPrisma>('payments').payment.findUnique({ where: { orderId: id } }),
+      (row) => row !== null && ['REFUNDED', 'VOIDED'].includes(row.status),
+      { what: 'the stale charge to be refunded or voided' },
+    );
+    expect(['REFUNDED', 'VOIDED']).toContain(payment!.status);
+    expect((await view(customer, id)).data!.order.status).toBe('CANCELLED');
+  });
+
+  it('cancels with PROCESSOR_TIMEOUT when the card processor never answers', async () => {
+    const product = demoProducts[10]!;
+    const before = await stockOf(product.id);
+    const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }], 'tok_processorTimeout'));
+    const { data } = await settled(customer, id);
+    expect(data!.order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PROCESSOR_TIMEOUT' });
+    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
+  });
+});
+
+describe('at-least-once delivery', () => {
+  it('changes nothing when the same reply or command is delivered twice', async () => {
+    const product = demoProducts[11]!;
+    const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
+    await settled(customer, id);
+    const orders = prismaOf<OrdersPrisma>('orders');
+    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === 0, { what: 'stock commit' });
+    const historyBefore = await orders.orderStatusChange.count({ where: { orderId: id } });
+    const stockBefore = await stockOf(product.id);
+
+    const captured = createEnvelope(SagaRoutes.paymentCaptured, 'PaymentCaptured', { orderId: id, paymentId: randomUUID(), amount: 1, currency: 'USD' });
+    const reserve = createEnvelope(SagaRoutes.reserveStock, 'ReserveStock', { orderId: id, items: [{ productId: product.id, quantity: 1 }] });
+    for (let copy = 0; copy < 2; copy += 1) {
+      await supergraph.bus.publish(captured);
+      await supergraph.bus.publish(reserve);
+    }
+    // Let both consumers see both copies: the inbox records the reply once.
+    await waitFor(
+      () => orders.inboxMessage.count({ where: { messageId: captured.id } }),
+      (count) => count === 1,
+      { what: 'the duplicate reply to be handled' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await orders.orderStatusChange.count({ where: { orderId: id } })).toBe(historyBefore);
+    expect((await orders.order.findUniqueOrThrow({ where: { id } })).status).toBe('CONFIRMED');
+    expect(await stockOf(product.id)).toEqual(stockBefore);
+  });
+});
+
+describe('placeOrder input', () => {
+  it('returns the first order for a retried idempotency key, and refuses the key with other input', async () => {
+    const key = randomUUID();
+    const items = [{ productId: demoProducts[12]!.id, quantity: 1 }];
+    const attempts = await Promise.all([place(customer, items, 'tok_visa', key), place(customer, items, 'tok_visa', key)]);
+    const again = await place(customer, items, 'tok_visa', key);
+    const ids = new Set([...attempts, again].map(placedId));
+    expect(ids.size).toBe(1);
+    expect(await prismaOf<OrdersPrisma>('orders').order.count({ where: { idempotencyKey: key } })).toBe(1);
+
+    const different = await place(customer, [{ productId: demoProducts[12]!.id, quantity: 2 }], 'tok_visa', key);
+    expect(errorCodes(different)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+  });
+
+  it('refuses bad input with a clear code and writes nothing', async () => {
+    const orders = prismaOf<OrdersPrisma>('orders');
+    // Other orders' sagas may still be publishing; what must not appear is a new order or its first messages.
+    const written = async () => ({
+      orders: await orders.order.count(),
+      sagaStarts: await orders.outboxMessage.count({ where: { type: { in: ['OrderPlaced', 'ReserveStock'] } } }),
+    });
+    const before = await written();
+    const product = demoProducts[13]!.id;
+    const cases: [unknown[], string][] = [
+      [[{ productId: randomUUID(), quantity: 1 }], 'UNKNOWN_PRODUCT'],
+      [[{ productId: 'not-a-product', quantity: 1 }], 'UNKNOWN_PRODUCT'],
+      [[{ productId: product, quantity: 0 }], 'BAD_USER_INPUT'],
+      [[{ productId: product, quantity: -2 }], 'BAD_USER_INPUT'],
+      [[], 'BAD_USER_INPUT'],
+      [Array.from({ length: 10_000 }, () => ({ productId: product, quantity: 1 })), 'BAD_USER_INPUT'],
+    ];
+    for (const [items, code] of cases) {
+      const response = await graphql(gateway, PLACE_ORDER, { input: { items, paymentToken: 'tok_visa' }, key: randomUUID() }, { token: customer.token });
+      expect(errorCodes(response), JSON.stringify(items).slice(0, 80)).toEqual([code]);
+    }
+    const anonymous = await graphql(gateway, PLACE_ORDER, { input: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' }, key: 'k' });
+    expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    expect(await written()).toEqual(before);
+  });
+
+  it("hides someone else's order and refuses to cancel it", async () => {
+    const id = placedId(await place(customer, [{ productId: demoProducts[14]!.id, quantity: 1 }]));
+    const stranger = await logIn(gateway, ...(await signUpStranger()));
+    const read = await view(stranger, id);
+    expect(errorCodes(read)).toEqual(['NOT_FOUND']);
+    const cancel = await graphql(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: stranger.token });
+    expect(errorCodes(cancel)).toEqual(['NOT_FOUND']);
+    expect((await view(admin, id)).data?.order.id).toBe(id);
+  });
+});
+
+describe("a user's orders", () => {
+  it('lists the signed-in customer’s orders, newest first, and hides them from others', async () => {
+    const response = await graphql<{ me: { orders: { totalCount: number; edges: { node: { id: string; createdAt: string } }[] } } }>(
+      gateway,
+      `{ me { orders(first: 5) { totalCount edges { node { id createdAt } } } } }`,
+      {},
+      { token: customer.token },
+    );
+    expect(response.errors).toBeUndefined();
+    const edges = response.data!.me.orders.edges;
+    expect(edges.length).toBe(5);
+    expect(response.data!.me.orders.totalCount).toBeGreaterThan(5);
+    const times = edges.map(({ node }) => node.createdAt);
+    expect([...times].sort().reverse()).toEqual(times);
+
+    const asAdmin = await graphql<{ user: { orders: unknown } }>(gateway, `query ($id: ID!) { user(id: $id) { orders(first: 1) { totalCount } } }`, { id: customer.userId }, { token: admin.token });
+    expect(asAdmin.errors).toBeUndefined();
+    const stranger = await logIn(gateway, ...(await signUpStranger()));
+    const asStranger = await graphql<{ user: { orders: unknown } }>(gateway, `query ($id: ID!) { user(id: $id) { orders(first: 1) { totalCount } } }`, { id: customer.userId }, { token: stranger.token });
+    expect(asStranger.data?.user.orders).toBeNull();
+    expect(errorCodes(asStranger)).toEqual(['FORBIDDEN']);
+  });
+});
+
+async function signUpStranger(): Promise<[string, string]> {
+  const email = `stranger-${randomUUID()}@shop.test`;
+  const password = 'stranger password';
+  const response = await graphql(gateway, `mutation ($input: SignUpInput!) { signUp(input: $input) { token } }`, { input: { email, password, name: 'Stranger' } });
+  expect(response.errors).toBeUndefined();
+  return [email, password];
+}

@@ -1,0 +1,27 @@
+import { ErrorCode, graphQLError, notFound } from '../../../common/errors.ts';
+import type { Viewer } from '../../../common/viewer.ts';
+import type { Order, OrderStatus, PrismaClient } from '../generated/prisma/client.ts';
+import type { SagaTrace } from './saga-messages.ts';
+import { cancel } from './transitions.ts';
+
+// A customer may cancel until the order ships; an admin until it is delivered.
+const CANCELLABLE_BY: Record<Viewer['role'], readonly OrderStatus[]> = {
+  CUSTOMER: ['PENDING', 'CONFIRMED'],
+  ADMIN: ['PENDING', 'CONFIRMED', 'SHIPPED'],
+};
+
+/** Cancels on request: refund and release are both sent; each is idempotent and safe if nothing happened yet. */
+export async function cancelOrderFor(prisma: PrismaClient, viewer: Viewer, orderId: string, trace: SagaTrace): Promise<Order> {
+  const order = await prisma.order.findUnique({ where: { id: orderId } });
+  // Someone else's order is reported exactly like a missing one.
+  if (!order || (viewer.role !== 'ADMIN' && order.customerId !== viewer.id)) throw notFound('Order');
+  if (order.status === 'CANCELLED') return order;
+  const allowed = CANCELLABLE_BY[viewer.role];
+  if (!allowed.includes(order.status)) {
+    throw graphQLError(ErrorCode.orderNotCancellable, `An order that is ${order.status} can no longer be cancelled.`, { status: order.status });
+  }
+  const reason = viewer.role === 'ADMIN' && order.customerId !== viewer.id ? 'CANCELLED_BY_ADMIN' : 'CANCELLED_BY_CUSTOMER';
+  const moved = await prisma.$transaction((tx) => cancel(tx, order, { reason, from: { status: order.status }, refund: true, release: true }, trace));
+  if (!moved) return cancelOrderFor(prisma, viewer, orderId, trace); // it moved meanwhile: decide again on its new state
+  return prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+}

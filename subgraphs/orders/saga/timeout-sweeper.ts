@@ -1,0 +1,64 @@
+import type { Logger } from '../../../common/logger.ts';
+import type { BackgroundWorker, OutboxPublisher } from '../../../common/service/subgraph-module.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { cancel } from './transitions.ts';
+
+export interface TimeoutSweeperOptions {
+  readonly prisma: PrismaClient;
+  readonly outbox: OutboxPublisher;
+  readonly log: Logger;
+  readonly intervalMs: number;
+}
+
+/**
+ * Cancels and compensates orders whose saga step outlived its deadline: a participant that is
+ * down never leaves an order PENDING for ever. Runs on every replica; transitions are guarded,
+ * so two sweepers never cancel one order twice.
+ */
+export function startTimeoutSweeper({ prisma, outbox, log, intervalMs }: TimeoutSweeperOptions): BackgroundWorker {
+  let running: Promise<void> | undefined;
+  const sweep = async () => {
+    const overdue = await prisma.order.findMany({
+      where: { status: 'PENDING', sagaStep: { in: ['RESERVING_STOCK', 'CHARGING_PAYMENT'] }, sagaDeadline: { lt: new Date() } },
+      orderBy: { sagaDeadline: 'asc' },
+      take: 50,
+    });
+    let cancelled = 0;
+    for (const order of overdue) {
+      const charging = order.sagaStep === 'CHARGING_PAYMENT';
+      const moved = await prisma.$transaction((tx) =>
+        cancel(
+          tx,
+          order,
+          {
+            reason: charging ? 'PAYMENT_TIMEOUT' : 'STOCK_TIMEOUT',
+            from: { status: 'PENDING', sagaStep: order.sagaStep },
+            // Either participant may still act on a command it got late; the compensations are
+            // idempotent and leave tombstones that make such a late command refuse.
+            refund: charging,
+            release: true,
+          },
+          { requestId: `saga-timeout-${order.id}` },
+        ),
+      );
+      if (moved) cancelled += 1;
+    }
+    if (cancelled > 0) {
+      log.warn({ cancelled }, 'cancelled orders whose saga step timed out');
+      outbox.kick();
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= sweep()
+      .catch((error: unknown) => log.error({ err: error }, 'saga timeout sweep failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import type { PaymentResolvers } from '../generated/graphql.ts';
+
+export const Payment: PaymentResolvers = {
+  amount: (payment) => ({ amount: payment.amount, currency: payment.currency }),
+};
