@@ -28,6 +28,22 @@ const subgraphs = {
     context: 'PaymentsContext',
     mappers: { Order: '../resolvers/order-reference.ts#OrderReference', Payment: './prisma/client.ts#Payment' },
   },
+  shipping: {
+    context: 'ShippingContext',
+    mappers: {
+      Order: '../resolvers/order-reference.ts#OrderReference',
+      Shipment: './prisma/client.ts#Shipment',
+      ShipmentEvent: './prisma/client.ts#ShipmentEvent',
+    },
+  },
+  notifications: {
+    context: 'NotificationsContext',
+    mappers: {
+      User: '../resolvers/references.ts#UserReference',
+      Order: '../resolvers/references.ts#OrderReference',
+      Notification: './prisma/client.ts#Notification',
+    },
+  },
 } as const;
 
 const config: CodegenConfig = {

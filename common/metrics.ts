@@ -25,7 +25,8 @@ export function createMetrics(service: string) {
     }),
     sqlStatements: new Counter({
       name: 'db_sql_statements_total',
-      help: 'SQL statements sent to the database by Prisma.',
+      help: 'SQL statements sent to the database by Prisma, by what sent them (a client request or background work).',
+      labelNames: ['source'] as const,
       registers: [registry],
     }),
   };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoProducts } from '../prisma/seed-data.ts';
 import { startLocalSupergraph } from '../scripts/local-supergraph.ts';
+import { subgraphModules } from '../subgraphs/index.ts';
 import { graphql } from './support/graphql-client.ts';
 
 // No DATABASE_URL_* at all: what `npm start` does on a fresh clone.
@@ -32,7 +33,7 @@ describe('the embedded default', () => {
     } finally {
       await first.stop();
     }
-    expect((await readdir(dataDir)).sort()).toEqual(['accounts', 'catalog', 'inventory']);
+    expect((await readdir(dataDir)).sort()).toEqual(subgraphModules.map((module) => module.name).sort());
 
     const second = await startLocalSupergraph({ ephemeralPorts: true, env });
     try {

@@ -25,6 +25,9 @@ export const SagaRoutes = {
   orderConfirmed: 'orders.order-confirmed',
   orderCancelled: 'orders.order-cancelled',
   orderStatusChanged: 'orders.order-status-changed',
+  // shipping's events: orders moves the order on, notifications tells the customer
+  orderShipped: 'shipping.order-shipped',
+  orderDelivered: 'shipping.order-delivered',
   // catalog's product data, replicated where prices are needed
   productUpserted: 'catalog.product-upserted',
 } as const;
@@ -65,6 +68,16 @@ export const OrderStatusChanged = z.object({
   at: z.string(),
 });
 
+export const OrderShipped = z.object({
+  orderId: id,
+  customerId: id,
+  shipmentId: id,
+  carrier: z.string(),
+  trackingNumber: z.string(),
+  at: z.string(),
+});
+export const OrderDelivered = z.object({ orderId: id, customerId: id, shipmentId: id, at: z.string() });
+
 export const ProductUpserted = z.object({ productId: id, name: z.string(), priceAmount: z.number().int().nonnegative(), priceCurrency: z.string().length(3) });
 
 export type ReserveStock = z.infer<typeof ReserveStock>;
@@ -76,3 +89,5 @@ export type PaymentFailureReason = z.infer<typeof PaymentFailureReason>;
 export type PaymentRefunded = z.infer<typeof PaymentRefunded>;
 export type OrderStatusChanged = z.infer<typeof OrderStatusChanged>;
 export type ProductUpserted = z.infer<typeof ProductUpserted>;
+export type OrderShipped = z.infer<typeof OrderShipped>;
+export type OrderDelivered = z.infer<typeof OrderDelivered>;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { runAsRequest } from '../database/query-source.ts';
 import { HttpError, sendHttpError } from './http-error.ts';
 import { parseJsonBody, readBody } from './read-body.ts';
 
@@ -24,10 +25,12 @@ export function createApolloHandler<TContext extends BaseContext>(
       // Built before Apollo runs so that a refusal keeps its own status instead of Apollo's 500.
       const contextValue = await options.context(req);
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const response = await server.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => contextValue,
-      });
+      const response = await runAsRequest(() =>
+        server.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+          context: async () => contextValue,
+        }),
+      );
       const responseHeaders: Record<string, string> = {};
       for (const [name, value] of response.headers) responseHeaders[name] = value;
       res.writeHead(response.status ?? 200, responseHeaders);

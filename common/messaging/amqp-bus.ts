@@ -9,7 +9,7 @@
 // redelivered by the broker (their acks cannot reach it), so a handler may see a message twice.
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from '../logger.ts';
-import { openAmqpConnection, type AmqpConnection } from './amqp-connection.ts';
+import { BrokerUnavailableError, openAmqpConnection, type AmqpConnection } from './amqp-connection.ts';
 import { confirmPublish, createAmqpConsumer, type AmqpConsumer } from './amqp-consumer.ts';
 import { deadLetterEnvelope, publishOptions } from './amqp-message.ts';
 import { declareExchange, queueTopology } from './amqp-topology.ts';
@@ -45,6 +45,7 @@ export async function createAmqpBus(options: AmqpBusOptions): Promise<MessageBus
   const timeoutMs = options.operationTimeoutMs ?? 10_000;
   const consumers = new Set<AmqpConsumer>();
   const cancels = new Set<() => Promise<void>>();
+  const transientQueues = new Set<string>();
   let publisher: Publisher | undefined;
   let closing: Promise<void> | undefined;
 
@@ -109,6 +110,11 @@ export async function createAmqpBus(options: AmqpBusOptions): Promise<MessageBus
       assertOpen();
       assertConsumable(queue, bindings);
       const resolved = resolveConsumeOptions(consumeOptions);
+      // Exclusive queues admit any consumer of the same connection: one transient queue, one consumer.
+      if (resolved.transient && transientQueues.has(queue)) {
+        throw new Error(`Queue ${queue} is in use: a transient queue belongs to one consumer and its name to nothing else`);
+      }
+      if (resolved.transient) transientQueues.add(queue);
       const consumer = createAmqpConsumer({
         exchange,
         topology: queueTopology(queuePrefix, queue, resolved.maxAttempts),
@@ -120,8 +126,12 @@ export async function createAmqpBus(options: AmqpBusOptions): Promise<MessageBus
       });
 
       const deadline = deadlineFromNow();
+      const releaseName = () => void (resolved.transient && transientQueues.delete(queue));
       for (;;) {
-        const model = await connection.whenUp(deadline);
+        const model = await connection.whenUp(deadline).catch((error: unknown) => {
+          releaseName();
+          throw error;
+        });
         try {
           await serially(async () => {
             if (connection.current() !== model) throw new Error('reconnected meanwhile');
@@ -132,7 +142,10 @@ export async function createAmqpBus(options: AmqpBusOptions): Promise<MessageBus
         } catch (error) {
           // A declaration the broker refuses (e.g. a queue declared differently) is final; a connection
           // lost meanwhile is not: the next connection gets another try, within the same deadline.
-          if (connection.current() === model || Date.now() >= deadline) throw error;
+          if (connection.current() === model || Date.now() >= deadline) {
+            releaseName();
+            throw error;
+          }
         }
       }
 
@@ -144,6 +157,7 @@ export async function createAmqpBus(options: AmqpBusOptions): Promise<MessageBus
             await consumer.stop();
           });
           await consumer.drainAndClose();
+          releaseName();
           cancels.delete(cancel);
         })());
       cancels.add(cancel);
@@ -197,14 +211,14 @@ export async function createAmqpBus(options: AmqpBusOptions): Promise<MessageBus
   };
 }
 
-/** `promise`, or a rejection once `deadline` passes (the timer is always cleared). */
+/** `promise`, or a BrokerUnavailableError once `deadline` passes (the timer is always cleared). */
 async function beforeDeadline<T>(promise: Promise<T>, deadline: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), Math.max(0, deadline - Date.now()));
+        timer = setTimeout(() => reject(new BrokerUnavailableError(message)), Math.max(0, deadline - Date.now()));
       }),
     ]);
   } finally {

@@ -55,6 +55,9 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
   let closed = false;
   const waiters = new Set<Waiter>();
   const closedModels = new WeakSet<ChannelModel>();
+  // Every connection recovery has opened and not yet seen close: close() ends them itself, because one
+  // still being set up when close() is called would otherwise be closed by recovery only afterwards.
+  const openModels = new Set<ChannelModel>();
 
   const recycle = (model: ChannelModel, reason: string) => {
     // A channel closing because its connection closed hears about it first: look again once the
@@ -76,8 +79,10 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
       async setup(model: ChannelModel) {
         // Recovery listens for errors only once setup is done; an unheard 'error' would crash the process.
         model.on('error', (error: Error) => log.debug({ err: error }, 'AMQP connection error'));
+        openModels.add(model);
         model.once('close', () => {
           closedModels.add(model);
+          openModels.delete(model);
           if (up === model) up = undefined;
         });
         await options.onConnect(model, (reason) => recycle(model, reason));
@@ -140,6 +145,7 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
       for (const waiter of waiters) waiter.reject(new BrokerUnavailableError('The broker connection is closed'));
       waiters.clear();
       await recovering.close();
+      await Promise.all([...openModels].map((model) => model.close().catch(() => {})));
     },
   };
 }

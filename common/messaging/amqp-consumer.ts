@@ -14,7 +14,7 @@ import {
   ROUTING_KEY_HEADER,
   type HeaderValue,
 } from './amqp-message.ts';
-import { declareQueueTopology, type QueueTopology } from './amqp-topology.ts';
+import { declareQueueTopology, deleteQueueTopology, type QueueTopology } from './amqp-topology.ts';
 import { backoffDelay } from './backoff.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
 import { decodeEnvelope } from './envelope-codec.ts';
@@ -111,7 +111,7 @@ export function createAmqpConsumer(config: AmqpConsumerOptions): AmqpConsumer {
       const channel = await model.createConfirmChannel();
       channel.on('error', (error: Error) => log.warn({ err: error }, 'consumer channel error'));
       try {
-        await declareQueueTopology(channel, config.exchange, topology, config.bindings);
+        await declareQueueTopology(channel, config.exchange, topology, config.bindings, options.transient);
         await channel.prefetch(options.prefetch);
         const { consumerTag } = await channel.consume(topology.queue, (message) => onDelivery(model, channel, message), { noAck: false });
         attached = { channel, consumerTag };
@@ -134,6 +134,8 @@ export function createAmqpConsumer(config: AmqpConsumerOptions): AmqpConsumer {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       const channel = attached?.channel;
       attached = undefined;
+      // A transient queue goes with its consumer (if the connection is gone, the broker deleted it already).
+      if (options.transient && channel) await deleteQueueTopology(channel, topology).catch(() => {});
       await channel?.close().catch(() => {});
     },
   };

@@ -9,6 +9,10 @@
 // a queue, so a 200 ms retry queued behind a 3 s one would wait 3 s. Within one level the TTLs differ
 // only by jitter. The main queue takes no arguments, so no declaration can disagree with an existing
 // queue (which RabbitMQ refuses with PRECONDITION_FAILED).
+//
+// A transient topology (ConsumeOptions.transient) has the same shape, every queue exclusive to the
+// bus's connection and not durable (the main one also auto-delete): the broker deletes them when the
+// connection ends, the consumer when it cancels.
 import type { Channel } from 'amqplib';
 
 export interface QueueTopology {
@@ -38,17 +42,24 @@ export async function declareQueueTopology(
   exchange: string,
   topology: QueueTopology,
   bindings: readonly string[],
+  transient = false,
 ): Promise<void> {
+  const lifetime = transient ? { durable: false, exclusive: true } : { durable: true };
   await declareExchange(channel, exchange);
-  await channel.assertQueue(topology.queue, { durable: true });
-  await channel.assertQueue(topology.dead, { durable: true });
+  await channel.assertQueue(topology.queue, transient ? { ...lifetime, autoDelete: true } : lifetime);
+  await channel.assertQueue(topology.dead, lifetime);
   for (const retry of topology.retries) {
     await channel.assertQueue(retry, {
-      durable: true,
+      ...lifetime,
       // '' is the default exchange, which routes by queue name: back to this queue only, not to every
       // queue bound to the original routing key.
       arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': topology.queue },
     });
   }
   for (const pattern of bindings) await channel.bindQueue(topology.queue, exchange, pattern);
+}
+
+/** Deletes a transient topology (a deleted or missing queue is fine). */
+export async function deleteQueueTopology(channel: Channel, topology: QueueTopology): Promise<void> {
+  for (const queue of [topology.queue, ...topology.retries, topology.dead]) await channel.deleteQueue(queue);
 }

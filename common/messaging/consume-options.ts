@@ -6,6 +6,7 @@ export interface ResolvedConsumeOptions {
   readonly prefetch: number;
   readonly maxAttempts: number;
   readonly retryDelayMs: number;
+  readonly transient: boolean;
 }
 
 const optionsSchema = z.object({
@@ -13,6 +14,7 @@ const optionsSchema = z.object({
   // RabbitMQ gets a retry queue per attempt (see amqp-topology.ts): keep that number sane.
   maxAttempts: z.int().min(1).max(20).default(5),
   retryDelayMs: z.number().min(0).max(3_600_000).default(200),
+  transient: z.boolean().default(false),
 });
 
 // AMQP allows more, but these survive every tool (management UI, rabbitmqctl, policies' regexes).

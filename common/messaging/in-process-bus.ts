@@ -6,6 +6,8 @@
 // - Each delivery gets its own copy, decoded from the JSON body, as a consumer of RabbitMQ would.
 // - A failed message waits (a timer, not the queue: later messages keep flowing) and then goes to the
 //   back of its queue; after maxAttempts it moves to the queue's dead letters.
+// - A transient queue (ConsumeOptions.transient) belongs to its one consumer: a name in use is refused,
+//   and cancel() deletes the queue with its messages and dead letters.
 // - Everything is lost when the process ends: it is a development bus, not a durable one.
 import type { Logger } from '../logger.ts';
 import { backoffDelay } from './backoff.ts';
@@ -37,6 +39,7 @@ interface Queue {
   readonly ready: QueuedMessage[];
   readonly dead: Buffer[];
   readonly consumers: QueueConsumer[];
+  readonly transient: boolean;
   /** Round-robin position among consumers, like RabbitMQ between competing consumers. */
   next: number;
 }
@@ -102,16 +105,20 @@ export function createInProcessBus({ log: parentLog }: InProcessBusOptions): Mes
     log.warn({ ...context, delayMs }, 'handler failed: retrying later');
     const timer = setTimeout(() => {
       retryTimers.delete(timer);
+      if (queues.get(queue.name) !== queue) return; // a transient queue deleted meanwhile
       queue.ready.push({ body: message.body, attempt: message.attempt + 1 });
       pump(queue);
     }, delayMs);
     retryTimers.add(timer);
   }
 
-  function declare(name: string, bindings: readonly string[]): Queue {
+  function declare(name: string, bindings: readonly string[], transient: boolean): Queue {
     let queue = queues.get(name);
+    if (queue && (transient || queue.transient)) {
+      throw new Error(`Queue ${name} is in use: a transient queue belongs to one consumer and its name to nothing else`);
+    }
     if (!queue) {
-      queue = { name, patterns: new Set(), ready: [], dead: [], consumers: [], next: 0 };
+      queue = { name, patterns: new Set(), ready: [], dead: [], consumers: [], transient, next: 0 };
       queues.set(name, queue);
     }
     for (const pattern of bindings) queue.patterns.add(pattern);
@@ -134,12 +141,13 @@ export function createInProcessBus({ log: parentLog }: InProcessBusOptions): Mes
       assertOpen();
       assertConsumable(name, bindings);
       const consumer: QueueConsumer = { handler, options: resolveConsumeOptions(options), inFlight: new Set() };
-      const queue = declare(name, bindings);
+      const queue = declare(name, bindings, consumer.options.transient);
       queue.consumers.push(consumer);
       let cancelling: Promise<void> | undefined;
       const cancel = () =>
         (cancelling ??= (async () => {
           queue.consumers.splice(queue.consumers.indexOf(consumer), 1);
+          if (queue.transient && queues.get(name) === queue) queues.delete(name);
           while (consumer.inFlight.size > 0) await Promise.allSettled([...consumer.inFlight]);
           cancels.delete(cancel);
         })());

@@ -1,5 +1,6 @@
 // The MessageBus contract, run against RabbitMQ (its own exchange and queue prefix, deleted at the end)
 // and against the in-process bus: both must behave the same for the services.
+import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLogger } from '../logger.ts';
 import { createAmqpBus } from './amqp-bus.ts';
@@ -19,6 +20,8 @@ interface Backend {
   open(): Promise<MessageBus>;
   /** Raw bytes onto the exchange, bypassing publish()'s checks (only a real broker can carry them). */
   readonly publishRaw?: (routingKey: string, body: Buffer) => Promise<void>;
+  /** Whether the broker holds `queue` (as consume() names it), asked from a connection of its own. */
+  readonly queueExists?: (queue: string) => Promise<boolean>;
   tearDown(): Promise<void>;
 }
 
@@ -40,6 +43,21 @@ const rabbitmq: Backend = {
   publishRaw: (routingKey, body) => {
     if (!scratch) throw new Error('no broker scratch');
     return scratch.publishRaw(routingKey, body, { contentType: 'application/json' });
+  },
+  async queueExists(queue) {
+    if (!scratch) throw new Error('no broker scratch');
+    const connection = await connect(RABBITMQ_URL);
+    try {
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      // A queue exclusive to another connection answers RESOURCE_LOCKED: it exists.
+      return await channel.checkQueue(`${scratch.queuePrefix}${queue}`).then(
+        () => true,
+        (error: Error) => /RESOURCE.LOCKED/.test(error.message),
+      );
+    } finally {
+      await connection.close().catch(() => {});
+    }
   },
   async tearDown() {
     await scratch?.cleanUp();
@@ -243,6 +261,36 @@ describe.each([rabbitmq, inProcess])('MessageBus contract: $name', (backend) => 
     release();
     await cancelling;
     expect(finished).toEqual([sent.id]);
+  });
+
+  test('a transient queue is its consumer\'s alone and goes with it', async () => {
+    const bus = await openFor(backend);
+    await backend.publishRaw?.('transient.before', Buffer.from(JSON.stringify(event('transient.before')))); // no queue yet: dropped
+    const received: string[] = [];
+    const consumer = await bus.consume('transient', ['transient.*'], async (message) => void received.push(message.routingKey), {
+      transient: true,
+    });
+    await expect(bus.consume('transient', ['transient.*'], async () => {}, { transient: true })).rejects.toThrow(/in use/);
+    await expect(bus.consume('transient', ['transient.*'], async () => {})).rejects.toThrow();
+    await bus.publish(event('transient.one'));
+    await vi.waitFor(() => expect(received).toEqual(['transient.one']));
+    if (backend.queueExists) expect(await backend.queueExists('transient')).toBe(true);
+
+    await consumer.cancel();
+    if (backend.queueExists) expect(await backend.queueExists('transient')).toBe(false);
+    await bus.publish(event('transient.while-gone')); // nobody keeps it
+    const again: string[] = [];
+    const second = await bus.consume('transient', ['transient.*'], async (message) => void again.push(message.routingKey), { transient: true });
+    await bus.publish(event('transient.two'));
+    await vi.waitFor(() => expect(again).toEqual(['transient.two']));
+    expect(received).toEqual(['transient.one']);
+    await second.cancel();
+
+    // Closing the bus without a cancel takes the queue away too.
+    const other = await backend.open();
+    await other.consume('transient-closed', ['transient.*'], async () => {}, { transient: true });
+    await other.close();
+    if (backend.queueExists) expect(await backend.queueExists('transient-closed')).toBe(false);
   });
 
   test('close() leaves no timers or sockets behind', async () => {

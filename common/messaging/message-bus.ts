@@ -9,10 +9,18 @@ export interface ConsumeOptions {
   readonly maxAttempts?: number;
   /** First retry delay; doubles per attempt, with jitter. Default 200 ms. */
   readonly retryDelayMs?: number;
+  /**
+   * A queue of this consumer's own, for per-instance fan-out (e.g. each gateway replica hears every
+   * event): it exists only while this consumer does (RabbitMQ: exclusive, auto-delete, not durable;
+   * its retry and dead-letter queues too), is deleted by cancel() or when the connection ends, and
+   * keeps nothing published before consume() or while it is gone. The name must be unique: a name
+   * already in use is refused. Default false.
+   */
+  readonly transient?: boolean;
 }
 
 export interface Consumer {
-  /** Stops consuming; messages in flight finish first. The queue and its messages stay. */
+  /** Stops consuming; messages in flight finish first. The queue and its messages stay (a transient queue goes). */
   cancel(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { currentQuerySource } from '../database/query-source.ts';
 import { applyMigrations } from '../database/schema-engine.ts';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.ts';
 import { createLogger } from '../logger.ts';
@@ -50,7 +51,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
     const prisma = module.openPrisma({
       connectionString: database.connectionString,
       poolSize: config.databasePoolSize,
-      onQuery: () => metrics.sqlStatements.inc(),
+      onQuery: () => metrics.sqlStatements.inc({ source: currentQuerySource() }),
     });
     stack.push(() => prisma.$disconnect());
     if (config.seedDemoData && module.seed) await module.seed(prisma, log);

@@ -27,7 +27,7 @@ export interface BrokerScratch {
   readonly queuePrefix: string;
   /** Records a queue (as consume() declares it) for deletion. */
   track(queue: string, maxAttempts?: number): void;
-  /** `bus` with every consume() tracked. */
+  /** `bus` with every consume() tracked (but transient ones: they go by themselves, and only their own connection may delete them). */
   tracked(bus: MessageBus): MessageBus;
   publishRaw(routingKey: string, body: Buffer, options?: Options.Publish): Promise<void>;
   /** Deletes every tracked queue and the exchange, and closes the admin connection. */
@@ -54,7 +54,7 @@ export async function openBrokerScratch(label: string): Promise<BrokerScratch> {
     tracked: (bus) => ({
       ...bus,
       consume: (queue, bindings, handler, options) => {
-        track(queue, options?.maxAttempts);
+        if (!options?.transient) track(queue, options?.maxAttempts);
         return bus.consume(queue, bindings, handler, options);
       },
     }),

@@ -97,4 +97,13 @@ export async function compensateLate(tx: Tx, order: Order, what: 'release' | 're
   await publish(tx, [what === 'release' ? sagaMessages.releaseStock(order, trace) : sagaMessages.refundPayment(order, order.cancellationReason ?? 'CANCELLED', trace)]);
 }
 
+
+/** Shipping reports the order on its way (CONFIRMED -> SHIPPED) or arrived (SHIPPED -> DELIVERED). */
+export async function advanceFulfilment(tx: Tx, order: Order, to: 'SHIPPED' | 'DELIVERED', trace: SagaTrace): Promise<boolean> {
+  const from = to === 'SHIPPED' ? 'CONFIRMED' : 'SHIPPED';
+  if (!(await moveIfStill(tx, order.id, { status: from }, { status: to }))) return false;
+  await publish(tx, [await recordStatus(tx, order, to, null, trace)]);
+  return true;
+}
+
 export { publish as publishFromTransaction };

@@ -66,6 +66,7 @@ CREATE TABLE "OutboxMessage" (
     "headers" JSONB NOT NULL,
     "occurredAt" TIMESTAMP(3) NOT NULL,
     "publishedAt" TIMESTAMP(3),
+    "claimedUntil" TIMESTAMP(3),
     "attempts" INTEGER NOT NULL DEFAULT 0,
 
     CONSTRAINT "OutboxMessage_pkey" PRIMARY KEY ("id")

@@ -1,0 +1,8 @@
+import type { SubgraphContext } from '../../common/subgraph/context.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import type { NotificationsLoaders } from './loaders.ts';
+
+export interface NotificationsContext extends SubgraphContext {
+  readonly prisma: PrismaClient;
+  readonly loaders: NotificationsLoaders;
+}

@@ -1,0 +1,73 @@
+import { OrderCancelled, OrderConfirmed, OrderDelivered, OrderShipped, SagaRoutes } from '../../../common/contracts/order-saga.ts';
+import type { Logger } from '../../../common/logger.ts';
+import type { Envelope } from '../../../common/messaging/envelope.ts';
+import { handleOnce } from '../../../common/messaging/inbox.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { notificationText, type NotificationFacts } from '../texts.ts';
+
+export const ORDER_EVENTS_QUEUE = 'notifications.order-events';
+export const ORDER_EVENTS_BINDINGS = [
+  SagaRoutes.orderConfirmed,
+  SagaRoutes.orderCancelled,
+  SagaRoutes.orderShipped,
+  SagaRoutes.orderDelivered,
+] as const;
+
+/** The customer to tell and what to tell them, from an event; null for an event this consumer does not handle. */
+function factsOf(message: Envelope): { readonly userId: string; readonly facts: NotificationFacts } | null {
+  switch (message.routingKey) {
+    case SagaRoutes.orderConfirmed: {
+      const event = OrderConfirmed.parse(message.payload);
+      return { userId: event.customerId, facts: { kind: 'ORDER_CONFIRMED', orderId: event.orderId } };
+    }
+    case SagaRoutes.orderCancelled: {
+      const event = OrderCancelled.parse(message.payload);
+      return { userId: event.customerId, facts: { kind: 'ORDER_CANCELLED', orderId: event.orderId, reason: event.reason } };
+    }
+    case SagaRoutes.orderShipped: {
+      const event = OrderShipped.parse(message.payload);
+      return {
+        userId: event.customerId,
+        facts: { kind: 'ORDER_SHIPPED', orderId: event.orderId, carrier: event.carrier, trackingNumber: event.trackingNumber },
+      };
+    }
+    case SagaRoutes.orderDelivered: {
+      const event = OrderDelivered.parse(message.payload);
+      return { userId: event.customerId, facts: { kind: 'ORDER_DELIVERED', orderId: event.orderId } };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * One notification per event for the order's customer. The message is handled once (inbox), and the
+ * (orderId, kind) unique index absorbs the same event published again under a new message id, so a
+ * customer is never told the same thing twice. The notification is dated when the event happened.
+ */
+export function createOrderEventsHandler({ prisma, log }: { readonly prisma: PrismaClient; readonly log: Logger }) {
+  return async (message: Envelope): Promise<void> => {
+    const described = factsOf(message);
+    if (!described) {
+      log.warn({ routingKey: message.routingKey, messageId: message.id }, 'event with an unexpected routing key ignored');
+      return;
+    }
+    const { userId, facts } = described;
+    await handleOnce(prisma, ORDER_EVENTS_QUEUE, message, async (tx) => {
+      const { count } = await tx.notification.createMany({
+        data: [
+          {
+            userId,
+            orderId: facts.orderId,
+            kind: facts.kind,
+            ...notificationText(facts),
+            sourceMessageId: message.id,
+            createdAt: new Date(message.occurredAt),
+          },
+        ],
+        skipDuplicates: true,
+      });
+      if (count === 0) log.info({ orderId: facts.orderId, kind: facts.kind, messageId: message.id }, 'the customer was told of this already');
+    });
+  };
+}
