@@ -2,3 +2,7 @@
 CREATE DATABASE accounts;
 CREATE DATABASE catalog;
 CREATE DATABASE inventory;
+CREATE DATABASE orders;
+CREATE DATABASE payments;
+CREATE DATABASE shipping;
+CREATE DATABASE notifications;
