@@ -1,7 +1,9 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Suites that start a supergraph run twice: on real PostgreSQL and on the embedded PGlite default.
 const supergraphSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+// Several processes sharing a broker: only RabbitMQ connects them (the in-process bus cannot).
+const brokerOnlySuites = ['test/e2e/amqp/**'];
 
 export default defineConfig({
   test: {
@@ -11,7 +13,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'standalone', include: ['common/**/*.test.ts', 'scripts/**/*.test.ts', 'test/*.test.ts'] } },
       { extends: true, test: { name: 'postgres', include: supergraphSuites, env: { TEST_DATABASE: 'postgres' } } },
-      { extends: true, test: { name: 'embedded', include: supergraphSuites, env: { TEST_DATABASE: 'embedded' } } },
+      {
+        extends: true,
+        test: { name: 'embedded', include: supergraphSuites, exclude: [...configDefaults.exclude, ...brokerOnlySuites], env: { TEST_DATABASE: 'embedded' } },
+      },
     ],
   },
 });

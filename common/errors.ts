@@ -16,6 +16,7 @@ export const ErrorCode = {
   unknownProduct: 'UNKNOWN_PRODUCT',
   idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
+  orderNotShippable: 'ORDER_NOT_SHIPPABLE',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

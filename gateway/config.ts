@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, booleanFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
+import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
 import { SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
+import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
 
@@ -11,6 +13,22 @@ export interface SubgraphEndpoint {
   /** Unset only in production, where the gateway refuses to route to a subgraph without one. */
   readonly secret: string | undefined;
   readonly secretVariable: string;
+}
+
+/** Bounds of the graphql-ws endpoint (see the README's "Subscriptions"). */
+export interface SubscriptionLimits {
+  /** Open WebSocket connections on this gateway instance; beyond it the upgrade gets HTTP 503. */
+  readonly maxConnections: number;
+  /** Subscriptions at once on one connection. */
+  readonly maxPerConnection: number;
+  /** Subscriptions at once of one user on this gateway instance, over all their connections. */
+  readonly maxPerUser: number;
+  /** Server pings every this many ms; a client that has not answered by the next one is dropped. 0: never. */
+  readonly keepAliveMs: number;
+  /** How long a new connection may take to send `connection_init` (else close 4408). */
+  readonly connectionInitTimeoutMs: number;
+  /** Federated executions that subscriptions run at once (events fan out to many subscribers). */
+  readonly fetchConcurrency: number;
 }
 
 export interface GatewayConfig {
@@ -24,7 +42,13 @@ export interface GatewayConfig {
   readonly introspection: boolean;
   readonly maxBodyBytes: number;
   readonly subgraphTimeoutMs: number;
+  readonly resilience: ResilienceSettings;
+  readonly subscriptions: SubscriptionLimits;
+  /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
+  readonly messaging: MessagingConfig;
 }
+
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 const urlVariable = (name: SubgraphName) => `SUBGRAPH_URL_${name.toUpperCase()}`;
 const secretVariable = (name: SubgraphName) => `SUBGRAPH_SECRET_${name.toUpperCase()}`;
@@ -43,6 +67,17 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       INTROSPECTION: booleanFlag(true),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+      SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+      SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5),
+      SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000),
+      SUBGRAPH_MAX_CONCURRENCY: positiveInt(100),
+      SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000),
+      SUBSCRIPTIONS_MAX_CONNECTIONS: positiveInt(10_000),
+      SUBSCRIPTIONS_MAX_PER_CONNECTION: positiveInt(100),
+      SUBSCRIPTIONS_MAX_PER_USER: positiveInt(200),
+      SUBSCRIPTIONS_KEEPALIVE_MS: nonNegativeInt(12_000),
+      SUBSCRIPTIONS_INIT_TIMEOUT_MS: positiveInt(3_000),
+      SUBSCRIPTIONS_FETCH_CONCURRENCY: positiveInt(32),
     },
     env,
   );
@@ -70,5 +105,21 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     introspection: production ? env['INTROSPECTION'] === 'true' : parsed.INTROSPECTION,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
+    resilience: {
+      retries: parsed.SUBGRAPH_RETRIES,
+      breakerThreshold: parsed.SUBGRAPH_BREAKER_THRESHOLD,
+      halfOpenAfterMs: parsed.SUBGRAPH_BREAKER_HALF_OPEN_MS,
+      maxConcurrent: parsed.SUBGRAPH_MAX_CONCURRENCY,
+      maxQueued: parsed.SUBGRAPH_MAX_QUEUE,
+    },
+    subscriptions: {
+      maxConnections: parsed.SUBSCRIPTIONS_MAX_CONNECTIONS,
+      maxPerConnection: parsed.SUBSCRIPTIONS_MAX_PER_CONNECTION,
+      maxPerUser: parsed.SUBSCRIPTIONS_MAX_PER_USER,
+      keepAliveMs: parsed.SUBSCRIPTIONS_KEEPALIVE_MS,
+      connectionInitTimeoutMs: parsed.SUBSCRIPTIONS_INIT_TIMEOUT_MS,
+      fetchConcurrency: parsed.SUBSCRIPTIONS_FETCH_CONCURRENCY,
+    },
+    messaging: loadMessagingConfig(env),
   };
 }

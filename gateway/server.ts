@@ -3,10 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
 import { ConfigError } from '../common/config.ts';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
 import { createHttpService } from '../common/http/service-server.ts';
 import type { Logger } from '../common/logger.ts';
+import type { MessageBus } from '../common/messaging/message-bus.ts';
 import type { ServiceMetrics } from '../common/metrics.ts';
 import { maskUnexpectedErrors } from '../common/plugins/mask-errors.ts';
 import { metricsPlugin } from '../common/plugins/metrics-plugin.ts';
@@ -17,6 +19,12 @@ import type { GatewayContext } from './context.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
+import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
+import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
+import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
+import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
+import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
+import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -24,6 +32,8 @@ export interface GatewayDependencies {
   readonly log: Logger;
   readonly metrics: ServiceMetrics;
   readonly keySet?: AccessTokenVerifierOptions['keySet'];
+  /** Where OrderStatusChanged events come from (the gateway consumes them on a transient queue of its own). */
+  readonly bus: MessageBus;
 }
 
 /** Subgraph names the supergraph routes to, read from its join__Graph enum. */
@@ -32,7 +42,7 @@ export function subgraphsOf(supergraphSdl: string): string[] {
 }
 
 /** The public endpoint: verifies callers, plans across subgraphs. Nothing happens until `listen`. */
-export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet }: GatewayDependencies) {
+export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus }: GatewayDependencies) {
   const routed = subgraphsOf(supergraphSdl);
   const unknown = routed.filter((name) => !(name in config.subgraphs));
   if (unknown.length > 0) throw new Error(`supergraph routes to subgraphs with no configuration: ${unknown.join(', ')}`);
@@ -41,14 +51,25 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     throw new ConfigError(withoutSecret.map((endpoint) => `${endpoint.secretVariable}: required when NODE_ENV=production`));
   }
 
+  const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: log,
     buildService: ({ name }) => {
       const endpoint = config.subgraphs[name as SubgraphName];
-      return new SubgraphDataSource({ name, url: endpoint.url, secret: endpoint.secret ?? '', timeoutMs: config.subgraphTimeoutMs });
+      return new SubgraphDataSource({
+        name,
+        url: endpoint.url,
+        secret: endpoint.secret ?? '',
+        timeoutMs: config.subgraphTimeoutMs,
+        policies: createSubgraphPolicies(name, config.resilience, fetchMetrics),
+        metrics: fetchMetrics,
+      });
     },
   });
+  // The API schema as the gateway serves it: what WebSocket operations are validated against.
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -85,14 +106,36 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     ],
   });
 
+  // Subscriptions over graphql-ws on the same server and path (see gateway/subscriptions/).
+  const hub = createOrderStatusHub({ bus, log });
+  const subscriptionMetrics = createSubscriptionMetrics(metrics.registry, { listenerCount: () => hub.listenerCount() });
+  const executor = createFederatedExecutor({ apollo, log, concurrency: config.subscriptions.fetchConcurrency });
+  const subscriptions = attachSubscriptionServer({
+    httpServer: http.server,
+    path: '/graphql',
+    limits: config.subscriptions,
+    maxPayloadBytes: config.maxBodyBytes,
+    verify: viewerFrom.verify,
+    schema: () => apiSchema,
+    executor,
+    hub,
+    metrics: subscriptionMetrics,
+    log,
+  });
+
   return {
     http,
+    subscriptions,
+    hub,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
+      await hub.start();
       started = true;
       return http.listen(port, host);
     },
     async stop(): Promise<void> {
+      await subscriptions.close();
+      await hub.stop();
       await http.close();
       await apollo.stop();
     },

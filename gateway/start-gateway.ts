@@ -1,15 +1,36 @@
 import { readFile } from 'node:fs/promises';
 import { createLogger } from '../common/logger.ts';
+import type { MessageBus } from '../common/messaging/message-bus.ts';
+import { createMessageBus } from '../common/messaging/messaging-config.ts';
 import { createMetrics } from '../common/metrics.ts';
 import type { GatewayConfig } from './config.ts';
 import { createGatewayServer } from './server.ts';
 
+export interface StartGatewayOptions {
+  /** A bus shared with the services of this process (`npm start`, tests); by default one is made from `config.messaging`. */
+  readonly bus?: MessageBus;
+}
+
 /** Reads the composed supergraph and starts the gateway; resolves to its base URL and a stop. */
-export async function startGateway(config: GatewayConfig) {
+export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}) {
   const log = createLogger('gateway', config.logLevel);
   const supergraphSdl = await readFile(config.supergraphPath, 'utf8');
-  const server = createGatewayServer({ config, supergraphSdl, log, metrics: createMetrics('gateway') });
-  const url = await server.listen(config.port, config.host);
-  log.info({ url: `${url}/graphql` }, 'gateway listening');
-  return { url, stop: () => server.stop() };
+  const bus = options.bus ?? (await createMessageBus(config.messaging, log, { connectionName: 'gateway' }));
+  const closeBus = () => (options.bus ? Promise.resolve() : bus.close());
+  try {
+    const server = createGatewayServer({ config, supergraphSdl, log, metrics: createMetrics('gateway'), bus });
+    const url = await server.listen(config.port, config.host);
+    log.info({ url: `${url}/graphql` }, 'gateway listening');
+    return {
+      url,
+      server,
+      async stop() {
+        await server.stop();
+        await closeBus();
+      },
+    };
+  } catch (error) {
+    await closeBus();
+    throw error;
+  }
 }

@@ -59,6 +59,7 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions = {})
     const accountsUrl = running['accounts']?.url;
     const gateway = await startGateway(
       loadGatewayConfig({ ...env, ...portEnv, ...urls, ...(accountsUrl ? { JWKS_URL: `${accountsUrl}/.well-known/jwks.json` } : {}) }),
+      { bus },
     );
     return {
       gatewayUrl: `${gateway.url}/graphql`,

@@ -5,6 +5,8 @@ import { catalog } from './catalog/service.ts';
 import { inventory } from './inventory/service.ts';
 import { orders } from './orders/service.ts';
 import { payments } from './payments/service.ts';
+import { notifications } from './notifications/service.ts';
+import { shipping } from './shipping/service.ts';
 
 /** Every subgraph, as the launcher sees them. */
-export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [accounts, catalog, inventory, orders, payments];
+export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [accounts, catalog, inventory, orders, payments, shipping, notifications];

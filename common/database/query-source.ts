@@ -10,3 +10,6 @@ const scope = new AsyncLocalStorage<QuerySource>();
 
 export const runAsRequest = <T>(work: () => Promise<T>): Promise<T> => scope.run('request', work);
 export const currentQuerySource = (): QuerySource => scope.getStore() ?? 'background';
+
+/** Work a request sets off but does not wait for (an outbox kick): its SQL is not the request's. */
+export const runAsBackground = <T>(work: () => T): T => scope.run('background', work);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { currentQuerySource } from '../database/query-source.ts';
+import { currentQuerySource, runAsBackground } from '../database/query-source.ts';
 import { applyMigrations } from '../database/schema-engine.ts';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.ts';
 import { createLogger } from '../logger.ts';
@@ -62,7 +62,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
     if (module.outbox) {
       const relay = startOutboxRelay({ prisma, bus, log });
       stack.push(() => relay.stop());
-      outbox = relay;
+      outbox = { kick: () => runAsBackground(() => relay.kick()) };
     }
     const health = [
       { name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) },

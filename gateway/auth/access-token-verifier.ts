@@ -32,6 +32,13 @@ function explain(error: unknown): HttpError {
   throw error;
 }
 
+/** A verified access token: who it names and when it stops being valid. */
+export interface VerifiedAccessToken {
+  readonly viewer: Viewer;
+  /** The `exp` claim, in milliseconds since the epoch. */
+  readonly expiresAt: number;
+}
+
 /**
  * Verifies `Authorization: Bearer` tokens against the accounts service's JWKS. jose caches the
  * key set and fetches it again when a token names a key it does not know (rotation), at most
@@ -42,8 +49,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     options.keySet ??
     createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
 
-  return async function viewerFrom(authorization: string | undefined): Promise<Viewer | null> {
-    if (!authorization) return null;
+  /** Verifies a `Bearer <token>` value (HTTP header or graphql-ws `connection_init`); throws an HttpError when it is bad. */
+  async function verify(authorization: string): Promise<VerifiedAccessToken> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match?.[1]) throw refuse('TOKEN_MALFORMED', 'The Authorization header must be "Bearer <token>".');
     try {
@@ -55,11 +62,15 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         clockTolerance: 5,
       });
       if (!payload.sub || !isRole(payload['role'])) throw refuse('TOKEN_CLAIM_INVALID', 'The access token carries no valid role.');
-      return { id: payload.sub, role: payload['role'] };
+      return { viewer: { id: payload.sub, role: payload['role'] }, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch (error) {
       if (error instanceof HttpError) throw error;
       throw explain(error);
     }
-  };
+  }
+
+  const viewerFrom = async (authorization: string | undefined): Promise<Viewer | null> =>
+    authorization ? (await verify(authorization)).viewer : null;
+  return Object.assign(viewerFrom, { verify });
 }
 export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;

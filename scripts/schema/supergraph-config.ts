@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -32,4 +33,21 @@ export async function readSupergraphConfig(configPath: string): Promise<{ federa
     }),
   );
   return { federationVersion: config.federation_version, subgraphs };
+}
+
+/** The version of @apollo/composition installed: what `composeSupergraph` composes with. */
+export const compositionVersion: string = (createRequire(import.meta.url)('@apollo/composition/package.json') as { version: string }).version;
+
+/**
+ * Rover's `federation_version`: `=2.14.4` pins an exact version, `2` or `2.14` a prefix. Returns
+ * why the installed composition does not match it, or undefined when it does.
+ */
+export function checkFederationVersion(federationVersion: string, installed: string = compositionVersion): string | undefined {
+  const wanted = federationVersion.trim();
+  const exact = wanted.startsWith('=');
+  const version = exact ? wanted.slice(1) : wanted;
+  const matches = exact ? installed === version : installed === version || installed.startsWith(`${version}.`);
+  return matches
+    ? undefined
+    : `federation_version ${wanted} does not match the installed @apollo/composition ${installed}: pin the same version in supergraph.yaml and package.json`;
 }

@@ -27,6 +27,7 @@ export function cancellationReason(reason: string): string {
 }
 
 export type NotificationFacts =
+  | { readonly kind: Extract<NotificationKind, 'ORDER_PLACED'>; readonly orderId: string; readonly amount: number; readonly currency: string }
   | { readonly kind: Extract<NotificationKind, 'ORDER_CONFIRMED'>; readonly orderId: string }
   | { readonly kind: Extract<NotificationKind, 'ORDER_CANCELLED'>; readonly orderId: string; readonly reason: string }
   | { readonly kind: Extract<NotificationKind, 'ORDER_SHIPPED'>; readonly orderId: string; readonly carrier: string; readonly trackingNumber: string }
@@ -35,6 +36,11 @@ export type NotificationFacts =
 export function notificationText(facts: NotificationFacts): NotificationText {
   const order = orderReference(facts.orderId);
   switch (facts.kind) {
+    case 'ORDER_PLACED':
+      return {
+        title: `Order ${order} received`,
+        body: `Thank you! We received your order ${order} of ${(facts.amount / 100).toFixed(2)} ${facts.currency} and are checking stock and payment.`,
+      };
     case 'ORDER_CONFIRMED':
       return { title: `Order ${order} confirmed`, body: `We received your payment for order ${order} and are preparing it for shipping.` };
     case 'ORDER_CANCELLED':

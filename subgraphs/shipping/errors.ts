@@ -1,17 +1,10 @@
-import { GraphQLError } from 'graphql';
-
-/**
- * shipping's own error codes, beside the shared ones of common/errors.ts (where they belong once
- * added to `ErrorCode`; codes are public API: add, never rename).
- */
-export const ShippingErrorCode = {
-  orderNotShippable: 'ORDER_NOT_SHIPPABLE',
-} as const;
+import type { GraphQLError } from 'graphql';
+import { ErrorCode, graphQLError } from '../../common/errors.ts';
 
 /**
  * Refuses to ship an order. `status` is the order's status as shipping knows it: CANCELLED, SHIPPED,
  * DELIVERED, or null when shipping never heard of the order (no OrderConfirmed received).
  */
 export function orderNotShippable(orderId: string, status: string | null, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ShippingErrorCode.orderNotShippable, orderId, status } });
+  return graphQLError(ErrorCode.orderNotShippable, message, { orderId, status });
 }

@@ -20,6 +20,8 @@ export const infrastructureMode = (): InfrastructureMode => (process.env['TEST_D
 export interface TestSupergraph extends LocalSupergraph {
   readonly mode: InfrastructureMode;
   readonly dataDir: string;
+  /** The environment its services started with (databases, AMQP_URL / AMQP_EXCHANGE / AMQP_QUEUE_PREFIX in `postgres` mode). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /**
@@ -54,15 +56,13 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
         AMQP_QUEUE_PREFIX: scratch.queuePrefix,
       };
     }
-    const supergraph = await startLocalSupergraph({
-      ephemeralPorts: true,
-      ...(bus ? { bus } : {}),
-      env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...infrastructureEnv, ...options.env },
-    });
+    const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...infrastructureEnv, ...options.env };
+    const supergraph = await startLocalSupergraph({ ephemeralPorts: true, ...(bus ? { bus } : {}), env });
     return {
       ...supergraph,
       mode,
       dataDir,
+      env,
       async stop() {
         await supergraph.stop();
         await cleanUp();

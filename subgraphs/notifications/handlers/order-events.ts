@@ -1,4 +1,4 @@
-import { OrderCancelled, OrderConfirmed, OrderDelivered, OrderShipped, SagaRoutes } from '../../../common/contracts/order-saga.ts';
+import { OrderCancelled, OrderConfirmed, OrderDelivered, OrderPlaced, OrderShipped, SagaRoutes } from '../../../common/contracts/order-saga.ts';
 import type { Logger } from '../../../common/logger.ts';
 import type { Envelope } from '../../../common/messaging/envelope.ts';
 import { handleOnce } from '../../../common/messaging/inbox.ts';
@@ -7,6 +7,7 @@ import { notificationText, type NotificationFacts } from '../texts.ts';
 
 export const ORDER_EVENTS_QUEUE = 'notifications.order-events';
 export const ORDER_EVENTS_BINDINGS = [
+  SagaRoutes.orderPlaced,
   SagaRoutes.orderConfirmed,
   SagaRoutes.orderCancelled,
   SagaRoutes.orderShipped,
@@ -16,6 +17,10 @@ export const ORDER_EVENTS_BINDINGS = [
 /** The customer to tell and what to tell them, from an event; null for an event this consumer does not handle. */
 function factsOf(message: Envelope): { readonly userId: string; readonly facts: NotificationFacts } | null {
   switch (message.routingKey) {
+    case SagaRoutes.orderPlaced: {
+      const event = OrderPlaced.parse(message.payload);
+      return { userId: event.customerId, facts: { kind: 'ORDER_PLACED', orderId: event.orderId, amount: event.amount, currency: event.currency } };
+    }
     case SagaRoutes.orderConfirmed: {
       const event = OrderConfirmed.parse(message.payload);
       return { userId: event.customerId, facts: { kind: 'ORDER_CONFIRMED', orderId: event.orderId } };

@@ -1,0 +1,8 @@
+// The graphql module ApolloServer, the gateway and graphql-ws use: Node resolves `graphql` to its
+// CommonJS build. A loader that prefers the ESM build (vitest follows the "module" field) would give
+// this code a second copy, and graphql refuses schemas and errors of another copy ("Cannot use
+// GraphQLSchema from another module or realm"; graphql-ws tells errors by `instanceof`). Values come
+// from here; types may still be imported from 'graphql'.
+import { createRequire } from 'node:module';
+
+export const graphqlRuntime = createRequire(import.meta.url)('graphql') as typeof import('graphql');

@@ -1,0 +1,215 @@
+// A small typed client for the shop's GraphQL gateway, for browsers and Node alike.
+//
+// It depends on `graphql` (to print documents) and `graphql-ws` (subscriptions) only, and on none
+// of the server's code: the documents and their types come from `./generated/graphql.ts`, which
+// `npm run codegen` writes from `./operations/*.graphql` and the API schema `./schema.graphql`.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { createClient as createWebSocketClient, type Client as WebSocketClient } from 'graphql-ws/client';
+
+/** A token, or something that gives the current one (asked before every request and connection). */
+export type TokenSource = string | null | undefined | (() => string | null | undefined | Promise<string | null | undefined>);
+
+export interface ShopClientOptions {
+  /** The gateway's GraphQL endpoint, e.g. `http://localhost:4000/graphql`. */
+  readonly url: string;
+  /** The access token from `logIn`/`signUp`, sent as `Authorization: Bearer <token>`. */
+  readonly token?: TokenSource;
+  /** The graphql-ws endpoint for subscriptions; by default `url` with `ws:`/`wss:`. */
+  readonly subscriptionUrl?: string;
+  /** Headers for every HTTP request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A `fetch` to use instead of the global one. */
+  readonly fetch?: typeof fetch;
+  /**
+   * A WebSocket constructor where there is no global one (Node before 22: `WebSocket` of the `ws`
+   * package). Browsers and Node 22+ need none.
+   */
+  readonly webSocketImpl?: unknown;
+}
+
+/** A GraphQL error as the gateway sends it: `extensions.code` says what kind (FORBIDDEN, NOT_FOUND, …). */
+export interface ShopGraphQLError {
+  readonly message: string;
+  readonly path?: readonly (string | number)[];
+  readonly locations?: readonly { line: number; column: number }[];
+  readonly extensions?: Readonly<Record<string, unknown>>;
+}
+
+/** Everything the gateway answered: data (possibly partial) and errors, with the HTTP status. */
+export interface ShopResult<TData> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly data?: TData | null;
+  readonly errors?: readonly ShopGraphQLError[];
+  readonly extensions?: Readonly<Record<string, unknown>>;
+}
+
+/** Thrown by `request` when the gateway answers with errors (or without data). */
+export class ShopClientError<TData = unknown> extends Error {
+  readonly status: number;
+  readonly errors: readonly ShopGraphQLError[];
+  /** Whatever data came with the errors (partial results). */
+  readonly data: TData | null | undefined;
+
+  constructor(result: Pick<ShopResult<TData>, 'status' | 'errors' | 'data'>) {
+    const errors = result.errors ?? [];
+    super(errors.map((error) => `${error.message}${error.extensions?.['code'] ? ` (${String(error.extensions['code'])})` : ''}`).join('; ') || `HTTP ${result.status} without data`);
+    this.name = 'ShopClientError';
+    this.status = result.status;
+    this.errors = errors;
+    this.data = result.data;
+  }
+
+  /** The `extensions.code` of every error, in order. */
+  get codes(): unknown[] {
+    return this.errors.map((error) => error.extensions?.['code']);
+  }
+}
+
+export interface CallOptions {
+  /** Extra headers for this request only. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+}
+
+/** Variables are optional exactly when the operation has no required variable. */
+type Arguments<TVariables, TOptions> = {} extends TVariables
+  ? [variables?: TVariables, options?: TOptions]
+  : [variables: TVariables, options?: TOptions];
+
+/** What a subscription delivers: each result, an error (socket closed, refused), completion. */
+export interface SubscriptionSink<TData> {
+  next(result: { data?: TData | null; errors?: readonly ShopGraphQLError[] }): void;
+  error?(error: unknown): void;
+  complete?(): void;
+}
+
+export interface ShopClient {
+  /** Runs a query or mutation and resolves to its data; throws `ShopClientError` on any GraphQL error. */
+  request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, ...args: Arguments<TVariables, CallOptions>): Promise<TData>;
+  /** Runs a query or mutation and resolves to the whole answer (partial data and errors), throwing only when there is no GraphQL answer at all. */
+  execute<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, ...args: Arguments<TVariables, CallOptions>): Promise<ShopResult<TData>>;
+  /** Subscribes over graphql-ws; returns the function that unsubscribes. */
+  subscribe<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, sink: SubscriptionSink<TData>): () => void;
+  /** Subscribes over graphql-ws as an async iterator (`for await`); `break` unsubscribes. */
+  iterate<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    ...args: Arguments<TVariables, never>
+  ): AsyncIterableIterator<{ data?: TData | null; errors?: readonly ShopGraphQLError[] }>;
+  /** Replaces the token for later requests; an open subscription connection reconnects with it. */
+  setToken(token: TokenSource): void;
+  /** Closes the subscription connection, if any. */
+  dispose(): Promise<void>;
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+function queryOf(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (text === undefined) {
+    text = print(document);
+    printed.set(document, text);
+  }
+  return text;
+}
+
+/** The name of the document's (first) operation, sent along so the gateway's logs and metrics name it. */
+export function operationNameOf(document: DocumentNode): string | undefined {
+  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
+  return operation?.name?.value;
+}
+
+function webSocketUrl(url: string): string {
+  const target = new URL(url);
+  target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:';
+  return target.toString();
+}
+
+export function createShopClient(options: ShopClientOptions): ShopClient {
+  let token: TokenSource = options.token;
+  let sockets: WebSocketClient | undefined;
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const currentToken = async () => (typeof token === 'function' ? await token() : token) ?? undefined;
+
+  async function execute<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    variables?: TVariables,
+    call: CallOptions = {},
+  ): Promise<ShopResult<TData>> {
+    const bearer = await currentToken();
+    const operationName = operationNameOf(document);
+    const response = await fetchImpl(options.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...options.headers,
+        ...call.headers,
+      },
+      body: JSON.stringify({ query: queryOf(document), variables: variables ?? {}, ...(operationName ? { operationName } : {}) }),
+      ...(call.signal ? { signal: call.signal } : {}),
+    });
+    const text = await response.text();
+    let body: { data?: TData | null; errors?: ShopGraphQLError[]; extensions?: Record<string, unknown> };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new ShopClientError<TData>({ status: response.status, errors: [{ message: `HTTP ${response.status}: the gateway did not answer with JSON: ${text.slice(0, 200)}` }] });
+    }
+    return { status: response.status, headers: response.headers, ...body };
+  }
+
+  function webSockets(): WebSocketClient {
+    sockets ??= createWebSocketClient({
+      url: options.subscriptionUrl ?? webSocketUrl(options.url),
+      ...(options.webSocketImpl ? { webSocketImpl: options.webSocketImpl } : {}),
+      // Asked again on every (re)connection, so a refreshed token is used after the gateway closes an expired one.
+      connectionParams: async () => {
+        const bearer = await currentToken();
+        return bearer ? { authorization: `Bearer ${bearer}` } : {};
+      },
+    });
+    return sockets;
+  }
+
+  const payloadOf = (document: DocumentNode, variables: unknown) => {
+    const operationName = operationNameOf(document);
+    return { query: queryOf(document), variables: (variables ?? {}) as Record<string, unknown>, ...(operationName ? { operationName } : {}) };
+  };
+
+  async function request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables, call?: CallOptions): Promise<TData> {
+    const result = await execute(document, variables, call);
+    if (result.errors?.length || result.data === undefined || result.data === null) throw new ShopClientError(result);
+    return result.data;
+  }
+
+  function subscribe<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, sink: SubscriptionSink<TData>): () => void {
+    return webSockets().subscribe<TData>(payloadOf(document, variables), {
+      next: (result) => sink.next(result),
+      error: (error) => sink.error?.(error),
+      complete: () => sink.complete?.(),
+    });
+  }
+
+  function iterate<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) {
+    return webSockets().iterate<TData>(payloadOf(document, variables));
+  }
+
+  return {
+    execute: (document, ...[variables, call]) => execute(document, variables, call),
+    request: (document, ...[variables, call]) => request(document, variables, call),
+    subscribe,
+    iterate: (document, ...[variables]) => iterate(document, variables),
+    setToken(next) {
+      token = next;
+      // Reconnect with the new token; subscriptions resubscribe on their own.
+      sockets?.terminate();
+    },
+    async dispose() {
+      const open = sockets;
+      sockets = undefined;
+      await open?.dispose();
+    },
+  };
+}
