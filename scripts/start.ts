@@ -2,6 +2,7 @@
 import { exitOnConfigError } from '../common/config.ts';
 import { stopOnSignals } from '../common/service/stop-on-signals.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
+import { createDemoOrders } from './demo-orders.ts';
 import { startLocalSupergraph } from './local-supergraph.ts';
 
 const supergraph = await exitOnConfigError(() => startLocalSupergraph());
@@ -15,3 +16,9 @@ process.stdout.write(
     '',
   ].join('\n') + '\n',
 );
+if (process.env['SEED_DEMO_DATA'] !== 'false') {
+  createDemoOrders(supergraph.gatewayUrl).then(
+    () => process.stdout.write('  Demo orders ready: the customer has orders delivered, shipped, confirmed and cancelled.\n'),
+    (error: unknown) => process.stderr.write(`  Demo orders could not be created: ${String(error)}\n`),
+  );
+}

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Supergraph } from '@apollo/federation-internals';
-import { printSchema, type GraphQLSchema } from 'graphql';
+import { printSchema, type GraphQLSchema } from './graphql.ts';
 
 /**
  * The API schema of a supergraph: what clients see and query through the gateway, without the

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { CriticalityLevel, diff } from '@graphql-inspector/core';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from './graphql.ts';
 import { ACKNOWLEDGEMENTS_FILE, acknowledges, readAcknowledgements, type Acknowledgement } from './acknowledgements.ts';
 import { apiSchemaOf, readCommittedSupergraph, type CommittedSupergraph } from './api-schema.ts';
 import { composeSupergraph, formatIssue, type CompositionIssue } from './compose.ts';

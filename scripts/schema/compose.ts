@@ -1,5 +1,5 @@
 import { composeServices } from '@apollo/composition';
-import { GraphQLError, Source, parse, visit, type ASTNode, type DocumentNode } from 'graphql';
+import { GraphQLError, Source, parse, visit, type ASTNode, type DocumentNode } from './graphql.ts';
 import type { SubgraphSource } from './supergraph-config.ts';
 
 /** Where in a subgraph's schema file a composition error or hint points. */

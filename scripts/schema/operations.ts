@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { validate as validateDocuments } from '@graphql-inspector/core';
-import { GraphQLError, Kind, Source, parse, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, Source, parse, type GraphQLSchema } from './graphql.ts';
 
 export interface OperationProblem {
   /** Relative to the root the documents were read under. */

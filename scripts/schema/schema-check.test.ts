@@ -188,7 +188,7 @@ describe('schema check: composition', () => {
     const dir = await scratchCopy();
     const out = resolve(dir, 'composed.graphql');
     const run = () =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', resolve(root, 'scripts/compose-supergraph.ts'), '--config', resolve(dir, 'supergraph.yaml'), '--out', out], {
+      promisify(execFile)(resolve(root, 'node_modules/.bin/tsx'), [resolve(root, 'scripts/compose-supergraph.ts'), '--config', resolve(dir, 'supergraph.yaml'), '--out', out], {
         cwd: dir,
       }).then(
         () => ({ code: 0, stderr: '' }),
