@@ -62,7 +62,7 @@ const supergraph = await startLocalSupergraph({
   ephemeralPorts: true,
   env: {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'silent',
     DATA_DIR: dataDir,
     SUBSCRIPTIONS_MAX_CONNECTIONS: '10000',
     SUBSCRIPTIONS_MAX_PER_CONNECTION: String(PER_CONNECTION),
@@ -103,7 +103,7 @@ async function run(selection: 'shared' | 'distinct', n: number, token: string): 
     }
   };
   const connections = Math.ceil(n / PER_CONNECTION);
-  const clients = Array.from({ length: connections }, () => wsClient(gateway, token, { lazy: false }));
+  const clients = Array.from({ length: connections }, () => wsClient(gateway, token, { lazy: false, on: { closed: (event) => say(`connection closed: ${JSON.stringify({ code: (event as { code?: number }).code, reason: (event as { reason?: string }).reason })}`) } }));
   try {
     const placed = await graphql<{ placeOrder: { id: string } }>(
       gateway,
@@ -163,6 +163,9 @@ async function run(selection: 'shared' | 'distinct', n: number, token: string): 
       heapMb,
       ...(latencies.length < n ? { note: `only ${latencies.length} of ${n} within ${RUN_DEADLINE_MS / 1000} s (gateway sent ${sentByGateway})` } : {}),
     };
+  } catch (error) {
+    say(`run failed: ${String(error)}`);
+    throw error;
   } finally {
     await Promise.all(clients.map((client) => client.dispose()));
     await release();

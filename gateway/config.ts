@@ -5,6 +5,8 @@ import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/m
 import { SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
+import type { OperationLimits } from './protection/operation-limits.ts';
+import type { RateLimitSettings } from './protection/rate-limiter.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
 
@@ -23,7 +25,7 @@ export interface SubscriptionLimits {
   readonly maxPerConnection: number;
   /** Subscriptions at once of one user on this gateway instance, over all their connections. */
   readonly maxPerUser: number;
-  /** Server pings every this many ms; a client that has not answered by the next one is dropped. 0: never. */
+  /** Server pings every this many ms; a client not heard from (pong or message) for two periods is dropped. 0: never. */
   readonly keepAliveMs: number;
   /** How long a new connection may take to send `connection_init` (else close 4408). */
   readonly connectionInitTimeoutMs: number;
@@ -43,6 +45,10 @@ export interface GatewayConfig {
   readonly maxBodyBytes: number;
   readonly subgraphTimeoutMs: number;
   readonly resilience: ResilienceSettings;
+  readonly rateLimits: RateLimitSettings;
+  /** Addresses of proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies: ReadonlySet<string>;
+  readonly operationLimits: OperationLimits;
   readonly subscriptions: SubscriptionLimits;
   /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
@@ -72,6 +78,20 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000),
       SUBGRAPH_MAX_CONCURRENCY: positiveInt(100),
       SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000),
+      REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+      RATE_LIMIT_KEY_PREFIX: z.string().default('ratelimit'),
+      RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
+      RATE_LIMIT_USER_POINTS: positiveInt(600),
+      RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(300),
+      AUTH_RATE_LIMIT_POINTS: positiveInt(10),
+      AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900),
+      TRUSTED_PROXIES: z.string().default(''),
+      MAX_QUERY_DEPTH: positiveInt(12),
+      MAX_QUERY_ALIASES: positiveInt(30),
+      MAX_QUERY_DIRECTIVES: positiveInt(20),
+      MAX_QUERY_TOKENS: positiveInt(3_000),
+      MAX_QUERY_COST: positiveInt(20_000),
+      MAX_PAGE_SIZE: positiveInt(100),
       SUBSCRIPTIONS_MAX_CONNECTIONS: positiveInt(10_000),
       SUBSCRIPTIONS_MAX_PER_CONNECTION: positiveInt(100),
       SUBSCRIPTIONS_MAX_PER_USER: positiveInt(200),
@@ -111,6 +131,22 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       halfOpenAfterMs: parsed.SUBGRAPH_BREAKER_HALF_OPEN_MS,
       maxConcurrent: parsed.SUBGRAPH_MAX_CONCURRENCY,
       maxQueued: parsed.SUBGRAPH_MAX_QUEUE,
+    },
+    rateLimits: {
+      redisUrl: parsed.REDIS_URL,
+      keyPrefix: parsed.RATE_LIMIT_KEY_PREFIX,
+      user: { points: parsed.RATE_LIMIT_USER_POINTS, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS },
+      anonymous: { points: parsed.RATE_LIMIT_ANONYMOUS_POINTS, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS },
+      authFailures: { points: parsed.AUTH_RATE_LIMIT_POINTS, windowSeconds: parsed.AUTH_RATE_LIMIT_WINDOW_SECONDS },
+    },
+    trustedProxies: new Set(parsed.TRUSTED_PROXIES.split(',').map((address) => address.trim()).filter(Boolean)),
+    operationLimits: {
+      maxDepth: parsed.MAX_QUERY_DEPTH,
+      maxAliases: parsed.MAX_QUERY_ALIASES,
+      maxDirectives: parsed.MAX_QUERY_DIRECTIVES,
+      maxTokens: parsed.MAX_QUERY_TOKENS,
+      maxCost: parsed.MAX_QUERY_COST,
+      maxPageSize: parsed.MAX_PAGE_SIZE,
     },
     subscriptions: {
       maxConnections: parsed.SUBSCRIPTIONS_MAX_CONNECTIONS,

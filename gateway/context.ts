@@ -1,8 +1,13 @@
 import type { Logger } from '../common/logger.ts';
 import type { Viewer } from '../common/viewer.ts';
+import type { Verdict } from './protection/rate-limiter.ts';
 
 export interface GatewayContext {
   readonly viewer: Viewer | null;
   readonly requestId: string;
   readonly log: Logger;
+  /** The caller's address (set for HTTP requests). */
+  readonly clientIp?: string;
+  /** Where the caller stands in its request budget (set for HTTP requests). */
+  readonly rateLimit?: Verdict;
 }

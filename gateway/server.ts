@@ -17,6 +17,12 @@ import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from './au
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
+import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
+import { rateLimitHeadersPlugin } from './protection/rate-limit-headers-plugin.ts';
+import { createRateLimiters } from './protection/rate-limiter.ts';
+import { createRequestAdmission } from './protection/request-admission.ts';
+import { withTokenLimitCode } from './protection/token-limit-errors.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
@@ -52,6 +58,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   }
 
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
+  const limiters = createRateLimiters(config.rateLimits, log);
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: log,
@@ -75,19 +82,25 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
-    formatError: maskUnexpectedErrors(log),
+    formatError: withTokenLimitCode(maskUnexpectedErrors(log)),
+    parseOptions: { maxTokens: config.operationLimits.maxTokens },
     plugins: [
       requestIdPlugin(),
       metricsPlugin(metrics),
+      operationLimitsPlugin(config.operationLimits),
+      authThrottlePlugin(limiters),
+      rateLimitHeadersPlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
 
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
+  const admit = createRequestAdmission(limiters, config.trustedProxies);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const requestId = randomUUID();
     const viewer = await viewerFrom(req.headers.authorization);
-    return { viewer, requestId, log: log.child({ requestId }) };
+    const admission = await admit(req, viewer);
+    return { viewer, requestId, log: log.child({ requestId }), ...admission };
   };
 
   let started = false;
@@ -138,6 +151,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await hub.stop();
       await http.close();
       await apollo.stop();
+      await limiters.close();
     },
   };
 }

@@ -254,20 +254,25 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     const connectionLog = log.child({ connectionId: connection.id });
     socket.on('error', (error) => connectionLog.debug({ err: error }, 'WebSocket error'));
 
-    // Keep-alive: a ping every keepAliveMs; no pong by the next one and the client is gone.
-    let awaitingPong = false;
-    socket.on('pong', () => (awaitingPong = false));
+    // Keep-alive: a ping every keepAliveMs. A client is dropped once nothing (pong or message) has
+    // come from it for two periods; the check waits for the I/O already received (setImmediate), so
+    // a busy event loop does not mistake an unread pong for a dead client.
+    let lastHeard = Date.now();
+    const heard = () => (lastHeard = Date.now());
+    socket.on('pong', heard);
+    socket.on('message', heard);
     const pinger =
       limits.keepAliveMs > 0
         ? setInterval(() => {
-            if (socket.readyState !== socket.OPEN) return;
-            if (awaitingPong) {
-              connectionLog.debug('no pong since the last ping: dropping the connection');
-              socket.terminate();
-              return;
-            }
-            awaitingPong = true;
-            socket.ping();
+            setImmediate(() => {
+              if (socket.readyState !== socket.OPEN) return;
+              if (Date.now() - lastHeard > 2 * limits.keepAliveMs) {
+                connectionLog.debug('nothing heard for two keep-alive periods: dropping the connection');
+                socket.terminate();
+                return;
+              }
+              socket.ping();
+            });
           }, limits.keepAliveMs)
         : undefined;
 

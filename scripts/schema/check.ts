@@ -82,7 +82,7 @@ export async function classifyChanges(before: GraphQLSchema, after: GraphQLSchem
       const acknowledgement = level === 'breaking' ? acknowledgements.find((entry) => acknowledges(entry, base)) : undefined;
       return acknowledgement ? { ...base, acknowledged: { reason: acknowledgement.reason } } : base;
     })
-    .sort((a, b) => ORDER[a.level] - ORDER[b.level] || (a.path ?? '').localeCompare(b.path ?? '') || a.message.localeCompare(b.message));
+    .sort((a, b) => ORDER[a.level] - ORDER[b.level] || (a.path ?? '').localeCompare(b.path ?? '') || a.type.localeCompare(b.type) || a.message.localeCompare(b.message));
 }
 
 /**

@@ -97,16 +97,21 @@ describe('schema check: API schema changes', () => {
     expect(text).toMatch(/PASSED/);
   });
 
-  it('fails an operation that selects a removed field, naming the file and line', async () => {
+  it('fails every operation that selects a removed field, naming the file and line', async () => {
     const { report, text } = await checkAfter({ [CATALOG]: (sdl) => sdl.replace(/^\s*description: String!\n/m, '\n') });
     expect(report.changes).toContainEqual(expect.objectContaining({ level: 'breaking', type: 'FIELD_REMOVED', path: 'Product.description' }));
-    const catalogOperations = await readFile(resolve(root, 'sdk/operations/catalog.graphql'), 'utf8');
-    const line = catalogOperations.split('\n').findIndex((text) => text.trim() === 'description') + 1;
-    expect(report.operations?.errors).toEqual([
-      { file: 'sdk/operations/catalog.graphql', line, column: 5, message: 'Cannot query field "description" on type "Product".' },
-    ]);
-    expect(report.failures.join('\n')).toMatch(/1 client operation error/);
-    expect(text).toContain(`error sdk/operations/catalog.graphql:${line}:5: Cannot query field "description" on type "Product".`);
+    // Product (catalog.graphql), CreateProduct and UpdateProduct (admin.graphql) select it.
+    const linesOf = async (file: string) =>
+      (await readFile(resolve(root, file), 'utf8')).split('\n').flatMap((line, index) => (line.trim() === 'description' ? [index + 1] : []));
+    const message = 'Cannot query field "description" on type "Product".';
+    const expected = [
+      ...(await linesOf('sdk/operations/admin.graphql')).map((line) => ({ file: 'sdk/operations/admin.graphql', line, column: 5, message })),
+      ...(await linesOf('sdk/operations/catalog.graphql')).map((line) => ({ file: 'sdk/operations/catalog.graphql', line, column: 5, message })),
+    ];
+    expect(expected).toHaveLength(3);
+    expect(report.operations?.errors).toEqual(expected);
+    expect(report.failures.join('\n')).toMatch(/3 client operation error/);
+    expect(text).toContain(`error sdk/operations/catalog.graphql:${expected[2]!.line}:5: ${message}`);
   });
 
   it('validates the subscription operation against the API schema too', async () => {

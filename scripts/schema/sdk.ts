@@ -37,7 +37,9 @@ function sdkCodegenConfig(root: string, apiSchemaSdl?: string): CodegenConfig & 
       },
     ]),
   );
-  return { cwd: root, overwrite: true, silent: true, generates };
+  // Plugins load from this repository's node_modules, whichever root the SDK is generated under.
+  const pluginLoader = (name: string) => import(name);
+  return { cwd: root, overwrite: true, silent: true, pluginLoader, generates };
 }
 
 export interface GeneratedFile {

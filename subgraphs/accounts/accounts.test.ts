@@ -6,14 +6,9 @@ import { devSubgraphSecret } from '../../common/service/subgraph-config.ts';
 import { errorCodes, graphql } from '../../test/support/graphql-client.ts';
 import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
+import { LogInDocument, MeDocument, SignUpDocument } from '../../sdk/index.ts';
 import { JWT_DEFAULTS } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-
-const ME = /* GraphQL */ `query Me { me { id name email role } }`;
-const SIGN_UP = /* GraphQL */ `
-  mutation SignUp($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id email name role } } }
-`;
-const LOG_IN = /* GraphQL */ `mutation LogIn($input: LogInInput!) { logIn(input: $input) { token user { id } } }`;
 
 let supergraph: TestSupergraph;
 let gateway: string;
@@ -47,26 +42,22 @@ async function tokenFromAccountsKey(claims: { sub: string; role: string; exp: nu
 describe('sign-up, log-in and me through the gateway', () => {
   it('signs up, logs in and reads its own profile', async () => {
     const email = `new-${randomUUID()}@shop.test`;
-    const signedUp = await graphql<{ signUp: { token: string; user: { id: string; email: string; role: string } } }>(
-      gateway,
-      SIGN_UP,
-      { input: { email: email.toUpperCase(), password: 'correct horse battery', name: 'New Customer' } },
-    );
+    const signedUp = await graphql(gateway, SignUpDocument, {
+      input: { email: email.toUpperCase(), password: 'correct horse battery', name: 'New Customer' },
+    });
     expect(signedUp.errors).toBeUndefined();
     expect(signedUp.data?.signUp.user).toMatchObject({ email, role: 'CUSTOMER' });
 
-    const loggedIn = await graphql<{ logIn: { token: string; user: { id: string } } }>(gateway, LOG_IN, {
-      input: { email, password: 'correct horse battery' },
-    });
+    const loggedIn = await graphql(gateway, LogInDocument, { input: { email, password: 'correct horse battery' } });
     expect(loggedIn.data?.logIn.user.id).toBe(signedUp.data?.signUp.user.id);
 
-    const me = await graphql<{ me: { id: string; email: string; name: string; role: string } }>(gateway, ME, {}, { token: loggedIn.data!.logIn.token });
+    const me = await graphql(gateway, MeDocument, {}, { token: loggedIn.data!.logIn.token });
     expect(me.errors).toBeUndefined();
     expect(me.data?.me).toEqual({ id: signedUp.data!.signUp.user.id, name: 'New Customer', email, role: 'CUSTOMER' });
   });
 
   it('answers me with null for an anonymous caller', async () => {
-    const me = await graphql(gateway, ME);
+    const me = await graphql(gateway, MeDocument);
     expect(me.status).toBe(200);
     expect(me.data).toEqual({ me: null });
   });
@@ -76,7 +67,7 @@ describe('sign-up, log-in and me through the gateway', () => {
       { email: 'customer@shop.test', password: 'not-the-password' },
       { email: 'nobody@shop.test', password: 'not-the-password' },
     ]) {
-      const response = await graphql(gateway, LOG_IN, { input });
+      const response = await graphql(gateway, LogInDocument, { input });
       expect(response.data).toBeNull();
       expect(errorCodes(response)).toEqual(['INVALID_CREDENTIALS']);
       expect(response.errors?.[0]?.message).toBe('The email or password is wrong.');
@@ -86,9 +77,9 @@ describe('sign-up, log-in and me through the gateway', () => {
   it('refuses a taken email and a short password with their own codes, creating nothing', async () => {
     const prisma = supergraph.subgraphs['accounts']!.prisma as PrismaClient;
     const before = await prisma.user.count();
-    const taken = await graphql(gateway, SIGN_UP, { input: { email: 'customer@shop.test', password: 'long enough pw', name: 'X' } });
+    const taken = await graphql(gateway, SignUpDocument, { input: { email: 'customer@shop.test', password: 'long enough pw', name: 'X' } });
     expect(errorCodes(taken)).toEqual(['EMAIL_TAKEN']);
-    const short = await graphql(gateway, SIGN_UP, { input: { email: `s-${randomUUID()}@shop.test`, password: 'short', name: 'X' } });
+    const short = await graphql(gateway, SignUpDocument, { input: { email: `s-${randomUUID()}@shop.test`, password: 'short', name: 'X' } });
     expect(errorCodes(short)).toEqual(['BAD_USER_INPUT']);
     expect(short.errors?.[0]?.extensions?.['field']).toBe('password');
     expect(await prisma.user.count()).toBe(before);
@@ -97,7 +88,7 @@ describe('sign-up, log-in and me through the gateway', () => {
 
 describe('tokens the gateway refuses', () => {
   const refusedWith = async (token: string, reason: string | string[]) => {
-    const response = await graphql(gateway, ME, {}, { token });
+    const response = await graphql(gateway, MeDocument, {}, { token });
     expect(response.status).toBe(401);
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
     const reasons = Array.isArray(reason) ? reason : [reason];

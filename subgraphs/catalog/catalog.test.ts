@@ -1,32 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoProducts } from '../../prisma/seed-data.ts';
-import { errorCodes, graphql } from '../../test/support/graphql-client.ts';
+import { CreateProductDocument, ProductDocument, ProductsDocument, UpdateProductDocument, type ProductsQuery } from '../../sdk/index.ts';
+import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
 import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-
-interface ProductNode {
-  id: string;
-  sku: string;
-  name: string;
-  price: { amount: number; currency: string };
-  category: { slug: string };
-  inventory: { available: number; reserved: number } | null;
-  inStock: boolean;
-}
-interface ProductsData {
-  products: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { cursor: string; node: ProductNode }[] };
-}
-
-const PRODUCTS = /* GraphQL */ `
-  query Products($first: Int, $after: String, $filter: ProductFilter, $orderBy: ProductOrderBy) {
-    products(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { id sku name price { amount currency } category { slug } inventory { available reserved } inStock } }
-    }
-  }
-`;
 
 let supergraph: TestSupergraph;
 let gateway: string;
@@ -42,7 +20,7 @@ afterAll(() => supergraph?.stop());
 
 describe('browsing the catalog through the gateway', () => {
   it('returns seeded products with their stock from inventory in one request', async () => {
-    const response = await graphql<ProductsData>(gateway, PRODUCTS, { first: 10 });
+    const response = await graphql(gateway, ProductsDocument, { first: 10 });
     expect(response.errors).toBeUndefined();
     const { products } = response.data!;
     expect(products.totalCount).toBe(demoProducts.length);
@@ -61,7 +39,7 @@ describe('browsing the catalog through the gateway', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page += 1) {
-      const response: Awaited<ReturnType<typeof graphql<ProductsData>>> = await graphql<ProductsData>(gateway, PRODUCTS, { first: 20, after, orderBy: 'PRICE_DESC' });
+      const response: GraphQLResponse<ProductsQuery> = await graphql(gateway, ProductsDocument, { first: 20, after, orderBy: 'PRICE_DESC' });
       expect(response.errors).toBeUndefined();
       seen.push(...response.data!.products.edges.map(({ node }) => node.id));
       if (!response.data!.products.pageInfo.hasNextPage) break;
@@ -72,9 +50,9 @@ describe('browsing the catalog through the gateway', () => {
   });
 
   it('filters by category and searches by text', async () => {
-    const tea = await graphql<ProductsData>(gateway, PRODUCTS, { first: 50, filter: { categorySlug: 'tea' } });
+    const tea = await graphql(gateway, ProductsDocument, { first: 50, filter: { categorySlug: 'tea' } });
     expect(tea.data!.products.edges.map(({ node }) => node.category.slug)).toEqual(Array(9).fill('tea'));
-    const search = await graphql<ProductsData>(gateway, PRODUCTS, { first: 50, filter: { search: 'espresso' } });
+    const search = await graphql(gateway, ProductsDocument, { first: 50, filter: { search: 'espresso' } });
     const names = search.data!.products.edges.map(({ node }) => node.name);
     expect(names.length).toBeGreaterThan(1);
     for (const { node } of search.data!.products.edges) {
@@ -84,23 +62,20 @@ describe('browsing the catalog through the gateway', () => {
   });
 
   it('refuses a page size over 100 and a forged cursor with BAD_USER_INPUT', async () => {
-    const big = await graphql(gateway, PRODUCTS, { first: 101 });
+    const big = await graphql(gateway, ProductsDocument, { first: 101 });
     expect(errorCodes(big)).toEqual(['BAD_USER_INPUT']);
-    const cursor = await graphql(gateway, PRODUCTS, { first: 5, after: 'bm90LWEtY3Vyc29y' });
+    const cursor = await graphql(gateway, ProductsDocument, { first: 5, after: 'bm90LWEtY3Vyc29y' });
     expect(errorCodes(cursor)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('answers a product that does not exist with null', async () => {
-    const response = await graphql(gateway, `query { product(id: "not-an-id") { id } }`);
+    const response = await graphql(gateway, ProductDocument, { id: 'not-an-id' });
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ product: null });
   });
 });
 
 describe('admin mutations', () => {
-  const CREATE = /* GraphQL */ `
-    mutation Create($input: CreateProductInput!) { createProduct(input: $input) { id sku price { amount currency } inStock } }
-  `;
   const input = (sku: string) => ({
     sku,
     name: 'Test Kettle',
@@ -112,40 +87,35 @@ describe('admin mutations', () => {
   it('refuses a customer and an anonymous caller, and stores nothing', async () => {
     const prisma = supergraph.subgraphs['catalog']!.prisma as PrismaClient;
     const before = await prisma.product.count();
-    const asCustomer = await graphql(gateway, CREATE, { input: input('CUST-1') }, { token: customer.token });
+    const asCustomer = await graphql(gateway, CreateProductDocument, { input: input('CUST-1') }, { token: customer.token });
     expect(errorCodes(asCustomer)).toEqual(['FORBIDDEN']);
     expect(asCustomer.data).toBeNull();
-    const anonymous = await graphql(gateway, CREATE, { input: input('ANON-1') });
+    const anonymous = await graphql(gateway, CreateProductDocument, { input: input('ANON-1') });
     expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
     expect(await prisma.product.count()).toBe(before);
     expect(await prisma.product.findUnique({ where: { sku: 'CUST-1' } })).toBeNull();
   });
 
   it('lets an admin create and update a product', async () => {
-    const created = await graphql<{ createProduct: { id: string; sku: string; price: { amount: number }; inStock: boolean } }>(
-      gateway,
-      CREATE,
-      { input: input('ADMIN-1') },
-      { token: admin.token },
-    );
+    const created = await graphql(gateway, CreateProductDocument, { input: input('ADMIN-1') }, { token: admin.token });
     expect(created.errors).toBeUndefined();
     expect(created.data?.createProduct).toMatchObject({ sku: 'ADMIN-1', price: { amount: 2599, currency: 'USD' }, inStock: false });
-    const updated = await graphql<{ updateProduct: { price: { amount: number } } }>(
+    const updated = await graphql(
       gateway,
-      `mutation ($id: ID!) { updateProduct(id: $id, input: { priceAmount: 1999 }) { price { amount } } }`,
-      { id: created.data!.createProduct.id },
+      UpdateProductDocument,
+      { id: created.data!.createProduct.id, input: { priceAmount: 1999 } },
       { token: admin.token },
     );
     expect(updated.data?.updateProduct.price.amount).toBe(1999);
-    const duplicate = await graphql(gateway, CREATE, { input: input('ADMIN-1') }, { token: admin.token });
+    const duplicate = await graphql(gateway, CreateProductDocument, { input: input('ADMIN-1') }, { token: admin.token });
     expect(errorCodes(duplicate)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('refuses bad product input with the field named', async () => {
-    const negative = await graphql(gateway, CREATE, { input: { ...input('NEG-1'), priceAmount: -5 } }, { token: admin.token });
+    const negative = await graphql(gateway, CreateProductDocument, { input: { ...input('NEG-1'), priceAmount: -5 } }, { token: admin.token });
     expect(errorCodes(negative)).toEqual(['BAD_USER_INPUT']);
     expect(negative.errors?.[0]?.extensions?.['field']).toBe('priceAmount');
-    const category = await graphql(gateway, CREATE, { input: { ...input('CAT-1'), categoryId: 'nope' } }, { token: admin.token });
+    const category = await graphql(gateway, CreateProductDocument, { input: { ...input('CAT-1'), categoryId: 'nope' } }, { token: admin.token });
     expect(category.errors?.[0]?.extensions?.['field']).toBe('categoryId');
   });
 });

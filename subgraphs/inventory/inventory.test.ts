@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoProducts } from '../../prisma/seed-data.ts';
+import { ProductsDocument, RestockDocument } from '../../sdk/index.ts';
 import { errorCodes, graphql } from '../../test/support/graphql-client.ts';
 import { countSqlStatements } from '../../test/support/metrics.ts';
 import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
@@ -18,17 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => supergraph?.stop());
 
-const PRODUCTS_WITH_STOCK = /* GraphQL */ `
-  query ProductsWithStock($first: Int!) {
-    products(first: $first) { edges { node { id name category { name } inventory { available reserved } inStock } } }
-  }
-`;
-
 describe('SQL per request', () => {
   it('does not grow with the page size: one batched query per subgraph fetch', async () => {
     const services = { catalog: supergraph.subgraphs['catalog']!.url, inventory: supergraph.subgraphs['inventory']!.url };
     const run = (first: number) => async () => {
-      const response = await graphql<{ products: { edges: unknown[] } }>(gateway, PRODUCTS_WITH_STOCK, { first });
+      const response = await graphql(gateway, ProductsDocument, { first });
       expect(response.errors).toBeUndefined();
       expect(response.data?.products.edges).toHaveLength(first);
     };
@@ -42,16 +37,13 @@ describe('SQL per request', () => {
 });
 
 describe('restock', () => {
-  const RESTOCK = /* GraphQL */ `
-    mutation Restock($productId: ID!, $quantity: Int!) { restock(productId: $productId, quantity: $quantity) { available reserved onHand } }
-  `;
   const product = demoProducts[3]!;
   const stockOf = async () =>
     (await (supergraph.subgraphs['inventory']!.prisma as PrismaClient).stockItem.findUniqueOrThrow({ where: { productId: product.id } })).onHand;
 
   it('refuses a customer and changes nothing', async () => {
     const before = await stockOf();
-    const response = await graphql(gateway, RESTOCK, { productId: product.id, quantity: 5 }, { token: customer.token });
+    const response = await graphql(gateway, RestockDocument, { productId: product.id, quantity: 5 }, { token: customer.token });
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
     expect(response.data).toBeNull();
     expect(await stockOf()).toBe(before);
@@ -59,12 +51,7 @@ describe('restock', () => {
 
   it('adds stock for an admin, who alone sees the warehouse count', async () => {
     const before = await stockOf();
-    const response = await graphql<{ restock: { available: number; onHand: number } }>(
-      gateway,
-      RESTOCK,
-      { productId: product.id, quantity: 5 },
-      { token: admin.token },
-    );
+    const response = await graphql(gateway, RestockDocument, { productId: product.id, quantity: 5 }, { token: admin.token });
     expect(response.errors).toBeUndefined();
     expect(response.data?.restock).toEqual({ available: before + 5, reserved: 0, onHand: before + 5 });
     expect(await stockOf()).toBe(before + 5);
@@ -81,7 +68,7 @@ describe('restock', () => {
 
   it('refuses a quantity of 0 or less', async () => {
     for (const quantity of [0, -3]) {
-      const response = await graphql(gateway, RESTOCK, { productId: product.id, quantity }, { token: admin.token });
+      const response = await graphql(gateway, RestockDocument, { productId: product.id, quantity }, { token: admin.token });
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     }
   });

@@ -3,6 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SagaRoutes } from '../../common/contracts/order-saga.ts';
 import { createEnvelope } from '../../common/messaging/envelope.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
+import {
+  CancelOrderDocument,
+  CreateProductDocument,
+  MyOrdersDocument,
+  OrderDocument,
+  PlaceOrderDocument,
+  RestockDocument,
+  SignUpDocument,
+  type OrderItemInput,
+  type PlaceOrderMutation,
+} from '../../sdk/index.ts';
 import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
 import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
@@ -10,37 +21,6 @@ import { waitFor } from '../../test/support/wait-for.ts';
 import type { PrismaClient as InventoryPrisma } from '../inventory/generated/prisma/client.ts';
 import type { PrismaClient as PaymentsPrisma } from '../payments/generated/prisma/client.ts';
 import type { PrismaClient as OrdersPrisma } from './generated/prisma/client.ts';
-
-const PLACE_ORDER = /* GraphQL */ `
-  mutation PlaceOrder($input: PlaceOrderInput!, $key: String!) {
-    placeOrder(input: $input, idempotencyKey: $key) { id status total { amount currency } }
-  }
-`;
-const ORDER = /* GraphQL */ `
-  query Order($id: ID!) {
-    order(id: $id) {
-      id status cancellationReason total { amount currency }
-      items { quantity productName unitPrice { amount } lineTotal { amount } product { id name inStock } }
-      payment { status amount { amount currency } cardLast4 failureReason }
-      statusHistory { status reason at }
-    }
-  }
-`;
-
-interface PlacedOrder {
-  placeOrder: { id: string; status: string; total: { amount: number; currency: string } };
-}
-interface OrderView {
-  order: {
-    id: string;
-    status: string;
-    cancellationReason: string | null;
-    total: { amount: number };
-    items: { quantity: number; productName: string; unitPrice: { amount: number }; lineTotal: { amount: number }; product: { id: string; name: string; inStock: boolean } }[];
-    payment: { status: string; amount: { amount: number; currency: string }; cardLast4: string | null; failureReason: string | null } | null;
-    statusHistory: { status: string; reason: string | null }[];
-  };
-}
 
 let supergraph: TestSupergraph;
 let gateway: string;
@@ -63,15 +43,15 @@ const stockOf = async (productId: string) => {
   return { onHand: stock.onHand, reserved: stock.reserved };
 };
 const place = (session: Session, items: { productId: string; quantity: number }[], paymentToken = 'tok_visa', key: string = randomUUID()) =>
-  graphql<PlacedOrder>(gateway, PLACE_ORDER, { input: { items, paymentToken }, key }, { token: session.token });
-const view = (session: Session, id: string) => graphql<OrderView>(gateway, ORDER, { id }, { token: session.token });
+  graphql(gateway, PlaceOrderDocument, { input: { items, paymentToken }, idempotencyKey: key }, { token: session.token });
+const view = (session: Session, id: string) => graphql(gateway, OrderDocument, { id }, { token: session.token });
 const settled = (session: Session, id: string, statuses = ['CONFIRMED', 'CANCELLED']) =>
   waitFor(
     () => view(session, id),
-    (response) => statuses.includes(response.data?.order.status ?? ''),
+    (response) => statuses.includes(response.data?.order?.status ?? ''),
     { what: `order ${id} to reach ${statuses.join('/')}` },
   );
-const placedId = (response: GraphQLResponse<PlacedOrder>) => {
+const placedId = (response: GraphQLResponse<PlaceOrderMutation>) => {
   expect(response.errors).toBeUndefined();
   return response.data!.placeOrder.id;
 };
@@ -87,7 +67,7 @@ describe('the order saga', () => {
 
     const { data, errors } = await settled(customer, placedId(placed));
     expect(errors).toBeUndefined();
-    const order = data!.order;
+    const order = data!.order!;
     expect(order.status).toBe('CONFIRMED');
     expect(order.payment).toEqual({ status: 'CAPTURED', amount: { amount: expectedTotal, currency: 'USD' }, cardLast4: '4242', failureReason: null });
     expect(order.items.map((item) => [item.product.name, item.quantity, item.unitPrice.amount])).toEqual(
@@ -107,23 +87,23 @@ describe('the order saga', () => {
     const placed = await place(customer, [{ productId: product.id, quantity: 3 }], token);
     const { data } = await settled(customer, placedId(placed));
     expect(data!.order).toMatchObject({ status: 'CANCELLED', cancellationReason: reason });
-    expect(data!.order.payment?.status).toBe('DECLINED');
-    expect(data!.order.statusHistory.map((change) => [change.status, change.reason])).toEqual([['PENDING', null], ['CANCELLED', reason]]);
+    expect(data!.order!.payment?.status).toBe('DECLINED');
+    expect(data!.order!.statusHistory.map((change) => [change.status, change.reason])).toEqual([['PENDING', null], ['CANCELLED', reason]]);
     await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
     expect(await stockOf(product.id)).toEqual(before);
-    const captured = await prismaOf<PaymentsPrisma>('payments').payment.count({ where: { orderId: data!.order.id, status: 'CAPTURED' } });
+    const captured = await prismaOf<PaymentsPrisma>('payments').payment.count({ where: { orderId: data!.order!.id, status: 'CAPTURED' } });
     expect(captured).toBe(0);
   });
 
   it('never oversells: 30 concurrent orders for 10 units confirm exactly 10', async () => {
-    const created = await graphql<{ createProduct: { id: string } }>(
+    const created = await graphql(
       gateway,
-      `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+      CreateProductDocument,
       { input: { sku: `LIMITED-${randomUUID().slice(0, 8)}`, name: 'Limited Edition Mug', description: 'Only ten.', priceAmount: 1500, categoryId: demoProducts[0]!.categoryId } },
       { token: admin.token },
     );
     const productId = created.data!.createProduct.id;
-    await graphql(gateway, `mutation ($id: ID!) { restock(productId: $id, quantity: 10) { available } }`, { id: productId }, { token: admin.token });
+    await graphql(gateway, RestockDocument, { productId, quantity: 10 }, { token: admin.token });
     // orders learns the new product's price from catalog's event.
     await waitFor(() => prismaOf<OrdersPrisma>('orders').productSnapshot.findUnique({ where: { productId } }), (snapshot) => snapshot !== null, {
       what: 'the product price to reach orders',
@@ -132,11 +112,11 @@ describe('the order saga', () => {
     const placed = await Promise.all(Array.from({ length: 30 }, () => place(customer, [{ productId, quantity: 1 }])));
     const ids = placed.map(placedId);
     const outcomes = await Promise.all(ids.map((id) => settled(customer, id)));
-    const statuses = outcomes.map(({ data }) => data!.order.status);
+    const statuses = outcomes.map(({ data }) => data!.order!.status);
     expect(statuses.filter((status) => status === 'CONFIRMED')).toHaveLength(10);
-    const cancelled = outcomes.filter(({ data }) => data!.order.status === 'CANCELLED');
+    const cancelled = outcomes.filter(({ data }) => data!.order!.status === 'CANCELLED');
     expect(cancelled).toHaveLength(20);
-    expect(new Set(cancelled.map(({ data }) => data!.order.cancellationReason))).toEqual(new Set(['OUT_OF_STOCK']));
+    expect(new Set(cancelled.map(({ data }) => data!.order!.cancellationReason))).toEqual(new Set(['OUT_OF_STOCK']));
     await waitFor(() => stockOf(productId), (stock) => stock.reserved === 0, { what: 'all commits' });
     expect(await stockOf(productId)).toEqual({ onHand: 0, reserved: 0 });
   });
@@ -148,10 +128,10 @@ describe('the order saga', () => {
     await settled(customer, id);
     await waitFor(() => stockOf(product.id), (stock) => stock.onHand === before.onHand - 2, { what: 'stock commit' });
 
-    const cancelled = await graphql<{ cancelOrder: { status: string } }>(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: customer.token });
+    const cancelled = await graphql(gateway, CancelOrderDocument, { id }, { token: customer.token });
     expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
-    const { data } = await waitFor(() => view(customer, id), (response) => response.data?.order.payment?.status === 'REFUNDED', { what: 'the refund' });
-    expect(data!.order.cancellationReason).toBe('CANCELLED_BY_CUSTOMER');
+    const { data } = await waitFor(() => view(customer, id), (response) => response.data?.order?.payment?.status === 'REFUNDED', { what: 'the refund' });
+    expect(data!.order!.cancellationReason).toBe('CANCELLED_BY_CUSTOMER');
     await waitFor(() => stockOf(product.id), (stock) => stock.onHand === before.onHand, { what: 'stock back on the shelf' });
     expect(await stockOf(product.id)).toEqual(before);
   });
@@ -169,8 +149,8 @@ describe('crashes and timeouts', () => {
     expect((await stockOf(product.id)).reserved).toBe(1);
     await supergraph.startSubgraph('payments');
     const { data } = await settled(customer, id);
-    expect(data!.order.status).toBe('CONFIRMED');
-    expect(data!.order.payment?.status).toBe('CAPTURED');
+    expect(data!.order!.status).toBe('CONFIRMED');
+    expect(data!.order!.payment?.status).toBe('CAPTURED');
   });
 
   it('resumes a saga when the orchestrator restarts', async () => {
@@ -179,7 +159,7 @@ describe('crashes and timeouts', () => {
     await supergraph.stopSubgraph('orders');
     await supergraph.startSubgraph('orders');
     const { data } = await settled(customer, id);
-    expect(data!.order.status).toBe('CONFIRMED');
+    expect(data!.order!.status).toBe('CONFIRMED');
   });
 
   it('cancels and compensates an order whose payment step times out; a late charge is refunded', async () => {
@@ -188,7 +168,7 @@ describe('crashes and timeouts', () => {
     await supergraph.stopSubgraph('payments');
     const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
     const { data } = await settled(customer, id, ['CANCELLED']);
-    expect(data!.order.cancellationReason).toBe('PAYMENT_TIMEOUT');
+    expect(data!.order!.cancellationReason).toBe('PAYMENT_TIMEOUT');
     await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
     expect(await stockOf(product.id)).toEqual(before);
 
@@ -200,7 +180,7 @@ describe('crashes and timeouts', () => {
       { what: 'the stale charge to be refunded or voided' },
     );
     expect(['REFUNDED', 'VOIDED']).toContain(payment!.status);
-    expect((await view(customer, id)).data!.order.status).toBe('CANCELLED');
+    expect((await view(customer, id)).data!.order!.status).toBe('CANCELLED');
   });
 
   it('cancels with PROCESSOR_TIMEOUT when the card processor never answers', async () => {
@@ -265,7 +245,7 @@ describe('placeOrder input', () => {
     });
     const before = await written();
     const product = demoProducts[13]!.id;
-    const cases: [unknown[], string][] = [
+    const cases: [OrderItemInput[], string][] = [
       [[{ productId: randomUUID(), quantity: 1 }], 'UNKNOWN_PRODUCT'],
       [[{ productId: 'not-a-product', quantity: 1 }], 'UNKNOWN_PRODUCT'],
       [[{ productId: product, quantity: 0 }], 'BAD_USER_INPUT'],
@@ -274,10 +254,10 @@ describe('placeOrder input', () => {
       [Array.from({ length: 10_000 }, () => ({ productId: product, quantity: 1 })), 'BAD_USER_INPUT'],
     ];
     for (const [items, code] of cases) {
-      const response = await graphql(gateway, PLACE_ORDER, { input: { items, paymentToken: 'tok_visa' }, key: randomUUID() }, { token: customer.token });
+      const response = await graphql(gateway, PlaceOrderDocument, { input: { items, paymentToken: 'tok_visa' }, idempotencyKey: randomUUID() }, { token: customer.token });
       expect(errorCodes(response), JSON.stringify(items).slice(0, 80)).toEqual([code]);
     }
-    const anonymous = await graphql(gateway, PLACE_ORDER, { input: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' }, key: 'k' });
+    const anonymous = await graphql(gateway, PlaceOrderDocument, { input: { items: [{ productId: product, quantity: 1 }], paymentToken: 'tok_visa' }, idempotencyKey: 'k' });
     expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
     expect(await written()).toEqual(before);
   });
@@ -287,24 +267,19 @@ describe('placeOrder input', () => {
     const stranger = await logIn(gateway, ...(await signUpStranger()));
     const read = await view(stranger, id);
     expect(errorCodes(read)).toEqual(['NOT_FOUND']);
-    const cancel = await graphql(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: stranger.token });
+    const cancel = await graphql(gateway, CancelOrderDocument, { id }, { token: stranger.token });
     expect(errorCodes(cancel)).toEqual(['NOT_FOUND']);
-    expect((await view(admin, id)).data?.order.id).toBe(id);
+    expect((await view(admin, id)).data?.order?.id).toBe(id);
   });
 });
 
 describe("a user's orders", () => {
   it('lists the signed-in customer’s orders, newest first, and hides them from others', async () => {
-    const response = await graphql<{ me: { orders: { totalCount: number; edges: { node: { id: string; createdAt: string } }[] } } }>(
-      gateway,
-      `{ me { orders(first: 5) { totalCount edges { node { id createdAt } } } } }`,
-      {},
-      { token: customer.token },
-    );
+    const response = await graphql(gateway, MyOrdersDocument, { first: 5 }, { token: customer.token });
     expect(response.errors).toBeUndefined();
-    const edges = response.data!.me.orders.edges;
+    const edges = response.data!.me!.orders!.edges;
     expect(edges.length).toBe(5);
-    expect(response.data!.me.orders.totalCount).toBeGreaterThan(5);
+    expect(response.data!.me!.orders!.totalCount).toBeGreaterThan(5);
     const times = edges.map(({ node }) => node.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
 
@@ -320,7 +295,7 @@ describe("a user's orders", () => {
 async function signUpStranger(): Promise<[string, string]> {
   const email = `stranger-${randomUUID()}@shop.test`;
   const password = 'stranger password';
-  const response = await graphql(gateway, `mutation ($input: SignUpInput!) { signUp(input: $input) { token } }`, { input: { email, password, name: 'Stranger' } });
+  const response = await graphql(gateway, SignUpDocument, { input: { email, password, name: 'Stranger' } });
   expect(response.errors).toBeUndefined();
   return [email, password];
 }

@@ -1,3 +1,6 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createShopClient } from '../../sdk/client.ts';
+
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   readonly status: number;
   readonly headers: Headers;
@@ -11,13 +14,35 @@ export interface RequestOptions {
   readonly operationName?: string;
 }
 
-/** A plain GraphQL-over-HTTP POST, as any frontend sends it. */
-export async function graphql<TData = Record<string, unknown>>(
+/** Variables may be left out exactly when the operation has no required variable. */
+type TypedArguments<TVariables> = {} extends TVariables
+  ? [variables?: TVariables, options?: RequestOptions]
+  : [variables: TVariables, options?: RequestOptions];
+
+/**
+ * A GraphQL-over-HTTP POST, as any frontend sends it. With one of the SDK's typed documents
+ * (`sdk/generated/graphql.ts`) it goes through the SDK's own client, so the tests prove the
+ * documents, their types and the client against the running gateway; a string is sent as it is
+ * (for what the SDK does not ship: malformed queries, subgraph-only fields, other names).
+ */
+export function graphql<TData, TVariables>(url: string, document: TypedDocumentNode<TData, TVariables>, ...args: TypedArguments<TVariables>): Promise<GraphQLResponse<TData>>;
+export function graphql<TData = Record<string, unknown>>(
   url: string,
   query: string,
-  variables: Record<string, unknown> = {},
+  variables?: Record<string, unknown>,
+  options?: RequestOptions,
+): Promise<GraphQLResponse<TData>>;
+export async function graphql<TData>(
+  url: string,
+  query: string | TypedDocumentNode<TData, unknown>,
+  variables: unknown = {},
   options: RequestOptions = {},
 ): Promise<GraphQLResponse<TData>> {
+  if (typeof query !== 'string') {
+    if (options.operationName) throw new Error('a typed document sends its own operation name');
+    const client = createShopClient({ url, token: options.token, ...(options.headers ? { headers: options.headers } : {}) });
+    return (await client.execute(query, variables)) as GraphQLResponse<TData>;
+  }
   const response = await fetch(url, {
     method: 'POST',
     headers: {

@@ -1,0 +1,117 @@
+import {
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+
+export interface OperationLimits {
+  readonly maxDepth: number;
+  /** Enforced by the parser itself (graphql-js `maxTokens`), before anything else. */
+  readonly maxTokens: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  /** Each field costs 1, times the page size (`first`/`last`) of every list around it. */
+  readonly maxCost: number;
+  readonly maxPageSize: number;
+}
+
+export interface OperationShape {
+  readonly depth: number;
+  readonly aliases: number;
+  readonly directives: number;
+  readonly cost: number;
+  readonly largestPage: number;
+}
+
+const PAGE_ARGUMENTS = new Set(['first', 'last']);
+
+function numberOf(value: ValueNode, variables: Record<string, unknown>): number | undefined {
+  if (value.kind === Kind.INT) return Number(value.value);
+  if (value.kind === Kind.VARIABLE) {
+    const bound = variables[value.name.value];
+    return typeof bound === 'number' ? bound : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Measures an operation before it runs: nesting depth, aliases, directives, the largest page it
+ * asks for, and a cost that multiplies by page sizes, so `first: 100` inside `first: 100` is seen
+ * as the ten thousand objects it may return. Fragments are followed (once per path).
+ */
+export function measureOperation(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): OperationShape {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  let aliases = 0;
+  let directives = operation.directives?.length ?? 0;
+  let largestPage = 0;
+
+  const walk = (selectionSet: SelectionSetNode, depth: number, visiting: ReadonlySet<string>): { depth: number; cost: number } => {
+    let deepest = depth;
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      directives += selection.directives?.length ?? 0;
+      if (selection.kind === Kind.FIELD) {
+        const measured = field(selection, depth, visiting);
+        deepest = Math.max(deepest, measured.depth);
+        cost += measured.cost;
+      } else {
+        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+        const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : undefined;
+        if (!fragment || (name && visiting.has(name))) continue;
+        const inner = walk(fragment.selectionSet, depth, name ? new Set([...visiting, name]) : visiting);
+        deepest = Math.max(deepest, inner.depth);
+        cost += inner.cost;
+      }
+    }
+    return { depth: deepest, cost };
+  };
+
+  const field = (node: FieldNode, depth: number, visiting: ReadonlySet<string>): { depth: number; cost: number } => {
+    if (node.alias) aliases += 1;
+    if (node.name.value.startsWith('__')) return { depth, cost: 0 }; // introspection and __typename
+    let page = 1;
+    for (const argument of node.arguments ?? []) {
+      if (!PAGE_ARGUMENTS.has(argument.name.value)) continue;
+      const size = numberOf(argument.value, variables);
+      if (size !== undefined) {
+        largestPage = Math.max(largestPage, size);
+        page = Math.max(page, size);
+      }
+    }
+    if (!node.selectionSet) return { depth: depth + 1, cost: 1 };
+    const inner = walk(node.selectionSet, depth + 1, visiting);
+    return { depth: inner.depth, cost: 1 + page * inner.cost };
+  };
+
+  const root = walk(operation.selectionSet, 0, new Set());
+  return { depth: root.depth, aliases, directives, cost: root.cost, largestPage };
+}
+
+export interface LimitBreach {
+  readonly code: string;
+  readonly message: string;
+  readonly limit: number;
+  readonly actual: number;
+}
+
+/** The first limit an operation breaks, if any, with the code clients can act on. */
+export function breachOf(shape: OperationShape, limits: OperationLimits): LimitBreach | null {
+  const checks: [number, number, string, string][] = [
+    [shape.largestPage, limits.maxPageSize, 'PAGE_SIZE_LIMIT_EXCEEDED', 'asks for a page larger than'],
+    [shape.depth, limits.maxDepth, 'DEPTH_LIMIT_EXCEEDED', 'is nested deeper than'],
+    [shape.aliases, limits.maxAliases, 'ALIAS_LIMIT_EXCEEDED', 'uses more aliases than'],
+    [shape.directives, limits.maxDirectives, 'DIRECTIVE_LIMIT_EXCEEDED', 'uses more directives than'],
+    [shape.cost, limits.maxCost, 'COST_LIMIT_EXCEEDED', 'costs more than'],
+  ];
+  for (const [actual, limit, code, phrase] of checks) {
+    if (actual > limit) return { code, message: `The operation ${phrase} the limit of ${limit} (it has ${actual}).`, limit, actual };
+  }
+  return null;
+}

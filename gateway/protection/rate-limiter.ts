@@ -1,0 +1,108 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '../../common/logger.ts';
+
+export interface Budget {
+  /** Requests allowed per window. */
+  readonly points: number;
+  readonly windowSeconds: number;
+}
+
+export interface RateLimitSettings {
+  readonly redisUrl: string | undefined;
+  readonly keyPrefix: string;
+  /** Per signed-in user. */
+  readonly user: Budget;
+  /** Per client IP, for anonymous callers. */
+  readonly anonymous: Budget;
+  /** Failed log-ins, per IP and per account. */
+  readonly authFailures: Budget;
+}
+
+export interface Verdict {
+  readonly allowed: boolean;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Seconds until the window resets. */
+  readonly resetSeconds: number;
+}
+
+const verdictOf = (limit: number, result: RateLimiterRes, allowed: boolean): Verdict => ({
+  allowed,
+  limit,
+  remaining: Math.max(0, result.remainingPoints),
+  resetSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+});
+
+/**
+ * Budgets kept in Redis, so every gateway replica draws from the same one. Each Redis limiter is
+ * insured by an in-memory one: when Redis is unreachable the process goes on limiting on its
+ * own (per replica), and uses the shared budget again as soon as Redis answers.
+ */
+export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
+  const redis = settings.redisUrl
+    ? new Redis(settings.redisUrl, {
+        // Fail at once while disconnected instead of queueing: the insurance limiter answers then.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      })
+    : undefined;
+  let redisDown = false;
+  redis?.on('error', (error: Error) => {
+    if (!redisDown) log.warn({ err: error.message }, 'Redis unreachable: rate limits are per process until it returns');
+    redisDown = true;
+  });
+  redis?.on('ready', () => {
+    if (redisDown) log.info('Redis is back: rate limits are shared again');
+    redisDown = false;
+  });
+
+  const limiter = (name: string, budget: Budget): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ keyPrefix: `${settings.keyPrefix}:${name}`, points: budget.points, duration: budget.windowSeconds });
+    if (!redis) return memory;
+    return new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: `${settings.keyPrefix}:${name}`,
+      points: budget.points,
+      duration: budget.windowSeconds,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: memory,
+    });
+  };
+  const requests = { user: limiter('user', settings.user), anonymous: limiter('ip', settings.anonymous) };
+  const authFailures = limiter('auth-failures', settings.authFailures);
+
+  const consume = async (store: RateLimiterAbstract, key: string, limit: number): Promise<Verdict> => {
+    try {
+      return verdictOf(limit, await store.consume(key), true);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return verdictOf(limit, rejection, false);
+      throw rejection;
+    }
+  };
+
+  return {
+    /** One request from a signed-in user (by id) or an anonymous caller (by IP). */
+    request: (caller: { userId: string } | { ip: string }) =>
+      'userId' in caller
+        ? consume(requests.user, caller.userId, settings.user.points)
+        : consume(requests.anonymous, caller.ip, settings.anonymous.points),
+    /** Whether log-ins from this IP or for this account are blocked after too many failures. */
+    async authBlocked(keys: readonly string[]): Promise<Verdict | null> {
+      for (const key of keys) {
+        const state = await authFailures.get(key);
+        if (state && state.consumedPoints >= settings.authFailures.points) return verdictOf(settings.authFailures.points, state, false);
+      }
+      return null;
+    },
+    /** Counts a failed log-in against each key (the IP and the account). */
+    async authFailed(keys: readonly string[]): Promise<void> {
+      for (const key of keys) await authFailures.penalty(key, 1);
+    },
+    async close(): Promise<void> {
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+export type RateLimiters = ReturnType<typeof createRateLimiters>;

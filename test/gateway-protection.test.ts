@@ -1,0 +1,220 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../gateway/config.ts';
+import { startGateway } from '../gateway/start-gateway.ts';
+import { SUBGRAPH_NAMES } from '../gateway/config.ts';
+import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.ts';
+import { startScratchRedis, type ScratchRedis } from './support/scratch-redis.ts';
+
+// The gateway's protections act before any subgraph is asked, so these tests need no subgraph:
+// a stand-in records whether anything reached it at all.
+let recorder: Server;
+let received = 0;
+let subgraphEnv: Record<string, string>;
+const SHARED_REDIS = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const prefixes: string[] = [];
+
+beforeAll(async () => {
+  recorder = createServer((req, res) => {
+    received += 1;
+    // A well-formed GraphQL refusal: not a transport failure, so no breaker opens between tests.
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: null, errors: [{ message: 'stand-in' }] }));
+  });
+  await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+  const { port } = recorder.address() as AddressInfo;
+  subgraphEnv = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_URL_${name.toUpperCase()}`, `http://127.0.0.1:${port}/graphql`]));
+});
+afterAll(async () => {
+  recorder?.close();
+  // Every key this run wrote to the shared Redis goes with it.
+  const redis = new Redis(SHARED_REDIS);
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  await redis.quit();
+});
+
+const uniquePrefix = () => {
+  const prefix = `test-ratelimit-${randomUUID()}`;
+  prefixes.push(prefix);
+  return prefix;
+};
+const ask = (url: string, ip: string, query = '{ __typename }') =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ query }) });
+
+describe('rate limits shared through Redis', () => {
+  let gateways: GatewayProcess[] = [];
+  afterAll(() => Promise.all(gateways.map((gateway) => gateway.stop())));
+
+  it('enforces one budget across two gateway processes, with 429, Retry-After and RateLimit headers', async () => {
+    const env = { ...subgraphEnv, REDIS_URL: SHARED_REDIS, RATE_LIMIT_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_ANONYMOUS_POINTS: '10', TRUSTED_PROXIES: '127.0.0.1' };
+    gateways = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+    const statuses: number[] = [];
+    let refused: Response | undefined;
+    for (let request = 0; request < 14; request += 1) {
+      const response = await ask(gateways[request % 2]!.url, '203.0.113.7');
+      statuses.push(response.status);
+      if (response.status === 429) refused = response;
+      else expect(response.headers.get('ratelimit-limit')).toBe('10');
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(4);
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused!.headers.get('ratelimit-remaining')).toBe('0');
+    const body = (await refused!.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('RATE_LIMITED');
+    // Another client (by its forwarded address, since the gateway trusts this proxy) has its own budget.
+    expect((await ask(gateways[0]!.url, '203.0.113.8')).status).toBe(200);
+  });
+});
+
+describe('when Redis goes away', () => {
+  let redis: ScratchRedis;
+  let gateways: GatewayProcess[] = [];
+  beforeAll(async () => {
+    redis = await startScratchRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    await redis?.stop();
+  });
+
+  it('keeps serving and limiting per process, and shares the budget again when Redis returns', async () => {
+    const env = { ...subgraphEnv, REDIS_URL: redis.url, RATE_LIMIT_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_ANONYMOUS_POINTS: '4', TRUSTED_PROXIES: '127.0.0.1' };
+    gateways = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+    const burst = async (ip: string, perGateway: number) => {
+      const statuses: number[] = [];
+      for (let request = 0; request < perGateway * 2; request += 1) statuses.push((await ask(gateways[request % 2]!.url, ip)).status);
+      return statuses.filter((status) => status === 200).length;
+    };
+    expect(await burst('198.51.100.1', 3)).toBe(4); // shared: 4 of 6
+
+    await redis.stop();
+    expect(await burst('198.51.100.2', 5)).toBe(8); // each process alone: 4 + 4 of 10
+
+    await redis.start();
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // ioredis reconnects within 2 s
+    expect(await burst('198.51.100.3', 3)).toBe(4); // shared again
+  });
+});
+
+describe('operation limits', () => {
+  let gateway: { url: string; stop(): Promise<void> };
+  let url: string;
+  beforeAll(async () => {
+    gateway = await startGateway(
+      loadGatewayConfig({
+        ...subgraphEnv,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        MAX_QUERY_DEPTH: '4',
+        MAX_QUERY_ALIASES: '3',
+        MAX_QUERY_DIRECTIVES: '2',
+        MAX_QUERY_TOKENS: '60',
+        MAX_QUERY_COST: '500',
+        MAX_PAGE_SIZE: '50',
+      }),
+    );
+    url = `${gateway.url}/graphql`;
+  });
+  afterAll(() => gateway?.stop());
+
+  const codeOf = async (query: string, variables: Record<string, unknown> = {}) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const body = (await response.json()) as { errors?: { extensions: { code: string } }[] };
+    return { status: response.status, code: body.errors?.[0]?.extensions.code };
+  };
+  const under = async (query: string, variables?: Record<string, unknown>) => {
+    const before = received;
+    const result = await codeOf(query, variables);
+    // Passing the limits means the gateway went on to ask a subgraph.
+    expect(result.code, query).not.toMatch(/LIMIT_EXCEEDED/);
+    expect(received).toBeGreaterThan(before);
+  };
+  const over = async (query: string, code: string, variables?: Record<string, unknown>) => {
+    const before = received;
+    const started = performance.now();
+    expect(await codeOf(query, variables)).toEqual({ status: 400, code });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(received, 'a subgraph was asked').toBe(before);
+  };
+
+  it('depth: one level under passes, one over is refused', async () => {
+    await under('{ me { orders { edges { cursor } } } }');
+    await over('{ me { orders { edges { node { id } } } } }', 'DEPTH_LIMIT_EXCEEDED');
+  });
+
+  it('aliases', async () => {
+    await under('{ a: categories { id } b: categories { id } c: categories { id } }');
+    await over('{ a: categories { id } b: categories { id } c: categories { id } d: categories { id } }', 'ALIAS_LIMIT_EXCEEDED');
+  });
+
+  it('directives', async () => {
+    await under('{ categories @include(if: true) { id @skip(if: false) } }');
+    await over('{ categories @include(if: true) { id @skip(if: false) name @skip(if: false) } }', 'DIRECTIVE_LIMIT_EXCEEDED');
+  });
+
+  it('tokens', async () => {
+    await under(`{ categories { ${'id '.repeat(20)}} }`);
+    await over(`{ categories { ${'id '.repeat(60)}} }`, 'TOKEN_LIMIT_EXCEEDED');
+  });
+
+  it('page size and cost multiply by list sizes', async () => {
+    await under('query ($n: Int) { products(first: $n) { edges { node { id name } } } }', { n: 50 });
+    await over('query ($n: Int) { products(first: $n) { edges { node { id } } } }', 'PAGE_SIZE_LIMIT_EXCEEDED', { n: 51 });
+    await over('{ products(first: 100000) { totalCount } }', 'PAGE_SIZE_LIMIT_EXCEEDED');
+    // Each page costs 1 + first × (edges 1 + cursor 1 + node 2 + totalCount 1): 2 × (1 + 49 × 5) = 492, 2 × (1 + 50 × 5) = 502.
+    const twoPages = (size: number) =>
+      `{ a: products(first: ${size}) { edges { cursor node { id } } totalCount } b: products(first: ${size}) { edges { cursor node { id } } totalCount } }`;
+    await under(twoPages(49));
+    await over(twoPages(50), 'COST_LIMIT_EXCEEDED');
+  });
+
+  it('refuses an alias bomb, deep nesting, a 5 MB body and a batch of 100 operations quickly', async () => {
+    await over(`{ ${Array.from({ length: 500 }, (_, index) => `a${index}: __typename`).join(' ')} }`, 'TOKEN_LIMIT_EXCEEDED');
+    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ __typename } #${'x'.repeat(5_000_000)}` }) });
+    expect(big.status).toBe(413);
+    const before = received;
+    const batch = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: 100 }, () => ({ query: '{ categories { id } }' }))),
+    });
+    expect(batch.status).toBe(400);
+    expect(received).toBe(before);
+  });
+});
+
+describe('production mode', () => {
+  let gateway: { url: string; stop(): Promise<void> };
+  let url: string;
+  beforeAll(async () => {
+    const secrets = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `production-secret-for-${name}`]));
+    gateway = await startGateway(loadGatewayConfig({ ...subgraphEnv, ...secrets, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }));
+    url = `${gateway.url}/graphql`;
+  });
+  afterAll(() => gateway?.stop());
+
+  const post = async (query: string) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    return { status: response.status, text: await response.text() };
+  };
+
+  it('refuses introspection, hides field suggestions and never shows a stack trace', async () => {
+    const introspection = await post('{ __schema { types { name } } }');
+    expect(introspection.status).toBe(400);
+    expect(introspection.text).toMatch(/introspection/i);
+    const typo = await post('{ categoris { id } }');
+    expect(typo.status).toBe(400);
+    expect(typo.text).not.toMatch(/Did you mean/);
+    const broken = await post('{ categories { id ');
+    expect(broken.text).not.toMatch(/stacktrace|\.ts:\d+|\bat \w+ \(/);
+    const landing = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(await landing.text()).not.toMatch(/<html/i);
+  });
+});

@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { TestSupergraph } from './test-supergraph.ts';
+import { freePort } from './free-port.ts';
+import { waitFor } from './wait-for.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export interface GatewayProcess {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** The environment a gateway needs to front a test supergraph's subgraphs. */
+export function gatewayEnvFor(supergraph: TestSupergraph): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]),
+    ),
+    JWKS_URL: `${supergraph.subgraphs['accounts']!.url}/.well-known/jwks.json`,
+  };
+}
+
+/** A gateway in a process of its own, as a second replica would run: `node --import tsx gateway/main.ts`. */
+export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      () => fetch(`${base}/health/live`).then((response) => response.ok, () => false),
+      (live) => live || child.exitCode !== null,
+      { what: 'the gateway process to listen', timeoutMs: 30_000, intervalMs: 100 },
+    );
+    if (child.exitCode !== null) throw new Error(`gateway process exited: ${stderr}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url: `${base}/graphql`,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
