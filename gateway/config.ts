@@ -40,7 +40,7 @@ export interface GatewayConfig {
   readonly logLevel: z.infer<typeof logLevel>;
   readonly supergraphPath: string;
   readonly subgraphs: Readonly<Record<SubgraphName, SubgraphEndpoint>>;
-  readonly jwt: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
+  readonly jwt: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string; readonly jwksCooldownSeconds: number };
   readonly introspection: boolean;
   readonly maxBodyBytes: number;
   readonly subgraphTimeoutMs: number;
@@ -70,6 +70,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}/.well-known/jwks.json`),
       JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
       JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
+      JWKS_COOLDOWN_SECONDS: positiveInt(30),
       INTROSPECTION: booleanFlag(true),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
@@ -120,7 +121,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     logLevel: parsed.LOG_LEVEL,
     supergraphPath: resolve(parsed.SUPERGRAPH_PATH),
     subgraphs,
-    jwt: { jwksUrl: parsed.JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE },
+    jwt: { jwksUrl: parsed.JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE, jwksCooldownSeconds: parsed.JWKS_COOLDOWN_SECONDS },
     // Production hides the schema unless INTROSPECTION is set explicitly.
     introspection: production ? env['INTROSPECTION'] === 'true' : parsed.INTROSPECTION,
     maxBodyBytes: parsed.MAX_BODY_BYTES,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CategoriesDocument, MeDocument } from '../sdk/index.ts';
 import { errorCodes, graphql } from '../test/support/graphql-client.ts';
 import { logInAsAdmin, type Session } from '../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../test/support/test-supergraph.ts';
@@ -69,14 +70,14 @@ describe('bad requests get a clear code, the right status and no stack trace', (
 
 describe('identity comes from the verified token only', () => {
   it('ignores identity headers a client sends', async () => {
-    const response = await graphql(gateway, '{ me { id email } }', {}, { headers: { 'x-user-id': admin.userId, 'x-user-role': 'ADMIN' } });
+    const response = await graphql(gateway, MeDocument, {}, { headers: { 'x-user-id': admin.userId, 'x-user-role': 'ADMIN' } });
     expect(response.data).toEqual({ me: null });
   });
 });
 
 describe('operational endpoints', () => {
   it('gives every response a request id', async () => {
-    const response = await graphql(gateway, '{ categories { name } }');
+    const response = await graphql(gateway, CategoriesDocument);
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -1,20 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/start-gateway.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.ts';
 import { startScratchRedis, type ScratchRedis } from './support/scratch-redis.ts';
+import { TEST_REDIS_URL, deleteRedisKeys } from './support/test-redis.ts';
 
 // The gateway's protections act before any subgraph is asked, so these tests need no subgraph:
 // a stand-in records whether anything reached it at all.
 let recorder: Server;
 let received = 0;
 let subgraphEnv: Record<string, string>;
-const SHARED_REDIS = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const SHARED_REDIS = TEST_REDIS_URL;
 const prefixes: string[] = [];
 
 beforeAll(async () => {
@@ -30,12 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   recorder?.close();
   // Every key this run wrote to the shared Redis goes with it.
-  const redis = new Redis(SHARED_REDIS);
-  for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  await redis.quit();
+  for (const prefix of prefixes) await deleteRedisKeys(prefix);
 });
 
 const uniquePrefix = () => {

@@ -10,6 +10,8 @@ export interface AccessTokenVerifierOptions {
   readonly jwksUrl: string;
   readonly issuer: string;
   readonly audience: string;
+  /** After fetching the JWKS, how long before a token with an unknown key may fetch it again. */
+  readonly jwksCooldownSeconds?: number;
   /** For tests: a key set other than the remote JWKS. */
   readonly keySet?: JWTVerifyGetKey;
 }
@@ -19,6 +21,9 @@ const refuse = (reason: string, message: string) =>
 
 function explain(error: unknown): HttpError {
   if (error instanceof errors.JWTExpired) return refuse('TOKEN_EXPIRED', 'The access token has expired; log in again.');
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
+    return refuse('TOKEN_NOT_YET_VALID', 'The access token is not valid yet.');
+  }
   if (error instanceof errors.JWTClaimValidationFailed) {
     return refuse('TOKEN_CLAIM_INVALID', `The access token's "${error.claim}" claim is not valid.`);
   }
@@ -47,7 +52,11 @@ export interface VerifiedAccessToken {
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
   const keySet =
     options.keySet ??
-    createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+    createRemoteJWKSet(new URL(options.jwksUrl), {
+      cooldownDuration: (options.jwksCooldownSeconds ?? 30) * 1000,
+      cacheMaxAge: 10 * 60_000,
+      timeoutDuration: 5_000,
+    });
 
   /** Verifies a `Bearer <token>` value (HTTP header or graphql-ws `connection_init`); throws an HttpError when it is bad. */
   async function verify(authorization: string): Promise<VerifiedAccessToken> {

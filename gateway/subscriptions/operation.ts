@@ -31,7 +31,7 @@ export interface OperationRequest {
   readonly variables?: Record<string, unknown> | null | undefined;
 }
 
-/** A query or mutation over the WebSocket: executed once, as over HTTP. */
+/** A query or mutation (the WebSocket refuses them: they belong on HTTP). */
 export interface PreparedExecution {
   readonly kind: 'execution';
   readonly document: DocumentNode;

@@ -75,8 +75,10 @@ interface Extra {
   readonly connection: Connection;
 }
 
-/** What onSubscribe hands on to graphql-ws's execute/subscribe. */
-type OperationContext = { readonly run: () => Promise<FormattedExecutionResult> } | { readonly stream: OrderSubscriptionStream };
+/** What onSubscribe hands on to graphql-ws's subscribe. */
+interface OperationContext {
+  readonly stream: OrderSubscriptionStream;
+}
 
 // setTimeout takes at most 2^31 - 1 ms (24.8 days); a longer token is checked again then.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -154,9 +156,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       const viewer = connection.viewer;
 
       if (prepared.kind === 'execution') {
-        // Queries and mutations over the socket run once, exactly as over HTTP.
-        const context: OperationContext = { run: () => executor.execute(prepared.request, viewer) };
-        return { ...base, contextValue: context };
+        // Over HTTP they pass the request budget (rate limits, client IP); here they would not.
+        return refuse('not_subscription', [
+          graphQLError(ErrorCode.badRequest, 'Only subscriptions are served over the WebSocket; send queries and mutations over HTTP.'),
+        ]);
       }
 
       if (!viewer) {
@@ -216,8 +219,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       }
     },
 
-    execute: (args: ExecutionArgs) => (args.contextValue as { run: () => Promise<FormattedExecutionResult> }).run() as Promise<ExecutionResult>,
-    subscribe: (args: ExecutionArgs) => (args.contextValue as { stream: OrderSubscriptionStream }).stream as AsyncIterableIterator<ExecutionResult>,
+    subscribe: (args: ExecutionArgs) => (args.contextValue as OperationContext).stream as AsyncIterableIterator<ExecutionResult>,
 
     // Results come formatted from ApolloServer (errors masked there): sent as they are.
     onNext(_ctx, _id, _payload, _args, result) {

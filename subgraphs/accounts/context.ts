@@ -2,12 +2,12 @@ import type { SubgraphContext } from '../../common/subgraph/context.ts';
 import type { AccountsConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { AccountsLoaders } from './loaders.ts';
-import type { SigningKeys } from './signing-keys.ts';
+import type { KeyRing } from './signing-keys.ts';
 
 export interface AccountsContext extends SubgraphContext {
   readonly prisma: PrismaClient;
   readonly loaders: AccountsLoaders;
-  readonly signingKeys: SigningKeys;
+  readonly keyRing: KeyRing;
   readonly jwt: AccountsConfig['jwt'];
   /** Users who proved their password in this very request (signUp, logIn). */
   readonly authenticatedInThisRequest: Set<string>;

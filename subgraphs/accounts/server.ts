@@ -9,7 +9,7 @@ import type { PrismaClient } from './generated/prisma/client.ts';
 import { createAccountsLoaders } from './loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
-import { loadSigningKeys } from './signing-keys.ts';
+import { createKeyRing } from './signing-keys.ts';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -17,7 +17,8 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 /** The accounts subgraph: users, sign-up and log-in, and the JWKS the gateway verifies tokens with. */
 export async function createAccountsServer({ config, prisma, log, metrics, health }: SubgraphDependencies<AccountsConfig, PrismaClient>) {
   // Retired keys stay in the JWKS as long as a token they signed may live.
-  const signingKeys = await loadSigningKeys(prisma, config.jwt.ttlSeconds);
+  const keyRing = createKeyRing(prisma, config.jwt.ttlSeconds, config.jwt.keyRefreshSeconds);
+  await keyRing.current(); // creates the first key on a fresh database
   return createSubgraphServer<AccountsContext>({
     name: 'accounts',
     typeDefs,
@@ -28,10 +29,10 @@ export async function createAccountsServer({ config, prisma, log, metrics, healt
     log,
     metrics,
     health,
-    extendContext: (base) => ({ ...base, prisma, loaders: createAccountsLoaders(prisma), signingKeys, jwt: config.jwt, authenticatedInThisRequest: new Set() }),
+    extendContext: (base) => ({ ...base, prisma, loaders: createAccountsLoaders(prisma), keyRing, jwt: config.jwt, authenticatedInThisRequest: new Set() }),
     routes: {
-      [JWKS_PATH]: (_req, res) =>
-        sendJson(res, 200, JSON.stringify(signingKeys.jwks), { 'cache-control': 'public, max-age=300' }),
+      [JWKS_PATH]: async (_req, res) =>
+        sendJson(res, 200, JSON.stringify((await keyRing.current()).jwks), { 'cache-control': `public, max-age=${config.jwt.keyRefreshSeconds}` }),
     },
   });
 }

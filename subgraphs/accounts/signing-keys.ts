@@ -36,3 +36,39 @@ export async function loadSigningKeys(prisma: PrismaClient, retiredKeyGraceSecon
   });
   return { kid: active.kid, privateKey, jwks: { keys: servable.map((key) => key.publicJwk).filter(isJwk) } };
 }
+
+/**
+ * Replaces the active key: the new one signs from now on, the old one stays in the JWKS until
+ * every token it signed has expired. Replicas pick the change up at their next refresh.
+ */
+export async function rotateSigningKey(prisma: PrismaClient): Promise<string> {
+  const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });
+  const kid = randomUUID();
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALGORITHM, use: 'sig' };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: TOKEN_ALGORITHM };
+  await prisma.$transaction([
+    prisma.signingKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: new Date() } }),
+    prisma.signingKey.create({ data: { kid, algorithm: TOKEN_ALGORITHM, privateJwk, publicJwk } }),
+  ]);
+  return kid;
+}
+
+export interface KeyRing {
+  /** The keys as of at most `refreshSeconds` ago. */
+  current(): Promise<SigningKeys>;
+}
+
+/** Caches the signing keys and reads them again after `refreshSeconds`, so a rotation reaches every replica. */
+export function createKeyRing(prisma: PrismaClient, retiredKeyGraceSeconds: number, refreshSeconds: number): KeyRing {
+  let cached: { keys: Promise<SigningKeys>; at: number } | undefined;
+  return {
+    current() {
+      if (!cached || Date.now() - cached.at > refreshSeconds * 1000) {
+        const keys = loadSigningKeys(prisma, retiredKeyGraceSeconds);
+        cached = { keys, at: Date.now() };
+        keys.catch(() => (cached = undefined));
+      }
+      return cached.keys;
+    },
+  };
+}

@@ -19,7 +19,7 @@ import { startTestSupergraph, type TestSupergraph } from '../support/test-superg
 import { waitFor } from '../support/wait-for.ts';
 import { collect, wsClient, wsUrlOf, type SubscriptionResult } from './support/subscriptions.ts';
 
-// Aliases, a fragment, a variable and fields of four subgraphs (orders, catalog, payments, accounts).
+// Aliases, a fragment, a variable and fields of five subgraphs (orders, catalog, payments, shipping, accounts).
 const ORDER_STATUS = /* GraphQL */ `
   subscription OrderStatus($id: ID!) {
     changed: orderStatusChanged(orderId: $id) {
@@ -28,6 +28,7 @@ const ORDER_STATUS = /* GraphQL */ `
       state: status
       ...Lines
       payment { status }
+      shipment { trackingNumber }
       customer { id }
     }
   }
@@ -40,10 +41,12 @@ interface OrderStatusData {
     state: string;
     items: { quantity: number; product: { name: string } }[];
     payment: { status: string } | null;
+    shipment: { trackingNumber: string } | null;
     customer: { id: string };
   };
 }
 const MINIMAL = /* GraphQL */ `subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }`;
+const SHIP_ORDER = /* GraphQL */ `mutation ($id: ID!) { shipOrder(orderId: $id, carrier: UPS) { id trackingNumber } }`;
 const PLACE_ORDER = /* GraphQL */ `
   mutation PlaceOrder($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id status } }
 `;
@@ -149,6 +152,7 @@ describe('orderStatusChanged over graphql-ws', () => {
       state: 'PENDING',
       items: [{ quantity: 1, product: { name: product.name } }],
       payment: null,
+      shipment: null,
       customer: { id: customer.userId },
     });
 
@@ -164,11 +168,22 @@ describe('orderStatusChanged over graphql-ws', () => {
     expect(confirmed.extensions?.['event']).toMatchObject({ status: 'CONFIRMED', previousStatus: 'PENDING', reason: null, at: expect.any(String) });
     expect(confirmed.data?.changed).not.toHaveProperty('_gatewayStatus');
 
-    // A cancellation is the last change: it is delivered and the subscription completes.
-    const cancelled = await graphql(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: customer.token });
-    expect(cancelled.errors).toBeUndefined();
+    // Shipped (shipping's tracking number in the event), then delivered: the last change, so the subscription completes.
+    const shipped = await timed('CONFIRMED -> SHIPPED delivered', async () => {
+      const shipment = await waitFor(
+        () => graphql<{ shipOrder: { id: string; trackingNumber: string } }>(gateway, SHIP_ORDER, { id }, { token: admin.token }),
+        (response) => response.data?.shipOrder !== undefined, // shipping hears of the confirmation by event
+        { what: 'shipping to accept the order' },
+      );
+      await watching.until((results) => statuses(results).includes('SHIPPED'));
+      return shipment.data!.shipOrder;
+    });
+    expect(watching.results[2]?.data?.changed).toMatchObject({ status: 'SHIPPED', shipment: { trackingNumber: shipped.trackingNumber } });
+    const delivered = await graphql(gateway, `mutation ($id: ID!) { markDelivered(shipmentId: $id) { status } }`, { id: shipped.id }, { token: admin.token });
+    expect(delivered.errors).toBeUndefined();
     expect(await watching.ended).toEqual({ completed: true });
-    expect(statuses(watching.results)).toEqual(['PENDING', 'CONFIRMED', 'CANCELLED']);
+    expect(statuses(watching.results)).toEqual(['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
+    expect(watching.results.map((result) => result.data?.changed.state)).toEqual(['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
   });
 
   it("refuses someone else's order with NOT_FOUND; an admin may watch it", async () => {
@@ -197,10 +212,6 @@ describe('orderStatusChanged over graphql-ws', () => {
     onTestFinished(() => anonymous.dispose());
     const end = await collect(anonymous, MINIMAL, { id }).ended;
     expect(end.errors?.map((error) => error.extensions?.['code'])).toEqual(['UNAUTHENTICATED']);
-    // The connection itself stays usable for queries, as anonymous HTTP is.
-    const categories = collect<{ categories: { name: string }[] }>(anonymous, `{ categories { name } }`);
-    await categories.until((results) => results.length === 1);
-    expect(categories.results[0]?.data?.categories.length).toBeGreaterThan(0);
 
     const forged = wsClient(gateway, `${customer.token.slice(0, -4)}AAAA`);
     onTestFinished(() => forged.dispose());
@@ -230,16 +241,20 @@ describe('orderStatusChanged over graphql-ws', () => {
     expect((await collect(again, MINIMAL, { id }).ended).close).toEqual({ code: 4401, reason: 'Unauthorized: TOKEN_EXPIRED' });
   });
 
-  it('answers validation errors as GraphQL errors without closing the connection', async () => {
+  it('answers bad operations with GraphQL errors without closing the connection; queries belong on HTTP', async () => {
     const client = wsClient(gateway, customer.token);
     onTestFinished(() => client.dispose());
     const unknownField = await collect(client, `subscription { orderStatusChanged(orderId: "x") { id nope } }`).ended;
     expect(unknownField.errors?.map((error) => error.extensions?.['code'])).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     const missingVariable = await collect(client, MINIMAL, {}).ended;
     expect(missingVariable.errors?.map((error) => error.extensions?.['code'])).toEqual(['BAD_USER_INPUT']);
-    const me = collect<{ me: { id: string } }>(client, `{ me { id } }`);
-    await me.until((results) => results.length === 1);
-    expect(me.results[0]?.data?.me.id).toBe(customer.userId);
+    const query = await collect(client, `{ me { id } }`).ended;
+    expect(query.errors?.map((error) => error.extensions?.['code'])).toEqual(['BAD_REQUEST']);
+    // The same client subscribes as before.
+    const id = await place(customer, 6);
+    const watching = collect<{ orderStatusChanged: { id: string } }>(client, MINIMAL, { id });
+    await watching.until((results) => results.length === 1);
+    expect(watching.results[0]?.data?.orderStatusChanged.id).toBe(id);
   });
 });
 

@@ -1,11 +1,6 @@
 import { demoUsers } from '../../prisma/seed-data.ts';
+import { LogInDocument } from '../../sdk/index.ts';
 import { graphql } from './graphql-client.ts';
-
-const LOG_IN = /* GraphQL */ `
-  mutation LogIn($input: LogInInput!) {
-    logIn(input: $input) { token user { id } }
-  }
-`;
 
 export interface Session {
   readonly token: string;
@@ -13,7 +8,7 @@ export interface Session {
 }
 
 export async function logIn(gatewayUrl: string, email: string, password: string): Promise<Session> {
-  const response = await graphql<{ logIn: { token: string; user: { id: string } } }>(gatewayUrl, LOG_IN, { input: { email, password } });
+  const response = await graphql(gatewayUrl, LogInDocument, { input: { email, password } });
   if (!response.data?.logIn) throw new Error(`log-in failed: ${JSON.stringify(response.errors)}`);
   return { token: response.data.logIn.token, userId: response.data.logIn.user.id };
 }

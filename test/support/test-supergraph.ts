@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { databaseUrlVariable, type SubgraphName } from '../../common/service/sub
 import { startLocalSupergraph, type LocalSupergraph } from '../../scripts/local-supergraph.ts';
 import { subgraphModules } from '../../subgraphs/index.ts';
 import { createTestDatabases } from './test-databases.ts';
+import { TEST_REDIS_URL, deleteRedisKeys } from './test-redis.ts';
 
 export type InfrastructureMode = 'postgres' | 'embedded';
 
@@ -39,6 +41,7 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
   try {
     let infrastructureEnv: Record<string, string> = {};
     const log = createLogger('test-bus', 'error');
+    const redisPrefix = `test-supergraph-${randomUUID()}`;
     let bus;
     if (mode === 'postgres') {
       const databases = await createTestDatabases(subgraphModules.map((module) => module.name));
@@ -54,7 +57,10 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
         AMQP_URL: RABBITMQ_URL,
         AMQP_EXCHANGE: scratch.exchange,
         AMQP_QUEUE_PREFIX: scratch.queuePrefix,
+        REDIS_URL: TEST_REDIS_URL,
+        RATE_LIMIT_KEY_PREFIX: redisPrefix,
       };
+      cleanUps.push(() => deleteRedisKeys(redisPrefix));
     }
     const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...infrastructureEnv, ...options.env };
     const supergraph = await startLocalSupergraph({ ephemeralPorts: true, ...(bus ? { bus } : {}), env });

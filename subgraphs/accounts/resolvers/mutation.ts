@@ -9,21 +9,21 @@ const isUniqueViolation = (error: unknown) =>
   error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
 export const Mutation: MutationResolvers = {
-  async signUp(_parent, { input }, { prisma, signingKeys, jwt, authenticatedInThisRequest }) {
+  async signUp(_parent, { input }, { prisma, keyRing, jwt, authenticatedInThisRequest }) {
     const email = normalizeEmail(input.email);
     const name = checkName(input.name);
     const passwordHash = await hashPassword(checkNewPassword(input.password));
     try {
       const user = await prisma.user.create({ data: { email, name, passwordHash, role: 'CUSTOMER' } });
       authenticatedInThisRequest.add(user.id);
-      return { ...(await issueAccessToken(user, signingKeys, jwt)), user };
+      return { ...(await issueAccessToken(user, await keyRing.current(), jwt)), user };
     } catch (error) {
       if (isUniqueViolation(error)) throw graphQLError(ErrorCode.emailTaken, 'An account with this email already exists.');
       throw error;
     }
   },
 
-  async logIn(_parent, { input }, { prisma, signingKeys, jwt, log, authenticatedInThisRequest }) {
+  async logIn(_parent, { input }, { prisma, keyRing, jwt, log, authenticatedInThisRequest }) {
     const user = await prisma.user.findUnique({ where: { email: input.email.trim().toLowerCase() } });
     const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstNothing(input.password);
     if (!user || !valid) {
@@ -31,6 +31,6 @@ export const Mutation: MutationResolvers = {
       throw graphQLError(ErrorCode.invalidCredentials, 'The email or password is wrong.');
     }
     authenticatedInThisRequest.add(user.id);
-    return { ...(await issueAccessToken(user, signingKeys, jwt)), user };
+    return { ...(await issueAccessToken(user, await keyRing.current(), jwt)), user };
   },
 };

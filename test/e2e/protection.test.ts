@@ -1,0 +1,130 @@
+import { createPublicKey } from 'node:crypto';
+import { SignJWT, decodeProtectedHeader, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
+import { devSubgraphSecret } from '../../common/service/subgraph-config.ts';
+import { JWT_DEFAULTS } from '../../subgraphs/accounts/config.ts';
+import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/generated/prisma/client.ts';
+import { rotateSigningKey } from '../../subgraphs/accounts/signing-keys.ts';
+import { errorCodes, graphql } from '../support/graphql-client.ts';
+import { logIn, logInAsAdmin, type Session } from '../support/sessions.ts';
+import { signUpCustomer } from '../support/shop-actions.ts';
+import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
+
+let supergraph: TestSupergraph;
+let gateway: string;
+
+beforeAll(async () => {
+  supergraph = await startTestSupergraph({
+    env: { TRUSTED_PROXIES: '127.0.0.1,::1', JWT_KEY_REFRESH_SECONDS: '1', JWKS_COOLDOWN_SECONDS: '1' },
+  });
+  gateway = supergraph.gatewayUrl;
+});
+afterAll(() => supergraph?.stop());
+
+const LOG_IN = /* GraphQL */ `mutation LogIn($input: LogInInput!) { logIn(input: $input) { token } }`;
+const logInFrom = (ip: string, email: string, password: string) =>
+  graphql(gateway, LOG_IN, { input: { email, password } }, { headers: { 'x-forwarded-for': ip } });
+
+describe('log-in brute force', () => {
+  it('refuses the 11th wrong password for one account, even from different addresses', async () => {
+    const victim = await signUpCustomer(gateway);
+    const email = (await graphql<{ me: { email: string } }>(gateway, '{ me { email } }', {}, { token: victim.token })).data!.me.email;
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const response = await logInFrom(`192.0.2.${attempt}`, email, 'wrong password');
+      expect(errorCodes(response)).toEqual(['INVALID_CREDENTIALS']);
+    }
+    const eleventh = await logInFrom('192.0.2.200', email, 'wrong password');
+    expect(eleventh.status).toBe(429);
+    expect(errorCodes(eleventh)).toEqual(['RATE_LIMITED']);
+    expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Blocked even with the right password until the window passes: the attacker learns nothing.
+    const right = await logInFrom('192.0.2.201', email, 'a customer password');
+    expect(errorCodes(right)).toEqual(['RATE_LIMITED']);
+  });
+
+  it('refuses one address that tries many accounts', async () => {
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const response = await logInFrom('198.18.0.9', `nobody-${attempt}@shop.test`, 'guess');
+      expect(errorCodes(response)).toEqual(['INVALID_CREDENTIALS']);
+    }
+    expect(errorCodes(await logInFrom('198.18.0.9', 'customer@shop.test', 'customer-demo-password'))).toEqual(['RATE_LIMITED']);
+    // Another address is not affected.
+    expect(errorCodes(await logInFrom('198.18.0.10', 'customer@shop.test', 'customer-demo-password'))).toEqual([]);
+  });
+});
+
+describe('tokens', () => {
+  const ME = '{ me { id } }';
+  const accountsPrisma = () => supergraph.subgraphs['accounts']!.prisma as AccountsPrisma;
+  const refusal = async (token: string) => {
+    const response = await graphql(gateway, ME, {}, { token });
+    return { status: response.status, code: errorCodes(response)[0], reason: response.errors?.[0]?.extensions?.['reason'] };
+  };
+
+  it('refuses HS256 signed with the public key, and a token that is not valid yet', async () => {
+    const { publicJwk, kid } = await accountsPrisma().signingKey.findFirstOrThrow({ where: { retiredAt: null } });
+    const pem = createPublicKey({ key: publicJwk as JWK & { kty: 'EC' }, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    const confused = await new SignJWT({ role: 'ADMIN' })
+      .setProtectedHeader({ alg: 'HS256', kid })
+      .setSubject('00000000-0000-4000-8000-000000000000')
+      .setIssuer(JWT_DEFAULTS.issuer)
+      .setAudience(JWT_DEFAULTS.audience)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(String(pem)));
+    expect(await refusal(confused)).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'TOKEN_ALGORITHM_NOT_ALLOWED' });
+
+    const admin = await logInAsAdmin(gateway);
+    const { privateJwk } = await accountsPrisma().signingKey.findFirstOrThrow({ where: { kid } });
+    const { importJWK } = await import('jose');
+    const early = await new SignJWT({ role: 'ADMIN' })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject(admin.userId)
+      .setIssuer(JWT_DEFAULTS.issuer)
+      .setAudience(JWT_DEFAULTS.audience)
+      .setNotBefore('10m')
+      .setExpirationTime('20m')
+      .sign(await importJWK(privateJwk as JWK, 'ES256'));
+    expect(await refusal(early)).toEqual({ status: 401, code: 'UNAUTHENTICATED', reason: 'TOKEN_NOT_YET_VALID' });
+  });
+
+  it('keeps working across a key rotation: new tokens use the new key, old ones stay valid', async () => {
+    const before: Session = await logInAsAdmin(gateway);
+    const oldKid = decodeProtectedHeader(before.token).kid;
+    const newKid = await rotateSigningKey(accountsPrisma());
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // accounts re-reads its keys every second here
+    const after = await logInAsAdmin(gateway);
+    expect(decodeProtectedHeader(after.token).kid).toBe(newKid);
+    expect(newKid).not.toBe(oldKid);
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the gateway's JWKS cool-down
+    for (const session of [after, before]) {
+      const me = await graphql<{ me: { id: string } }>(gateway, ME, {}, { token: session.token });
+      expect(me.errors).toBeUndefined();
+      expect(me.data?.me.id).toBe(session.userId);
+    }
+  });
+});
+
+describe('trust between gateway and subgraphs', () => {
+  it('gives a client that sends identity headers or a forged gateway credential no extra rights', async () => {
+    const admin = await logInAsAdmin(gateway);
+    const customer = await logIn(gateway, 'customer@shop.test', 'customer-demo-password');
+    const forged = await signGatewayCredential('accounts', devSubgraphSecret('accounts'), { viewer: { id: admin.userId, role: 'ADMIN' }, requestId: 'forged' });
+    const response = await graphql<{ user: { email: string | null } }>(
+      gateway,
+      'query ($id: ID!) { user(id: $id) { email } }',
+      { id: admin.userId },
+      { token: customer.token, headers: { 'x-user-id': admin.userId, 'x-user-role': 'ADMIN', [GATEWAY_CREDENTIAL_HEADER]: forged } },
+    );
+    expect(response.data?.user.email).toBeNull();
+    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+  });
+
+  it('refuses a direct call to a subgraph with a forged identity', async () => {
+    const forged = await signGatewayCredential('accounts', 'not-the-subgraph-secret-at-all', { viewer: { id: 'x', role: 'ADMIN' }, requestId: 'forged' });
+    const response = await graphql(`${supergraph.subgraphs['accounts']!.url}/graphql`, '{ me { id } }', {}, {
+      headers: { [GATEWAY_CREDENTIAL_HEADER]: forged, 'x-user-id': 'x' },
+    });
+    expect(response.status).toBe(401);
+  });
+});

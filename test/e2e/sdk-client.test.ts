@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { demoProducts, demoUsers } from '../../prisma/seed-data.ts';
+import {
+  CancelOrderDocument,
+  CategoriesDocument,
+  CreateProductDocument,
+  DashboardDocument,
+  LogInDocument,
+  MarkDeliveredDocument,
+  MarkNotificationReadDocument,
+  MeDocument,
+  MyOrdersDocument,
+  OrderDocument,
+  OrderStatusChangedDocument,
+  PlaceOrderDocument,
+  ProductDocument,
+  ProductsDocument,
+  RestockDocument,
+  ShipOrderDocument,
+  ShopClientError,
+  SignUpDocument,
+  UpdateProductDocument,
+  createShopClient,
+  type OrderStatusChangedSubscription,
+  type ShopClient,
+} from '../../sdk/index.ts';
+import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+// The client SDK (sdk/) against the running gateway, as a frontend uses it: createShopClient, every
+// operation the SDK ships, errors as ShopClientError, and the order-status subscription over
+// graphql-ws. Node 20 has no global WebSocket: the `ws` package's is passed in.
+
+let supergraph: TestSupergraph;
+let gateway: string;
+const clients: ShopClient[] = [];
+
+beforeAll(async () => {
+  supergraph = await startTestSupergraph();
+  gateway = supergraph.gatewayUrl;
+});
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.dispose()));
+  await supergraph?.stop();
+});
+
+const clientFor = (token?: string) => {
+  const client = createShopClient({ url: gateway, token, webSocketImpl: WebSocket });
+  clients.push(client);
+  return client;
+};
+
+async function signedUpCustomer(name: string): Promise<{ client: ShopClient; userId: string }> {
+  const client = clientFor();
+  const { signUp } = await client.request(SignUpDocument, { input: { email: `sdk-${randomUUID()}@shop.test`, password: 'an sdk password', name } });
+  client.setToken(signUp.token);
+  return { client, userId: signUp.user.id };
+}
+
+async function adminClient(): Promise<ShopClient> {
+  const admin = demoUsers.find((user) => user.role === 'ADMIN')!;
+  const client = clientFor();
+  const { logIn } = await client.request(LogInDocument, { input: { email: admin.email, password: admin.password } });
+  expect(logIn.user.role).toBe('ADMIN');
+  client.setToken(() => logIn.token);
+  return client;
+}
+
+const statusOf = async (client: ShopClient, id: string) => (await client.request(OrderDocument, { id })).order?.status;
+
+describe('the client SDK against the gateway', () => {
+  it('browses the catalog anonymously: categories, a page of products, a product page', async () => {
+    const client = clientFor();
+    const { categories } = await client.request(CategoriesDocument);
+    expect(categories.length).toBeGreaterThan(0);
+    expect(categories.every((category) => category.id && category.slug && category.name)).toBe(true);
+
+    const { products } = await client.request(ProductsDocument, { first: 3, filter: { categorySlug: 'tea' }, orderBy: 'PRICE_ASC' });
+    expect(products.edges).toHaveLength(3);
+    expect(products.pageInfo.hasNextPage).toBe(true);
+    expect(products.edges.every(({ node }) => node.category.slug === 'tea')).toBe(true);
+    const prices = products.edges.map(({ node }) => node.price.amount);
+    expect([...prices].sort((a, b) => a - b)).toEqual(prices);
+
+    const summary = products.edges[0]!.node;
+    const seeded = demoProducts.find((product) => product.id === summary.id)!;
+    const { product } = await client.request(ProductDocument, { id: summary.id });
+    expect(product).toEqual({ ...summary, description: seeded.description, createdAt: expect.any(String) });
+    expect(await client.request(ProductDocument, { id: 'not-a-product' })).toEqual({ product: null });
+  });
+
+  it('signs up and logs in; the token then identifies the caller', async () => {
+    const anonymous = clientFor();
+    expect(await anonymous.request(MeDocument)).toEqual({ me: null });
+    const email = `sdk-${randomUUID()}@shop.test`;
+    const { signUp } = await anonymous.request(SignUpDocument, { input: { email, password: 'an sdk password', name: 'Sam SDK' } });
+    const { logIn } = await anonymous.request(LogInDocument, { input: { email, password: 'an sdk password' } });
+    expect(logIn.user.id).toBe(signUp.user.id);
+    anonymous.setToken(logIn.token);
+    expect(await anonymous.request(MeDocument)).toEqual({ me: { id: signUp.user.id, name: 'Sam SDK', email, role: 'CUSTOMER' } });
+  });
+
+  it('rejects with a ShopClientError carrying the codes; execute resolves with them instead', async () => {
+    const anonymous = clientFor();
+    const variables = { input: { items: [{ productId: demoProducts[0]!.id, quantity: 1 }], paymentToken: 'tok_visa' }, idempotencyKey: randomUUID() };
+    const error: unknown = await anonymous.request(PlaceOrderDocument, variables).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ShopClientError);
+    expect((error as ShopClientError).codes).toEqual(['UNAUTHENTICATED']);
+    const result = await anonymous.execute(PlaceOrderDocument, variables);
+    expect(result.data).toBeNull();
+    expect(result.errors?.map((entry) => entry.extensions?.['code'])).toEqual(['UNAUTHENTICATED']);
+
+    const { client: customer } = await signedUpCustomer('Fay Forbidden');
+    const forbidden: unknown = await customer
+      .request(RestockDocument, { productId: demoProducts[0]!.id, quantity: 1 })
+      .catch((caught: unknown) => caught);
+    expect((forbidden as ShopClientError).codes).toEqual(['FORBIDDEN']);
+  });
+
+  it('follows an order by subscription from placing to delivery; the dashboard and notifications show it', async () => {
+    const { client: customer, userId } = await signedUpCustomer('Sue Subscriber');
+    const admin = await adminClient();
+    const product = demoProducts[30]!;
+    const { placeOrder } = await customer.request(PlaceOrderDocument, {
+      input: { items: [{ productId: product.id, quantity: 1 }], paymentToken: 'tok_visa' },
+      idempotencyKey: randomUUID(),
+    });
+    expect(placeOrder).toMatchObject({ status: 'PENDING', total: { amount: product.priceAmount, currency: 'USD' } });
+
+    const seen: OrderStatusChangedSubscription['orderStatusChanged'][] = [];
+    const subscription = (async () => {
+      for await (const result of customer.iterate(OrderStatusChangedDocument, { orderId: placeOrder.id })) {
+        expect(result.errors).toBeUndefined();
+        seen.push(result.data!.orderStatusChanged);
+      }
+    })();
+    await waitFor(async () => seen.at(-1)?.status, (status) => status === 'CONFIRMED', { what: 'CONFIRMED over the subscription', timeoutMs: 25_000 });
+
+    // Shipping learns of the confirmation by message: until then the order is not shippable.
+    const shipped = await waitFor(
+      () => admin.execute(ShipOrderDocument, { orderId: placeOrder.id, carrier: 'UPS' }),
+      (result) => !result.errors?.some((error) => error.extensions?.['code'] === 'ORDER_NOT_SHIPPABLE'),
+      { what: 'shipping to ship the order' },
+    );
+    expect(shipped.errors).toBeUndefined();
+    const shipment = shipped.data!.shipOrder;
+    expect(shipment).toMatchObject({ status: 'SHIPPED', carrier: 'UPS', trackingNumber: expect.stringMatching(/^UPS-/) });
+    await waitFor(async () => seen.at(-1)?.status, (status) => status === 'SHIPPED', { what: 'SHIPPED over the subscription' });
+    const { markDelivered } = await admin.request(MarkDeliveredDocument, { shipmentId: shipment.id });
+    expect(markDelivered.status).toBe('DELIVERED');
+
+    // DELIVERED is the last change: the subscription completes and the loop ends.
+    await subscription;
+    const statuses = seen.map((order) => order.status);
+    expect([['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED'], ['CONFIRMED', 'SHIPPED', 'DELIVERED']]).toContainEqual(statuses);
+    expect(seen.at(-1)).toMatchObject({
+      id: placeOrder.id,
+      payment: { status: 'CAPTURED' },
+      shipment: { status: 'DELIVERED', carrier: 'UPS', trackingNumber: shipment.trackingNumber },
+    });
+
+    const { order } = await customer.request(OrderDocument, { id: placeOrder.id });
+    expect(order).toMatchObject({ status: 'DELIVERED', payment: { status: 'CAPTURED', cardLast4: '4242' }, shipment: { status: 'DELIVERED' } });
+    expect(order!.statusHistory.map((change) => change.status)).toEqual(['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
+    const { me: mine } = await customer.request(MyOrdersDocument, { first: 10 });
+    expect(mine?.orders?.edges.map(({ node }) => [node.id, node.status])).toEqual([[placeOrder.id, 'DELIVERED']]);
+
+    const dashboard = await waitFor(
+      () => customer.request(DashboardDocument),
+      ({ me }) => (me?.notifications?.edges ?? []).some(({ node }) => node.kind === 'ORDER_DELIVERED'),
+      { what: 'the delivery notification' },
+    );
+    const me = dashboard.me!;
+    expect(me).toMatchObject({ id: userId, name: 'Sue Subscriber', orders: { totalCount: 1 } });
+    expect(me.orders!.edges[0]!.node).toMatchObject({
+      id: placeOrder.id,
+      status: 'DELIVERED',
+      items: [{ quantity: 1, productName: product.name, product: { id: product.id, name: product.name } }],
+      shipment: { status: 'DELIVERED', carrier: 'UPS', trackingNumber: shipment.trackingNumber },
+    });
+    const unread = me.notifications!.edges.filter(({ node }) => !node.read);
+    expect(me.unreadNotificationCount).toBe(unread.length);
+
+    const first = unread[0]!.node;
+    const { markNotificationRead } = await customer.request(MarkNotificationReadDocument, { id: first.id });
+    expect(markNotificationRead).toMatchObject({ id: first.id, read: true, readAt: expect.any(String) });
+    expect((await customer.request(DashboardDocument)).me?.unreadNotificationCount).toBe(unread.length - 1);
+  });
+
+  it('delivers a cancellation to a subscriber, then completes', async () => {
+    const { client: customer } = await signedUpCustomer('Cal Canceller');
+    const { placeOrder } = await customer.request(PlaceOrderDocument, {
+      input: { items: [{ productId: demoProducts[31]!.id, quantity: 1 }], paymentToken: 'tok_visa' },
+      idempotencyKey: randomUUID(),
+    });
+    await waitFor(() => statusOf(customer, placeOrder.id), (status) => status === 'CONFIRMED', { what: 'the order to be confirmed' });
+
+    const results: (string | undefined)[] = [];
+    const completed = new Promise<void>((resolve, reject) => {
+      customer.subscribe(OrderStatusChangedDocument, { orderId: placeOrder.id }, {
+        next: (result) => results.push(result.data?.orderStatusChanged.status),
+        error: reject,
+        complete: resolve,
+      });
+    });
+    await waitFor(async () => results.length, (count) => count === 1, { what: 'the current status' });
+    const { cancelOrder } = await customer.request(CancelOrderDocument, { id: placeOrder.id });
+    expect(cancelOrder).toMatchObject({ id: placeOrder.id, status: 'CANCELLED' });
+    await completed;
+    expect(results).toEqual(['CONFIRMED', 'CANCELLED']);
+  });
+
+  it('lets an admin create, update and restock a product', async () => {
+    const admin = await adminClient();
+    const sku = `SDK-${randomUUID().slice(0, 8)}`;
+    const category = demoProducts[0]!.categoryId;
+    const { createProduct } = await admin.request(CreateProductDocument, {
+      input: { sku, name: 'SDK Kettle', description: 'Boils water.', priceAmount: 2599, categoryId: category },
+    });
+    expect(createProduct).toMatchObject({ sku, name: 'SDK Kettle', price: { amount: 2599, currency: 'USD' }, category: { id: category }, inStock: false });
+
+    const { updateProduct } = await admin.request(UpdateProductDocument, { id: createProduct.id, input: { priceAmount: 1999, name: 'SDK Kettle II' } });
+    expect(updateProduct).toMatchObject({ id: createProduct.id, name: 'SDK Kettle II', price: { amount: 1999, currency: 'USD' } });
+
+    const { restock } = await admin.request(RestockDocument, { productId: createProduct.id, quantity: 5 });
+    expect(restock).toEqual({ available: 5, reserved: 0, onHand: 5 });
+    const { product } = await clientFor().request(ProductDocument, { id: createProduct.id });
+    expect(product).toMatchObject({ name: 'SDK Kettle II', inventory: { available: 5, reserved: 0 }, inStock: true });
+  });
+});
