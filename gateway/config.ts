@@ -79,6 +79,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000),
       SUBGRAPH_MAX_CONCURRENCY: positiveInt(100),
       SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000),
+      RATE_LIMIT_ENABLED: booleanFlag(true),
       REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
       RATE_LIMIT_KEY_PREFIX: z.string().default('ratelimit'),
       RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
@@ -134,6 +135,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       maxQueued: parsed.SUBGRAPH_MAX_QUEUE,
     },
     rateLimits: {
+      enabled: parsed.RATE_LIMIT_ENABLED,
       redisUrl: parsed.REDIS_URL,
       keyPrefix: parsed.RATE_LIMIT_KEY_PREFIX,
       user: { points: parsed.RATE_LIMIT_USER_POINTS, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS },

@@ -88,14 +88,14 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       requestIdPlugin(),
       metricsPlugin(metrics),
       operationLimitsPlugin(config.operationLimits),
-      authThrottlePlugin(limiters),
+      ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters)] : []),
       rateLimitHeadersPlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
 
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
-  const admit = createRequestAdmission(limiters, config.trustedProxies);
+  const admit = createRequestAdmission(limiters, config.trustedProxies, config.rateLimits.enabled);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const requestId = randomUUID();
     const viewer = await viewerFrom(req.headers.authorization);

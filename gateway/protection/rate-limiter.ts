@@ -9,6 +9,8 @@ export interface Budget {
 }
 
 export interface RateLimitSettings {
+  /** Off: no budgets at all (e.g. behind an edge that limits already). */
+  readonly enabled: boolean;
   readonly redisUrl: string | undefined;
   readonly keyPrefix: string;
   /** Per signed-in user. */

@@ -7,16 +7,17 @@ import type { RateLimiters, Verdict } from './rate-limiter.ts';
 
 export interface Admission {
   readonly clientIp: string;
-  readonly rateLimit: Verdict;
+  readonly rateLimit?: Verdict;
 }
 
 /**
  * Draws one request from the caller's budget (the user's when signed in, else the IP's) before
  * anything else runs; an exhausted budget is HTTP 429 with Retry-After and RATE_LIMITED.
  */
-export function createRequestAdmission(limiters: RateLimiters, trustedProxies: ReadonlySet<string>) {
+export function createRequestAdmission(limiters: RateLimiters, trustedProxies: ReadonlySet<string>, enabled: boolean) {
   return async (req: IncomingMessage, viewer: Viewer | null): Promise<Admission> => {
     const ip = clientIp(req, trustedProxies);
+    if (!enabled) return { clientIp: ip };
     const verdict = await limiters.request(viewer ? { userId: viewer.id } : { ip });
     if (!verdict.allowed) {
       throw new HttpError(429, 'RATE_LIMITED', 'Too many requests; slow down.', rateLimitHeaders(verdict), {
