@@ -62,7 +62,16 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
       };
       cleanUps.push(() => deleteRedisKeys(redisPrefix));
     }
-    const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...infrastructureEnv, ...options.env };
+    const env: Record<string, string> = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: dataDir,
+      // Tests poll hard; a file that tests rate limits sets its own budgets.
+      RATE_LIMIT_USER_POINTS: '1000000',
+      RATE_LIMIT_ANONYMOUS_POINTS: '1000000',
+      ...infrastructureEnv,
+      ...options.env,
+    };
     const supergraph = await startLocalSupergraph({ ephemeralPorts: true, ...(bus ? { bus } : {}), env });
     return {
       ...supergraph,
