@@ -1,0 +1,92 @@
+// `npm run bench`: the running supergraph under load, ours against a bare @apollo/gateway over the
+// same subgraphs in the same run: catalog browsing, the dashboard, and placeOrder. Reports
+// requests/s, p50 and p99 latency, SQL statements per request, and the ratio ours/bare. The
+// supergraph runs on the machine's PostgreSQL, RabbitMQ and Redis (BENCH_INFRASTRUCTURE=embedded
+// for PGlite and the in-process bus), in databases and queues of its own that it removes.
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import autocannon from 'autocannon';
+import { demoProducts } from '../prisma/seed-data.ts';
+import { readCounter } from '../test/support/metrics.ts';
+import { logInAsCustomer } from '../test/support/sessions.ts';
+import { startTestSupergraph } from '../test/support/test-supergraph.ts';
+import { startBareGateway } from './bare-gateway.ts';
+import { machineDescription } from './machine.ts';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const CONNECTIONS = 16;
+const mode = process.env['BENCH_INFRASTRUCTURE'] === 'embedded' ? 'embedded' : 'postgres';
+
+const supergraph = await startTestSupergraph({ mode, env: { LOG_LEVEL: 'silent', SAGA_STEP_TIMEOUT_MS: '60000' } });
+const subgraphUrls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [subgraph.name, `${subgraph.url}/graphql`]));
+const bare = await startBareGateway(await readFile(new URL('../supergraph.graphql', import.meta.url), 'utf8'), subgraphUrls);
+const customer = await logInAsCustomer(supergraph.gatewayUrl);
+
+const catalog = JSON.stringify({
+  query: '{ products(first: 20) { edges { node { id name price { amount currency } category { name } inventory { available } inStock } } } }',
+});
+const dashboard = JSON.stringify({ query: await readFile(new URL('../sdk/operations/dashboard.graphql', import.meta.url), 'utf8') });
+const placeOrderBody = () =>
+  JSON.stringify({
+    query: 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id status } }',
+    variables: { input: { items: [{ productId: demoProducts[40]!.id, quantity: 1 }], paymentToken: 'tok_visa' }, key: randomUUID() },
+  });
+
+const sqlStatements = async () => {
+  const counts = await Promise.all(Object.values(supergraph.subgraphs).map((subgraph) => readCounter(subgraph.url, 'db_sql_statements_total', 'source="request"')));
+  return counts.reduce((sum, count) => sum + count, 0);
+};
+
+interface Measured {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly sqlPerRequest: number;
+}
+async function measure(url: string, headers: Record<string, string>, body: string | (() => string)): Promise<Measured> {
+  const sqlBefore = await sqlStatements();
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(typeof body === 'string' ? { body } : { requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }] }),
+  });
+  const sql = (await sqlStatements()) - sqlBefore;
+  const requests = result.requests.total || 1;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, sqlPerRequest: sql / requests };
+}
+
+const scenarios = [
+  { name: 'catalog browsing (anonymous)', ours: {}, bare: {}, body: catalog },
+  { name: 'dashboard (customer)', ours: { authorization: `Bearer ${customer.token}` }, bare: { 'x-bench-user-id': customer.userId }, body: dashboard },
+  { name: 'placeOrder (customer)', ours: { authorization: `Bearer ${customer.token}` }, bare: { 'x-bench-user-id': customer.userId }, body: placeOrderBody },
+] as const;
+
+const rows: string[] = [];
+for (const scenario of scenarios) {
+  await measure(supergraph.gatewayUrl, scenario.ours, scenario.body); // warm-up
+  const ours = await measure(supergraph.gatewayUrl, scenario.ours, scenario.body);
+  const baseline = await measure(bare.url, scenario.bare, scenario.body);
+  rows.push(
+    `| ${scenario.name} | ${ours.rps.toFixed(0)} | ${ours.p50} / ${ours.p99} | ${ours.sqlPerRequest.toFixed(1)} | ${ours.errors} | ${baseline.rps.toFixed(0)} | ${baseline.p50} / ${baseline.p99} | ${(ours.rps / baseline.rps).toFixed(2)} |`,
+  );
+  process.stdout.write(`${rows.at(-1)}\n`);
+}
+
+const table = [
+  '| scenario | ours req/s | ours p50 / p99 ms | SQL per request | errors | bare req/s | bare p50 / p99 ms | ratio ours/bare |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...rows,
+].join('\n');
+const machine = machineDescription();
+await writeFile(
+  new URL('./results.md', import.meta.url),
+  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n`,
+);
+process.stdout.write(`\n${table}\n\n${machine}\n`);
+await bare.stop();
+await supergraph.stop();
+process.exit(0);
