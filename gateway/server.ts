@@ -21,6 +21,7 @@ import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
 import { rateLimitHeadersPlugin } from './protection/rate-limit-headers-plugin.ts';
 import { createRateLimiters } from './protection/rate-limiter.ts';
+import { createRateLimitMetrics } from './protection/rate-limit-metrics.ts';
 import { createRequestAdmission } from './protection/request-admission.ts';
 import { withTokenLimitCode } from './protection/token-limit-errors.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
@@ -59,6 +60,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
 
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
+  const rateLimitRejections = createRateLimitMetrics(metrics.registry);
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: log,
@@ -88,14 +90,14 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       requestIdPlugin(),
       metricsPlugin(metrics),
       operationLimitsPlugin(config.operationLimits),
-      ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters)] : []),
+      ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
 
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
-  const admit = createRequestAdmission(limiters, config.trustedProxies, config.rateLimits.enabled);
+  const admit = createRequestAdmission(limiters, config.trustedProxies, config.rateLimits.enabled, rateLimitRejections);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const requestId = randomUUID();
     const viewer = await viewerFrom(req.headers.authorization);

@@ -6,6 +6,7 @@ import { loadGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/start-gateway.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.ts';
+import { readCounter } from './support/metrics.ts';
 import { startScratchRedis, type ScratchRedis } from './support/scratch-redis.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from './support/test-redis.ts';
 
@@ -62,6 +63,10 @@ describe('rate limits shared through Redis', () => {
     expect(refused!.headers.get('ratelimit-remaining')).toBe('0');
     const body = (await refused!.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]?.extensions.code).toBe('RATE_LIMITED');
+    const refusals = await Promise.all(
+      gateways.map((gateway) => readCounter(new URL(gateway.url).origin, 'gateway_rate_limited_total', 'budget="request"')),
+    );
+    expect(refusals[0]! + refusals[1]!).toBe(4);
     // Another client (by its forwarded address, since the gateway trusts this proxy) has its own budget.
     expect((await ask(gateways[0]!.url, '203.0.113.8')).status).toBe(200);
   });

@@ -6,6 +6,7 @@ import { createLogger } from '../logger.ts';
 import type { MessageBus } from '../messaging/message-bus.ts';
 import { createMessageBus } from '../messaging/messaging-config.ts';
 import { startOutboxRelay } from '../messaging/outbox.ts';
+import { Gauge } from 'prom-client';
 import { createMetrics, type ServiceMetrics } from '../metrics.ts';
 import type { SubgraphConfig } from './subgraph-config.ts';
 import type { BackgroundWorker, OutboxPublisher, PrismaHandle, SubgraphModule } from './subgraph-module.ts';
@@ -63,6 +64,14 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
       const relay = startOutboxRelay({ prisma, bus, log });
       stack.push(() => relay.stop());
       outbox = { kick: () => runAsBackground(() => relay.kick()) };
+      new Gauge({
+        name: 'outbox_lag_seconds',
+        help: 'Age of the oldest outbox row not yet published (0 when all are out).',
+        registers: [metrics.registry],
+        async collect() {
+          this.set((await runAsBackground(() => relay.lagMs())) / 1000);
+        },
+      });
     }
     const health = [
       { name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) },

@@ -3,6 +3,7 @@ import { GraphQLError, Kind, type FieldNode, type OperationDefinitionNode, type 
 import { HeaderMap } from '@apollo/server';
 import type { GatewayContext } from '../context.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
+import type { RateLimitMetrics } from './rate-limit-metrics.ts';
 import type { RateLimiters } from './rate-limiter.ts';
 
 const GUARDED = new Set(['logIn', 'signUp']);
@@ -31,7 +32,7 @@ function guardedFields(operation: OperationDefinitionNode): FieldNode[] {
  * and per account (so rotating IPs does not help against one account), sign-ups per IP. Once a
  * budget is spent the mutation is refused with RATE_LIMITED (HTTP 429) before it reaches accounts.
  */
-export function authThrottlePlugin(limiters: RateLimiters): ApolloServerPlugin<GatewayContext> {
+export function authThrottlePlugin(limiters: RateLimiters, rejections: RateLimitMetrics): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       let keys: string[] = [];
@@ -47,6 +48,7 @@ export function authThrottlePlugin(limiters: RateLimiters): ApolloServerPlugin<G
           if (keys.length === 0) return;
           const blocked = await limiters.authBlocked(keys);
           if (blocked) {
+            rejections.inc({ budget: 'auth' });
             const headers = new HeaderMap(Object.entries(rateLimitHeaders(blocked)));
             throw new GraphQLError('Too many attempts; try again later.', {
               extensions: { code: 'RATE_LIMITED', retryAfterSeconds: blocked.resetSeconds, http: { status: 429, headers } },
