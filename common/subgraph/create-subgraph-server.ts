@@ -5,7 +5,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import type { DocumentNode } from 'graphql';
+import { parse, type DocumentNode } from 'graphql';
+import { readFileSync } from 'node:fs';
 import { applyMiddleware } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
 import { ErrorCode } from '../errors.ts';
@@ -20,6 +21,7 @@ import { maskUnexpectedErrors } from '../plugins/mask-errors.ts';
 import { metricsPlugin } from '../plugins/metrics-plugin.ts';
 import type { SubgraphContext } from './context.ts';
 import { subgraphShield } from './permissions.ts';
+import type { SubgraphConfig } from '../service/subgraph-config.ts';
 
 export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   readonly name: string;
@@ -27,12 +29,13 @@ export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   /** The service's codegen-typed resolver map. */
   readonly resolvers: object;
   readonly permissions: IRules;
-  /** The secret this subgraph shares with the gateway. */
-  readonly gatewaySecret: string;
-  readonly maxBodyBytes: number;
-  readonly log: Logger;
-  readonly metrics: ServiceMetrics;
-  readonly health: readonly HealthCheck[];
+  /** What the runner hands every service: its config (gateway secret, body limit), log, metrics, health checks. */
+  readonly dependencies: {
+    readonly config: Pick<SubgraphConfig, 'gatewaySecret' | 'maxBodyBytes'>;
+    readonly log: Logger;
+    readonly metrics: ServiceMetrics;
+    readonly health: readonly HealthCheck[];
+  };
   /** Adds the service's own per-request parts (Prisma client, DataLoaders) to the shared context. */
   readonly extendContext: (base: SubgraphContext) => TContext;
   readonly routes?: Readonly<Record<string, RequestHandler>>;
@@ -49,6 +52,7 @@ export interface SubgraphServer {
 export function createSubgraphServer<TContext extends SubgraphContext>(
   options: SubgraphServerOptions<TContext>,
 ): SubgraphServer {
+  const { config, log, metrics, health } = options.dependencies;
   const schema = applyMiddleware(
     // Codegen's resolver types are stricter than the map @apollo/subgraph declares; the shape is the same.
     buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
@@ -57,8 +61,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
-    formatError: maskUnexpectedErrors(options.log),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(options.metrics)],
+    formatError: maskUnexpectedErrors(log),
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics)],
   });
 
   const context = async (req: IncomingMessage): Promise<TContext> => {
@@ -67,26 +71,26 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
       const assertion = await verifyGatewayCredential(
         Array.isArray(header) ? header[0] : header,
         options.name,
-        options.gatewaySecret,
+        config.gatewaySecret,
       );
       const requestId = assertion.requestId === 'unknown' ? randomUUID() : assertion.requestId;
       return options.extendContext({
         viewer: assertion.viewer,
         requestId,
-        log: options.log.child({ requestId }),
+        log: log.child({ requestId }),
       });
     } catch (error) {
       if (!(error instanceof GatewayCredentialError)) throw error;
-      options.log.warn({ reason: error.message }, 'refused a request without a valid gateway credential');
+      log.warn({ reason: error.message }, 'refused a request without a valid gateway credential');
       throw new HttpError(401, ErrorCode.unauthenticated, `The ${options.name} subgraph only accepts requests from the gateway.`);
     }
   };
 
   const http = createHttpService({
-    log: options.log,
-    graphql: createApolloHandler(apollo, { context, maxBodyBytes: options.maxBodyBytes }),
-    health: options.health,
-    metrics: options.metrics.registry,
+    log,
+    graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes }),
+    health,
+    metrics: metrics.registry,
     ...(options.routes ? { routes: options.routes } : {}),
   });
 
@@ -102,3 +106,6 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
     },
   };
 }
+
+/** A subgraph's SDL, read from the `schema.graphql` beside the module that asks. */
+export const loadTypeDefs = (moduleUrl: string): DocumentNode => parse(readFileSync(new URL('./schema.graphql', moduleUrl), 'utf8'));

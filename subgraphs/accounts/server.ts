@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import { createSubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
+import { createSubgraphServer, loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { sendJson } from '../../common/http/http-error.ts';
 import type { SubgraphDependencies } from '../../common/service/subgraph-module.ts';
 import type { AccountsConfig } from './config.ts';
@@ -11,11 +9,12 @@ import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createKeyRing } from './signing-keys.ts';
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+export const typeDefs = loadTypeDefs(import.meta.url);
 export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** The accounts subgraph: users, sign-up and log-in, and the JWKS the gateway verifies tokens with. */
-export async function createAccountsServer({ config, prisma, log, metrics, health }: SubgraphDependencies<AccountsConfig, PrismaClient>) {
+export async function createAccountsServer(dependencies: SubgraphDependencies<AccountsConfig, PrismaClient>) {
+  const { config, prisma } = dependencies;
   // Retired keys stay in the JWKS as long as a token they signed may live.
   const keyRing = createKeyRing(prisma, config.jwt.ttlSeconds, config.jwt.keyRefreshSeconds);
   await keyRing.current(); // creates the first key on a fresh database
@@ -24,11 +23,7 @@ export async function createAccountsServer({ config, prisma, log, metrics, healt
     typeDefs,
     resolvers,
     permissions,
-    gatewaySecret: config.gatewaySecret,
-    maxBodyBytes: config.maxBodyBytes,
-    log,
-    metrics,
-    health,
+    dependencies,
     extendContext: (base) => ({ ...base, prisma, loaders: createAccountsLoaders(prisma), keyRing, jwt: config.jwt, authenticatedInThisRequest: new Set() }),
     routes: {
       [JWKS_PATH]: async (_req, res) =>

@@ -1,39 +1,8 @@
-import { IN_MEMORY, startEmbeddedPostgres } from '../../common/database/embedded-postgres.ts';
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
-import { applyMigrations } from '../../common/database/schema-engine.ts';
-import { createTestDatabases } from '../../test/support/test-databases.ts';
+import { openServiceTestDatabase, type ServiceTestDatabase } from '../../test/support/service-test-database.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 
-export interface NotificationsTestDatabase {
-  readonly prisma: PrismaClient;
-  readonly mode: 'postgres' | 'embedded';
-  /** Disconnects and drops the database. */
-  close(): Promise<void>;
-}
+export type NotificationsTestDatabase = ServiceTestDatabase<PrismaClient>;
 
-/**
- * A migrated notifications database of the test's own: on the real PostgreSQL (created and dropped), or
- * an in-memory PGlite when the vitest project sets TEST_DATABASE=embedded.
- */
-export async function openNotificationsTestDatabase(options: { onQuery?: (sql: string) => void } = {}): Promise<NotificationsTestDatabase> {
-  const mode = process.env['TEST_DATABASE'] === 'embedded' ? 'embedded' : 'postgres';
-  const database =
-    mode === 'embedded'
-      ? await startEmbeddedPostgres({ dataDir: IN_MEMORY }).then((db) => ({ url: db.connectionString, drop: () => db.close() }))
-      : await createTestDatabases(['notifications']).then((db) => ({ url: db.urls.notifications, drop: () => db.drop() }));
-  try {
-    await applyMigrations({ service: 'notifications', connectionString: database.url });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  const prisma = createPrismaClient(PrismaClient, { connectionString: database.url, ...(options.onQuery ? { onQuery: options.onQuery } : {}) });
-  return {
-    prisma,
-    mode,
-    async close() {
-      await prisma.$disconnect();
-      await database.drop();
-    },
-  };
-}
+/** A migrated notifications database of the test's own (see openServiceTestDatabase). */
+export const openNotificationsTestDatabase = (options: { onQuery?: (sql: string) => void } = {}): Promise<NotificationsTestDatabase> =>
+  openServiceTestDatabase('notifications', PrismaClient, options);

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import { createSubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
+import { createSubgraphServer, loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import type { SubgraphDependencies } from '../../common/service/subgraph-module.ts';
 import type { PaymentsConfig } from './config.ts';
 import type { PaymentsContext } from './context.ts';
@@ -9,20 +7,17 @@ import { createPaymentsLoaders } from './loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+export const typeDefs = loadTypeDefs(import.meta.url);
 
 /** The payments subgraph: each order's payment, contributed to orders' Order. */
-export function createPaymentsServer({ config, prisma, log, metrics, health }: SubgraphDependencies<PaymentsConfig, PrismaClient>) {
+export function createPaymentsServer(dependencies: SubgraphDependencies<PaymentsConfig, PrismaClient>) {
+  const { prisma } = dependencies;
   return createSubgraphServer<PaymentsContext>({
     name: 'payments',
     typeDefs,
     resolvers,
     permissions,
-    gatewaySecret: config.gatewaySecret,
-    maxBodyBytes: config.maxBodyBytes,
-    log,
-    metrics,
-    health,
+    dependencies,
     extendContext: (base) => ({ ...base, prisma, loaders: createPaymentsLoaders(prisma) }),
   });
 }

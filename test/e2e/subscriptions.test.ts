@@ -241,6 +241,18 @@ describe('orderStatusChanged over graphql-ws', () => {
     expect((await collect(again, MINIMAL, { id }).ended).close).toEqual({ code: 4401, reason: 'Unauthorized: TOKEN_EXPIRED' });
   });
 
+  it('sends an order already in a final state once and completes', async () => {
+    const id = await place(customer, 7);
+    await waitFor(() => orderStatusOf(customer, id), (response) => response.data?.order.status === 'CONFIRMED', { what: 'the order to settle' });
+    const cancelled = await graphql(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: customer.token });
+    expect(cancelled.errors).toBeUndefined();
+    const client = wsClient(gateway, customer.token);
+    onTestFinished(() => client.dispose());
+    const watching = collect<{ orderStatusChanged: { status: string } }>(client, MINIMAL, { id });
+    expect(await watching.ended).toEqual({ completed: true });
+    expect(watching.results).toEqual([{ data: { orderStatusChanged: { id, status: 'CANCELLED' } }, extensions: { initial: true } }]);
+  });
+
   it('answers bad operations with GraphQL errors without closing the connection; queries belong on HTTP', async () => {
     const client = wsClient(gateway, customer.token);
     onTestFinished(() => client.dispose());
