@@ -4,6 +4,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
 import { devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import type { Viewer } from '../common/viewer.ts';
+import { optOutOfApolloDataCollection } from '../gateway/apollo-data-collection.ts';
 
 /**
  * The baseline: `@apollo/gateway` on `@apollo/server`'s standalone server over the same
@@ -12,6 +13,7 @@ import type { Viewer } from '../common/viewer.ts';
  * limits, resilience, metrics or subscriptions.
  */
 export async function startBareGateway(supergraphSdl: string, subgraphUrls: Record<string, string>) {
+  optOutOfApolloDataCollection();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) =>

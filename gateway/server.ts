@@ -16,6 +16,7 @@ import type { SubgraphName } from '../common/service/subgraph-config.ts';
 import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from './auth/access-token-verifier.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
+import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
@@ -58,6 +59,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     throw new ConfigError(withoutSecret.map((endpoint) => `${endpoint.secretVariable}: required when NODE_ENV=production`));
   }
 
+  optOutOfApolloDataCollection();
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);

@@ -22,7 +22,11 @@ const { values } = parseArgs({
 });
 const baseRef = values.base ?? (process.env['SCHEMA_CHECK_BASE'] || undefined);
 
-const report = await runSchemaCheck({ root, ...(baseRef ? { baseRef } : {}) });
+const report = await runSchemaCheck({ root, ...(baseRef ? { baseRef } : {}) }).catch((error: unknown) => {
+  // What the check could not even start on (an unreadable --base, a malformed supergraph.yaml).
+  process.stderr.write(`schema:check could not run: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+});
 const jsonPath = resolve(values.json);
 await mkdir(dirname(jsonPath), { recursive: true });
 await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);

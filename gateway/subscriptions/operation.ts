@@ -68,37 +68,92 @@ const failed = (code: string, error: GraphQLError | string): GraphQLError =>
     ? new RuntimeGraphQLError(error, { extensions: { code } })
     : new RuntimeGraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { ...error.extensions, code } });
 
+/** What does not depend on the variables: parsed, validated and rewritten once per operation text. */
+type Compiled =
+  | readonly GraphQLError[]
+  | { readonly kind: 'execution'; readonly document: DocumentNode }
+  | {
+      readonly kind: 'subscription';
+      readonly document: DocumentNode;
+      readonly operation: OperationDefinitionNode;
+      readonly root: FieldNode;
+      readonly query: string;
+      readonly rootKey: string;
+      readonly statusKeys: readonly string[];
+      readonly hiddenStatusKey: string;
+    };
+
+// Subscribers of one app send the same text: parsing and validating it (twice: the rewrite too) is
+// most of the work of a subscribe, so it is done once per text and schema.
+const COMPILED_PER_SCHEMA = 500;
+const CACHEABLE_QUERY_LENGTH = 20_000;
+const compiledBySchema = new WeakMap<GraphQLSchema, Map<string, Compiled>>();
+
+function compiled(schema: GraphQLSchema, query: string, operationName: string | undefined): Compiled {
+  if (query.length > CACHEABLE_QUERY_LENGTH) return compile(schema, query, operationName);
+  let cache = compiledBySchema.get(schema);
+  if (!cache) {
+    cache = new Map();
+    compiledBySchema.set(schema, cache);
+  }
+  const key = `${operationName ?? ''}\n${query}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = compile(schema, query, operationName);
+    if (cache.size >= COMPILED_PER_SCHEMA) cache.delete(cache.keys().next().value as string);
+    cache.set(key, entry);
+  }
+  return entry;
+}
+
 /** Parses and validates `request` against `schema`; a subscription also gets its query. Errors are what the client gets. */
 export function prepareOperation(schema: GraphQLSchema, request: OperationRequest): PreparedOperation | GraphQLError[] {
   if (typeof request.query !== 'string' || request.query.trim() === '') return [failed(ErrorCode.badRequest, 'The operation has no query.')];
-  let document: DocumentNode;
-  try {
-    document = parse(request.query);
-  } catch (error) {
-    return [failed('GRAPHQL_PARSE_FAILED', error instanceof RuntimeGraphQLError ? error : String(error))];
-  }
-  const invalid = validate(schema, document);
-  if (invalid.length > 0) return invalid.map((error) => failed('GRAPHQL_VALIDATION_FAILED', error));
   const operationName = request.operationName ?? undefined;
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return [failed(ErrorCode.badRequest, operationName ? `Unknown operation named "${operationName}".` : 'Name the operation to run.')];
   const variables = request.variables ?? undefined;
-
-  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-    return { kind: 'execution', document, request: { query: request.query, operationName, variables } };
+  const compiledOperation = compiled(schema, request.query, operationName);
+  if (isErrors(compiledOperation)) return [...compiledOperation];
+  if (compiledOperation.kind === 'execution') {
+    return { kind: 'execution', document: compiledOperation.document, request: { query: request.query, operationName, variables } };
   }
 
-  const [root, ...more] = operation.selectionSet.selections;
-  if (!root || more.length > 0 || root.kind !== Kind.FIELD || root.name.value !== ORDER_STATUS_CHANGED || !root.selectionSet) {
-    return [failed(ErrorCode.badRequest, `Select ${ORDER_STATUS_CHANGED} directly at the root of the subscription.`)];
-  }
+  const { operation, root } = compiledOperation;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   if (coerced.errors) return coerced.errors.map((error) => failed(ErrorCode.badUserInput, error));
   const fieldDef = schema.getSubscriptionType()?.getFields()[ORDER_STATUS_CHANGED];
   if (!fieldDef) return [failed(ErrorCode.badRequest, `This gateway's schema has no Subscription.${ORDER_STATUS_CHANGED}.`)];
   const orderId = getArgumentValues(fieldDef, root, coerced.coerced)['orderId'];
   if (typeof orderId !== 'string') return [failed(ErrorCode.badUserInput, 'orderId is required.')];
+  return {
+    kind: 'orderStatusChanged',
+    document: compiledOperation.document,
+    request: { query: compiledOperation.query, operationName, variables },
+    orderId: orderId.toLowerCase(),
+    rootKey: compiledOperation.rootKey,
+    statusKeys: compiledOperation.statusKeys,
+    hiddenStatusKey: compiledOperation.hiddenStatusKey,
+  };
+}
 
+const isErrors = (value: Compiled): value is readonly GraphQLError[] => Array.isArray(value);
+
+function compile(schema: GraphQLSchema, text: string, operationName: string | undefined): Compiled {
+  let document: DocumentNode;
+  try {
+    document = parse(text);
+  } catch (error) {
+    return [failed('GRAPHQL_PARSE_FAILED', error instanceof RuntimeGraphQLError ? error : String(error))];
+  }
+  const invalid = validate(schema, document);
+  if (invalid.length > 0) return invalid.map((error) => failed('GRAPHQL_VALIDATION_FAILED', error));
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return [failed(ErrorCode.badRequest, operationName ? `Unknown operation named "${operationName}".` : 'Name the operation to run.')];
+  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return { kind: 'execution', document };
+
+  const [root, ...more] = operation.selectionSet.selections;
+  if (!root || more.length > 0 || root.kind !== Kind.FIELD || root.name.value !== ORDER_STATUS_CHANGED || !root.selectionSet) {
+    return [failed(ErrorCode.badRequest, `Select ${ORDER_STATUS_CHANGED} directly at the root of the subscription.`)];
+  }
   const fragments = new Map(
     document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
   );
@@ -133,15 +188,7 @@ export function prepareOperation(schema: GraphQLSchema, request: OperationReques
   if (rewriteErrors.length > 0) {
     return [failed(ErrorCode.internal, `The subscription cannot be served as a query: ${rewriteErrors.map((error) => error.message).join('; ')}`)];
   }
-  return {
-    kind: 'orderStatusChanged',
-    document,
-    request: { query: print(query), operationName, variables },
-    orderId: orderId.toLowerCase(),
-    rootKey,
-    statusKeys: [...statusKeys],
-    hiddenStatusKey,
-  };
+  return { kind: 'subscription', document, operation, root, query: print(query), rootKey, statusKeys: [...statusKeys], hiddenStatusKey };
 }
 
 /** Every response key directly on the order (through fragments), and which of them are its `status`. */

@@ -185,10 +185,14 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       metrics.subscriptions.inc();
       let stream: OrderSubscriptionStream | undefined;
       let ended = false;
+      let abandoned = false; // the client went away while the subscription was being checked
       const slot = {
         end: () => {
           if (stream) void stream.return();
-          else release();
+          else {
+            abandoned = true;
+            release();
+          }
         },
       };
       const release = () => {
@@ -209,7 +213,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         stream = opened.stream;
         // Gone meanwhile (socket closed, or the client completed): graphql-ws calls return() itself,
         // but a connection already cleaned up would not: end it here.
-        if (ended || connection.socket.readyState !== connection.socket.OPEN) void stream.return();
+        // (A subscription that ended by itself, e.g. on a final status, still has its results to send.)
+        if (abandoned || connection.socket.readyState !== connection.socket.OPEN) void stream.return();
         const context: OperationContext = { stream };
         return { ...base, contextValue: context };
       } catch (error) {

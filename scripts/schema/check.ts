@@ -6,7 +6,7 @@ import { ACKNOWLEDGEMENTS_FILE, acknowledges, readAcknowledgements, type Acknowl
 import { apiSchemaOf, readCommittedSupergraph, type CommittedSupergraph } from './api-schema.ts';
 import { composeSupergraph, formatIssue, type CompositionIssue } from './compose.ts';
 import { SDK_OPERATIONS_DIR, findStaleSdkFiles, type StaleFile } from './sdk.ts';
-import { readSupergraphConfig } from './supergraph-config.ts';
+import { checkFederationVersion, readSupergraphConfig } from './supergraph-config.ts';
 import { validateOperations, type OperationValidation } from './operations.ts';
 
 export type ChangeLevel = 'breaking' | 'dangerous' | 'safe';
@@ -97,7 +97,9 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
   const acknowledgementsPath = options.acknowledgementsPath ?? resolve(root, ACKNOWLEDGEMENTS_FILE);
   const ackFile = relative(root, acknowledgementsPath);
 
-  const { subgraphs } = await readSupergraphConfig(configPath);
+  const { federationVersion, subgraphs } = await readSupergraphConfig(configPath);
+  const versionProblem = checkFederationVersion(federationVersion);
+  if (versionProblem) failures.push(`supergraph.yaml: ${versionProblem}`);
   const composition = composeSupergraph(subgraphs);
   const errors = composition.issues.filter((entry) => entry.severity === 'error').length;
   const hints = composition.issues.length - errors;

@@ -189,6 +189,14 @@ describe('schema check: composition', () => {
     expect(text).toMatch(/Client operations: not validated/);
   });
 
+  it('fails when supergraph.yaml pins another federation version than the installed composition', async () => {
+    const dir = await scratchCopy();
+    await edit(dir, 'supergraph.yaml', (yaml) => yaml.replace(/^federation_version: .*$/m, 'federation_version: =2.9.0'));
+    const report = await runSchemaCheck({ root: dir, checkSdk: false });
+    expect(report.ok).toBe(false);
+    expect(report.failures).toContainEqual(expect.stringMatching(/federation_version =2\.9\.0 does not match the installed @apollo\/composition 2\./));
+  });
+
   it('fails schema:compose on an error or a hint, naming subgraphs and coordinates, and writes nothing', async () => {
     const dir = await scratchCopy();
     const out = resolve(dir, 'composed.graphql');
