@@ -13,7 +13,7 @@ const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir };
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 describe('the embedded default', () => {
-  it('boots from an empty data folder, serves the catalog, and keeps what it stored across a restart', async () => {
+  it('boots from an empty data folder, serves the catalog, and keeps what it stored across a restart', { timeout: 120_000 }, async () => {
     expect(await readdir(dataDir)).toEqual([]);
     const first = await startLocalSupergraph({ ephemeralPorts: true, env });
     let email: string;

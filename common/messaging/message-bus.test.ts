@@ -88,13 +88,15 @@ describe.each([rabbitmq, inProcess])('MessageBus contract: $name', (backend) => 
   let started = 0;
   beforeAll(async () => {
     started = performance.now();
-    if (backend.available) await backend.setUp();
+    // Not reachable is a failure here, never a silent skip.
+    if (!backend.available) throw new Error(`${backend.name} is not reachable; these tests need it.`);
+    await backend.setUp();
   });
   afterAll(async () => {
     if (backend.available) await backend.tearDown();
     timings.push(`${backend.name}: ${Math.round(performance.now() - started)} ms`);
   });
-  const test = it.skipIf(!backend.available);
+  const test = it;
 
   test('routes by topic pattern, a copy to every matching queue', async () => {
     const bus = await openFor(backend);
@@ -193,7 +195,8 @@ describe.each([rabbitmq, inProcess])('MessageBus contract: $name', (backend) => 
     expect(await bus.deadLetters('poison')).toEqual([poison]); // reading them leaves them there
   });
 
-  it.skipIf(!backend.available || !backend.publishRaw)('dead-letters a malformed message at once and goes on', async () => {
+  // Only a real broker can carry bytes that are not an envelope.
+  if (backend.publishRaw) it('dead-letters a malformed message at once and goes on', async () => {
     const bus = await openFor(backend);
     const handled: string[] = [];
     await bus.consume('malformed', ['malformed.*'], async (message) => void handled.push(message.id), { maxAttempts: 5 });

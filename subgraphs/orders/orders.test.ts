@@ -27,8 +27,9 @@ let gateway: string;
 let admin: Session;
 let customer: Session;
 
-// Short saga deadlines so the timeout paths run in seconds.
-const STEP_TIMEOUT_MS = 4_000;
+// Saga deadlines short enough for the timeout paths to run in seconds, long enough that a loaded
+// machine does not time out the 30 concurrent orders of the oversell test.
+const STEP_TIMEOUT_MS = 10_000;
 
 beforeAll(async () => {
   supergraph = await startTestSupergraph({ env: { SAGA_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS), SAGA_SWEEP_INTERVAL_MS: '200', PAYMENT_PROCESSOR_TIMEOUT_MS: '1000' } });
@@ -49,7 +50,7 @@ const settled = (session: Session, id: string, statuses = ['CONFIRMED', 'CANCELL
   waitFor(
     () => view(session, id),
     (response) => statuses.includes(response.data?.order?.status ?? ''),
-    { what: `order ${id} to reach ${statuses.join('/')}` },
+    { what: `order ${id} to reach ${statuses.join('/')}`, timeoutMs: STEP_TIMEOUT_MS * 3 },
   );
 const placedId = (response: GraphQLResponse<PlaceOrderMutation>) => {
   expect(response.errors).toBeUndefined();
