@@ -5,39 +5,17 @@ import { demoProducts } from '../../prisma/seed-data.ts';
 import type { PrismaClient as NotificationsPrisma } from '../../subgraphs/notifications/generated/prisma/client.ts';
 import type { PrismaClient as OrdersPrisma } from '../../subgraphs/orders/generated/prisma/client.ts';
 import type { PrismaClient as ShippingPrisma } from '../../subgraphs/shipping/generated/prisma/client.ts';
-import { errorCodes, graphql } from '../support/graphql-client.ts';
+import { DashboardDocument } from '../../sdk/generated/graphql.ts';
+import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql-client.ts';
 import { readCounter } from '../support/metrics.ts';
 import { logInAsAdmin, type Session } from '../support/sessions.ts';
 import { placeOrder, signUpCustomer, waitForOrderStatus } from '../support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-// The dashboard of the design: one request planned across every subgraph.
-const DASHBOARD = /* GraphQL */ `
-  query Dashboard {
-    me {
-      id
-      name
-      orders(first: 5) {
-        totalCount
-        edges {
-          node {
-            id
-            status
-            createdAt
-            total { amount currency }
-            items { quantity productName product { id name inStock } }
-            payment { status }
-            shipment { status carrier trackingNumber }
-          }
-        }
-      }
-      notifications(first: 10) { edges { node { id kind title read orderId createdAt } } }
-      unreadNotificationCount
-    }
-  }
-`;
+// The dashboard of the design (sdk/operations/dashboard.graphql): one request planned across every subgraph.
 
+/** The dashboard as a signed-in customer sees it: the SDK's type, without the nulls a stranger would get. */
 interface DashboardData {
   me: {
     id: string;
@@ -54,7 +32,7 @@ interface DashboardData {
         };
       }[];
     };
-    notifications: { edges: { node: { id: string; kind: string; read: boolean; orderId: string } }[] };
+    notifications: { edges: { node: { id: string; kind: string; read: boolean; orderId: string | null } }[] };
     unreadNotificationCount: number;
   };
 }
@@ -70,7 +48,11 @@ beforeAll(async () => {
 });
 afterAll(() => supergraph?.stop());
 
-const dashboardOf = (session: Session) => graphql<DashboardData>(gateway, DASHBOARD, {}, { token: session.token });
+const dashboardOf = async (session: Session): Promise<GraphQLResponse<DashboardData>> => {
+  const response = await graphql(gateway, DashboardDocument, {}, { token: session.token });
+  if (response.data && !response.data.me?.orders) throw new Error(`dashboard without orders: ${JSON.stringify(response.errors)}`);
+  return response as GraphQLResponse<DashboardData>;
+};
 const SHIP = `mutation ($orderId: ID!) { shipOrder(orderId: $orderId, carrier: UPS) { id trackingNumber status } }`;
 const DELIVER = `mutation ($id: ID!) { markDelivered(shipmentId: $id) { status } }`;
 
