@@ -12,6 +12,7 @@ import type { MessageBus } from '../common/messaging/message-bus.ts';
 import type { ServiceMetrics } from '../common/metrics.ts';
 import { maskUnexpectedErrors } from '../common/plugins/mask-errors.ts';
 import { metricsPlugin } from '../common/plugins/metrics-plugin.ts';
+import { logUnexpectedErrorsPlugin } from '../common/plugins/log-unexpected-errors-plugin.ts';
 import type { SubgraphName } from '../common/service/subgraph-config.ts';
 import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from './auth/access-token-verifier.ts';
 import type { GatewayConfig } from './config.ts';
@@ -86,11 +87,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
-    formatError: withTokenLimitCode(maskUnexpectedErrors(log)),
+    formatError: withTokenLimitCode(maskUnexpectedErrors()),
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     plugins: [
       requestIdPlugin(),
       metricsPlugin(metrics),
+      logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
       ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),

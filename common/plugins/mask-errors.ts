@@ -1,7 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from '../errors.ts';
-import type { Logger } from '../logger.ts';
 
 // By prototype chain name: a GraphQLError (or Apollo's subclasses of it) from another copy of
 // graphql, CommonJS or ESM build, is still a deliberate error.
@@ -12,19 +11,23 @@ function isGraphQLError(error: unknown): boolean {
   return false;
 }
 
+/** The error behind a GraphQL error when it is not a deliberate one (a database error, a bug); else null. */
+export function unexpectedCause(error: unknown): Error | null {
+  const original = unwrapResolverError(error);
+  return isGraphQLError(original) || !(original instanceof Error) ? null : original;
+}
+
 /**
- * A `formatError` that passes deliberate GraphQL errors through and replaces anything else
- * (a database error, a bug) with a generic INTERNAL_SERVER_ERROR, logged in full, so no
- * message or stack from inside ever reaches a client.
+ * A `formatError` that passes deliberate GraphQL errors through and replaces anything else with
+ * a generic INTERNAL_SERVER_ERROR, so no message or stack from inside ever reaches a client
+ * (logUnexpectedErrorsPlugin logs the real one, with the request id).
  */
-export function maskUnexpectedErrors(log: Logger) {
+export function maskUnexpectedErrors() {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (isGraphQLError(original) || !(original instanceof Error)) {
+    if (!unexpectedCause(error)) {
       const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
     return {
       message: 'Internal server error.',
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -19,6 +19,7 @@ import type { Logger } from '../logger.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import { maskUnexpectedErrors } from '../plugins/mask-errors.ts';
 import { metricsPlugin } from '../plugins/metrics-plugin.ts';
+import { logUnexpectedErrorsPlugin } from '../plugins/log-unexpected-errors-plugin.ts';
 import type { SubgraphContext } from './context.ts';
 import { subgraphShield } from './permissions.ts';
 import type { SubgraphConfig } from '../service/subgraph-config.ts';
@@ -61,8 +62,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
-    formatError: maskUnexpectedErrors(log),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics)],
+    formatError: maskUnexpectedErrors(),
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), logUnexpectedErrorsPlugin()],
   });
 
   const context = async (req: IncomingMessage): Promise<TContext> => {
