@@ -92,7 +92,7 @@ const on = summary('on');
 const off = summary('off');
 const ratio = on.rps / off.rps;
 
-const machine = machineDescription();
+const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
 const table = [
   '| gateway | requests/s | p50 ms | p99 ms | errors |',
   '| --- | --- | --- | --- | --- |',

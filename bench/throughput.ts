@@ -5,6 +5,7 @@
 // for PGlite and the in-process bus), in databases and queues of its own that it removes.
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import autocannon from 'autocannon';
 import { demoProducts } from '../prisma/seed-data.ts';
 import { readCounter } from '../test/support/metrics.ts';
@@ -81,7 +82,7 @@ const table = [
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows,
 ].join('\n');
-const machine = machineDescription();
+const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
 await writeFile(
   new URL('./results.md', import.meta.url),
   `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n`,
