@@ -21,6 +21,11 @@ export function createSubscriptionMetrics(registry: Registry, sources: { readonl
         this.set(sources.listenerCount());
       },
     }),
+    timers: new Gauge({
+      name: 'gateway_websocket_timers',
+      help: 'Keep-alive and token-expiry timers held for open connections (back to 0 when they are gone).',
+      registers: [registry],
+    }),
     eventsDelivered: new Counter({
       name: 'gateway_subscription_events_delivered_total',
       help: 'Status-change events sent to subscribers (initial results not counted).',

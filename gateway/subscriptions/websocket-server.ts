@@ -239,12 +239,22 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatted.get(error) ?? error.toJSON()),
   });
 
-  function scheduleExpiry(connection: Connection, expiresAt: number) {
+  // Every connection timer is counted (gateway_websocket_timers), so a leak shows as a gauge that never returns to 0.
+  function clearExpiry(connection: Connection) {
+    if (connection.expiryTimer === undefined) return;
     clearTimeout(connection.expiryTimer);
+    connection.expiryTimer = undefined;
+    metrics.timers.dec();
+  }
+
+  function scheduleExpiry(connection: Connection, expiresAt: number) {
+    clearExpiry(connection);
     const remaining = expiresAt - Date.now();
+    metrics.timers.inc();
     connection.expiryTimer = setTimeout(() => {
-      if (Date.now() < expiresAt) return scheduleExpiry(connection, expiresAt);
       connection.expiryTimer = undefined;
+      metrics.timers.dec();
+      if (Date.now() < expiresAt) return scheduleExpiry(connection, expiresAt);
       log.debug({ connectionId: connection.id }, 'token expired: closing the connection');
       // Closed first, so the subscriptions ended next send no `complete`: the client sees the close.
       connection.socket.close(SubscriptionCloseCode.tokenExpired, 'Token expired');
@@ -268,6 +278,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     const heard = () => (lastHeard = Date.now());
     socket.on('pong', heard);
     socket.on('message', heard);
+    if (limits.keepAliveMs > 0) metrics.timers.inc();
     const pinger =
       limits.keepAliveMs > 0
         ? setInterval(() => {
@@ -307,9 +318,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     );
 
     socket.once('close', (code: number, reason: Buffer) => {
-      clearInterval(pinger);
-      clearTimeout(connection.expiryTimer);
-      connection.expiryTimer = undefined;
+      if (pinger) {
+        clearInterval(pinger);
+        metrics.timers.dec();
+      }
+      clearExpiry(connection);
       const cleanUp = closed(code, reason.toString('utf8'))
         .catch((error: unknown) => connectionLog.error({ err: error }, 'cleaning up a connection failed'))
         .finally(() => {
