@@ -2,10 +2,7 @@
 // order placed through gateway B. Each gateway consumes OrderStatusChanged on a transient queue of its
 // own, so an event reaches every replica. RabbitMQ only (vitest project `postgres`): the in-process
 // bus cannot cross processes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitmqctlAvailable } from '../../../common/messaging/testing/rabbitmq.ts';
 import { demoProducts } from '../../../prisma/seed-data.ts';
@@ -13,78 +10,26 @@ import { graphql } from '../../support/graphql-client.ts';
 import { logInAsCustomer, type Session } from '../../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../support/test-supergraph.ts';
 import { waitFor } from '../../support/wait-for.ts';
+import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../../support/gateway-process.ts';
 import { collect, wsClient } from '../support/subscriptions.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 if (!(await rabbitmqctlAvailable())) throw new Error('rabbitmqctl is not available; the transient-queue test needs it.');
-
-interface GatewayProcess {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly output: string[];
-}
 
 let supergraph: TestSupergraph;
 let customer: Session;
 const gateways: GatewayProcess[] = [];
 const timings: string[] = [];
 
-/** A port nobody listens on right now (closed again at once; the gateway takes it next). */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+const spawnGateway = async (): Promise<GatewayProcess> => {
+  const gateway = await startGatewayProcess({
+    ...gatewayEnvFor(supergraph),
+    AMQP_URL: supergraph.env['AMQP_URL']!,
+    AMQP_EXCHANGE: supergraph.env['AMQP_EXCHANGE']!,
+    AMQP_QUEUE_PREFIX: supergraph.env['AMQP_QUEUE_PREFIX']!,
   });
-
-async function spawnGateway(): Promise<GatewayProcess> {
-  const port = await freePort();
-  const subgraphUrls = Object.fromEntries(
-    Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env['PATH'],
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'silent',
-      ...subgraphUrls,
-      JWKS_URL: `${supergraph.subgraphs['accounts']!.url}/.well-known/jwks.json`,
-      AMQP_URL: supergraph.env['AMQP_URL'],
-      AMQP_EXCHANGE: supergraph.env['AMQP_EXCHANGE'],
-      AMQP_QUEUE_PREFIX: supergraph.env['AMQP_QUEUE_PREFIX'],
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const gateway = { url: `http://127.0.0.1:${port}/graphql`, child, output };
   gateways.push(gateway);
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}: ${output.join('')}`);
-      return fetch(`http://127.0.0.1:${port}/health/live`).then((response) => response.status, () => 0);
-    },
-    (status) => status === 200,
-    { timeoutMs: 30_000, intervalMs: 100, what: `the gateway on port ${port} to listen` },
-  );
   return gateway;
-}
-
-async function stopGateway({ child }: GatewayProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(killer);
-}
+};
 
 beforeAll(async () => {
   const started = performance.now();
@@ -95,7 +40,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(gateways.map(stopGateway));
+  await Promise.all(gateways.map((gateway) => gateway.stop()));
   await supergraph?.stop();
   console.log(`two-gateway timings\n  ${timings.join('\n  ')}`);
 });
@@ -158,7 +103,7 @@ describe('two gateway processes on one broker', () => {
     expect(ours.filter((name) => !name.endsWith('.dead'))).toHaveLength(3);
 
     const [a] = gateways as [GatewayProcess];
-    await stopGateway(a);
+    await a.stop();
     await waitFor(brokerQueues, (names) => names.filter((name) => name.startsWith(`${supergraph.env['AMQP_QUEUE_PREFIX']}gateway.subscriptions.`) && !name.endsWith('.dead')).length === 2, {
       what: "gateway A's queue to go",
     });
