@@ -52,3 +52,9 @@ export function createPrismaClient<Client extends QueryEventSource>(
   if (onQuery !== undefined) client.$on('query', (event) => onQuery(event.query));
   return client;
 }
+
+/** A service module's `openPrisma`: its generated client on the runner's connection, pool size and query counter. */
+export const prismaOpener =
+  <Client extends QueryEventSource>(PrismaClientClass: new (options: AdapterClientOptions) => Client) =>
+  ({ connectionString, poolSize, onQuery }: { connectionString: string; poolSize: number; onQuery: (sql: string) => void }): Client =>
+    createPrismaClient(PrismaClientClass, { connectionString, onQuery, maxConnections: poolSize });

@@ -1,4 +1,4 @@
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import { prismaOpener } from '../../common/database/prisma-client.ts';
 import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { loadAccountsConfig, type AccountsConfig } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -8,8 +8,7 @@ import { createAccountsServer } from './server.ts';
 export const accounts: SubgraphModule<AccountsConfig, PrismaClient> = {
   name: 'accounts',
   loadConfig: loadAccountsConfig,
-  openPrisma: ({ connectionString, poolSize, onQuery }) =>
-    createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+  openPrisma: prismaOpener(PrismaClient),
   seed: seedAccounts,
   createServer: createAccountsServer,
 };

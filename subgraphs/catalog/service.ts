@@ -1,4 +1,4 @@
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import { prismaOpener } from '../../common/database/prisma-client.ts';
 import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { loadCatalogConfig, type CatalogConfig } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -8,8 +8,7 @@ import { createCatalogServer } from './server.ts';
 export const catalog: SubgraphModule<CatalogConfig, PrismaClient> = {
   name: 'catalog',
   loadConfig: loadCatalogConfig,
-  openPrisma: ({ connectionString, poolSize, onQuery }) =>
-    createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+  openPrisma: prismaOpener(PrismaClient),
   seed: seedCatalog,
   outbox: true,
   createServer: createCatalogServer,

@@ -1,4 +1,4 @@
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import { prismaOpener } from '../../common/database/prisma-client.ts';
 import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { loadInventoryConfig, type InventoryConfig } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -9,8 +9,7 @@ import { startInventoryWorkers } from './workers.ts';
 export const inventory: SubgraphModule<InventoryConfig, PrismaClient> = {
   name: 'inventory',
   loadConfig: loadInventoryConfig,
-  openPrisma: ({ connectionString, poolSize, onQuery }) =>
-    createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+  openPrisma: prismaOpener(PrismaClient),
   seed: seedInventory,
   outbox: true,
   startWorkers: startInventoryWorkers,

@@ -1,4 +1,4 @@
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import { prismaOpener } from '../../common/database/prisma-client.ts';
 import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { loadNotificationsConfig, type NotificationsConfig } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -9,8 +9,7 @@ import { startNotificationsWorkers } from './workers.ts';
 export const notifications: SubgraphModule<NotificationsConfig, PrismaClient> = {
   name: 'notifications',
   loadConfig: loadNotificationsConfig,
-  openPrisma: ({ connectionString, poolSize, onQuery }) =>
-    createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+  openPrisma: prismaOpener(PrismaClient),
   startWorkers: startNotificationsWorkers,
   createServer: createNotificationsServer,
 };

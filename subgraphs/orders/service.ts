@@ -1,4 +1,4 @@
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import { prismaOpener } from '../../common/database/prisma-client.ts';
 import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { loadOrdersConfig, type OrdersConfig } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -9,8 +9,7 @@ import { startOrdersWorkers } from './workers.ts';
 export const orders: SubgraphModule<OrdersConfig, PrismaClient> = {
   name: 'orders',
   loadConfig: loadOrdersConfig,
-  openPrisma: ({ connectionString, poolSize, onQuery }) =>
-    createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+  openPrisma: prismaOpener(PrismaClient),
   seed: seedOrders,
   outbox: true,
   startWorkers: startOrdersWorkers,

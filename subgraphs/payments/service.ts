@@ -1,4 +1,4 @@
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import { prismaOpener } from '../../common/database/prisma-client.ts';
 import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { startPaymentCommandConsumer } from './commands/payment-commands.ts';
 import { loadPaymentsConfig, type PaymentsConfig } from './config.ts';
@@ -18,8 +18,7 @@ export function createPaymentsModule(
   return {
     name: 'payments',
     loadConfig: loadPaymentsConfig,
-    openPrisma: ({ connectionString, poolSize, onQuery }) =>
-      createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+    openPrisma: prismaOpener(PrismaClient),
     // Replies to the saga are written to the OutboxMessage table in the transaction that decides them.
     outbox: true,
     startWorkers: async ({ config, prisma, log, bus, outbox }) => [

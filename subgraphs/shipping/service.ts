@@ -1,4 +1,4 @@
-import { createPrismaClient } from '../../common/database/prisma-client.ts';
+import { prismaOpener } from '../../common/database/prisma-client.ts';
 import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { loadShippingConfig, type ShippingConfig } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -8,8 +8,7 @@ import { startShippingWorkers } from './workers.ts';
 export const shipping: SubgraphModule<ShippingConfig, PrismaClient> = {
   name: 'shipping',
   loadConfig: loadShippingConfig,
-  openPrisma: ({ connectionString, poolSize, onQuery }) =>
-    createPrismaClient(PrismaClient, { connectionString, onQuery, maxConnections: poolSize }),
+  openPrisma: prismaOpener(PrismaClient),
   // OrderShipped and OrderDelivered are written to the OutboxMessage table in the mutation's transaction.
   outbox: true,
   startWorkers: startShippingWorkers,
