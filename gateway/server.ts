@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -19,6 +18,7 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { requestIdOf } from './request-id.ts';
 import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
 import { rateLimitHeadersPlugin } from './protection/rate-limit-headers-plugin.ts';
@@ -103,7 +103,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
   const admit = createRequestAdmission(limiters, config.trustedProxies, config.rateLimits.enabled, rateLimitRejections);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
-    const requestId = randomUUID();
+    const requestId = requestIdOf(req, config.trustedProxies);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
     return { viewer, requestId, log: log.child({ requestId }), ...admission };
@@ -112,7 +112,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   let started = false;
   const http = createHttpService({
     log,
-    graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes }),
+    graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' }),
     metrics: metrics.registry,
     health: [
       {

@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import { context, propagation } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
 import type { GatewayContext } from './context.ts';
@@ -43,11 +44,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async willSendRequest(request: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    const context = request.context as Partial<GatewayContext>;
-    const requestId = context.requestId ?? 'gateway-internal';
-    const credential = await signGatewayCredential(this.options.name, this.secret, { viewer: context.viewer ?? null, requestId });
+    const gatewayContext = request.context as Partial<GatewayContext>;
+    const requestId = gatewayContext.requestId ?? 'gateway-internal';
+    const credential = await signGatewayCredential(this.options.name, this.secret, { viewer: gatewayContext.viewer ?? null, requestId });
     request.request.http?.headers.set(GATEWAY_CREDENTIAL_HEADER, credential);
     request.request.http?.headers.set('x-request-id', requestId);
+    // The active span is @apollo/gateway's `gateway.fetch` for this subgraph: the subgraph's spans become its children.
+    const headers = request.request.http?.headers;
+    if (headers) propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {

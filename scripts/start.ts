@@ -1,12 +1,19 @@
 /** `npm start`: the whole supergraph on embedded defaults (or on the servers the environment names). */
 import { exitOnConfigError } from '../common/config.ts';
 import { stopOnSignals } from '../common/service/stop-on-signals.ts';
+import { loadTracingConfig } from '../common/telemetry/tracing-config.ts';
+import { startTracing } from '../common/telemetry/tracing.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
 import { createDemoOrders } from './demo-orders.ts';
 import { startLocalSupergraph } from './local-supergraph.ts';
 
+// One process, one `service.name`; each span's `commerce.service` attribute names the gateway or subgraph.
+const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('commerce-supergraph')));
 const supergraph = await exitOnConfigError(() => startLocalSupergraph());
-stopOnSignals(supergraph.stop);
+stopOnSignals(async () => {
+  await supergraph.stop();
+  await tracing.shutdown();
+});
 process.stdout.write(
   [
     '',

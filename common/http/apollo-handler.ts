@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { runAsRequest } from '../database/query-source.ts';
+import { traceIncomingRequest } from '../telemetry/spans.ts';
 import { HttpError, sendHttpError } from './http-error.ts';
 import { parseJsonBody, readBody } from './read-body.ts';
 
@@ -8,6 +9,8 @@ export interface ApolloHandlerOptions<TContext extends BaseContext> {
   /** Builds the per-request context; may throw an HttpError to refuse the request before GraphQL runs. */
   readonly context: (req: IncomingMessage) => Promise<TContext>;
   readonly maxBodyBytes: number;
+  /** The service's name on its request spans. */
+  readonly service: string;
 }
 
 /** Serves an ApolloServer on a plain node:http request (Apollo Server 5 ships no HTTP framework binding). */
@@ -15,7 +18,8 @@ export function createApolloHandler<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
   options: ApolloHandlerOptions<TContext>,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
+  return (req, res) =>
+    traceIncomingRequest(req, options.service, async (span) => {
     try {
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(req.headers)) {
@@ -33,6 +37,7 @@ export function createApolloHandler<TContext extends BaseContext>(
       );
       const responseHeaders: Record<string, string> = {};
       for (const [name, value] of response.headers) responseHeaders[name] = value;
+      span.setAttribute('http.response.status_code', response.status ?? 200);
       res.writeHead(response.status ?? 200, responseHeaders);
       if (response.body.kind === 'complete') {
         res.end(response.body.string);
@@ -41,8 +46,9 @@ export function createApolloHandler<TContext extends BaseContext>(
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (error) {
-      if (error instanceof HttpError) return sendHttpError(res, error);
-      throw error;
+      if (!(error instanceof HttpError)) throw error;
+      span.setAttribute('http.response.status_code', error.status);
+      return sendHttpError(res, error);
     }
-  };
+    });
 }

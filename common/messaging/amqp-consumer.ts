@@ -20,6 +20,7 @@ import type { ResolvedConsumeOptions } from './consume-options.ts';
 import { decodeEnvelope } from './envelope-codec.ts';
 import type { Envelope } from './envelope.ts';
 import type { MessageHandler } from './message-bus.ts';
+import { traceMessageHandling } from '../telemetry/spans.ts';
 
 export interface AmqpConsumerOptions {
   readonly exchange: string;
@@ -69,7 +70,7 @@ export function createAmqpConsumer(config: AmqpConsumerOptions): AmqpConsumer {
     }
 
     try {
-      await handler(envelope);
+      await traceMessageHandling(topology.queue, envelope, 'rabbitmq', () => handler(envelope));
     } catch (error) {
       const context = { err: error, messageId: envelope.id, type: envelope.type, attempt };
       const retryQueue = attempt < options.maxAttempts ? topology.retries[attempt - 1] : undefined;

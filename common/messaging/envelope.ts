@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withTraceContext } from '../telemetry/spans.ts';
 
 /**
  * Every message on the bus, commands, replies and domain events alike. `id` is unique per
@@ -23,5 +24,7 @@ export function createEnvelope<TPayload>(
   payload: TPayload,
   headers: Record<string, string> = {},
 ): Envelope<TPayload> {
-  return { id: randomUUID(), type, routingKey, payload, occurredAt: new Date().toISOString(), headers };
+  // The creating span (a request's, or the handler's of the message that caused this one) becomes the
+  // parent of the consumer's span, so a saga's messages stay in the trace of the request that began it.
+  return { id: randomUUID(), type, routingKey, payload, occurredAt: new Date().toISOString(), headers: withTraceContext(headers) };
 }

@@ -14,6 +14,7 @@ import { backoffDelay } from './backoff.ts';
 import { assertConsumable, resolveConsumeOptions, type ResolvedConsumeOptions } from './consume-options.ts';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec.ts';
 import type { Envelope } from './envelope.ts';
+import { traceMessageHandling } from '../telemetry/spans.ts';
 import type { ConsumeOptions, Consumer, MessageBus, MessageHandler } from './message-bus.ts';
 import { topicMatches } from './topic-pattern.ts';
 
@@ -81,7 +82,7 @@ export function createInProcessBus({ log: parentLog }: InProcessBusOptions): Mes
       await Promise.resolve(); // never run a handler inside publish() or consume()
       const envelope = decodeEnvelope(message.body);
       try {
-        await consumer.handler(envelope);
+        await traceMessageHandling(queue.name, envelope, 'in-process', () => consumer.handler(envelope));
       } catch (error) {
         failed(queue, consumer.options, message, envelope, error);
       }

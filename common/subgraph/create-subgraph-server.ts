@@ -89,7 +89,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
 
   const http = createHttpService({
     log,
-    graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes }),
+    graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: options.name }),
     health,
     metrics: metrics.registry,
     ...(options.routes ? { routes: options.routes } : {}),

@@ -2,6 +2,10 @@ import type { IncomingMessage } from 'node:http';
 
 const normalise = (address: string) => address.replace(/^::ffff:/, '');
 
+/** Whether the socket's peer is a proxy the operator trusts to set forwarding headers. */
+export const isTrustedProxy = (req: IncomingMessage, trustedProxies: ReadonlySet<string>): boolean =>
+  trustedProxies.has(normalise(req.socket.remoteAddress ?? 'unknown'));
+
 /**
  * The caller's address: the socket's peer, or the left-most X-Forwarded-For entry when (and
  * only when) the peer is a proxy the operator trusts; a client cannot pick its own address.

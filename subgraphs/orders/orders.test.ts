@@ -15,6 +15,7 @@ import {
   type PlaceOrderMutation,
 } from '../../sdk/index.ts';
 import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
+import { readCounter } from '../../test/support/metrics.ts';
 import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
@@ -138,6 +139,64 @@ describe('the order saga', () => {
   });
 });
 
+// The orders service's saga counters, read from its /metrics (its registry is new after a restart).
+const SAGA_SERIES = {
+  confirmed: ['saga_outcomes_total', 'outcome="confirmed"'],
+  cancelled: ['saga_outcomes_total', 'outcome="cancelled"'],
+  reserveSucceeded: ['saga_steps_total', 'step="reserve_stock",result="succeeded"'],
+  reserveFailed: ['saga_steps_total', 'step="reserve_stock",result="failed"'],
+  chargeSucceeded: ['saga_steps_total', 'step="charge_payment",result="succeeded"'],
+  chargeFailed: ['saga_steps_total', 'step="charge_payment",result="failed"'],
+  chargeTimedOut: ['saga_steps_total', 'step="charge_payment",result="timed_out"'],
+} as const;
+type SagaCounts = Record<keyof typeof SAGA_SERIES, number>;
+const sagaCounts = async (): Promise<SagaCounts> => {
+  const url = supergraph.subgraphs['orders']!.url;
+  const entries = await Promise.all(Object.entries(SAGA_SERIES).map(async ([key, [name, label]]) => [key, await readCounter(url, name, label)] as const));
+  return Object.fromEntries(entries) as SagaCounts;
+};
+const plus = (base: SagaCounts, increments: Partial<SagaCounts>): SagaCounts =>
+  Object.fromEntries(Object.entries(base).map(([key, value]) => [key, value + (increments[key as keyof SagaCounts] ?? 0)])) as SagaCounts;
+/** Waits until every series reached `expected` (a saga is counted just after the order settles), then asks for exactly it. */
+const expectSagaCounts = async (expected: SagaCounts) => {
+  const reached = await waitFor(sagaCounts, (counts) => Object.entries(expected).every(([key, value]) => counts[key as keyof SagaCounts] >= value), {
+    what: `saga counters ${JSON.stringify(expected)}`,
+  });
+  expect(reached).toEqual(expected);
+};
+
+describe('saga outcome metrics', () => {
+  it('counts each saga once by its outcome: confirmed, declined, out of stock', async () => {
+    const soldOut = demoProducts.find((product) => product.stock === 0)!;
+    const before = await sagaCounts();
+    const ids = await Promise.all([
+      place(customer, [{ productId: demoProducts[3]!.id, quantity: 1 }]),
+      place(customer, [{ productId: demoProducts[3]!.id, quantity: 1 }], 'tok_chargeDeclined'),
+      place(customer, [{ productId: soldOut.id, quantity: 1 }]),
+    ]).then((placed) => placed.map(placedId));
+    const orders = await Promise.all(ids.map((id) => settled(customer, id)));
+    expect(orders.map(({ data }) => [data!.order!.status, data!.order!.cancellationReason])).toEqual([
+      ['CONFIRMED', null],
+      ['CANCELLED', 'CARD_DECLINED'],
+      ['CANCELLED', 'OUT_OF_STOCK'],
+    ]);
+    const afterSagas = plus(before, { confirmed: 1, cancelled: 2, reserveSucceeded: 2, reserveFailed: 1, chargeSucceeded: 1, chargeFailed: 1 });
+    await expectSagaCounts(afterSagas);
+
+    // Neither a redelivered reply, nor a late duplicate, nor cancelling the confirmed order counts again.
+    const confirmedId = ids[0]!;
+    const captured = createEnvelope(SagaRoutes.paymentCaptured, 'PaymentCaptured', { orderId: confirmedId, paymentId: randomUUID(), amount: 1, currency: 'USD' });
+    const lateCopy = createEnvelope(SagaRoutes.paymentCaptured, 'PaymentCaptured', { orderId: confirmedId, paymentId: randomUUID(), amount: 1, currency: 'USD' });
+    for (const message of [captured, captured, lateCopy]) await supergraph.bus.publish(message);
+    const inbox = prismaOf<OrdersPrisma>('orders').inboxMessage;
+    await waitFor(() => inbox.count({ where: { messageId: { in: [captured.id, lateCopy.id] } } }), (count) => count === 2, { what: 'the repeated replies to be handled' });
+    const cancelled = await graphql(gateway, CancelOrderDocument, { id: confirmedId }, { token: customer.token });
+    expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await sagaCounts()).toEqual(afterSagas);
+  });
+});
+
 describe('crashes and timeouts', () => {
   it('completes the saga when payments comes back after being down', async () => {
     const product = demoProducts[5]!;
@@ -166,10 +225,13 @@ describe('crashes and timeouts', () => {
   it('cancels and compensates an order whose payment step times out; a late charge is refunded', async () => {
     const product = demoProducts[7]!;
     const before = await stockOf(product.id);
+    const countsBefore = await sagaCounts();
     await supergraph.stopSubgraph('payments');
     const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
     const { data } = await settled(customer, id, ['CANCELLED']);
     expect(data!.order!.cancellationReason).toBe('PAYMENT_TIMEOUT');
+    const timedOut = plus(countsBefore, { cancelled: 1, reserveSucceeded: 1, chargeTimedOut: 1 });
+    await expectSagaCounts(timedOut);
     await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
     expect(await stockOf(product.id)).toEqual(before);
 
@@ -182,6 +244,8 @@ describe('crashes and timeouts', () => {
     );
     expect(['REFUNDED', 'VOIDED']).toContain(payment!.status);
     expect((await view(customer, id)).data!.order!.status).toBe('CANCELLED');
+    // The late charge's reply is compensated, not counted as a second ending of the saga.
+    expect(await sagaCounts()).toEqual(timedOut);
   });
 
   it('cancels with PROCESSOR_TIMEOUT when the card processor never answers', async () => {

@@ -4,13 +4,19 @@ import type { PrismaClient } from './generated/prisma/client.ts';
 import { PRODUCT_SNAPSHOT_BINDINGS, PRODUCT_SNAPSHOT_QUEUE, createProductSnapshotHandler } from './handlers/product-snapshot.ts';
 import { SHIPPING_EVENTS_BINDINGS, SHIPPING_EVENTS_QUEUE, createShippingEventsHandler } from './handlers/shipping-events.ts';
 import { SAGA_REPLY_BINDINGS, SAGA_REPLY_QUEUE, createSagaReplyHandler } from './saga/reply-handler.ts';
+import { sagaMetrics } from './saga/saga-metrics.ts';
 import { startTimeoutSweeper } from './saga/timeout-sweeper.ts';
 
 /** The saga's reply consumer, its timeout sweeper, shipping's progress, and the catalog price replica. */
-export async function startOrdersWorkers({ config, prisma, bus, outbox, log }: SubgraphDependencies<OrdersConfig, PrismaClient>): Promise<BackgroundWorker[]> {
-  const replies = await bus.consume(SAGA_REPLY_QUEUE, SAGA_REPLY_BINDINGS, createSagaReplyHandler({ prisma, outbox, log, stepTimeoutMs: config.saga.stepTimeoutMs }));
+export async function startOrdersWorkers({ config, prisma, bus, outbox, log, metrics }: SubgraphDependencies<OrdersConfig, PrismaClient>): Promise<BackgroundWorker[]> {
+  const saga = sagaMetrics(metrics.registry);
+  const replies = await bus.consume(
+    SAGA_REPLY_QUEUE,
+    SAGA_REPLY_BINDINGS,
+    createSagaReplyHandler({ prisma, outbox, log, metrics: saga, stepTimeoutMs: config.saga.stepTimeoutMs }),
+  );
   const prices = await bus.consume(PRODUCT_SNAPSHOT_QUEUE, PRODUCT_SNAPSHOT_BINDINGS, createProductSnapshotHandler(prisma));
   const shipping = await bus.consume(SHIPPING_EVENTS_QUEUE, SHIPPING_EVENTS_BINDINGS, createShippingEventsHandler(prisma, outbox));
-  const sweeper = startTimeoutSweeper({ prisma, outbox, log, intervalMs: config.saga.sweepIntervalMs });
+  const sweeper = startTimeoutSweeper({ prisma, outbox, log, metrics: saga, intervalMs: config.saga.sweepIntervalMs });
   return [replies, prices, shipping].map((consumer) => ({ stop: () => consumer.cancel() })).concat(sweeper);
 }

@@ -17,9 +17,9 @@ export const Mutation: MutationResolvers = {
     return order;
   },
 
-  async cancelOrder(_parent, { id }, { viewer, prisma, outbox, requestId }) {
+  async cancelOrder(_parent, { id }, { viewer, prisma, outbox, sagaMetrics, requestId }) {
     if (!viewer) throw unauthenticated();
-    const order = await cancelOrderFor(prisma, viewer, id, { requestId });
+    const order = await cancelOrderFor(prisma, sagaMetrics, viewer, id, { requestId });
     outbox.kick();
     return order;
   },

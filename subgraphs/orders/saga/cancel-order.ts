@@ -2,6 +2,7 @@ import { ErrorCode, graphQLError, notFound } from '../../../common/errors.ts';
 import type { Viewer } from '../../../common/viewer.ts';
 import type { Order, OrderStatus, PrismaClient } from '../generated/prisma/client.ts';
 import type { SagaTrace } from './saga-messages.ts';
+import { stepOf, type SagaMetrics } from './saga-metrics.ts';
 import { cancel } from './transitions.ts';
 
 // A customer may cancel until the order ships; an admin until it is delivered.
@@ -10,8 +11,12 @@ const CANCELLABLE_BY: Record<Viewer['role'], readonly OrderStatus[]> = {
   ADMIN: ['PENDING', 'CONFIRMED', 'SHIPPED'],
 };
 
-/** Cancels on request: refund and release are both sent; each is idempotent and safe if nothing happened yet. */
-export async function cancelOrderFor(prisma: PrismaClient, viewer: Viewer, orderId: string, trace: SagaTrace): Promise<Order> {
+/**
+ * Cancels on request: refund and release are both sent; each is idempotent and safe if nothing
+ * happened yet. Cancelling a PENDING order ends its saga (counted in `metrics`); a CONFIRMED or
+ * SHIPPED one had its saga end already.
+ */
+export async function cancelOrderFor(prisma: PrismaClient, metrics: SagaMetrics, viewer: Viewer, orderId: string, trace: SagaTrace): Promise<Order> {
   const order = await prisma.order.findUnique({ where: { id: orderId } });
   // Someone else's order is reported exactly like a missing one.
   if (!order || (viewer.role !== 'ADMIN' && order.customerId !== viewer.id)) throw notFound('Order');
@@ -21,7 +26,11 @@ export async function cancelOrderFor(prisma: PrismaClient, viewer: Viewer, order
     throw graphQLError(ErrorCode.orderNotCancellable, `An order that is ${order.status} can no longer be cancelled.`, { status: order.status });
   }
   const reason = viewer.role === 'ADMIN' && order.customerId !== viewer.id ? 'CANCELLED_BY_ADMIN' : 'CANCELLED_BY_CUSTOMER';
-  const moved = await prisma.$transaction((tx) => cancel(tx, order, { reason, from: { status: order.status }, refund: true, release: true }, trace));
-  if (!moved) return cancelOrderFor(prisma, viewer, orderId, trace); // it moved meanwhile: decide again on its new state
+  // A PENDING order is also held to its saga step, so the step counted as cancelled is the one that was running.
+  const step = order.status === 'PENDING' ? stepOf(order.sagaStep) : undefined;
+  const from = { status: order.status, ...(step ? { sagaStep: order.sagaStep } : {}) };
+  const moved = await prisma.$transaction((tx) => cancel(tx, order, { reason, from, refund: true, release: true }, trace));
+  if (!moved) return cancelOrderFor(prisma, metrics, viewer, orderId, trace); // it moved meanwhile: decide again on its new state
+  if (step) metrics.record({ step, result: 'cancelled', outcome: 'cancelled' });
   return prisma.order.findUniqueOrThrow({ where: { id: orderId } });
 }

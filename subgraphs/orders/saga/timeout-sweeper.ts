@@ -1,12 +1,14 @@
 import type { Logger } from '../../../common/logger.ts';
 import type { BackgroundWorker, OutboxPublisher } from '../../../common/service/subgraph-module.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { stepOf, type SagaMetrics } from './saga-metrics.ts';
 import { cancel } from './transitions.ts';
 
 export interface TimeoutSweeperOptions {
   readonly prisma: PrismaClient;
   readonly outbox: OutboxPublisher;
   readonly log: Logger;
+  readonly metrics: SagaMetrics;
   readonly intervalMs: number;
 }
 
@@ -15,7 +17,7 @@ export interface TimeoutSweeperOptions {
  * down never leaves an order PENDING for ever. Runs on every replica; transitions are guarded,
  * so two sweepers never cancel one order twice.
  */
-export function startTimeoutSweeper({ prisma, outbox, log, intervalMs }: TimeoutSweeperOptions): BackgroundWorker {
+export function startTimeoutSweeper({ prisma, outbox, log, metrics, intervalMs }: TimeoutSweeperOptions): BackgroundWorker {
   let running: Promise<void> | undefined;
   const sweep = async () => {
     const overdue = await prisma.order.findMany({
@@ -41,7 +43,10 @@ export function startTimeoutSweeper({ prisma, outbox, log, intervalMs }: Timeout
           { requestId: `saga-timeout-${order.id}` },
         ),
       );
-      if (moved) cancelled += 1;
+      if (!moved) continue; // a reply, a cancellation or another replica's sweeper got there first
+      cancelled += 1;
+      const step = stepOf(order.sagaStep);
+      if (step) metrics.record({ step, result: 'timed_out', outcome: 'cancelled' });
     }
     if (cancelled > 0) {
       log.warn({ cancelled }, 'cancelled orders whose saga step timed out');

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { parseEnv, url } from '../config.ts';
+
+export interface TracingConfig {
+  /** `service.name` of every span this process exports. */
+  readonly serviceName: string;
+  /** OTLP/HTTP base URL; unset: no tracing at all. */
+  readonly otlpEndpoint: string | undefined;
+}
+
+/** The standard OpenTelemetry variables; `defaultServiceName` is the entry point's own name. */
+export function loadTracingConfig(defaultServiceName: string, env: Record<string, string | undefined> = process.env): TracingConfig {
+  const parsed = parseEnv(
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: url().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
+      OTEL_SERVICE_NAME: z.string().min(1).optional(),
+    },
+    env,
+  );
+  return { serviceName: parsed.OTEL_SERVICE_NAME ?? defaultServiceName, otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT };
+}

@@ -1,0 +1,85 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { trace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../config.ts';
+import { loadTracingConfig } from './tracing-config.ts';
+import { otlpTracesUrl, startTracing, type Tracing } from './tracing.ts';
+
+interface Received {
+  readonly path: string;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** A stand-in OpenTelemetry collector: records what the OTLP/HTTP exporter posts. */
+async function startCollector() {
+  const received: Received[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+let tracing: Tracing | undefined;
+afterEach(async () => {
+  await tracing?.shutdown();
+  tracing = undefined;
+});
+
+describe('tracing', () => {
+  it('exports spans over OTLP/HTTP to <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces, flushed on shutdown', async () => {
+    const collector = await startCollector();
+    try {
+      tracing = startTracing(loadTracingConfig('catalog', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }));
+      expect(tracing.enabled).toBe(true);
+      trace.getTracer('test').startActiveSpan('work to export', (span) => span.end());
+      await tracing.shutdown();
+      tracing = undefined;
+      expect(collector.received).toHaveLength(1);
+      const [request] = collector.received;
+      expect(request!.path).toBe('/v1/traces');
+      expect(request!.contentType).toContain('application/json');
+      expect(request!.body).toContain('"work to export"');
+      expect(request!.body).toContain('"catalog"'); // service.name
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('records nothing, and registers nothing, without an endpoint', () => {
+    tracing = startTracing(loadTracingConfig('catalog', {}));
+    expect(tracing.enabled).toBe(false);
+    const span = trace.getTracer('test').startSpan('not recorded');
+    expect(span.isRecording()).toBe(false);
+    span.end();
+  });
+
+  it('drops background Prisma queries that have no parent span, keeps everything else', async () => {
+    const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
+    const exporter = new InMemorySpanExporter();
+    tracing = startTracing({ serviceName: 'orders', otlpEndpoint: undefined, exporter });
+    const tracer = trace.getTracer('test');
+    tracer.startSpan('prisma:client:operation').end();
+    tracer.startActiveSpan('request', (request) => {
+      tracer.startSpan('prisma:client:operation').end();
+      request.end();
+    });
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['prisma:client:operation', 'request']);
+    expect(exporter.getFinishedSpans()[0]!.parentSpanContext?.spanId).toBe(exporter.getFinishedSpans()[1]!.spanContext().spanId);
+  });
+
+  it('reads OTEL_SERVICE_NAME, and names a bad endpoint variable', () => {
+    expect(loadTracingConfig('gateway', { OTEL_SERVICE_NAME: 'edge' }).serviceName).toBe('edge');
+    expect(() => loadTracingConfig('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(ConfigError);
+    expect(() => loadTracingConfig('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(otlpTracesUrl('http://collector:4318/')).toBe('http://collector:4318/v1/traces');
+  });
+});
