@@ -8,7 +8,9 @@ import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/ge
 import { rotateSigningKey } from '../../subgraphs/accounts/signing-keys.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
 import { logIn, logInAsAdmin, type Session } from '../support/sessions.ts';
-import { signUpCustomer } from '../support/shop-actions.ts';
+import { placeOrder, signUpCustomer } from '../support/shop-actions.ts';
+import { demoProducts } from '../../prisma/seed-data.ts';
+import type { PrismaClient as OrdersPrisma } from '../../subgraphs/orders/generated/prisma/client.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 
 let supergraph: TestSupergraph;
@@ -126,5 +128,31 @@ describe('trust between gateway and subgraphs', () => {
       headers: { [GATEWAY_CREDENTIAL_HEADER]: forged, 'x-user-id': 'x' },
     });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('request ids', () => {
+  it("keeps a trusted proxy's x-request-id: in the response, at the subgraphs and on the messages the request caused", async () => {
+    const customer = await signUpCustomer(gateway);
+    const requestId = `edge-${Date.now()}-checkout`;
+    const response = await graphql<{ placeOrder: { id: string } }>(
+      gateway,
+      'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }',
+      { input: { items: [{ productId: demoProducts[40]!.id, quantity: 1 }], paymentToken: 'tok_visa' }, key: requestId },
+      { token: customer.token, headers: { 'x-request-id': requestId } },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    // The orders subgraph got it from the gateway's credential and put it on the saga's first messages.
+    const orders = supergraph.subgraphs['orders']!.prisma as OrdersPrisma;
+    const sagaStart = await orders.outboxMessage.findMany({ where: { type: { in: ['OrderPlaced', 'ReserveStock'] } } });
+    const started = sagaStart.filter((row) => (row.payload as { orderId?: string }).orderId === response.data!.placeOrder.id);
+    expect(started).toHaveLength(2);
+    for (const row of started) expect((row.headers as Record<string, string>)['x-request-id']).toBe(requestId);
+  });
+
+  it('makes its own id when the trusted header is not a plausible id', async () => {
+    const response = await graphql(gateway, '{ products(first: 1) { totalCount } }', {}, { headers: { 'x-request-id': 'bad id with spaces; and <html>' } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
