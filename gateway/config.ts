@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, booleanFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
-import { SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { OperationLimits } from './protection/operation-limits.ts';
@@ -44,6 +44,8 @@ export interface GatewayConfig {
   readonly introspection: boolean;
   readonly maxBodyBytes: number;
   readonly subgraphTimeoutMs: number;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  readonly shutdownGraceMs: number;
   readonly resilience: ResilienceSettings;
   readonly rateLimits: RateLimitSettings;
   /** Addresses of proxies whose X-Forwarded-For is believed. */
@@ -74,6 +76,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       INTROSPECTION: booleanFlag(true),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+      SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
       SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
       SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5),
       SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000),
@@ -127,6 +130,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     introspection: production ? env['INTROSPECTION'] === 'true' : parsed.INTROSPECTION,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     resilience: {
       retries: parsed.SUBGRAPH_RETRIES,
       breakerThreshold: parsed.SUBGRAPH_BREAKER_THRESHOLD,

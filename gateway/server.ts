@@ -114,6 +114,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
     graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' }),
     metrics: metrics.registry,
+    shutdownGraceMs: config.shutdownGraceMs,
     health: [
       {
         name: 'supergraph',

@@ -15,12 +15,15 @@ export interface HttpServiceOptions {
   readonly metrics: Registry;
   /** Extra routes by path, e.g. the accounts service's JWKS. */
   readonly routes?: Readonly<Record<string, RequestHandler>>;
+  /** How long close() lets in-flight requests finish before it cuts their connections. */
+  readonly shutdownGraceMs: number;
 }
 
 export interface HttpService {
   readonly server: Server;
   /** Resolves to the service's base URL (useful with port 0). */
   listen(port: number, host: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), then resolves. */
   close(): Promise<void>;
 }
 
@@ -41,7 +44,13 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     ...options.routes,
   };
 
+  // Responses in flight, so that close() can make their keep-alive connections end with them.
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
   const server = createServer((req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    if (closing) res.shouldKeepAlive = false;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes[path];
     if (!route) {
@@ -71,7 +80,18 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
       }),
     close: () =>
       new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        closing = true;
+        for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+        // A request still running when the grace period ends is cut: a stop never hangs.
+        const cutOff = setTimeout(() => {
+          options.log.warn({ graceMs: options.shutdownGraceMs }, 'requests still in flight after the grace period: closing their connections');
+          server.closeAllConnections();
+        }, options.shutdownGraceMs);
+        server.close((error) => {
+          clearTimeout(cutOff);
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeIdleConnections();
       }),
   };

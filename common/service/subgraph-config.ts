@@ -18,6 +18,9 @@ export type SubgraphName = Exclude<keyof typeof SERVICE_PORTS, 'gateway'>;
 /** The secret a subgraph and the gateway share when none is configured: for a laptop only. */
 export const devSubgraphSecret = (name: SubgraphName) => `dev-only-secret-${name}-change-me`;
 
+/** Under Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the rest of the stop. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+
 export const databaseUrlVariable = (name: SubgraphName) => `DATABASE_URL_${name.toUpperCase()}`;
 
 export interface SubgraphConfig {
@@ -34,6 +37,8 @@ export interface SubgraphConfig {
   readonly seedDemoData: boolean;
   readonly gatewaySecret: string;
   readonly maxBodyBytes: number;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  readonly shutdownGraceMs: number;
   readonly messaging: MessagingConfig;
 }
 
@@ -52,6 +57,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
       SEED_DEMO_DATA: booleanFlag(true),
       SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
       MAX_BODY_BYTES: positiveInt(1_000_000),
+      SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
     },
     env,
   );
@@ -75,6 +81,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     seedDemoData: parsed.SEED_DEMO_DATA,
     gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     messaging: loadMessagingConfig(env),
   };
 }

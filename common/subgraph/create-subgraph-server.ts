@@ -32,7 +32,7 @@ export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   readonly permissions: IRules;
   /** What the runner hands every service: its config (gateway secret, body limit), log, metrics, health checks. */
   readonly dependencies: {
-    readonly config: Pick<SubgraphConfig, 'gatewaySecret' | 'maxBodyBytes'>;
+    readonly config: Pick<SubgraphConfig, 'gatewaySecret' | 'maxBodyBytes' | 'shutdownGraceMs'>;
     readonly log: Logger;
     readonly metrics: ServiceMetrics;
     readonly health: readonly HealthCheck[];
@@ -92,6 +92,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
     graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: options.name }),
     health,
     metrics: metrics.registry,
+    shutdownGraceMs: config.shutdownGraceMs,
     ...(options.routes ? { routes: options.routes } : {}),
   });
 

@@ -6,8 +6,19 @@ import { waitFor } from './wait-for.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+}
+
 export interface GatewayProcess {
   readonly url: string;
+  /** Resolves when the process has ended, however it ended. */
+  readonly exited: Promise<ProcessExit>;
+  /** Sends SIGTERM (its graceful stop) and leaves the process to finish on its own. */
+  terminate(): void;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
   stop(): Promise<void>;
 }
 
@@ -31,6 +42,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<ProcessExit>((done) => child.once('close', (code, signal) => done({ code, signal, stderr })));
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
@@ -45,9 +57,10 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   }
   return {
     url: `${base}/graphql`,
+    exited,
+    terminate: () => void child.kill('SIGTERM'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((done) => child.once('exit', () => done()));
       child.kill('SIGTERM');
       // A gateway that does not finish its graceful stop in time is killed.
       const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);

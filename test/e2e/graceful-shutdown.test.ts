@@ -1,0 +1,113 @@
+// SIGTERM to a gateway process in the middle of a burst: it stops accepting at once, every request
+// already in flight completes with its full answer, open subscriptions are closed with 1001 (going
+// away), and the process exits 0. A request that outlives the grace period is cut, so a stop never hangs.
+import { connect } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { demoProducts } from '../../prisma/seed-data.ts';
+import { placeOrder } from '../support/shop-actions.ts';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
+import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { graphql } from '../support/graphql-client.ts';
+import { logInAsCustomer, type Session } from '../support/sessions.ts';
+import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { collect, wsClient } from './support/subscriptions.ts';
+
+let supergraph: TestSupergraph;
+let customer: Session;
+let catalogProxy: FaultProxy;
+let gateway: GatewayProcess | undefined;
+
+beforeAll(async () => {
+  supergraph = await startTestSupergraph();
+  customer = await logInAsCustomer(supergraph.gatewayUrl);
+  catalogProxy = await startFaultProxy(supergraph.subgraphs['catalog']!.url);
+}, 120_000);
+afterEach(async () => {
+  await gateway?.stop();
+  gateway = undefined;
+  catalogProxy.setMode({ kind: 'pass' });
+});
+afterAll(async () => {
+  await catalogProxy?.close();
+  await supergraph?.stop();
+});
+
+/** A gateway process whose catalog fetches go through the fault proxy. */
+const startGateway = (shutdownGraceMs: number) =>
+  startGatewayProcess({
+    ...gatewayEnvFor(supergraph),
+    SUBGRAPH_URL_CATALOG: `${catalogProxy.url}/graphql`,
+    SUBGRAPH_RETRIES: '0',
+    SHUTDOWN_GRACE_MS: String(shutdownGraceMs),
+  });
+
+const PRODUCTS = /* GraphQL */ `query Burst { products(first: 5) { edges { node { id name price { amount currency } inStock } } } }`;
+interface Products {
+  products: { edges: { node: { id: string; name: string; price: { amount: string; currency: string }; inStock: boolean } }[] };
+}
+
+/** Whether a new TCP connection to the gateway's port is accepted. */
+const accepts = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+describe('graceful shutdown on SIGTERM', () => {
+  it('finishes every request in flight, closes subscriptions with 1001, refuses new connections and exits 0', async () => {
+    gateway = await startGateway(10_000);
+    const { url } = gateway;
+    const subscriber = wsClient(url, customer.token);
+    const orderId = await placeOrder(supergraph.gatewayUrl, customer, [{ productId: demoProducts[12]!.id, quantity: 1 }]);
+    const subscription = collect(subscriber, 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }', { id: orderId });
+    await waitFor(async () => (await fetch(url.replace('/graphql', '/metrics')).then((r) => r.text())).match(/gateway_subscriptions_active\S* (\d+)/)?.[1], (count) => count === '1', {
+      what: 'the subscription to be active',
+    });
+
+    catalogProxy.setMode({ kind: 'slow', delayMs: 1_500 });
+    const before = catalogProxy.received.length;
+    const burst = Array.from({ length: 24 }, () => graphql<Products>(url, PRODUCTS, {}, { token: customer.token }));
+    await waitFor(async () => catalogProxy.received.length - before, (count) => count >= 24, { what: 'the whole burst to reach catalog' });
+
+    const signalled = performance.now();
+    gateway.terminate();
+    await waitFor(() => accepts(url), (accepted) => !accepted, { what: 'the gateway to stop accepting connections', timeoutMs: 1_000, intervalMs: 20 });
+
+    const responses = await Promise.all(burst);
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.products.edges).toHaveLength(5);
+      expect(response.data!.products.edges.every(({ node }) => node.name && typeof node.inStock === 'boolean')).toBe(true);
+    }
+    const ended = await subscription.ended;
+    expect(ended.close).toEqual({ code: 1001, reason: 'Going away' });
+    const exit = await gateway.exited;
+    expect(exit.code, exit.stderr).toBe(0);
+    // It waited for the slow answers and no longer: far inside the grace period.
+    expect(performance.now() - signalled).toBeLessThan(8_000);
+    await subscriber.dispose();
+  });
+
+  it('cuts a request that outlives the grace period and still exits', async () => {
+    gateway = await startGateway(500);
+    catalogProxy.setMode({ kind: 'slow', delayMs: 5_000 });
+    const stuck = graphql<Products>(gateway.url, PRODUCTS, {}, { token: customer.token }).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    const before = catalogProxy.received.length;
+    await waitFor(async () => catalogProxy.received.length, (count) => count > before, { what: 'the request to reach catalog' });
+    const signalled = performance.now();
+    gateway.terminate();
+    const exit = await gateway.exited;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(performance.now() - signalled).toBeLessThan(4_000);
+    expect(await stuck).toBe('cut');
+  });
+});
