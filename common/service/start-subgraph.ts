@@ -25,6 +25,9 @@ export interface StartSubgraphOptions {
   readonly bus?: MessageBus;
 }
 
+/** How long a stopping service keeps publishing its committed outbox rows. */
+const OUTBOX_FLUSH_ON_STOP_MS = 5_000;
+
 const noOutbox: OutboxPublisher = { kick: () => {} };
 
 /**
@@ -62,7 +65,12 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
     let outbox = noOutbox;
     if (module.outbox) {
       const relay = startOutboxRelay({ prisma, bus, log });
-      stack.push(() => relay.stop());
+      stack.push(async () => {
+        // Runs after the server and consumers stopped: what their last transactions committed goes out now,
+        // not at the next start. Bounded, since a broker that is down would make it wait forever.
+        await Promise.race([relay.flush(), new Promise((resolve) => setTimeout(resolve, OUTBOX_FLUSH_ON_STOP_MS).unref())]);
+        await relay.stop();
+      });
       outbox = { kick: () => runAsBackground(() => relay.kick()) };
       new Gauge({
         name: 'outbox_lag_seconds',
