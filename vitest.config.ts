@@ -4,6 +4,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const supergraphSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 // Several processes sharing a broker: only RabbitMQ connects them (the in-process bus cannot).
 const brokerOnlySuites = ['test/e2e/amqp/**'];
+// Faults in a real PostgreSQL server's connections: the embedded PGlite has no server to cut off.
+const postgresOnlySuites = ['test/e2e/postgres/**'];
 
 export default defineConfig({
   test: {
@@ -15,7 +17,7 @@ export default defineConfig({
       { extends: true, test: { name: 'postgres', include: supergraphSuites, env: { TEST_DATABASE: 'postgres' } } },
       {
         extends: true,
-        test: { name: 'embedded', include: supergraphSuites, exclude: [...configDefaults.exclude, ...brokerOnlySuites], env: { TEST_DATABASE: 'embedded' } },
+        test: { name: 'embedded', include: supergraphSuites, exclude: [...configDefaults.exclude, ...brokerOnlySuites, ...postgresOnlySuites], env: { TEST_DATABASE: 'embedded' } },
       },
     ],
   },

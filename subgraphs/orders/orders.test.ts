@@ -148,6 +148,7 @@ const SAGA_SERIES = {
   chargeSucceeded: ['saga_steps_total', 'step="charge_payment",result="succeeded"'],
   chargeFailed: ['saga_steps_total', 'step="charge_payment",result="failed"'],
   chargeTimedOut: ['saga_steps_total', 'step="charge_payment",result="timed_out"'],
+  chargeCancelled: ['saga_steps_total', 'step="charge_payment",result="cancelled"'],
 } as const;
 type SagaCounts = Record<keyof typeof SAGA_SERIES, number>;
 const sagaCounts = async (): Promise<SagaCounts> => {
@@ -194,6 +195,32 @@ describe('saga outcome metrics', () => {
     expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await sagaCounts()).toEqual(afterSagas);
+  });
+
+  it('counts a saga the customer cancels while it waits for payment, once', async () => {
+    const before = await sagaCounts();
+    await supergraph.stopSubgraph('payments');
+    let id: string;
+    try {
+      id = placedId(await place(customer, [{ productId: demoProducts[3]!.id, quantity: 1 }]));
+      await waitFor(() => prismaOf<OrdersPrisma>('orders').order.findUniqueOrThrow({ where: { id } }), (order) => order.sagaStep === 'CHARGING_PAYMENT', {
+        what: 'the saga to reach the payment step',
+      });
+      const cancelled = await graphql(gateway, CancelOrderDocument, { id }, { token: customer.token });
+      expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
+    } finally {
+      await supergraph.startSubgraph('payments');
+    }
+    const afterCancel = plus(before, { cancelled: 1, reserveSucceeded: 1, chargeCancelled: 1 });
+    await expectSagaCounts(afterCancel);
+    // Payments then handles the stale charge; whatever it replies changes no count.
+    await waitFor(
+      () => prismaOf<PaymentsPrisma>('payments').payment.findUnique({ where: { orderId: id } }),
+      (row) => row !== null && ['REFUNDED', 'VOIDED'].includes(row.status),
+      { what: 'the stale charge to be refunded or voided' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await sagaCounts()).toEqual(afterCancel);
   });
 });
 

@@ -63,8 +63,8 @@ export function createSagaReplyHandler({ prisma, outbox, log, metrics, stepTimeo
         case SagaRoutes.paymentCaptured: {
           const order = await tx.order.findUnique({ where: { id: orderIdOf(PaymentCaptured.parse(message.payload)) } });
           if (!order) return;
-          const ok = await confirm(tx, order, trace); progress = { step: 'charge_payment', result: 'succeeded', outcome: 'confirmed' };
-          if (!ok) if (order.status === 'CANCELLED') await compensateLate(tx, order, 'refund', trace);
+          if (await confirm(tx, order, trace)) progress = { step: 'charge_payment', result: 'succeeded', outcome: 'confirmed' };
+          else if (order.status === 'CANCELLED') await compensateLate(tx, order, 'refund', trace);
           return;
         }
         case SagaRoutes.paymentFailed: {
