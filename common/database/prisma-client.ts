@@ -12,7 +12,16 @@ export interface PrismaClientFactoryOptions {
   readonly onQuery?: (sql: string) => void;
   /** Size of the node-postgres pool. Default: node-postgres' default (10). */
   readonly maxConnections?: number;
+  /**
+   * A statement with no answer after this long fails, and its connection leaves the pool. Without it a
+   * connection whose server vanished (no reset) would wait forever and, one by one, take the pool with it.
+   * Default: none.
+   */
+  readonly queryTimeoutMs?: number;
 }
+
+/** Waiting for a pooled connection (or a new one) fails after this long instead of forever; Prisma 6's `pool_timeout`. */
+const ACQUIRE_TIMEOUT_MS = 10_000;
 
 /** The log definition that makes Prisma emit a `query` event per SQL statement. */
 export interface QueryLogDefinition {
@@ -42,7 +51,9 @@ export function createPrismaClient<Client extends QueryEventSource>(
 ): Client {
   const adapter = new PrismaPg({
     connectionString: options.connectionString,
+    connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS,
     ...(options.maxConnections === undefined ? {} : { max: options.maxConnections }),
+    ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
   });
   const { onQuery } = options;
   const client = new PrismaClientClass({
@@ -53,8 +64,16 @@ export function createPrismaClient<Client extends QueryEventSource>(
   return client;
 }
 
-/** A service module's `openPrisma`: its generated client on the runner's connection, pool size and query counter. */
+/** What the runner gives a service module's `openPrisma`. */
+export interface PrismaOpenOptions {
+  readonly connectionString: string;
+  readonly poolSize: number;
+  readonly queryTimeoutMs: number;
+  readonly onQuery: (sql: string) => void;
+}
+
+/** A service module's `openPrisma`: its generated client on the runner's connection, pool, timeout and query counter. */
 export const prismaOpener =
   <Client extends QueryEventSource>(PrismaClientClass: new (options: AdapterClientOptions) => Client) =>
-  ({ connectionString, poolSize, onQuery }: { connectionString: string; poolSize: number; onQuery: (sql: string) => void }): Client =>
-    createPrismaClient(PrismaClientClass, { connectionString, onQuery, maxConnections: poolSize });
+  ({ connectionString, poolSize, queryTimeoutMs, onQuery }: PrismaOpenOptions): Client =>
+    createPrismaClient(PrismaClientClass, { connectionString, onQuery, maxConnections: poolSize, queryTimeoutMs });

@@ -55,6 +55,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
     const prisma = module.openPrisma({
       connectionString: database.connectionString,
       poolSize: config.databasePoolSize,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
       onQuery: () => metrics.sqlStatements.inc({ source: currentQuerySource() }),
     });
     stack.push(() => prisma.$disconnect());

@@ -33,6 +33,8 @@ export interface SubgraphConfig {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly databasePoolSize: number;
+  /** A statement unanswered after this long fails and its connection is replaced. */
+  readonly databaseQueryTimeoutMs: number;
   readonly migrateOnStart: boolean;
   readonly seedDemoData: boolean;
   readonly gatewaySecret: string;
@@ -53,6 +55,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
       LOG_LEVEL: logLevel,
       DATA_DIR: z.string().default('.data'),
       DB_POOL_SIZE: positiveInt(5),
+      DB_QUERY_TIMEOUT_MS: positiveInt(30_000),
       DB_MIGRATE_ON_START: booleanFlag(true),
       SEED_DEMO_DATA: booleanFlag(true),
       SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -77,6 +80,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     databaseUrl,
     dataDir: resolve(parsed.DATA_DIR),
     databasePoolSize: parsed.DB_POOL_SIZE,
+    databaseQueryTimeoutMs: parsed.DB_QUERY_TIMEOUT_MS,
     migrateOnStart: parsed.DB_MIGRATE_ON_START,
     seedDemoData: parsed.SEED_DEMO_DATA,
     gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),

@@ -1,3 +1,4 @@
+import type { PrismaOpenOptions } from '../database/prisma-client.ts';
 import type { HealthCheck } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../messaging/message-bus.ts';
@@ -36,7 +37,7 @@ export interface BackgroundWorker {
 export interface SubgraphModule<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle> {
   readonly name: SubgraphName;
   loadConfig(env?: Record<string, string | undefined>): TConfig;
-  openPrisma(options: { connectionString: string; poolSize: number; onQuery: (sql: string) => void }): TPrisma;
+  openPrisma(options: PrismaOpenOptions): TPrisma;
   /** Inserts demo data into an empty database; a no-op when data is there. */
   seed?(prisma: TPrisma, log: Logger): Promise<void>;
   /** The service's schema has the OutboxMessage table: the runner relays it to the bus. */

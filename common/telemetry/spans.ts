@@ -5,7 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import type { Envelope } from '../messaging/envelope.ts';
 
-const tracer = trace.getTracer('commerce-supergraph');
+// Looked up per span, not cached: a tracer cached from a provider that was shut down (tests start tracing again) records nothing.
+const tracer = () => trace.getTracer('commerce-supergraph');
 
 /** Which of our services made a span: all seven subgraphs and the gateway can share one process (`npm start`, tests). */
 export const SERVICE_ATTRIBUTE = 'commerce.service';
@@ -21,7 +22,7 @@ export function traceIncomingRequest<T>(req: IncomingMessage, service: string, h
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const method = req.method ?? 'GET';
   const attributes = { [SERVICE_ATTRIBUTE]: service, 'http.request.method': method, 'url.path': path };
-  return tracer.startActiveSpan(`${method} ${path}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
+  return tracer().startActiveSpan(`${method} ${path}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
     try {
       return await handle(span);
     } catch (error) {
@@ -51,7 +52,7 @@ export function traceMessageHandling<T>(queue: string, message: Envelope, system
     'messaging.rabbitmq.destination.routing_key': message.routingKey,
     'message.type': message.type,
   };
-  return tracer.startActiveSpan(`process ${message.routingKey}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+  return tracer().startActiveSpan(`process ${message.routingKey}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
     try {
       return await handle();
     } catch (error) {

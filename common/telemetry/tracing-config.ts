@@ -6,6 +6,8 @@ export interface TracingConfig {
   readonly serviceName: string;
   /** OTLP/HTTP base URL; unset: no tracing at all. */
   readonly otlpEndpoint: string | undefined;
+  /** Share of new traces recorded (0-1); a request that arrives with a sampling decision keeps it. */
+  readonly sampleRatio: number;
 }
 
 /** The standard OpenTelemetry variables; `defaultServiceName` is the entry point's own name. */
@@ -14,8 +16,14 @@ export function loadTracingConfig(defaultServiceName: string, env: Record<string
     {
       OTEL_EXPORTER_OTLP_ENDPOINT: url().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
       OTEL_SERVICE_NAME: z.string().min(1).optional(),
+      // The standard variable's ratio; the sampler itself is always parent-based ratio sampling.
+      OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
     },
     env,
   );
-  return { serviceName: parsed.OTEL_SERVICE_NAME ?? defaultServiceName, otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT };
+  return {
+    serviceName: parsed.OTEL_SERVICE_NAME ?? defaultServiceName,
+    otlpEndpoint: parsed.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: parsed.OTEL_TRACES_SAMPLER_ARG,
+  };
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { trace } from '@opentelemetry/api';
+import { TraceFlags, context, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config.ts';
 import { loadTracingConfig } from './tracing-config.ts';
@@ -65,7 +65,7 @@ describe('tracing', () => {
   it('drops background Prisma queries that have no parent span, keeps everything else', async () => {
     const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ serviceName: 'orders', otlpEndpoint: undefined, exporter });
+    tracing = startTracing({ serviceName: 'orders', otlpEndpoint: undefined, sampleRatio: 1, exporter });
     const tracer = trace.getTracer('test');
     tracer.startSpan('prisma:client:operation').end();
     tracer.startActiveSpan('request', (request) => {
@@ -76,10 +76,23 @@ describe('tracing', () => {
     expect(exporter.getFinishedSpans()[0]!.parentSpanContext?.spanId).toBe(exporter.getFinishedSpans()[1]!.spanContext().spanId);
   });
 
+  it('OTEL_TRACES_SAMPLER_ARG=0 starts no trace of its own but follows a caller that sampled', async () => {
+    const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
+    const exporter = new InMemorySpanExporter();
+    tracing = startTracing({ ...loadTracingConfig('gateway', { OTEL_TRACES_SAMPLER_ARG: '0' }), exporter });
+    const tracer = trace.getTracer('test');
+    tracer.startSpan('new trace').end();
+    const sampledCaller = trace.setSpanContext(context.active(), { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    tracer.startSpan('continued trace', {}, sampledCaller).end();
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['continued trace']);
+  });
+
   it('reads OTEL_SERVICE_NAME, and names a bad endpoint variable', () => {
     expect(loadTracingConfig('gateway', { OTEL_SERVICE_NAME: 'edge' }).serviceName).toBe('edge');
     expect(() => loadTracingConfig('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(ConfigError);
     expect(() => loadTracingConfig('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(loadTracingConfig('gateway', {}).sampleRatio).toBe(1);
+    expect(() => loadTracingConfig('gateway', { OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
     expect(otlpTracesUrl('http://collector:4318/')).toBe('http://collector:4318/v1/traces');
   });
 });

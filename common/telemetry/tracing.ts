@@ -9,7 +9,7 @@ import { BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, type SpanE
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
-import { dropOrphanDatabaseSpans } from './orphan-database-span-sampler.ts';
+import { rootSampler } from './root-sampler.ts';
 import type { TracingConfig } from './tracing-config.ts';
 
 export interface TracingOptions extends TracingConfig {
@@ -21,7 +21,10 @@ export interface Tracing {
   readonly enabled: boolean;
   /** Exports every span ended so far. */
   flush(): Promise<void>;
-  /** Flushes, then unregisters everything, so the process (or the next test) starts clean. */
+  /**
+   * Flushes, then unregisters everything. Once per process: @apollo/gateway keeps the tracer it got
+   * from the first provider, so tracing started again in the same process would miss its spans.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -38,7 +41,8 @@ export function startTracing(options: TracingOptions): Tracing {
     : new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(otlpEndpoint as string) }));
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
-    sampler: new ParentBasedSampler({ root: dropOrphanDatabaseSpans }),
+    // A request or message that arrives with a sampling decision keeps it (W3C trace flags).
+    sampler: new ParentBasedSampler({ root: rootSampler(options.sampleRatio) }),
     spanProcessors: [spanProcessor],
   });
   // Also installs the AsyncLocalStorage context manager and the W3C trace-context propagator.

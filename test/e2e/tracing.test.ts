@@ -22,7 +22,7 @@ let supergraph: TestSupergraph;
 let customer: Session;
 
 beforeAll(async () => {
-  tracing = startTracing({ serviceName: 'tracing-test', otlpEndpoint: undefined, exporter });
+  tracing = startTracing({ serviceName: 'tracing-test', otlpEndpoint: undefined, sampleRatio: 1, exporter });
   supergraph = await startTestSupergraph();
   customer = await signUpCustomer(supergraph.gatewayUrl, 'Tracy Trace');
 });

@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
  *   server went away or a firewall rejects: clients fail at once.
  * - `blackhole`: connections, new ones too, stay open but no byte goes through, as in a network
  *   partition without a reset: a client waits for an answer that does not come.
+ * - `vanish`: like `blackhole`, but the connections open during the fault never carry a byte again,
+ *   even after `restore()`, as when the server's host died without a reset: only new connections work.
  */
-export type TcpFault = 'reset' | 'blackhole';
+export type TcpFault = 'reset' | 'blackhole' | 'vanish';
 
 export interface TcpFaultProxy {
   readonly host: string;
@@ -26,6 +28,8 @@ interface Link {
   readonly upstream: Socket;
   /** Bytes a blackhole swallowed, per direction, in order. */
   readonly held: { readonly toUpstream: Buffer[]; readonly toClient: Buffer[] };
+  /** Open during a `vanish`: silent for good. */
+  dead: boolean;
 }
 
 const reset = (socket: Socket) => {
@@ -40,8 +44,10 @@ export async function startTcpFaultProxy(target: { readonly host: string; readon
   let fault: TcpFault | undefined;
   const links = new Set<Link>();
 
-  const forward = (from: Socket, to: Socket, held: Buffer[]) =>
+  const forward = (link: Link, from: Socket, to: Socket, held: Buffer[]) =>
     from.on('data', (chunk: Buffer) => {
+      if (fault === 'vanish') link.dead = true;
+      if (link.dead) return;
       // No backpressure: tests send little, and a held chunk must keep its place in the stream.
       if (fault === 'blackhole') held.push(chunk);
       else to.write(chunk);
@@ -53,10 +59,10 @@ export async function startTcpFaultProxy(target: { readonly host: string; readon
       return;
     }
     const upstream = connect(target.port, target.host);
-    const link: Link = { client, upstream, held: { toUpstream: [], toClient: [] } };
+    const link: Link = { client, upstream, held: { toUpstream: [], toClient: [] }, dead: fault === 'vanish' };
     links.add(link);
-    forward(client, upstream, link.held.toUpstream);
-    forward(upstream, client, link.held.toClient);
+    forward(link, client, upstream, link.held.toUpstream);
+    forward(link, upstream, client, link.held.toClient);
     // Closing passes through as it would on a direct connection: a graceful end after what was
     // written (a server's last error message included), an error as an abrupt close.
     for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
@@ -88,6 +94,7 @@ export async function startTcpFaultProxy(target: { readonly host: string; readon
     cut(next) {
       fault = next;
       if (next === 'reset') resetAll();
+      if (next === 'vanish') for (const link of links) link.dead = true;
     },
     restore() {
       fault = undefined;

@@ -33,6 +33,8 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     PORT: '0',
     SEED_DEMO_DATA: 'false',
+    // Short, so the vanished connections are replaced within the test's patience.
+    DB_QUERY_TIMEOUT_MS: '3000',
     [databaseUrlVariable('catalog')]: throughProxy.toString(),
   });
   service = await startSubgraph(catalog, config);
@@ -78,8 +80,8 @@ const expectReady = async () => {
 };
 
 /** During the outage: unready at once and on every later probe (dead pooled connections first, new ones after), alive all along. */
-const expectUnreadyPromptly = async (errorPattern: RegExp) => {
-  for (let attempt = 0; attempt < 3; attempt += 1) {
+const expectUnreadyPromptly = async (errorPattern: RegExp, probes: number) => {
+  for (let attempt = 0; attempt < probes; attempt += 1) {
     const ready = await probe('/health/ready');
     expect(ready.status, ready.text).toBe(503);
     expect(ready.ms).toBeLessThan(PROMPT_MS);
@@ -94,19 +96,26 @@ const expectUnreadyPromptly = async (errorPattern: RegExp) => {
 };
 
 describe('readiness when the database becomes unreachable', () => {
-  it.each<[TcpFault, string, RegExp]>([
+  it.each<[TcpFault, string, RegExp, number]>([
     // Connections are reset: the check fails fast with the driver's error.
-    ['reset', 'connections are reset', /connection/i],
+    ['reset', 'connections are reset', /connection/i, 3],
     // Bytes go nowhere and the query waits: the check's own deadline fails it. On restore the held
     // bytes go through, as when a partition heals, and the waiting queries finish.
-    ['blackhole', 'the network drops everything', /timed out after 2000 ms/],
-  ])('%s (%s): 503 within seconds, 200 again after it is restored, live all along', async (fault, _description, errorPattern) => {
+    ['blackhole', 'the network drops everything', /timed out after 2000 ms/, 3],
+    // The open connections never answer again, and more probes than the pool has connections leave
+    // each of them stuck in a query: only DB_QUERY_TIMEOUT_MS, which fails the query and drops its
+    // connection, lets the pool heal once the database is reachable again (and the pool's connect
+    // timeout ends the connections that were being opened during the fault).
+    ['vanish', 'the open connections die silently', /timed out after 2000 ms|timeout/i, 8],
+  ])('%s (%s): 503 within seconds, 200 again after it is restored, live all along', async (fault, _description, errorPattern, probes) => {
     await expectReady();
     await expectLive();
+    // Every pooled connection open (concurrent checks), so the fault meets established connections.
+    await Promise.all(Array.from({ length: 12 }, () => probe('/health/ready')));
 
     proxy!.cut(fault);
     try {
-      await expectUnreadyPromptly(errorPattern);
+      await expectUnreadyPromptly(errorPattern, probes);
     } finally {
       proxy!.restore();
     }
