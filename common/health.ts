@@ -1,12 +1,21 @@
-/** A dependency the service needs to serve traffic (database, broker, …). */
+/**
+ * A dependency the service needs to serve traffic (database, broker, …). A check that is not
+ * `critical` is one the service can do without for a while (a fallback covers it): when it fails
+ * the report says `degraded` and readiness stays 200, so a load balancer keeps sending traffic.
+ */
 export interface HealthCheck {
   readonly name: string;
   readonly check: () => Promise<void>;
+  /** Default true: a failure makes the service unready (503). */
+  readonly critical?: boolean;
 }
 
+type CheckStatus = 'ok' | 'unavailable';
+
 export interface HealthReport {
-  readonly status: 'ok' | 'unavailable';
-  readonly checks: Record<string, { status: 'ok' | 'unavailable'; error?: string; durationMs: number }>;
+  /** `ok`: all answer; `degraded`: only non-critical ones fail (still ready); `unavailable`: a critical one fails. */
+  readonly status: 'ok' | 'degraded' | 'unavailable';
+  readonly checks: Record<string, { status: CheckStatus; critical: boolean; error?: string; durationMs: number }>;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -14,7 +23,7 @@ const CHECK_TIMEOUT_MS = 2_000;
 /** Runs every check concurrently, each bounded by a timeout so a hung dependency reads as down. */
 export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<HealthReport> {
   const entries = await Promise.all(
-    checks.map(async ({ name, check }) => {
+    checks.map(async ({ name, check, critical = true }) => {
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -24,15 +33,19 @@ export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<H
             timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
           }),
         ]);
-        return [name, { status: 'ok' as const, durationMs: Math.round(performance.now() - started) }] as const;
+        return [name, { status: 'ok' as const, critical, durationMs: Math.round(performance.now() - started) }] as const;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return [name, { status: 'unavailable' as const, error: message, durationMs: Math.round(performance.now() - started) }] as const;
+        return [name, { status: 'unavailable' as const, critical, error: message, durationMs: Math.round(performance.now() - started) }] as const;
       } finally {
         clearTimeout(timer);
       }
     }),
   );
-  const report = Object.fromEntries(entries);
-  return { status: entries.every(([, result]) => result.status === 'ok') ? 'ok' : 'unavailable', checks: report };
+  const failed = entries.filter(([, result]) => result.status !== 'ok');
+  const status = failed.length === 0 ? 'ok' : failed.some(([, result]) => result.critical) ? 'unavailable' : 'degraded';
+  return { status, checks: Object.fromEntries(entries) };
 }
+
+/** Ready (200) unless a critical dependency is down. */
+export const isReady = (report: HealthReport) => report.status !== 'unavailable';

@@ -88,7 +88,13 @@ describe('operational endpoints', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       status: 'ok',
-      checks: { supergraph: { status: 'ok' }, 'subgraph:accounts': { status: 'ok' }, 'subgraph:catalog': { status: 'ok' }, 'subgraph:inventory': { status: 'ok' } },
+      checks: {
+        supergraph: { status: 'ok', critical: true },
+        'subgraph:accounts': { status: 'ok', critical: false },
+        'subgraph:catalog': { status: 'ok' },
+        'subgraph:inventory': { status: 'ok' },
+        broker: { status: 'ok', critical: false },
+      },
     });
   });
 

@@ -123,6 +123,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
         },
       },
       ...subgraphHealthChecks(config.subgraphs, routed),
+      // Neither is critical: rate limits fall back to per-process budgets, and only subscription
+      // events (not queries or mutations) need the broker.
+      ...(limiters.usesRedis ? [{ name: 'redis', check: () => limiters.healthCheck(), critical: false }] : []),
+      { name: 'broker', check: () => bus.healthCheck(), critical: false },
     ],
   });
 

@@ -93,12 +93,24 @@ describe('when Redis goes away', () => {
     };
     expect(await burst('198.51.100.1', 3)).toBe(4); // shared: 4 of 6
 
+    const readiness = async () => {
+      const response = await fetch(new URL('/health/ready', gateways[0]!.url));
+      return { status: response.status, report: (await response.json()) as { status: string; checks: Record<string, { status: string; critical: boolean }> } };
+    };
+    expect((await readiness()).report.checks['redis']).toMatchObject({ status: 'ok', critical: false });
+
     await redis.stop();
     expect(await burst('198.51.100.2', 5)).toBe(8); // each process alone: 4 + 4 of 10
+    // Still ready (the insurance limiter covers), and the report says what is missing.
+    const degraded = await readiness();
+    expect(degraded.status).toBe(200);
+    expect(degraded.report.status).toBe('degraded');
+    expect(degraded.report.checks['redis']).toMatchObject({ status: 'unavailable', critical: false });
 
     await redis.start();
     await new Promise((resolve) => setTimeout(resolve, 3_000)); // ioredis reconnects within 2 s
     expect(await burst('198.51.100.3', 3)).toBe(4); // shared again
+    expect((await readiness()).report).toMatchObject({ status: 'ok', checks: { redis: { status: 'ok' } } });
   });
 });
 

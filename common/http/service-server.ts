@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
-import { runHealthChecks, type HealthCheck } from '../health.ts';
+import { isReady, runHealthChecks, type HealthCheck } from '../health.ts';
 import { ErrorCode, errorBody } from '../errors.ts';
 import { sendJson } from './http-error.ts';
 
@@ -34,7 +34,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     '/health/live': (_req, res) => sendJson(res, 200, JSON.stringify({ status: 'ok' })),
     '/health/ready': async (_req, res) => {
       const report = await runHealthChecks(options.health);
-      sendJson(res, report.status === 'ok' ? 200 : 503, JSON.stringify(report));
+      sendJson(res, isReady(report) ? 200 : 503, JSON.stringify(report));
     },
     '/metrics': async (_req, res) => {
       const body = await options.metrics.metrics();

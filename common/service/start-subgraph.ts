@@ -84,7 +84,8 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
     }
     const health = [
       { name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) },
-      { name: 'broker', check: () => bus.healthCheck() },
+      // Not critical: writes keep landing in the outbox and go out when the broker is back.
+      { name: 'broker', check: () => bus.healthCheck(), critical: false },
     ];
     const dependencies = { config, prisma, log, metrics, health, bus, outbox };
     const workers: readonly BackgroundWorker[] = module.startWorkers ? await module.startWorkers(dependencies) : [];

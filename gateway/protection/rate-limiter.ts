@@ -102,6 +102,11 @@ export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
     async authFailed(keys: readonly string[]): Promise<void> {
       for (const key of keys) await authFailures.penalty(key, 1);
     },
+    /** Throws while the shared budgets' Redis does not answer (the in-memory insurance limits meanwhile). */
+    async healthCheck(): Promise<void> {
+      if (redis && (await redis.ping()) !== 'PONG') throw new Error('Redis did not answer PING');
+    },
+    usesRedis: redis !== undefined,
     async close(): Promise<void> {
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -43,6 +43,10 @@ describe('a subgraph that goes down', () => {
         expect(new Set(errorCodes(response))).toEqual(new Set(['SUBGRAPH_UNAVAILABLE']));
       }
       expect(await breakerState(gateway, 'inventory')).toBe(1);
+      // The gateway stays ready (it still serves everything else), and its report names the subgraph.
+      const ready = await fetch(new URL('/health/ready', gateway));
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'degraded', checks: { supergraph: { status: 'ok' }, 'subgraph:inventory': { status: 'unavailable', critical: false }, 'subgraph:catalog': { status: 'ok' } } });
     } finally {
       await supergraph.startSubgraph('inventory');
     }
