@@ -1,12 +1,20 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { trace } from '@opentelemetry/api';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
-/** JSON logs; secrets never reach them (pino's redaction by path). */
-export function createLogger(service: string, level: LevelWithSilent = 'info'): Logger {
-  return pino({
+/** The active span's ids on every line logged inside it, so a log line leads to its trace (nothing when tracing is off). */
+const traceIds = () => {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context ? { traceId: context.traceId, spanId: context.spanId } : {};
+};
+
+/** JSON logs; secrets never reach them (pino's redaction by path). `destination`: stdout unless given (tests). */
+export function createLogger(service: string, level: LevelWithSilent = 'info', destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service },
+    mixin: traceIds,
     redact: {
       paths: [
         'password',
@@ -22,5 +30,6 @@ export function createLogger(service: string, level: LevelWithSilent = 'info'): 
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

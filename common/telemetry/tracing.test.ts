@@ -96,3 +96,26 @@ describe('tracing', () => {
     expect(otlpTracesUrl('http://collector:4318/')).toBe('http://collector:4318/v1/traces');
   });
 });
+
+describe('logs inside a span', () => {
+  it('carry its trace and span ids; outside a span, or with tracing off, they carry none', async () => {
+    const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
+    const { createLogger } = await import('../logger.ts');
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('orders', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    log.info('before tracing');
+    tracing = startTracing({ serviceName: 'orders', otlpEndpoint: undefined, sampleRatio: 1, exporter: new InMemorySpanExporter() });
+    const ids = trace.getTracer('test').startActiveSpan('request', (span) => {
+      log.child({ requestId: 'r-1' }).info('inside');
+      span.end();
+      return span.spanContext();
+    });
+    log.info('outside');
+    expect(lines.map((line) => [line['msg'], line['traceId'], line['spanId']])).toEqual([
+      ['before tracing', undefined, undefined],
+      ['inside', ids.traceId, ids.spanId],
+      ['outside', undefined, undefined],
+    ]);
+    expect(lines[1]).toMatchObject({ service: 'orders', requestId: 'r-1' });
+  });
+});
