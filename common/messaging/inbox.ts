@@ -10,10 +10,12 @@
 //     processedAt DateTime @default(now())
 //
 //     @@id([consumer, messageId])
+//     @@index([processedAt])
 //   }
 //
 // `consumer` names the handler (its queue name, say), so one message can be processed once by each of
-// several handlers of the same service. Rows are never needed after redeliveries stop: prune old ones.
+// several handlers of the same service. Rows are never needed after redeliveries stop: the retention
+// sweep (message-retention.ts) deletes them after MESSAGE_RETENTION_HOURS.
 import type { Envelope } from './envelope.ts';
 import type { RawSqlClient } from './raw-sql-client.ts';
 

@@ -10,6 +10,7 @@ import { createPrismaClient } from '../database/prisma-client.ts';
 import { createLogger } from '../logger.ts';
 import { createEnvelope, type Envelope } from './envelope.ts';
 import { handleOnce } from './inbox.ts';
+import { startMessageRetention } from './message-retention.ts';
 import type { MessageBus } from './message-bus.ts';
 import { outboxRecord, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox.ts';
 import type { RawSqlClient } from './raw-sql-client.ts';
@@ -322,6 +323,45 @@ describe.each(backends)('outbox and inbox on $name', (backend) => {
     const outcomes = await Promise.all([deliver(prisma), deliver(second)]);
     expect(outcomes.sort()).toEqual(['duplicate', 'handled']);
     expect(runs).toBe(1);
+  });
+
+  test('retention deletes published outbox rows and inbox records past the period, in batches, and keeps the rest', async () => {
+    const DAY = 86_400_000;
+    const old = envelopes(5, 'old-published');
+    const recent = envelopes(2, 'recent-published');
+    const waiting = envelopes(2, 'never-published');
+    await prisma.$transaction((tx) => writeOutbox(tx, ...old, ...recent, ...waiting));
+    const setPublished = (messages: Envelope[], ageMs: number) =>
+      prisma.$queryRawUnsafe(`UPDATE "OutboxMessage" SET "publishedAt" = timezone('UTC', now()) - make_interval(secs => $2::float8 / 1000) WHERE "id" = ANY($1::uuid[])`, messages.map((m) => m.id), ageMs);
+    await setPublished(old, 8 * DAY);
+    await setPublished(recent, DAY);
+    // Unpublished rows are kept however old they are.
+    await prisma.$queryRawUnsafe(`UPDATE "OutboxMessage" SET "occurredAt" = "occurredAt" - interval '30 days' WHERE "id" = ANY($1::uuid[])`, waiting.map((m) => m.id));
+    for (const message of [...old, ...recent]) await handleOnce(prisma, 'orders.saga-replies', message, async () => {});
+    await prisma.$queryRawUnsafe(`UPDATE "InboxMessage" SET "processedAt" = "processedAt" - interval '8 days' WHERE "messageId" = ANY($1::uuid[])`, old.map((m) => m.id));
+
+    const pruned: [string, number][] = [];
+    const retention = startMessageRetention({
+      prisma,
+      log,
+      tables: { outbox: true, inbox: true },
+      retentionMs: 7 * DAY,
+      batchSize: 2,
+      onPruned: (table, rows) => void pruned.push([table, rows]),
+    });
+    try {
+      expect(await retention.sweep()).toEqual({ outbox: 5, inbox: 5 });
+      expect(pruned).toEqual([['outbox', 5], ['inbox', 5]]);
+      const outboxLeft = await prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "id"::text AS "id" FROM "OutboxMessage"`);
+      expect(new Set(outboxLeft.map((row) => row.id))).toEqual(new Set([...recent, ...waiting].map((m) => m.id)));
+      const inboxLeft = await prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "messageId"::text AS "id" FROM "InboxMessage"`);
+      expect(new Set(inboxLeft.map((row) => row.id))).toEqual(new Set(recent.map((m) => m.id)));
+      // A duplicate of a message whose record is still kept is still refused.
+      expect(await handleOnce(prisma, 'orders.saga-replies', recent[0]!, async () => {})).toBe('duplicate');
+      expect(await retention.sweep()).toEqual({ outbox: 0, inbox: 0 });
+    } finally {
+      await retention.stop();
+    }
   });
 
   // Last: it drops the lease column, as in tables copied before the column was added.

@@ -5,8 +5,9 @@ import { startEmbeddedPostgres } from '../database/embedded-postgres.ts';
 import { createLogger } from '../logger.ts';
 import type { MessageBus } from '../messaging/message-bus.ts';
 import { createMessageBus } from '../messaging/messaging-config.ts';
+import { startMessageRetention } from '../messaging/message-retention.ts';
 import { startOutboxRelay } from '../messaging/outbox.ts';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { createMetrics, type ServiceMetrics } from '../metrics.ts';
 import type { SubgraphConfig } from './subgraph-config.ts';
 import type { BackgroundWorker, OutboxPublisher, PrismaHandle, SubgraphModule } from './subgraph-module.ts';
@@ -81,6 +82,22 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
           this.set((await runAsBackground(() => relay.lagMs())) / 1000);
         },
       });
+    }
+    if (module.outbox || module.inbox) {
+      const pruned = new Counter({
+        name: 'messages_pruned_total',
+        help: 'Published outbox rows and processed inbox records deleted after MESSAGE_RETENTION_HOURS, by table.',
+        labelNames: ['table'] as const,
+        registers: [metrics.registry],
+      });
+      const retention = startMessageRetention({
+        prisma,
+        log,
+        tables: { outbox: module.outbox === true, inbox: module.inbox === true },
+        retentionMs: config.messageRetentionMs,
+        onPruned: (table, rows) => pruned.inc({ table }, rows),
+      });
+      stack.push(() => retention.stop());
     }
     const health = [
       { name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) },

@@ -41,6 +41,8 @@ export interface SubgraphConfig {
   readonly maxBodyBytes: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   readonly shutdownGraceMs: number;
+  /** Published outbox rows and inbox records older than this are deleted. */
+  readonly messageRetentionMs: number;
   readonly messaging: MessagingConfig;
 }
 
@@ -61,6 +63,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
       SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
+      MESSAGE_RETENTION_HOURS: positiveInt(168),
     },
     env,
   );
@@ -86,6 +89,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    messageRetentionMs: parsed.MESSAGE_RETENTION_HOURS * 3_600_000,
     messaging: loadMessagingConfig(env),
   };
 }

@@ -42,6 +42,8 @@ export interface SubgraphModule<TConfig extends SubgraphConfig, TPrisma extends 
   seed?(prisma: TPrisma, log: Logger): Promise<void>;
   /** The service's schema has the OutboxMessage table: the runner relays it to the bus. */
   readonly outbox?: boolean;
+  /** The service's schema has the InboxMessage table: the runner prunes its old records. */
+  readonly inbox?: boolean;
   /** Starts the service's consumers and other background work, after the database and before HTTP. */
   startWorkers?(dependencies: SubgraphDependencies<TConfig, TPrisma>): Promise<readonly BackgroundWorker[]>;
   createServer(dependencies: SubgraphDependencies<TConfig, TPrisma>): Promise<SubgraphServer> | SubgraphServer;

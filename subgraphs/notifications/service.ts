@@ -5,11 +5,12 @@ import { PrismaClient } from './generated/prisma/client.ts';
 import { createNotificationsServer } from './server.ts';
 import { startNotificationsWorkers } from './workers.ts';
 
-// notifications only consumes events: it has no outbox.
+// notifications only consumes events: an inbox, no outbox.
 export const notifications: SubgraphModule<NotificationsConfig, PrismaClient> = {
   name: 'notifications',
   loadConfig: loadNotificationsConfig,
   openPrisma: prismaOpener(PrismaClient),
+  inbox: true,
   startWorkers: startNotificationsWorkers,
   createServer: createNotificationsServer,
 };

@@ -12,6 +12,7 @@ export const orders: SubgraphModule<OrdersConfig, PrismaClient> = {
   openPrisma: prismaOpener(PrismaClient),
   seed: seedOrders,
   outbox: true,
+  inbox: true,
   startWorkers: startOrdersWorkers,
   createServer: createOrdersServer,
 };

@@ -11,6 +11,7 @@ export const shipping: SubgraphModule<ShippingConfig, PrismaClient> = {
   openPrisma: prismaOpener(PrismaClient),
   // OrderShipped and OrderDelivered are written to the OutboxMessage table in the mutation's transaction.
   outbox: true,
+  inbox: true,
   startWorkers: startShippingWorkers,
   createServer: createShippingServer,
 };

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "InboxMessage_processedAt_idx" ON "InboxMessage"("processedAt");
