@@ -32,7 +32,9 @@ import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.
 import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
 import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
+import { createMultipartSubscriptions, wantsMultipartSubscription } from './subscriptions/multipart-subscriptions.ts';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
+import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
 
 export interface GatewayDependencies {
@@ -109,10 +111,31 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     return { viewer, requestId, log: log.child({ requestId }), ...admission };
   };
 
+  // Subscriptions: graphql-ws on the same server and path, and Apollo's multipart protocol over HTTP
+  // POST (see gateway/subscriptions/). Both draw from one per-user budget.
+  const hub = createOrderStatusHub({ bus, log });
+  const subscriptionMetrics = createSubscriptionMetrics(metrics.registry, { listenerCount: () => hub.listenerCount() });
+  const executor = createFederatedExecutor({ apollo, log, concurrency: config.subscriptions.fetchConcurrency });
+  const slots = createSubscriptionSlots(config.subscriptions.maxPerUser, subscriptionMetrics);
+  const multipart = createMultipartSubscriptions({
+    limits: config.subscriptions,
+    maxBodyBytes: config.maxBodyBytes,
+    verify: viewerFrom.verify,
+    admit,
+    requestId: (req) => requestIdOf(req, config.trustedProxies),
+    schema: () => apiSchema,
+    executor,
+    hub,
+    slots,
+    metrics: subscriptionMetrics,
+    log,
+  });
+  const apolloHandler = createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' });
+
   let started = false;
   const http = createHttpService({
     log,
-    graphql: createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' }),
+    graphql: (req, res) => (wantsMultipartSubscription(req) ? multipart.handle(req, res) : apolloHandler(req, res)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
     health: [
@@ -130,10 +153,6 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     ],
   });
 
-  // Subscriptions over graphql-ws on the same server and path (see gateway/subscriptions/).
-  const hub = createOrderStatusHub({ bus, log });
-  const subscriptionMetrics = createSubscriptionMetrics(metrics.registry, { listenerCount: () => hub.listenerCount() });
-  const executor = createFederatedExecutor({ apollo, log, concurrency: config.subscriptions.fetchConcurrency });
   const subscriptions = attachSubscriptionServer({
     httpServer: http.server,
     path: '/graphql',
@@ -144,12 +163,14 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     executor,
     hub,
     metrics: subscriptionMetrics,
+    slots,
     log,
   });
 
   return {
     http,
     subscriptions,
+    multipart,
     hub,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
@@ -158,7 +179,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       return http.listen(port, host);
     },
     async stop(): Promise<void> {
-      await subscriptions.close();
+      await Promise.all([subscriptions.close(), multipart.close()]);
       await hub.stop();
       await http.close();
       await apollo.stop();

@@ -12,6 +12,7 @@ import { PrismaClient as CatalogClient } from '../../subgraphs/catalog/generated
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { servicePaths, projectRoot } from './paths.ts';
 import { createPrismaClient } from './prisma-client.ts';
+import { migrationDirectoryName } from './migrations-directory.ts';
 import { applyMigrations, createMigration } from './schema-engine.ts';
 
 const SERVICES = ['accounts', 'catalog', 'inventory'] as const;
@@ -284,6 +285,20 @@ describe.each([
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('migrationDirectoryName', () => {
+  const at = new Date('2026-11-29T02:39:17.500Z');
+  it('is the UTC second and the slug, like the schema engine names it', () => {
+    expect(migrationDirectoryName('Add category note', at)).toBe('20261129023917_add_category_note');
+    expect(migrationDirectoryName('Add category note', at, '20261128120000_init')).toBe('20261129023917_add_category_note');
+  });
+
+  it('sorts after the latest migration made in the same second, or after the clock stepped back', () => {
+    expect(migrationDirectoryName('b', at, '20261129023917_init')).toBe('20261129023918_b');
+    expect(migrationDirectoryName('b', at, '20261129023959_later')).toBe('20261129024000_b');
+    expect(migrationDirectoryName('b', at, '20261231235959_future')).toBe('20270101000000_b');
   });
 });
 

@@ -78,7 +78,7 @@ export async function createMigration(options: CreateMigrationOptions): Promise<
       }),
     );
     if (result.exitCode !== 2 || result.stdout === null) return null;
-    const name = migrationDirectoryName(options.name);
+    const name = migrationDirectoryName(options.name, new Date(), migrations.migrationDirectories.at(-1)?.path);
     const directory = await writeMigration(migrationsDir, name, result.stdout);
     return { name, directory, script: result.stdout };
   } finally {

@@ -25,6 +25,7 @@ import { prepareOperation } from './operation.ts';
 import type { OrderStatusHub } from './order-status-hub.ts';
 import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
 import type { SubscriptionMetrics } from './subscription-metrics.ts';
+import type { SubscriptionSlots } from './subscription-slots.ts';
 
 // graphql-ws tells errors from execution arguments by `instanceof GraphQLError`: made with its graphql's class.
 const { GraphQLError: WsGraphQLError } = graphqlRuntime;
@@ -52,6 +53,8 @@ export interface SubscriptionServerOptions {
   readonly executor: FederatedExecutor;
   readonly hub: OrderStatusHub;
   readonly metrics: SubscriptionMetrics;
+  /** The per-user budget, shared with the multipart HTTP transport. */
+  readonly slots: SubscriptionSlots;
   readonly log: Logger;
 }
 
@@ -96,8 +99,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   const log = options.log.child({ component: 'subscriptions' });
   const connections = new Set<Connection>();
   const cleanUps = new Set<Promise<void>>();
-  const perUser = new Map<string, number>();
-  let subscriptionCount = 0;
+  const { slots } = options;
   let closing = false;
   // Errors that came back from the federated path already formatted, to send exactly as they came.
   const formatted = new WeakMap<object, GraphQLFormattedError>();
@@ -172,17 +174,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
           graphQLError(SUBSCRIPTION_LIMIT_REACHED as ErrorCode, `At most ${limits.maxPerConnection} subscriptions per connection.`, { limit: 'SUBSCRIPTIONS_MAX_PER_CONNECTION' }),
         ]);
       }
-      const ofUser = perUser.get(viewer.id) ?? 0;
-      if (ofUser >= limits.maxPerUser) {
+      // The slot is taken from here until the subscription ends, whatever ends it.
+      const userSlot = slots.take(viewer.id);
+      if (!userSlot) {
         return refuse('per_user', [
           graphQLError(SUBSCRIPTION_LIMIT_REACHED as ErrorCode, `At most ${limits.maxPerUser} subscriptions per user at once.`, { limit: 'SUBSCRIPTIONS_MAX_PER_USER' }),
         ]);
       }
-
-      // The slot is taken from here until the subscription ends, whatever ends it.
-      perUser.set(viewer.id, ofUser + 1);
-      subscriptionCount += 1;
-      metrics.subscriptions.inc();
       let stream: OrderSubscriptionStream | undefined;
       let ended = false;
       let abandoned = false; // the client went away while the subscription was being checked
@@ -198,11 +196,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       const release = () => {
         if (ended) return;
         ended = true;
-        const left = (perUser.get(viewer.id) ?? 1) - 1;
-        if (left > 0) perUser.set(viewer.id, left);
-        else perUser.delete(viewer.id);
-        subscriptionCount -= 1;
-        metrics.subscriptions.dec();
+        userSlot.release();
         if (connection.subscriptions.get(id) === slot) connection.subscriptions.delete(id);
       };
       connection.subscriptions.set(id, slot);
@@ -364,7 +358,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   options.httpServer.on('upgrade', onUpgrade);
 
   return {
-    stats: () => ({ connections: connections.size, subscriptions: subscriptionCount }),
+    stats: () => ({ connections: connections.size, subscriptions: slots.count() }),
     async close() {
       closing = true;
       options.httpServer.off('upgrade', onUpgrade);

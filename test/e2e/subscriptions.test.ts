@@ -3,21 +3,19 @@
 // fan-out to 500 subscribers and nothing left behind. Runs on both infrastructures (vitest projects
 // `postgres` and `embedded`).
 import { randomUUID } from 'node:crypto';
-import { SignJWT, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { activeHandles, handlesAddedSince } from '../../common/messaging/testing/handles.ts';
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { startGateway } from '../../gateway/start-gateway.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
-import { JWT_DEFAULTS } from '../../subgraphs/accounts/config.ts';
-import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/generated/prisma/client.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { readCounter } from '../support/metrics.ts';
 import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { collect, wsClient, wsUrlOf, type SubscriptionResult } from './support/subscriptions.ts';
+import { tokenFromAccountsKey } from './support/tokens.ts';
 
 // Aliases, a fragment, a variable and fields of five subgraphs (orders, catalog, payments, shipping, accounts).
 const ORDER_STATUS = /* GraphQL */ `
@@ -118,21 +116,6 @@ const gauges = async () => ({
   listeners: await gauge('gateway_subscription_listeners'),
 });
 
-/** Signs a token with the accounts service's own active key, expiring at `exp` (seconds). */
-async function tokenFromAccountsKey(claims: { sub: string; role: string; exp: number }) {
-  const prisma = supergraph.subgraphs['accounts']!.prisma as AccountsPrisma;
-  const key = await prisma.signingKey.findFirstOrThrow({ where: { retiredAt: null } });
-  const privateKey = await importJWK(key.privateJwk as JWK, 'ES256');
-  return new SignJWT({ role: claims.role })
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
-    .setSubject(claims.sub)
-    .setIssuer(JWT_DEFAULTS.issuer)
-    .setAudience(JWT_DEFAULTS.audience)
-    .setIssuedAt()
-    .setExpirationTime(claims.exp)
-    .sign(privateKey);
-}
-
 const statuses = (results: readonly SubscriptionResult<OrderStatusData>[]) => results.map((result) => result.data?.changed.status);
 
 describe('orderStatusChanged over graphql-ws', () => {
@@ -223,7 +206,7 @@ describe('orderStatusChanged over graphql-ws', () => {
     const id = await place(customer, 3);
     await waitFor(() => orderStatusOf(customer, id), (response) => response.data?.order.status === 'CONFIRMED', { what: 'the order to settle' });
     const exp = Math.floor(Date.now() / 1000) + 2;
-    const shortLived = await tokenFromAccountsKey({ sub: customer.userId, role: 'CUSTOMER', exp });
+    const shortLived = await tokenFromAccountsKey(supergraph, { sub: customer.userId, role: 'CUSTOMER', exp });
     const client = wsClient(gateway, shortLived);
     onTestFinished(() => client.dispose());
     const watching = collect<{ orderStatusChanged: { status: string } }>(client, MINIMAL, { id });

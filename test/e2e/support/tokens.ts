@@ -1,0 +1,19 @@
+import { SignJWT, importJWK, type JWK } from 'jose';
+import type { PrismaClient as AccountsPrisma } from '../../../subgraphs/accounts/generated/prisma/client.ts';
+import { JWT_DEFAULTS } from '../../../subgraphs/accounts/config.ts';
+import type { TestSupergraph } from '../../support/test-supergraph.ts';
+
+/** Signs a token with the accounts service's own active key, expiring at `exp` (seconds): a short-lived one, say. */
+export async function tokenFromAccountsKey(supergraph: TestSupergraph, claims: { sub: string; role: string; exp: number }): Promise<string> {
+  const prisma = supergraph.subgraphs['accounts']!.prisma as AccountsPrisma;
+  const key = await prisma.signingKey.findFirstOrThrow({ where: { retiredAt: null } });
+  const privateKey = await importJWK(key.privateJwk as JWK, 'ES256');
+  return new SignJWT({ role: claims.role })
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+    .setSubject(claims.sub)
+    .setIssuer(JWT_DEFAULTS.issuer)
+    .setAudience(JWT_DEFAULTS.audience)
+    .setIssuedAt()
+    .setExpirationTime(claims.exp)
+    .sign(privateKey);
+}
