@@ -11,6 +11,7 @@ import { graphql } from '../support/graphql-client.ts';
 import { logInAsCustomer, type Session } from '../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { subscribeMultipart } from './support/multipart.ts';
 import { collect, wsClient } from './support/subscriptions.ts';
 
 let supergraph: TestSupergraph;
@@ -59,14 +60,16 @@ const accepts = (url: string) =>
   });
 
 describe('graceful shutdown on SIGTERM', () => {
-  it('finishes every request in flight, closes subscriptions with 1001, refuses new connections and exits 0', async () => {
+  it('finishes every request in flight, closes WebSocket subscriptions with 1001 and multipart ones with a last part, refuses new connections and exits 0', async () => {
     gateway = await startGateway(10_000);
     const { url } = gateway;
     const subscriber = wsClient(url, customer.token);
     const orderId = await placeOrder(supergraph.gatewayUrl, customer, [{ productId: demoProducts[12]!.id, quantity: 1 }]);
     const subscription = collect(subscriber, 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }', { id: orderId });
-    await waitFor(async () => (await fetch(url.replace('/graphql', '/metrics')).then((r) => r.text())).match(/gateway_subscriptions_active\S* (\d+)/)?.[1], (count) => count === '1', {
-      what: 'the subscription to be active',
+    const overHttp = await subscribeMultipart(url, 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }', { id: orderId }, customer.token);
+    if (overHttp.kind !== 'multipart') throw new Error(`no multipart stream: ${JSON.stringify(overHttp.body)}`);
+    await waitFor(async () => (await fetch(url.replace('/graphql', '/metrics')).then((r) => r.text())).match(/gateway_subscriptions_active\S* (\d+)/)?.[1], (count) => count === '2', {
+      what: 'both subscriptions to be active',
     });
 
     catalogProxy.setMode({ kind: 'slow', delayMs: 1_500 });
@@ -87,6 +90,9 @@ describe('graceful shutdown on SIGTERM', () => {
     }
     const ended = await subscription.ended;
     expect(ended.close).toEqual({ code: 1001, reason: 'Going away' });
+    // The multipart stream ends with a last part saying why, then the closing boundary.
+    expect(await overHttp.ended).toEqual({ terminated: true });
+    expect(overHttp.parts.at(-1)).toEqual({ payload: null, errors: [{ message: 'The gateway is going away; subscribe again.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
     const exit = await gateway.exited;
     expect(exit.code, exit.stderr).toBe(0);
     // It waited for the slow answers and no longer: far inside the grace period.

@@ -45,15 +45,16 @@ const statusesOf = (parts: readonly MultipartPart[]) =>
 const isHeartbeat = (part: MultipartPart) => Object.keys(part).length === 0;
 const activeSubscriptions = () => readCounter(new URL('/', gateway).toString().replace(/\/$/, ''), 'gateway_subscriptions_active');
 
+const inStock = demoProducts.filter((product) => product.stock >= 10);
 const settledOrder = async (session: Session, productIndex: number) => {
-  const id = await placeOrder(gateway, session, [{ productId: demoProducts[productIndex]!.id, quantity: 1 }]);
+  const id = await placeOrder(gateway, session, [{ productId: inStock[productIndex]!.id, quantity: 1 }]);
   await waitForOrderStatus(gateway, session, id, ['CONFIRMED']);
   return id;
 };
 
 describe('orderStatusChanged over multipart HTTP', () => {
   it('streams the current status, then each change, with heartbeats between, and ends with the final one', async () => {
-    const id = await settledOrder(customer, 50);
+    const id = await settledOrder(customer, 20);
     const subscription = streaming(await subscribeMultipart(gateway, WATCH, { id }, customer.token));
     expect(subscription.status).toBe(200);
     expect(subscription.contentType).toBe('multipart/mixed;boundary="graphql";subscriptionSpec="1.0"');
@@ -61,7 +62,7 @@ describe('orderStatusChanged over multipart HTTP', () => {
     const [first] = await subscription.until((parts) => payloads(parts).length === 1);
     expect(isHeartbeat(first!)).toBe(true); // sent at once, before the initial result
     expect(payloads(subscription.parts)[0]?.payload).toEqual({
-      data: { orderStatusChanged: { id, status: 'CONFIRMED', items: [{ product: { name: demoProducts[50]!.name } }] } },
+      data: { orderStatusChanged: { id, status: 'CONFIRMED', items: [{ product: { name: inStock[20]!.name } }] } },
       extensions: { initial: true },
     });
     // Idle: only heartbeats arrive, about one per SUBSCRIPTIONS_KEEPALIVE_MS.
@@ -81,7 +82,7 @@ describe('orderStatusChanged over multipart HTTP', () => {
   });
 
   it('answers refusals as JSON with a code: no token 401, a bad operation 400, a query 400, a stranger’s order NOT_FOUND', async () => {
-    const id = await settledOrder(customer, 51);
+    const id = await settledOrder(customer, 21);
     const anonymous = await subscribeMultipart(gateway, WATCH, { id });
     expect(anonymous).toMatchObject({ kind: 'json', status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
 
@@ -97,7 +98,7 @@ describe('orderStatusChanged over multipart HTTP', () => {
   });
 
   it('ends the stream with a fatal error part when the token expires', async () => {
-    const id = await settledOrder(customer, 52);
+    const id = await settledOrder(customer, 22);
     const exp = Math.floor(Date.now() / 1000) + 2;
     const shortLived = await tokenFromAccountsKey(supergraph, { sub: customer.userId, role: 'CUSTOMER', exp });
     const subscription = streaming(await subscribeMultipart(gateway, WATCH, { id }, shortLived));
@@ -112,7 +113,7 @@ describe('orderStatusChanged over multipart HTTP', () => {
   });
 
   it('shares the per-user budget with the WebSocket, and gives a slot back when the client goes away', async () => {
-    const id = await settledOrder(customer, 53);
+    const id = await settledOrder(customer, 23);
     const ws = wsClient(gateway, customer.token);
     onTestFinished(() => ws.dispose());
     const overWebSocket = collect(ws, WATCH, { id });
