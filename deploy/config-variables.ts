@@ -1,4 +1,5 @@
 import { loadGatewayConfig } from '../gateway/config.ts';
+import { loadTracingConfig } from '../common/telemetry/tracing-config.ts';
 import { subgraphModules } from '../subgraphs/index.ts';
 
 /**
@@ -21,9 +22,15 @@ export function variablesReadBy(load: (env: Record<string, string | undefined>) 
   return asked;
 }
 
+/** Each entry point reads its service's config and the tracing variables (common/telemetry/tracing-config.ts). */
 export function variablesByService(): Record<string, Set<string>> {
+  const withTracing = (name: string, load: (env: Record<string, string | undefined>) => unknown) =>
+    variablesReadBy((env) => {
+      load(env);
+      loadTracingConfig(name, env);
+    });
   return {
-    gateway: variablesReadBy(loadGatewayConfig),
-    ...Object.fromEntries(subgraphModules.map((module) => [module.name, variablesReadBy((env) => module.loadConfig(env))])),
+    gateway: withTracing('gateway', loadGatewayConfig),
+    ...Object.fromEntries(subgraphModules.map((module) => [module.name, withTracing(module.name, (env) => module.loadConfig(env))])),
   };
 }

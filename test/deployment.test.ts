@@ -46,6 +46,10 @@ describe('docker-compose.yml', () => {
     for (const dependency of Object.values(definition?.depends_on ?? {})) expect(dependency.condition).toBe('service_healthy');
   });
 
+  it('lets every service export traces when OTEL_EXPORTER_OTLP_ENDPOINT is set in the environment', () => {
+    for (const service of services) expect(compose.services[service]?.environment?.['OTEL_EXPORTER_OTLP_ENDPOINT'], service).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}');
+  });
+
   it('gives the gateway the same secret each subgraph has, and subgraph URLs that reach them', () => {
     const gateway = compose.services['gateway']!.environment!;
     for (const name of routed) {
@@ -94,6 +98,7 @@ describe('Kubernetes manifests', () => {
     const names = container!.env.map((variable) => variable.name);
     expect(names.filter((name) => !variables[service]!.has(name)), `variables ${service} never reads`).toEqual([]);
     expect(requiredVariables(service).filter((name) => !names.includes(name)), `variables ${service} needs`).toEqual([]);
+    expect(names, 'tracing is one value away').toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
     for (const variable of container!.env) {
       if (variable.valueFrom) expect(secretKeys).toContain(variable.valueFrom.secretKeyRef.key);
       // Secrets and database URLs come from the Secret, never from plain values.
