@@ -6,6 +6,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { createClient as createWebSocketClient, type Client as WebSocketClient } from 'graphql-ws/client';
+import { multipartBoundary, multipartParts } from './multipart.ts';
 
 /** A token, or something that gives the current one (asked before every request and connection). */
 export type TokenSource = string | null | undefined | (() => string | null | undefined | Promise<string | null | undefined>);
@@ -21,6 +22,11 @@ export interface ShopClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** A `fetch` to use instead of the global one. */
   readonly fetch?: typeof fetch;
+  /**
+   * How subscriptions travel: `websocket` (graphql-ws, the default) or `http` (one POST per
+   * subscription with Apollo's multipart protocol; no WebSocket needed, works through any HTTP proxy).
+   */
+  readonly subscriptionTransport?: 'websocket' | 'http';
   /**
    * A WebSocket constructor where there is no global one (Node before 22: `WebSocket` of the `ws`
    * package). Browsers and Node 22+ need none.
@@ -90,9 +96,9 @@ export interface ShopClient {
   request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, ...args: Arguments<TVariables, CallOptions>): Promise<TData>;
   /** Runs a query or mutation and resolves to the whole answer (partial data and errors), throwing only when there is no GraphQL answer at all. */
   execute<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, ...args: Arguments<TVariables, CallOptions>): Promise<ShopResult<TData>>;
-  /** Subscribes over graphql-ws; returns the function that unsubscribes. */
+  /** Subscribes (graphql-ws, or multipart HTTP with `subscriptionTransport: 'http'`); returns the function that unsubscribes. */
   subscribe<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, sink: SubscriptionSink<TData>): () => void;
-  /** Subscribes over graphql-ws as an async iterator (`for await`); `break` unsubscribes. */
+  /** Subscribes as an async iterator (`for await`); `break` unsubscribes. */
   iterate<TData, TVariables>(
     document: TypedDocumentNode<TData, TVariables>,
     ...args: Arguments<TVariables, never>
@@ -185,6 +191,7 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
   }
 
   function subscribe<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, sink: SubscriptionSink<TData>): () => void {
+    if (options.subscriptionTransport === 'http') return subscribeOverHttp(document, variables, sink);
     return webSockets().subscribe<TData>(payloadOf(document, variables), {
       next: (result) => sink.next(result),
       error: (error) => sink.error?.(error),
@@ -192,8 +199,84 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
     });
   }
 
+  /** One multipart POST: results as they come; a refusal or a fatal part is a ShopClientError. */
+  function subscribeOverHttp<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, sink: SubscriptionSink<TData>): () => void {
+    const controller = new AbortController();
+    void (async () => {
+      const bearer = await currentToken();
+      const response = await fetchImpl(options.url, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...options.headers,
+        },
+        body: JSON.stringify(payloadOf(document, variables)),
+      });
+      const contentType = response.headers.get('content-type') ?? '';
+      if (!contentType.startsWith('multipart/mixed') || !response.body) {
+        const body = (await response.json().catch(() => ({}))) as { data?: TData | null; errors?: ShopGraphQLError[] };
+        throw new ShopClientError<TData>({ status: response.status, errors: body.errors ?? [{ message: `HTTP ${response.status}` }], data: body.data });
+      }
+      type Result = { data?: TData | null; errors?: readonly ShopGraphQLError[] };
+      for await (const part of multipartParts<Result>(response.body as unknown as AsyncIterable<Uint8Array>, multipartBoundary(contentType))) {
+        if (part.payload) sink.next(part.payload);
+        else if (part.errors) throw new ShopClientError<TData>({ status: response.status, errors: part.errors });
+      }
+    })().then(
+      () => sink.complete?.(),
+      (error: unknown) => {
+        if (!controller.signal.aborted) sink.error?.(error);
+      },
+    );
+    return () => controller.abort();
+  }
+
   function iterate<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) {
+    if (options.subscriptionTransport === 'http') return iterateOverHttp(document, variables);
     return webSockets().iterate<TData>(payloadOf(document, variables));
+  }
+
+  /** `subscribeOverHttp` as an async iterator: results wait in a queue until asked for. */
+  function iterateOverHttp<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) {
+    type Result = { data?: TData | null; errors?: readonly ShopGraphQLError[] };
+    const queue: Result[] = [];
+    let done = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const unsubscribe = subscribeOverHttp(document, variables as TVariables, {
+      next: (result) => {
+        queue.push(result);
+        wake?.();
+      },
+      error: (error) => {
+        failure = error;
+        done = true;
+        wake?.();
+      },
+      complete: () => {
+        done = true;
+        wake?.();
+      },
+    });
+    const iterator: AsyncIterableIterator<Result> = {
+      async next() {
+        while (queue.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
+        const result = queue.shift();
+        if (result) return { value: result, done: false };
+        if (failure) throw failure;
+        return { value: undefined, done: true };
+      },
+      async return() {
+        done = true;
+        unsubscribe();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   return {

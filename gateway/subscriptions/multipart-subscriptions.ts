@@ -24,8 +24,12 @@ import type { SubscriptionSlots } from './subscription-slots.ts';
 import { SUBSCRIPTION_LIMIT_REACHED } from './websocket-server.ts';
 
 export const MULTIPART_CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"';
-const PART_HEAD = '\r\n--graphql\r\ncontent-type: application/json\r\n\r\n';
-const END = '\r\n--graphql--\r\n';
+// Framed as the Router frames it: every part is followed at once by the next delimiter, so a client
+// (Apollo Client splits on delimiters) handles a part when it arrives, not when the next one does.
+// The closing delimiter is that last delimiter plus "--".
+const DELIMITER = '\r\n--graphql';
+const PART_HEAD = '\r\ncontent-type: application/json\r\n\r\n';
+const CLOSE = '--\r\n';
 // setTimeout takes at most 2^31 - 1 ms; a token valid for longer (24 days) is not timed.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -122,7 +126,12 @@ export function createMultipartSubscriptions(options: MultipartSubscriptionOptio
   /** Writes every result as a part until the subscription or the client ends, with heartbeats between. */
   async function stream(req: IncomingMessage, res: ServerResponse, results: OrderSubscriptionStream, expiresAt: number): Promise<void> {
     res.writeHead(200, { 'content-type': MULTIPART_CONTENT_TYPE, 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const write = (part: unknown) => new Promise<void>((resolve) => res.write(`${PART_HEAD}${JSON.stringify(part)}`, () => resolve()));
+    let first = true;
+    const write = (part: unknown) => {
+      const chunk = `${first ? DELIMITER : ''}${PART_HEAD}${JSON.stringify(part)}${DELIMITER}`;
+      first = false;
+      return new Promise<void>((resolve) => res.write(chunk, () => resolve()));
+    };
     let finished = false;
     const finish = async (fatal?: GraphQLFormattedError) => {
       if (finished) return;
@@ -131,7 +140,7 @@ export function createMultipartSubscriptions(options: MultipartSubscriptionOptio
       clearTimeout(expiry);
       open.delete(finish);
       if (fatal && !res.destroyed) await write({ payload: null, errors: [fatal] });
-      if (!res.destroyed) res.end(END);
+      if (!res.destroyed) res.end(first ? `${DELIMITER}${CLOSE}` : CLOSE);
       await results.return();
     };
     open.add(finish);

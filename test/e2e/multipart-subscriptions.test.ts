@@ -60,6 +60,9 @@ describe('orderStatusChanged over multipart HTTP', () => {
     expect(subscription.contentType).toBe('multipart/mixed;boundary="graphql";subscriptionSpec="1.0"');
 
     const [first] = await subscription.until((parts) => payloads(parts).length === 1);
+    // Each part arrives followed by the next delimiter, so a client handles it without waiting for the next part.
+    expect(subscription.raw().startsWith('\r\n--graphql\r\ncontent-type: application/json\r\n\r\n{}\r\n--graphql\r\n')).toBe(true);
+    expect(subscription.raw()).toMatch(/"initial":true\}\}\}\r\n--graphql(\r\ncontent-type: application\/json\r\n\r\n\{\}\r\n--graphql)*$/);
     expect(isHeartbeat(first!)).toBe(true); // sent at once, before the initial result
     expect(payloads(subscription.parts)[0]?.payload).toEqual({
       data: { orderStatusChanged: { id, status: 'CONFIRMED', items: [{ product: { name: inStock[20]!.name } }] } },

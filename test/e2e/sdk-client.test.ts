@@ -52,11 +52,11 @@ const clientFor = (token?: string) => {
   return client;
 };
 
-async function signedUpCustomer(name: string): Promise<{ client: ShopClient; userId: string }> {
+async function signedUpCustomer(name: string): Promise<{ client: ShopClient; userId: string; token: string }> {
   const client = clientFor();
   const { signUp } = await client.request(SignUpDocument, { input: { email: `sdk-${randomUUID()}@shop.test`, password: 'an sdk password', name } });
   client.setToken(signUp.token);
-  return { client, userId: signUp.user.id };
+  return { client, userId: signUp.user.id, token: signUp.token };
 }
 
 async function adminClient(): Promise<ShopClient> {
@@ -210,6 +210,32 @@ describe('the client SDK against the gateway', () => {
     expect(cancelOrder).toMatchObject({ id: placeOrder.id, status: 'CANCELLED' });
     await completed;
     expect(results).toEqual(['CONFIRMED', 'CANCELLED']);
+  });
+
+  it('subscribes over HTTP (multipart) too: iterate to the final status; a refusal is a ShopClientError', async () => {
+    const { client: customer, token } = await signedUpCustomer('Hattie Http');
+    const overHttp = createShopClient({ url: gateway, token, subscriptionTransport: 'http' });
+    clients.push(overHttp);
+    const { placeOrder } = await customer.request(PlaceOrderDocument, {
+      input: { items: [{ productId: demoProducts[32]!.id, quantity: 1 }], paymentToken: 'tok_visa' },
+      idempotencyKey: randomUUID(),
+    });
+    await waitFor(() => statusOf(customer, placeOrder.id), (status) => status === 'CONFIRMED', { what: 'the order to be confirmed' });
+
+    const seen: (string | undefined)[] = [];
+    for await (const result of overHttp.iterate(OrderStatusChangedDocument, { orderId: placeOrder.id })) {
+      expect(result.errors).toBeUndefined();
+      seen.push(result.data?.orderStatusChanged.status);
+      if (seen.length === 1) await customer.request(CancelOrderDocument, { id: placeOrder.id });
+    }
+    expect(seen).toEqual(['CONFIRMED', 'CANCELLED']); // and the loop ended: the stream completed
+
+    const stranger = createShopClient({ url: gateway, token: (await signedUpCustomer('Stan Stranger')).token, subscriptionTransport: 'http' });
+    const refused = await new Promise<unknown>((resolve) => {
+      stranger.subscribe(OrderStatusChangedDocument, { orderId: placeOrder.id }, { next: () => resolve('a result'), error: resolve, complete: () => resolve('completed') });
+    });
+    expect(refused).toBeInstanceOf(ShopClientError);
+    expect((refused as ShopClientError).codes).toEqual(['NOT_FOUND']);
   });
 
   it('lets an admin create, update and restock a product', async () => {

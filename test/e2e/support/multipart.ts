@@ -18,6 +18,8 @@ export type MultipartSubscription =
       readonly ended: Promise<{ terminated: boolean }>;
       /** Resolves once `done(parts)` holds; fails after `timeoutMs`, or when the response ends first. */
       until(done: (parts: readonly MultipartPart[]) => boolean, timeoutMs?: number): Promise<MultipartPart[]>;
+      /** The response body as received so far. */
+      raw(): string;
       /** The client goes away. */
       abort(): void;
     };
@@ -44,13 +46,16 @@ export async function subscribeMultipart(url: string, query: string, variables: 
     for (const wake of [...waiting]) wake();
   };
   let over = false;
+  let received = '';
   const ended = (async () => {
     let buffer = '';
     let terminated = false;
     const decoder = new TextDecoder();
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
+        const text = decoder.decode(chunk, { stream: true });
+        received += text;
+        buffer += text;
         let at: number;
         // Each complete part lies between two delimiters; the last one may still be arriving.
         while ((at = buffer.indexOf(`\r\n--${boundary}`, 1)) !== -1 || buffer.startsWith(`\r\n--${boundary}--`)) {
@@ -107,6 +112,7 @@ export async function subscribeMultipart(url: string, query: string, variables: 
         check();
       });
     },
+    raw: () => received,
     abort: () => controller.abort(),
   };
 }
