@@ -32,7 +32,8 @@ import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.
 import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
 import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
-import { createMultipartSubscriptions, wantsMultipartSubscription } from './subscriptions/multipart-subscriptions.ts';
+import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
+import { streamFramingFor } from './subscriptions/http-stream-framing.ts';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
@@ -111,13 +112,13 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     return { viewer, requestId, log: log.child({ requestId }), ...admission };
   };
 
-  // Subscriptions: graphql-ws on the same server and path, and Apollo's multipart protocol over HTTP
-  // POST (see gateway/subscriptions/). Both draw from one per-user budget.
+  // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
+  // multipart protocol, Server-Sent Events); see gateway/subscriptions/. All draw from one per-user budget.
   const hub = createOrderStatusHub({ bus, log });
   const subscriptionMetrics = createSubscriptionMetrics(metrics.registry, { listenerCount: () => hub.listenerCount() });
   const executor = createFederatedExecutor({ apollo, log, concurrency: config.subscriptions.fetchConcurrency });
   const slots = createSubscriptionSlots(config.subscriptions.maxPerUser, subscriptionMetrics);
-  const multipart = createMultipartSubscriptions({
+  const httpSubscriptions = createHttpSubscriptions({
     limits: config.subscriptions,
     maxBodyBytes: config.maxBodyBytes,
     verify: viewerFrom.verify,
@@ -135,7 +136,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   let started = false;
   const http = createHttpService({
     log,
-    graphql: (req, res) => (wantsMultipartSubscription(req) ? multipart.handle(req, res) : apolloHandler(req, res)),
+    graphql: (req, res) => {
+      const framing = streamFramingFor(req);
+      return framing ? httpSubscriptions.handle(req, res, framing) : apolloHandler(req, res);
+    },
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
     health: [
@@ -170,7 +174,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   return {
     http,
     subscriptions,
-    multipart,
+    httpSubscriptions,
     hub,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
@@ -179,7 +183,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       return http.listen(port, host);
     },
     async stop(): Promise<void> {
-      await Promise.all([subscriptions.close(), multipart.close()]);
+      await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
       await hub.stop();
       await http.close();
       await apollo.stop();

@@ -1,8 +1,10 @@
-// orderStatusChanged over HTTP with Apollo's multipart subscription protocol, as Apollo Client sends it
-// to the GraphOS Router: parts in order, heartbeats, the closing boundary on a final status, a fatal
-// error part when the token expires, refusals as plain JSON, and one per-user budget shared with the
-// WebSocket transport. Runs on both infrastructures.
+// orderStatusChanged over plain HTTP: Apollo's multipart subscription protocol, as Apollo Client sends
+// it to the GraphOS Router (parts in order, heartbeats, the closing boundary on a final status, a
+// fatal error part when the token expires, refusals as plain JSON, one per-user budget shared with
+// the WebSocket transport), and Server-Sent Events as the graphql-sse client speaks them. Runs on
+// both infrastructures.
 import { randomUUID } from 'node:crypto';
+import { createClient as createSseClient, type ExecutionResult } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import { graphql } from '../support/graphql-client.ts';
@@ -135,5 +137,72 @@ describe('orderStatusChanged over multipart HTTP', () => {
     const again = streaming(await subscribeMultipart(gateway, WATCH, { id }, customer.token));
     await again.until((parts) => payloads(parts).length === 1);
     expect(statusesOf(again.parts)).toEqual(['CONFIRMED']);
+  });
+});
+
+describe('orderStatusChanged over Server-Sent Events (graphql-sse, distinct connections)', () => {
+  type Result = ExecutionResult<{ orderStatusChanged: { id: string; status: string } }, { initial?: boolean; event?: unknown }>;
+  /** Subscribes with the graphql-sse client; resolves with every `next` and how the stream ended. */
+  const subscribeSse = (token: string | undefined, query: string, variables: Record<string, unknown>, onResult?: (result: Result) => void) => {
+    const client = createSseClient({ url: gateway, singleConnection: false, retryAttempts: 0, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    onTestFinished(() => client.dispose());
+    const results: Result[] = [];
+    const ended = new Promise<{ completed: true } | { error: unknown }>((resolve) => {
+      client.subscribe<Result['data'], Result['extensions']>({ query, variables }, {
+        next: (result) => {
+          results.push(result as Result);
+          onResult?.(result as Result);
+        },
+        error: (error) => resolve({ error }),
+        complete: () => resolve({ completed: true }),
+      });
+    });
+    return { results, ended };
+  };
+  const codesOf = (result: Result | undefined) => result?.errors?.map((error) => error.extensions?.['code']);
+
+  it('streams the current status and each change, and completes after the final one', async () => {
+    const id = await settledOrder(customer, 24);
+    let cancelled: Promise<unknown> | undefined;
+    const { results, ended } = subscribeSse(customer.token, WATCH, { id }, (result) => {
+      // Cancelled once the current status has arrived: the change comes as the next event.
+      if (result.extensions?.initial) cancelled = graphql(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: customer.token });
+    });
+    expect(await ended).toEqual({ completed: true });
+    expect((await cancelled) as { errors?: unknown }).toMatchObject({ data: { cancelOrder: { status: 'CANCELLED' } } });
+    expect(results.map((result) => result.data?.orderStatusChanged.status)).toEqual(['CONFIRMED', 'CANCELLED']);
+    expect(results[1]?.extensions?.event).toMatchObject({ status: 'CANCELLED', previousStatus: 'CONFIRMED' });
+    await waitFor(activeSubscriptions, (count) => count === 0, { what: 'the slot to be given back' });
+  });
+
+  it('sends operation errors through the stream, as the protocol asks, and refuses a missing token with 401', async () => {
+    const id = await settledOrder(customer, 25);
+    const invalid = subscribeSse(customer.token, 'subscription { orderStatusChanged(orderId: "x") { id nope } }', {});
+    expect(await invalid.ended).toEqual({ completed: true });
+    expect(codesOf(invalid.results[0])).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+
+    const strangers = subscribeSse(stranger.token, WATCH, { id });
+    expect(await strangers.ended).toEqual({ completed: true });
+    expect(strangers.results).toHaveLength(1);
+    expect(codesOf(strangers.results[0])).toEqual(['NOT_FOUND']);
+
+    const anonymous = await fetch(gateway, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: WATCH, variables: { id } }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
+
+  it('ends with an error event when the token expires', async () => {
+    const id = await settledOrder(customer, 26);
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await tokenFromAccountsKey(supergraph, { sub: customer.userId, role: 'CUSTOMER', exp });
+    const { results, ended } = subscribeSse(shortLived, WATCH, { id });
+    expect(await ended).toEqual({ completed: true });
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+    expect(results.map((result) => result.data?.orderStatusChanged.status ?? codesOf(result)?.[0])).toEqual(['CONFIRMED', 'UNAUTHENTICATED']);
+    expect(results[1]?.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' });
   });
 });

@@ -1,11 +1,8 @@
-// Subscriptions over HTTP with Apollo's multipart protocol (what Apollo Client, Kotlin and iOS speak
-// to the GraphOS Router): a POST to /graphql with `Accept: multipart/mixed;subscriptionSpec="1.0"`
-// stays open and gets one part per result, `{"payload": <result>}`; a part `{}` is a heartbeat; a
-// fatal error is `{"payload": null, "errors": [...]}` and ends the response; the end is `--graphql--`.
-//
-// Same operations, checks and budget as the WebSocket transport: a signed-in user, the shared
-// per-user slots, the request rate limit of an HTTP request. A refusal before anything streams is an
-// ordinary JSON response with its HTTP status.
+// Subscriptions over plain HTTP: a POST to /graphql whose Accept header asks for a stream (Apollo's
+// multipart protocol or Server-Sent Events, see http-stream-framing.ts) stays open and carries the
+// subscription's results. Same operations, checks and budget as the WebSocket transport: a signed-in
+// user, the shared per-user slots, and the request rate limit of an HTTP request. Refusals before a
+// stream starts (no token, a rate limit, too many streams) are ordinary JSON responses with a status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../common/errors.ts';
@@ -16,6 +13,7 @@ import type { Viewer } from '../../common/viewer.ts';
 import type { VerifiedAccessToken } from '../auth/access-token-verifier.ts';
 import type { SubscriptionLimits } from '../config.ts';
 import type { FederatedExecutor } from './federated-executor.ts';
+import type { HttpStreamFraming } from './http-stream-framing.ts';
 import { prepareOperation, type OperationRequest } from './operation.ts';
 import type { OrderStatusHub } from './order-status-hub.ts';
 import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
@@ -23,20 +21,10 @@ import type { SubscriptionMetrics } from './subscription-metrics.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';
 import { SUBSCRIPTION_LIMIT_REACHED } from './websocket-server.ts';
 
-export const MULTIPART_CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"';
-// Framed as the Router frames it: every part is followed at once by the next delimiter, so a client
-// (Apollo Client splits on delimiters) handles a part when it arrives, not when the next one does.
-// The closing delimiter is that last delimiter plus "--".
-const DELIMITER = '\r\n--graphql';
-const PART_HEAD = '\r\ncontent-type: application/json\r\n\r\n';
-const CLOSE = '--\r\n';
 // setTimeout takes at most 2^31 - 1 ms; a token valid for longer (24 days) is not timed.
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Whether the client asked for the multipart subscription protocol. */
-export const wantsMultipartSubscription = (req: IncomingMessage) => req.method === 'POST' && /subscriptionSpec=("?)1\.0\1/i.test(req.headers.accept ?? '');
-
-export interface MultipartSubscriptionOptions {
+export interface HttpSubscriptionOptions {
   readonly limits: Pick<SubscriptionLimits, 'maxConnections' | 'maxPerUser' | 'keepAliveMs'>;
   readonly maxBodyBytes: number;
   readonly verify: (authorization: string) => Promise<VerifiedAccessToken>;
@@ -51,21 +39,45 @@ export interface MultipartSubscriptionOptions {
   readonly log: Logger;
 }
 
-export interface MultipartSubscriptions {
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+export interface HttpSubscriptions {
+  handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming): Promise<void>;
   /** Streams open now. */
   count(): number;
-  /** Ends every open stream with a transport error saying the gateway is going away. */
+  /** Ends every open stream with a fatal error saying the gateway is going away. */
   close(): Promise<void>;
 }
 
 const refusal = (status: number, code: string, message: string, extensions: Record<string, unknown> = {}) =>
   new HttpError(status, code, message, {}, extensions);
 
-export function createMultipartSubscriptions(options: MultipartSubscriptionOptions): MultipartSubscriptions {
+/** A response stream in one framing: results, heartbeats, a fatal error, the end. */
+class FramedStream {
+  private first = true;
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly framing: HttpStreamFraming,
+  ) {
+    res.writeHead(200, { 'content-type': framing.contentType, 'cache-control': 'no-cache', connection: 'keep-alive' });
+  }
+
+  private write(text: string): Promise<void> {
+    this.first = false;
+    if (this.res.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => this.res.write(text, () => resolve()));
+  }
+
+  result = (result: FormattedExecutionResult) => this.write(this.framing.result(result, this.first));
+  heartbeat = () => this.write(this.framing.heartbeat(this.first));
+  fatal = (error: GraphQLFormattedError) => this.write(this.framing.fatal(error, this.first));
+  end() {
+    if (!this.res.destroyed) this.res.end(this.framing.end(this.first));
+  }
+}
+
+export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpSubscriptions {
   const { limits, metrics, slots, executor, hub } = options;
-  const log = options.log.child({ component: 'multipart-subscriptions' });
-  /** Ends an open stream with a fatal error part. */
+  const log = options.log.child({ component: 'http-subscriptions' });
+  /** Ends an open stream with a fatal error. */
   const open = new Set<(error: GraphQLFormattedError) => Promise<void>>();
   let closing = false;
 
@@ -75,7 +87,15 @@ export function createMultipartSubscriptions(options: MultipartSubscriptionOptio
     return options.verify(authorization);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** GraphQL errors found before streaming: a JSON response, or (SSE) `next` with them and `complete`. */
+  async function answerWithErrors(res: ServerResponse, framing: HttpStreamFraming, status: number, body: { data?: null; errors: readonly GraphQLFormattedError[] }) {
+    if (!framing.errorsInStream) return sendJson(res, status, JSON.stringify(body));
+    const stream = new FramedStream(res, framing);
+    await stream.result(body);
+    stream.end();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming): Promise<void> {
     const requestId = options.requestId(req);
     res.setHeader('x-request-id', requestId);
     try {
@@ -90,12 +110,9 @@ export function createMultipartSubscriptions(options: MultipartSubscriptionOptio
       const schema = options.schema();
       if (!schema) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; try again shortly.');
       const prepared = prepareOperation(schema, request);
-      if (Array.isArray(prepared)) {
-        sendJson(res, 400, JSON.stringify({ errors: prepared.map((error) => error.toJSON()) }));
-        return;
-      }
+      if (Array.isArray(prepared)) return await answerWithErrors(res, framing, 400, { errors: prepared.map((error) => error.toJSON()) });
       if (prepared.kind === 'execution') {
-        throw refusal(400, ErrorCode.badRequest, 'Only subscriptions are served as multipart subscriptions; send queries and mutations without subscriptionSpec.');
+        throw refusal(400, ErrorCode.badRequest, 'Only subscriptions are served as a stream; send queries and mutations as plain GraphQL requests.');
       }
       const slot = slots.take(viewer.id);
       if (!slot) {
@@ -111,56 +128,48 @@ export function createMultipartSubscriptions(options: MultipartSubscriptionOptio
       }
       if (!opened.ok) {
         metrics.refused.inc({ reason: 'not_found' });
-        sendJson(res, 200, JSON.stringify({ data: null, errors: opened.errors }));
-        return;
+        return await answerWithErrors(res, framing, 200, { data: null, errors: opened.errors });
       }
-      await stream(req, res, opened.stream, expiresAt);
+      await stream(res, framing, opened.stream, expiresAt);
     } catch (error) {
       if (error instanceof HttpError) return sendHttpError(res, error);
-      log.error({ err: error, requestId }, 'a multipart subscription failed');
+      log.error({ err: error, requestId, protocol: framing.name }, 'a subscription over HTTP failed');
       if (!res.headersSent) return sendHttpError(res, new HttpError(500, ErrorCode.internal, 'Internal server error.'));
       res.destroy();
     }
   }
 
-  /** Writes every result as a part until the subscription or the client ends, with heartbeats between. */
-  async function stream(req: IncomingMessage, res: ServerResponse, results: OrderSubscriptionStream, expiresAt: number): Promise<void> {
-    res.writeHead(200, { 'content-type': MULTIPART_CONTENT_TYPE, 'cache-control': 'no-cache', connection: 'keep-alive' });
-    let first = true;
-    const write = (part: unknown) => {
-      const chunk = `${first ? DELIMITER : ''}${PART_HEAD}${JSON.stringify(part)}${DELIMITER}`;
-      first = false;
-      return new Promise<void>((resolve) => res.write(chunk, () => resolve()));
-    };
+  /** Writes every result until the subscription or the client ends, with heartbeats between. */
+  async function stream(res: ServerResponse, framing: HttpStreamFraming, results: OrderSubscriptionStream, expiresAt: number): Promise<void> {
+    const out = new FramedStream(res, framing);
     let finished = false;
+    let heartbeat: NodeJS.Timeout | undefined;
+    let expiry: NodeJS.Timeout | undefined;
     const finish = async (fatal?: GraphQLFormattedError) => {
       if (finished) return;
       finished = true;
       clearInterval(heartbeat);
       clearTimeout(expiry);
       open.delete(finish);
-      if (fatal && !res.destroyed) await write({ payload: null, errors: [fatal] });
-      if (!res.destroyed) res.end(first ? `${DELIMITER}${CLOSE}` : CLOSE);
+      if (fatal) await out.fatal(fatal);
+      out.end();
       await results.return();
     };
     open.add(finish);
-    // Intermediaries drop a silent connection; a client ignores `{}`.
-    const heartbeat = limits.keepAliveMs > 0 ? setInterval(() => void write({}), limits.keepAliveMs) : undefined;
+    // Intermediaries drop a silent connection; clients ignore heartbeats.
+    if (limits.keepAliveMs > 0) heartbeat = setInterval(() => void out.heartbeat(), limits.keepAliveMs);
     const untilExpiry = expiresAt - Date.now();
-    const expiry =
-      untilExpiry <= MAX_TIMER_MS
-        ? setTimeout(
-            () => void finish({ message: 'The access token has expired; subscribe again with a new one.', extensions: { code: ErrorCode.unauthenticated, reason: 'TOKEN_EXPIRED' } }),
-            Math.max(0, untilExpiry),
-          )
-        : undefined;
+    if (untilExpiry <= MAX_TIMER_MS) {
+      const expired = { message: 'The access token has expired; subscribe again with a new one.', extensions: { code: ErrorCode.unauthenticated, reason: 'TOKEN_EXPIRED' } };
+      expiry = setTimeout(() => void finish(expired), Math.max(0, untilExpiry));
+    }
     res.once('close', () => void finish()); // the client went away
     try {
-      await write({}); // headers and a first part at once: the client knows the subscription is on
+      await out.heartbeat(); // headers and a first chunk at once: the client knows the subscription is on
       for await (const result of results) {
         if (finished) break;
         countDelivery(result);
-        await write({ payload: result });
+        await out.result(result);
       }
     } finally {
       await finish();
