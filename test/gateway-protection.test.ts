@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/start-gateway.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
-import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.ts';
+import { startGatewayProcess, type GatewayProcess } from './support/service-process.ts';
 import { readCounter } from './support/metrics.ts';
 import { startScratchRedis, type ScratchRedis } from './support/scratch-redis.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from './support/test-redis.ts';

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import { placeOrder } from '../support/shop-actions.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../support/service-process.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { logInAsCustomer, type Session } from '../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';

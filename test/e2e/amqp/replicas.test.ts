@@ -10,7 +10,7 @@ import type { PrismaClient as InventoryPrisma } from '../../../subgraphs/invento
 import type { PrismaClient as OrdersPrisma } from '../../../subgraphs/orders/generated/prisma/client.ts';
 import type { PrismaClient as PaymentsPrisma } from '../../../subgraphs/payments/generated/prisma/client.ts';
 import { orders } from '../../../subgraphs/orders/service.ts';
-import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../../support/gateway-process.ts';
+import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../../support/service-process.ts';
 import { logInAsCustomer } from '../../support/sessions.ts';
 import { placeOrder, waitForOrderStatus } from '../../support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../support/test-supergraph.ts';

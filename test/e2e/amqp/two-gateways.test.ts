@@ -10,7 +10,7 @@ import { graphql } from '../../support/graphql-client.ts';
 import { logInAsCustomer, type Session } from '../../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../support/test-supergraph.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../../support/gateway-process.ts';
+import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../../support/service-process.ts';
 import { collect, wsClient } from '../support/subscriptions.ts';
 
 if (!(await rabbitmqctlAvailable())) throw new Error('rabbitmqctl is not available; the transient-queue test needs it.');

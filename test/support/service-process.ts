@@ -12,7 +12,7 @@ export interface ProcessExit {
   readonly stderr: string;
 }
 
-export interface GatewayProcess {
+export interface ServiceProcess {
   readonly url: string;
   /** Resolves when the process has ended, however it ended. */
   readonly exited: Promise<ProcessExit>;
@@ -32,10 +32,15 @@ export function gatewayEnvFor(supergraph: TestSupergraph): Record<string, string
   };
 }
 
+export type GatewayProcess = ServiceProcess;
+
 /** A gateway in a process of its own, as a second replica would run: `node --import tsx gateway/main.ts`. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+export const startGatewayProcess = (env: Record<string, string>): Promise<GatewayProcess> => startServiceProcess('gateway/main.ts', env);
+
+/** Any service's entry point (`gateway/main.ts`, `subgraphs/<name>/main.ts`) in a process of its own, on a free port, once it is live. */
+export async function startServiceProcess(entryPoint: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entryPoint], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -48,9 +53,9 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     await waitFor(
       () => fetch(`${base}/health/live`).then((response) => response.ok, () => false),
       (live) => live || child.exitCode !== null,
-      { what: 'the gateway process to listen', timeoutMs: 30_000, intervalMs: 100 },
+      { what: `${entryPoint} to listen`, timeoutMs: 30_000, intervalMs: 100 },
     );
-    if (child.exitCode !== null) throw new Error(`gateway process exited: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${entryPoint} exited: ${stderr}`);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
@@ -62,7 +67,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      // A gateway that does not finish its graceful stop in time is killed.
+      // A process that does not finish its graceful stop in time is killed.
       const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(killer);
