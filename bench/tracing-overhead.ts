@@ -6,13 +6,12 @@
 //
 //   npm run bench:tracing
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { startTracing } from '../common/telemetry/tracing.ts';
+import { startOtlpCollector } from '../test/support/otlp-collector.ts';
 import { logInAsCustomer } from '../test/support/sessions.ts';
 import { startTestSupergraph } from '../test/support/test-supergraph.ts';
 import { machineDescription } from './machine.ts';
@@ -53,25 +52,15 @@ async function runOnce(endpoint: string | undefined): Promise<void> {
 }
 
 async function orchestrate(): Promise<void> {
-  let spansReceived = 0;
-  let prismaSpansReceived = 0;
-  const collector = createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => {
-      spansReceived += text.match(/"spanId"/g)?.length ?? 0;
-      prismaSpansReceived += text.match(/"name":"prisma:client:operation"/g)?.length ?? 0;
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  const collector = await startOtlpCollector();
+  const count = (pattern: RegExp) => collector.received.reduce((sum, post) => sum + (post.body.match(pattern)?.length ?? 0), 0);
+  const spansReceived = () => count(/"spanId"/g);
+  const prismaSpansReceived = () => count(/"name":"prisma:client:operation"/g);
 
   const rows: (Run & { tracing: 'on' | 'off'; spansPerRequest: number; prismaSpansPerRequest: number })[] = [];
   for (const tracing of ['off', 'on', 'off', 'on'] as const) {
-    const [spansBefore, prismaBefore] = [spansReceived, prismaSpansReceived];
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/tracing-overhead.ts', 'run', tracing === 'on' ? endpoint : ''], {
+    const [spansBefore, prismaBefore] = [spansReceived(), prismaSpansReceived()];
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/tracing-overhead.ts', 'run', tracing === 'on' ? collector.endpoint : ''], {
       cwd: new URL('..', import.meta.url),
       maxBuffer: 16 * 2 ** 20,
     });
@@ -79,11 +68,11 @@ async function orchestrate(): Promise<void> {
     if (!line) throw new Error(`a ${tracing} run printed no result:\n${stdout}`);
     const run = JSON.parse(line.slice(4)) as Run;
     // The warm-up's spans count too; per measured request they are scaled out below.
-    const traced = (count: number) => count / ((run.requests || 1) * 2);
-    rows.push({ tracing, ...run, spansPerRequest: traced(spansReceived - spansBefore), prismaSpansPerRequest: traced(prismaSpansReceived - prismaBefore) });
+    const traced = (spans: number) => spans / ((run.requests || 1) * 2);
+    rows.push({ tracing, ...run, spansPerRequest: traced(spansReceived() - spansBefore), prismaSpansPerRequest: traced(prismaSpansReceived() - prismaBefore) });
     process.stdout.write(`${JSON.stringify(rows.at(-1))}\n`);
   }
-  collector.close();
+  await collector.close();
 
   const mean = (mode: 'on' | 'off') => {
     const of = rows.filter((row) => row.tracing === mode);

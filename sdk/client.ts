@@ -137,23 +137,27 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const currentToken = async () => (typeof token === 'function' ? await token() : token) ?? undefined;
 
+  /** A POST's headers: JSON in, `accept`, the current token, the client's headers, then the call's. */
+  async function headersFor(accept: string, callHeaders?: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+    const bearer = await currentToken();
+    return {
+      'content-type': 'application/json',
+      accept,
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      ...options.headers,
+      ...callHeaders,
+    };
+  }
+
   async function execute<TData, TVariables>(
     document: TypedDocumentNode<TData, TVariables>,
     variables?: TVariables,
     call: CallOptions = {},
   ): Promise<ShopResult<TData>> {
-    const bearer = await currentToken();
-    const operationName = operationNameOf(document);
     const response = await fetchImpl(options.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json, application/json',
-        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-        ...options.headers,
-        ...call.headers,
-      },
-      body: JSON.stringify({ query: queryOf(document), variables: variables ?? {}, ...(operationName ? { operationName } : {}) }),
+      headers: await headersFor('application/graphql-response+json, application/json', call.headers),
+      body: JSON.stringify(payloadOf(document, variables)),
       ...(call.signal ? { signal: call.signal } : {}),
     });
     const text = await response.text();
@@ -203,16 +207,10 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
   function subscribeOverHttp<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, sink: SubscriptionSink<TData>): () => void {
     const controller = new AbortController();
     void (async () => {
-      const bearer = await currentToken();
       const response = await fetchImpl(options.url, {
         method: 'POST',
         signal: controller.signal,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
-          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-          ...options.headers,
-        },
+        headers: await headersFor('multipart/mixed;subscriptionSpec="1.0", application/json'),
         body: JSON.stringify(payloadOf(document, variables)),
       });
       const contentType = response.headers.get('content-type') ?? '';

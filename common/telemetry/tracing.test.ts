@@ -1,32 +1,11 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { TraceFlags, context, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startOtlpCollector } from '../../test/support/otlp-collector.ts';
 import { ConfigError } from '../config.ts';
+import { createLogger } from '../logger.ts';
 import { loadTracingConfig } from './tracing-config.ts';
 import { otlpTracesUrl, startTracing, type Tracing } from './tracing.ts';
-
-interface Received {
-  readonly path: string;
-  readonly contentType: string;
-  readonly body: string;
-}
-
-/** A stand-in OpenTelemetry collector: records what the OTLP/HTTP exporter posts. */
-async function startCollector() {
-  const received: Received[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 let tracing: Tracing | undefined;
 afterEach(async () => {
@@ -36,7 +15,7 @@ afterEach(async () => {
 
 describe('tracing', () => {
   it('exports spans over OTLP/HTTP to <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces, flushed on shutdown', async () => {
-    const collector = await startCollector();
+    const collector = await startOtlpCollector();
     try {
       tracing = startTracing(loadTracingConfig('catalog', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }));
       expect(tracing.enabled).toBe(true);
@@ -62,8 +41,7 @@ describe('tracing', () => {
     span.end();
   });
 
-  it('drops background Prisma queries that have no parent span, keeps everything else', async () => {
-    const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
+  it('drops background Prisma queries that have no parent span, keeps everything else', () => {
     const exporter = new InMemorySpanExporter();
     tracing = startTracing({ serviceName: 'orders', otlpEndpoint: undefined, sampleRatio: 1, exporter });
     const tracer = trace.getTracer('test');
@@ -76,8 +54,7 @@ describe('tracing', () => {
     expect(exporter.getFinishedSpans()[0]!.parentSpanContext?.spanId).toBe(exporter.getFinishedSpans()[1]!.spanContext().spanId);
   });
 
-  it('OTEL_TRACES_SAMPLER_ARG=0 starts no trace of its own but follows a caller that sampled', async () => {
-    const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
+  it('OTEL_TRACES_SAMPLER_ARG=0 starts no trace of its own but follows a caller that sampled', () => {
     const exporter = new InMemorySpanExporter();
     tracing = startTracing({ ...loadTracingConfig('gateway', { OTEL_TRACES_SAMPLER_ARG: '0' }), exporter });
     const tracer = trace.getTracer('test');
@@ -98,9 +75,7 @@ describe('tracing', () => {
 });
 
 describe('logs inside a span', () => {
-  it('carry its trace and span ids; outside a span, or with tracing off, they carry none', async () => {
-    const { InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base');
-    const { createLogger } = await import('../logger.ts');
+  it('carry its trace and span ids; outside a span, or with tracing off, they carry none', () => {
     const lines: Record<string, unknown>[] = [];
     const log = createLogger('orders', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
     log.info('before tracing');

@@ -17,7 +17,7 @@ import type { HttpStreamFraming } from './http-stream-framing.ts';
 import { prepareOperation, type OperationRequest } from './operation.ts';
 import type { OrderStatusHub } from './order-status-hub.ts';
 import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
-import type { SubscriptionMetrics } from './subscription-metrics.ts';
+import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';
 import { SUBSCRIPTION_LIMIT_REACHED } from './websocket-server.ts';
 
@@ -168,20 +168,12 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
       await out.heartbeat(); // headers and a first chunk at once: the client knows the subscription is on
       for await (const result of results) {
         if (finished) break;
-        countDelivery(result);
+        recordDelivery(metrics, result);
         await out.result(result);
       }
     } finally {
       await finish();
     }
-  }
-
-  function countDelivery(result: FormattedExecutionResult) {
-    const event = (result.extensions as { event?: { at?: string } } | undefined)?.event;
-    if (!event) return;
-    metrics.eventsDelivered.inc();
-    const at = Date.parse(event.at ?? '');
-    if (Number.isFinite(at)) metrics.deliveryLag.observe(Math.max(0, Date.now() - at) / 1000);
   }
 
   return {

@@ -46,3 +46,12 @@ export function createSubscriptionMetrics(registry: Registry, sources: { readonl
   };
 }
 export type SubscriptionMetrics = ReturnType<typeof createSubscriptionMetrics>;
+
+/** Counts a result that carries a status-change event (initial results carry none) and its lag from the change. */
+export function recordDelivery(metrics: Pick<SubscriptionMetrics, 'eventsDelivered' | 'deliveryLag'>, result: { readonly extensions?: unknown }): void {
+  const event = (result.extensions as { event?: { at?: string } } | undefined)?.event;
+  if (!event) return;
+  metrics.eventsDelivered.inc();
+  const at = Date.parse(event.at ?? '');
+  if (Number.isFinite(at)) metrics.deliveryLag.observe(Math.max(0, Date.now() - at) / 1000);
+}

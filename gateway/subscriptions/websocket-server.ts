@@ -24,7 +24,7 @@ import { graphqlRuntime } from './graphql-runtime.ts';
 import { prepareOperation } from './operation.ts';
 import type { OrderStatusHub } from './order-status-hub.ts';
 import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
-import type { SubscriptionMetrics } from './subscription-metrics.ts';
+import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';
 
 // graphql-ws tells errors from execution arguments by `instanceof GraphQLError`: made with its graphql's class.
@@ -222,12 +222,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
 
     // Results come formatted from ApolloServer (errors masked there): sent as they are.
     onNext(_ctx, _id, _payload, _args, result) {
-      const event = (result.extensions as { event?: { at?: string } } | undefined)?.event;
-      if (event) {
-        metrics.eventsDelivered.inc();
-        const at = Date.parse(event.at ?? '');
-        if (Number.isFinite(at)) metrics.deliveryLag.observe(Math.max(0, Date.now() - at) / 1000);
-      }
+      recordDelivery(metrics, result);
       return result as FormattedExecutionResult;
     },
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatted.get(error) ?? error.toJSON()),

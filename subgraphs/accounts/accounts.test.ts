@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
+import { SignJWT, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
 import { devSubgraphSecret } from '../../common/service/subgraph-config.ts';
 import { errorCodes, graphql } from '../../test/support/graphql-client.ts';
 import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
+import { tokenFromAccountsKey } from '../../test/support/tokens.ts';
 import { LogInDocument, MeDocument, SignUpDocument } from '../../sdk/index.ts';
 import { JWT_DEFAULTS } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
@@ -23,21 +24,6 @@ beforeAll(async () => {
   [admin, customer] = await Promise.all([logInAsAdmin(gateway), logInAsCustomer(gateway)]);
 });
 afterAll(() => supergraph?.stop());
-
-/** Signs a token with the accounts service's own active key, with claims the test chooses. */
-async function tokenFromAccountsKey(claims: { sub: string; role: string; exp: number; iss?: string; aud?: string }) {
-  const prisma = supergraph.subgraphs['accounts']!.prisma as PrismaClient;
-  const key = await prisma.signingKey.findFirstOrThrow({ where: { retiredAt: null } });
-  const privateKey = await importJWK(key.privateJwk as JWK, 'ES256');
-  return new SignJWT({ role: claims.role })
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
-    .setSubject(claims.sub)
-    .setIssuer(claims.iss ?? JWT_DEFAULTS.issuer)
-    .setAudience(claims.aud ?? JWT_DEFAULTS.audience)
-    .setIssuedAt(claims.exp - 900)
-    .setExpirationTime(claims.exp)
-    .sign(privateKey);
-}
 
 describe('sign-up, log-in and me through the gateway', () => {
   it('signs up, logs in and reads its own profile', async () => {
@@ -97,7 +83,7 @@ describe('tokens the gateway refuses', () => {
   };
 
   it('refuses an expired token', async () => {
-    const token = await tokenFromAccountsKey({ sub: customer.userId, role: 'CUSTOMER', exp: Math.floor(Date.now() / 1000) - 60 });
+    const token = await tokenFromAccountsKey(supergraph, { sub: customer.userId, role: 'CUSTOMER', exp: Math.floor(Date.now() / 1000) - 60 });
     await refusedWith(token, 'TOKEN_EXPIRED');
   });
 
@@ -142,8 +128,8 @@ describe('tokens the gateway refuses', () => {
 
   it('refuses a token for another audience or issuer', async () => {
     const exp = Math.floor(Date.now() / 1000) + 300;
-    await refusedWith(await tokenFromAccountsKey({ sub: customer.userId, role: 'CUSTOMER', exp, aud: 'someone-else' }), 'TOKEN_CLAIM_INVALID');
-    await refusedWith(await tokenFromAccountsKey({ sub: customer.userId, role: 'CUSTOMER', exp, iss: 'evil' }), 'TOKEN_CLAIM_INVALID');
+    await refusedWith(await tokenFromAccountsKey(supergraph, { sub: customer.userId, role: 'CUSTOMER', exp, aud: 'someone-else' }), 'TOKEN_CLAIM_INVALID');
+    await refusedWith(await tokenFromAccountsKey(supergraph, { sub: customer.userId, role: 'CUSTOMER', exp, iss: 'evil' }), 'TOKEN_CLAIM_INVALID');
   });
 
   it('refuses garbage in the Authorization header', async () => {

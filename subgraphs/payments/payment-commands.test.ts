@@ -12,7 +12,6 @@ import {
   PAYMENT_COMMANDS_QUEUE,
   createPaymentCommandHandler,
   startPaymentCommandConsumer,
-  type PaymentCommandDependencies,
 } from './commands/payment-commands.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { openPaymentsTestDatabase, type PaymentsTestDatabase } from './payments-test-database.ts';

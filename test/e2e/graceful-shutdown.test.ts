@@ -8,6 +8,7 @@ import { placeOrder } from '../support/shop-actions.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../support/service-process.ts';
 import { graphql } from '../support/graphql-client.ts';
+import { readCounter } from '../support/metrics.ts';
 import { logInAsCustomer, type Session } from '../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -68,7 +69,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const subscription = collect(subscriber, 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }', { id: orderId });
     const overHttp = await subscribeMultipart(url, 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }', { id: orderId }, customer.token);
     if (overHttp.kind !== 'multipart') throw new Error(`no multipart stream: ${JSON.stringify(overHttp.body)}`);
-    await waitFor(async () => (await fetch(url.replace('/graphql', '/metrics')).then((r) => r.text())).match(/gateway_subscriptions_active\S* (\d+)/)?.[1], (count) => count === '2', {
+    await waitFor(() => readCounter(new URL('/', url).toString().replace(/\/$/, ''), 'gateway_subscriptions_active'), (count) => count === 2, {
       what: 'both subscriptions to be active',
     });
 

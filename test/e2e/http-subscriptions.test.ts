@@ -15,7 +15,7 @@ import { startTestSupergraph, type TestSupergraph } from '../support/test-superg
 import { waitFor } from '../support/wait-for.ts';
 import { subscribeMultipart, type MultipartPart, type MultipartSubscription } from './support/multipart.ts';
 import { collect, wsClient } from './support/subscriptions.ts';
-import { tokenFromAccountsKey } from './support/tokens.ts';
+import { tokenFromAccountsKey } from '../support/tokens.ts';
 
 const WATCH = /* GraphQL */ `subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status items { product { name } } } }`;
 const HEARTBEAT_MS = 300;

@@ -8,7 +8,7 @@ import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/ge
 import { rotateSigningKey } from '../../subgraphs/accounts/signing-keys.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
 import { logIn, logInAsAdmin, type Session } from '../support/sessions.ts';
-import { placeOrder, signUpCustomer } from '../support/shop-actions.ts';
+import { signUpCustomer } from '../support/shop-actions.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import type { PrismaClient as OrdersPrisma } from '../../subgraphs/orders/generated/prisma/client.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';

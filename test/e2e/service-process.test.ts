@@ -1,40 +1,27 @@
 // A subgraph as it runs deployed (`node --import tsx subgraphs/catalog/main.ts`) with tracing on: it
 // exports its spans over OTLP to the collector named by OTEL_EXPORTER_OTLP_ENDPOINT, and on SIGTERM
 // it finishes, flushes the spans still batched (the batch would otherwise wait 5 s) and exits 0.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrlVariable } from '../../common/service/subgraph-config.ts';
+import { startOtlpCollector, type OtlpCollector } from '../support/otlp-collector.ts';
 import { startServiceProcess } from '../support/service-process.ts';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases.ts';
 import { infrastructureMode } from '../support/test-supergraph.ts';
 
 let databases: TestDatabases | undefined;
 let dataDir: string;
-let collector: Server;
-let collectorUrl: string;
-const exported: string[] = [];
+let collector: OtlpCollector;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'service-process-'));
   if (infrastructureMode() === 'postgres') databases = await createTestDatabases(['catalog']);
-  collector = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') exported.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  collector = await startOtlpCollector();
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => collector?.close(() => resolve()));
+  await collector?.close();
   await databases?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
@@ -44,7 +31,7 @@ describe('a subgraph process', () => {
     const service = await startServiceProcess('subgraphs/catalog/main.ts', {
       SEED_DEMO_DATA: 'false',
       DATA_DIR: dataDir,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
       ...(databases ? { [databaseUrlVariable('catalog')]: databases.urls.catalog } : {}),
     });
     try {
@@ -56,14 +43,14 @@ describe('a subgraph process', () => {
         body: JSON.stringify({ query: '{ categories { name } }' }),
       });
       expect(refused.status).toBe(401);
-      expect(exported).toEqual([]); // still batched
+      expect(collector.received).toEqual([]); // still batched
 
       const signalled = performance.now();
       service.terminate();
       const exit = await service.exited;
       expect(exit.code, exit.stderr).toBe(0);
       expect(performance.now() - signalled).toBeLessThan(4_000); // sooner than the batch's own 5 s delay
-      const spans = exported.join('\n');
+      const spans = collector.received.filter((post) => post.path === '/v1/traces').map((post) => post.body).join('\n');
       expect(spans).toContain(`"traceId":"${traceId}"`);
       expect(spans).toContain('"name":"POST /graphql"');
       expect(spans).toContain('"stringValue":"catalog"'); // service.name

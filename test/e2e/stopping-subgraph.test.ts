@@ -9,6 +9,7 @@ import { SagaRoutes } from '../../common/contracts/order-saga.ts';
 import { createEnvelope, type Envelope } from '../../common/messaging/envelope.ts';
 import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { outboxRecord } from '../../common/messaging/outbox.ts';
+import { LONE_SUBGRAPH_ENV } from '../support/lone-subgraph-env.ts';
 import { startSubgraph } from '../../common/service/start-subgraph.ts';
 import { databaseUrlVariable } from '../../common/service/subgraph-config.ts';
 import { catalog } from '../../subgraphs/catalog/service.ts';
@@ -44,11 +45,7 @@ describe('a subgraph that stops', () => {
   it('publishes the outbox rows its last transactions committed before it closes', async () => {
     const { bus, published } = recordingBus();
     const config = catalog.loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      SEED_DEMO_DATA: 'false',
+      ...LONE_SUBGRAPH_ENV,
       DATA_DIR: dataDir,
       ...(databases ? { [databaseUrlVariable('catalog')]: databases.urls.catalog } : {}),
     });

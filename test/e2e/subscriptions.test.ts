@@ -15,7 +15,7 @@ import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../support/s
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { collect, wsClient, wsUrlOf, type SubscriptionResult } from './support/subscriptions.ts';
-import { tokenFromAccountsKey } from './support/tokens.ts';
+import { tokenFromAccountsKey } from '../support/tokens.ts';
 
 // Aliases, a fragment, a variable and fields of five subgraphs (orders, catalog, payments, shipping, accounts).
 const ORDER_STATUS = /* GraphQL */ `

@@ -4,6 +4,7 @@
 // stays 200 throughout, so an orchestrator never restarts a process for its database's outage.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '../../../common/health.ts';
+import { LONE_SUBGRAPH_ENV } from '../../support/lone-subgraph-env.ts';
 import { startSubgraph, type RunningSubgraph } from '../../../common/service/start-subgraph.ts';
 import { databaseUrlVariable } from '../../../common/service/subgraph-config.ts';
 import type { PrismaHandle } from '../../../common/service/subgraph-module.ts';
@@ -28,11 +29,7 @@ beforeAll(async () => {
   throughProxy.port = String(proxy.port);
   // No AMQP_URL: the in-process bus, so only the database can make the service unready.
   const config = catalog.loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    SEED_DEMO_DATA: 'false',
+    ...LONE_SUBGRAPH_ENV,
     // Short, so the vanished connections are replaced within the test's patience.
     DB_QUERY_TIMEOUT_MS: '3000',
     [databaseUrlVariable('catalog')]: throughProxy.toString(),

@@ -1,5 +1,6 @@
 // A client of Apollo's multipart subscription protocol, reading the response the way Apollo Client
 // does (parts split on "\r\n--<boundary>", headers then a JSON body; "--<boundary>--" ends it).
+import { arrivals } from './arrivals.ts';
 
 export interface MultipartPart {
   readonly payload?: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> } | null;
@@ -40,12 +41,7 @@ export async function subscribeMultipart(url: string, query: string, variables: 
   if (!contentType.startsWith('multipart/mixed')) return { kind: 'json', status: response.status, body: (await response.json()) as never };
 
   const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1] ?? '-';
-  const parts: MultipartPart[] = [];
-  const waiting = new Set<() => void>();
-  const notify = () => {
-    for (const wake of [...waiting]) wake();
-  };
-  let over = false;
+  const arrived = arrivals<MultipartPart>();
   let received = '';
   const ended = (async () => {
     let buffer = '';
@@ -67,19 +63,17 @@ export async function subscribeMultipart(url: string, query: string, variables: 
           const part = buffer.slice(0, at);
           buffer = buffer.slice(at);
           const body = part.slice(part.indexOf('\r\n\r\n') + 4);
-          parts.push(JSON.parse(body) as MultipartPart);
-          notify();
+          arrived.add(JSON.parse(body) as MultipartPart);
         }
       }
       if (buffer.trim().length > 0 && !terminated) {
         const body = buffer.slice(buffer.indexOf('\r\n\r\n') + 4);
-        if (body.trim()) parts.push(JSON.parse(body) as MultipartPart);
+        if (body.trim()) arrived.add(JSON.parse(body) as MultipartPart);
       }
     } catch (error) {
       if (!controller.signal.aborted) throw error;
     }
-    over = true;
-    notify();
+    arrived.close();
     return { terminated };
   })();
 
@@ -87,31 +81,9 @@ export async function subscribeMultipart(url: string, query: string, variables: 
     kind: 'multipart',
     status: response.status,
     contentType,
-    parts,
+    parts: arrived.items,
     ended,
-    until(done, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (done(parts)) {
-            cleanUp();
-            resolve([...parts]);
-          } else if (over) {
-            cleanUp();
-            reject(new Error(`the response ended first; parts: ${JSON.stringify(parts)}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanUp();
-          reject(new Error(`timed out after ${timeoutMs} ms; parts: ${JSON.stringify(parts)}`));
-        }, timeoutMs);
-        const cleanUp = () => {
-          clearTimeout(timer);
-          waiting.delete(check);
-        };
-        waiting.add(check);
-        check();
-      });
-    },
+    until: (done, timeoutMs = 15_000) => arrived.until(done, timeoutMs, async () => 'the response ended first'),
     raw: () => received,
     abort: () => controller.abort(),
   };

@@ -2,6 +2,7 @@
 // with the results of each subscription collected for assertions.
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
+import { arrivals } from './arrivals.ts';
 
 export interface SubscriptionResult<TData = Record<string, unknown>> {
   readonly data?: TData | null;
@@ -39,63 +40,32 @@ export function wsClient(graphqlUrl: string, token?: string, options: Partial<Cl
 }
 
 export function collect<TData = Record<string, unknown>>(client: Client, query: string, variables: Record<string, unknown> = {}): CollectedSubscription<TData> {
-  const results: SubscriptionResult<TData>[] = [];
-  const changed = new Set<() => void>();
-  const notify = () => {
-    for (const listener of [...changed]) listener();
-  };
+  const arrived = arrivals<SubscriptionResult<TData>>();
   let finish: (end: SubscriptionEnd) => void = () => {};
   const ended = new Promise<SubscriptionEnd>((resolve) => (finish = resolve));
-  let over = false;
   const dispose = client.subscribe<TData>(
     { query, variables },
     {
-      next: (result) => {
-        results.push(result as SubscriptionResult<TData>);
-        notify();
-      },
+      next: (result) => arrived.add(result as SubscriptionResult<TData>),
       error: (error: unknown) => {
-        over = true;
         if (Array.isArray(error)) finish({ completed: false, errors: error as SubscriptionEnd['errors'] });
         else if (error && typeof error === 'object' && 'code' in error) {
           const close = error as { code: number; reason: string };
           finish({ completed: false, close: { code: close.code, reason: String(close.reason) } });
         } else finish({ completed: false, errors: [{ message: String(error) }] });
-        notify();
+        arrived.close();
       },
       complete: () => {
-        over = true;
         finish({ completed: true });
-        notify();
+        arrived.close();
       },
     },
   );
   return {
-    results,
+    results: arrived.items,
     ended,
-    until(done, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (done(results)) {
-            cleanUp();
-            resolve(results);
-          } else if (over) {
-            cleanUp();
-            void ended.then((end) => reject(new Error(`the subscription ended first: ${JSON.stringify(end)}; results: ${JSON.stringify(results)}`)));
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanUp();
-          reject(new Error(`timed out after ${timeoutMs} ms; results so far: ${JSON.stringify(results)}`));
-        }, timeoutMs);
-        const cleanUp = () => {
-          clearTimeout(timer);
-          changed.delete(check);
-        };
-        changed.add(check);
-        check();
-      });
-    },
+    until: (done, timeoutMs = 20_000) =>
+      arrived.until(done, timeoutMs, async () => `the subscription ended first: ${JSON.stringify(await ended)}`),
     dispose,
   };
 }
