@@ -5,6 +5,8 @@ import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/m
 import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
+import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
+import { parseTrustedProxies, type TrustedProxies } from './protection/client-ip.ts';
 import type { OperationLimits } from './protection/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
 
@@ -48,14 +50,17 @@ export interface GatewayConfig {
   readonly shutdownGraceMs: number;
   readonly resilience: ResilienceSettings;
   readonly rateLimits: RateLimitSettings;
-  /** Addresses of proxies whose X-Forwarded-For is believed. */
-  readonly trustedProxies: ReadonlySet<string>;
+  /** The mutation fields under the brute-force budget (AUTH_RATE_LIMIT_*_FIELDS). */
+  readonly authThrottle: AuthThrottleSettings;
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For and x-request-id are believed. */
+  readonly trustedProxies: TrustedProxies;
   readonly operationLimits: OperationLimits;
   readonly subscriptions: SubscriptionLimits;
   /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
 }
 
+const fieldList = (value: string) => value.split(',').map((entry) => entry.trim()).filter(Boolean);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 const urlVariable = (name: SubgraphName) => `SUBGRAPH_URL_${name.toUpperCase()}`;
@@ -90,6 +95,15 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(300),
       AUTH_RATE_LIMIT_POINTS: positiveInt(10),
       AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900),
+      // `field:argument.path` (the argument naming the account), comma-separated.
+      AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: z
+        .string()
+        .default('logIn:input.email')
+        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*:[_A-Za-z]\w*(\.[_A-Za-z]\w*)*$/.test(entry)), 'must be field:argument.path, comma-separated'),
+      AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS: z
+        .string()
+        .default('signUp')
+        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated'),
       TRUSTED_PROXIES: z.string().default(''),
       MAX_QUERY_DEPTH: positiveInt(12),
       MAX_QUERY_ALIASES: positiveInt(30),
@@ -117,6 +131,12 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       return [name, { url, secret: secret ?? (production ? undefined : devSubgraphSecret(name)), secretVariable: secretVariable(name) }];
     }),
   ) as Record<SubgraphName, SubgraphEndpoint>;
+  let trustedProxies: TrustedProxies = parseTrustedProxies('');
+  try {
+    trustedProxies = parseTrustedProxies(parsed.TRUSTED_PROXIES);
+  } catch (error) {
+    issues.push(`TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -146,7 +166,14 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       anonymous: { points: parsed.RATE_LIMIT_ANONYMOUS_POINTS, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS },
       authFailures: { points: parsed.AUTH_RATE_LIMIT_POINTS, windowSeconds: parsed.AUTH_RATE_LIMIT_WINDOW_SECONDS },
     },
-    trustedProxies: new Set(parsed.TRUSTED_PROXIES.split(',').map((address) => address.trim()).filter(Boolean)),
+    authThrottle: {
+      credentialChecks: fieldList(parsed.AUTH_RATE_LIMIT_CREDENTIAL_FIELDS).map((entry) => {
+        const [field = '', path = ''] = entry.split(':');
+        return { field, accountArgument: path.split('.') };
+      }),
+      everyAttempt: fieldList(parsed.AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS),
+    },
+    trustedProxies,
     operationLimits: {
       maxDepth: parsed.MAX_QUERY_DEPTH,
       maxAliases: parsed.MAX_QUERY_ALIASES,

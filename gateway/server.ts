@@ -97,7 +97,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       metricsPlugin(metrics),
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
-      ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters, rateLimitRejections)] : []),
+      ...(config.rateLimits.enabled ? [authThrottlePlugin(config.authThrottle, limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
