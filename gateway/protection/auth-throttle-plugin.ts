@@ -1,19 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import {
-  GraphQLError,
-  Kind,
-  OperationTypeNode,
-  getArgumentValues,
-  getVariableValues,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
-// The spec's CollectFields exactly as graphql-js executes it (fragments, @skip/@include, merging by
-// response key); internal to graphql-js 16 but exported, and graphql is pinned.
-import { collectFields } from 'graphql/execution/collectFields.js';
+import { GraphQLError, Kind, OperationTypeNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { GatewayContext } from '../context.ts';
+import { collectFields, graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
 import type { RateLimitMetrics } from './rate-limit-metrics.ts';
 import type { RateLimiters } from './rate-limiter.ts';
@@ -52,7 +41,7 @@ function attemptsOf(
   const mutationType = schema.getMutationType();
   if (operation.operation !== OperationTypeNode.MUTATION || !mutationType) return [];
   // Variables that do not coerce fail execution before any field runs: nothing to count.
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  const coerced = graphqlRuntime.getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) return [];
   const fragments = Object.fromEntries(
     document.definitions
@@ -69,7 +58,7 @@ function attemptsOf(
     const accountArgument = credentialChecks.get(fieldName);
     if (accountArgument) {
       const definition = mutationType.getFields()[fieldName];
-      const account = definition ? at(getArgumentValues(definition, node, coerced.coerced), accountArgument) : undefined;
+      const account = definition ? at(graphqlRuntime.getArgumentValues(definition, node, coerced.coerced), accountArgument) : undefined;
       const accountKeys = typeof account === 'string' ? [`account:${account.trim().toLowerCase()}`] : [];
       attempts.push({ responseKey, keys: [ipKey, ...accountKeys], refundOnSuccess: true });
     } else if (settings.everyAttempt.includes(fieldName)) {

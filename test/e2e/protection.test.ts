@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
@@ -53,6 +53,152 @@ describe('log-in brute force', () => {
     expect(errorCodes(await logInFrom('198.18.0.9', 'customer@shop.test', 'customer-demo-password'))).toEqual(['RATE_LIMITED']);
     // Another address is not affected.
     expect(errorCodes(await logInFrom('198.18.0.10', 'customer@shop.test', 'customer-demo-password'))).toEqual([]);
+  });
+});
+
+describe('the brute-force budget, however the operation is written', () => {
+  let network = 0;
+  /** A fresh client address (in a test range), so each shape has a budget of its own. */
+  const freshAddress = () => `198.19.${Math.floor((network += 1) / 250)}.${(network % 250) + 1}`;
+  const send = (ip: string, query: string, variables: Record<string, unknown> = {}) =>
+    graphql<Record<string, { token: string } | null>>(gateway, query, variables, { headers: { 'x-forwarded-for': ip } });
+  /** An account signed up from an address of its own (sign-ups draw from their address's budget too). */
+  const newAccount = async () => {
+    const email = `target-${randomUUID()}@shop.test`;
+    const created = await send(freshAddress(), 'mutation ($input: SignUpInput!) { signUp(input: $input) { token } }', {
+      input: { email, password: 'the right password', name: 'Target' },
+    });
+    expect(created.errors).toBeUndefined();
+    return email;
+  };
+
+  // Each shape makes `attempts` log-in attempts per request, with the password given.
+  const shapes: { name: string; attempts: number; request: (email: string, password: string) => [string, Record<string, unknown>] }[] = [
+    {
+      name: 'an inline fragment',
+      attempts: 1,
+      request: (email, password) => ['mutation ($input: LogInInput!) { ... on Mutation { logIn(input: $input) { token } } }', { input: { email, password } }],
+    },
+    {
+      name: 'a named fragment',
+      attempts: 1,
+      request: (email, password) => [
+        'mutation ($input: LogInInput!) { ...Attempt } fragment Attempt on Mutation { logIn(input: $input) { token } }',
+        { input: { email, password } },
+      ],
+    },
+    {
+      name: 'nested fragments with an alias',
+      attempts: 1,
+      request: (email, password) => [
+        `mutation ($input: LogInInput!) { ...Outer }
+         fragment Outer on Mutation { ... on Mutation { ...Inner } }
+         fragment Inner on Mutation { attempt: logIn(input: $input) { token } }`,
+        { input: { email, password } },
+      ],
+    },
+    {
+      name: 'an alias with literal arguments',
+      attempts: 1,
+      request: (email, password) => [`mutation { attempt: logIn(input: { email: ${JSON.stringify(email)}, password: ${JSON.stringify(password)} }) { token } }`, {}],
+    },
+    {
+      name: '@include and @skip decided by variables',
+      attempts: 1,
+      request: (email, password) => [
+        'mutation ($email: String!, $password: String!, $yes: Boolean!, $no: Boolean!) { logIn(input: { email: $email, password: $password }) @include(if: $yes) @skip(if: $no) { token } }',
+        { email, password, yes: true, no: false },
+      ],
+    },
+    {
+      name: 'several log-ins in one operation',
+      attempts: 2,
+      request: (email, password) => [
+        'mutation ($input: LogInInput!) { first: logIn(input: $input) { token } ... on Mutation { second: logIn(input: $input) { token } } }',
+        { input: { email, password } },
+      ],
+    },
+  ];
+
+  for (const shape of shapes) {
+    it(`counts every log-in written as ${shape.name}: 429 with Retry-After after the budget, then even the right password is refused`, async () => {
+      const email = await newAccount();
+      const attacker = freshAddress();
+      for (let made = 0; made < 10; made += shape.attempts) {
+        const wrong = await send(attacker, ...shape.request(email, 'wrong password'));
+        expect(wrong.status).toBe(200);
+        expect(errorCodes(wrong).length).toBeGreaterThan(0);
+        expect(new Set(errorCodes(wrong))).toEqual(new Set(['INVALID_CREDENTIALS']));
+      }
+      const refused = await send(attacker, ...shape.request(email, 'wrong password'));
+      expect(refused.status).toBe(429);
+      expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The right password, in this shape or plainly, from this address or another: refused all the same.
+      const right = await send(attacker, ...shape.request(email, 'the right password'));
+      expect(right.status).toBe(429);
+      expect(right.data ?? null).toBeNull();
+      expect(errorCodes(await logInFrom(freshAddress(), email, 'the right password'))).toEqual(['RATE_LIMITED']);
+    });
+  }
+
+  it('refuses one operation that would make more attempts than the budget holds, before any runs', async () => {
+    const email = await newAccount();
+    const attacker = freshAddress();
+    const eleven = Array.from({ length: 11 }, (_, index) => `a${index}: logIn(input: $input) { token }`).join(' ');
+    const refused = await send(attacker, `mutation ($input: LogInInput!) { ${eleven} }`, { input: { email, password: 'the right password' } });
+    expect(refused.status).toBe(429);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Nothing ran and a refusal costs nothing: the owner still logs in.
+    const owner = await logInFrom(attacker, email, 'the right password');
+    expect(owner.errors).toBeUndefined();
+  });
+
+  it('does not run a batch of log-ins (batches are refused)', async () => {
+    const email = await newAccount();
+    const response = await fetch(gateway, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': freshAddress() },
+      body: JSON.stringify(Array.from({ length: 20 }, (_, index) => ({ query: LOG_IN, variables: { input: { email, password: index === 19 ? 'the right password' : `wrong ${index}` } } }))),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toMatch(/"token"/);
+  });
+
+  it('counts every sign-up, in fragments and under aliases, per address', async () => {
+    const ip = freshAddress();
+    const signUps = (count: number) =>
+      send(
+        ip,
+        `mutation (${Array.from({ length: count }, (_, index) => `$i${index}: SignUpInput!`).join(', ')}) { ...Accounts }
+         fragment Accounts on Mutation { ${Array.from({ length: count }, (_, index) => `... on Mutation { s${index}: signUp(input: $i${index}) { token } }`).join(' ')} }`,
+        Object.fromEntries(Array.from({ length: count }, (_, index) => [`i${index}`, { email: `new-${randomUUID()}@shop.test`, password: 'a long password', name: 'New' }])),
+      );
+    for (let made = 0; made < 10; made += 5) {
+      const accepted = await signUps(5);
+      expect(accepted.errors).toBeUndefined();
+    }
+    const refused = await signUps(1);
+    expect(refused.status).toBe(429);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('the client address behind a trusted proxy', () => {
+  it('limits failed log-ins per the right-most untrusted X-Forwarded-For entry, whatever the client wrote to its left', async () => {
+    const client = '203.0.113.77';
+    const forwardedFor = () => `${randomUUID().slice(0, 8)}, 198.51.100.${Math.floor(Math.random() * 250)}, ${client}`;
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const response = await logInFrom(forwardedFor(), `nobody-${randomUUID()}@shop.test`, 'guess');
+      expect(errorCodes(response)).toEqual(['INVALID_CREDENTIALS']);
+    }
+    const refused = await logInFrom(forwardedFor(), `nobody-${randomUUID()}@shop.test`, 'guess');
+    expect(refused.status).toBe(429);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    // The address the client pretended to come from has its own, untouched budget.
+    expect(errorCodes(await logInFrom('198.51.100.3', 'customer@shop.test', 'customer-demo-password'))).toEqual([]);
   });
 });
 
