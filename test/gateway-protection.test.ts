@@ -7,6 +7,7 @@ import { startGateway } from '../gateway/start-gateway.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/service-process.ts';
 import { readCounter } from './support/metrics.ts';
+import { chunkedPost, exchangeOnOneConnection, secondRequest } from './support/raw-http.ts';
 import { startScratchRedis, type ScratchRedis } from './support/scratch-redis.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from './support/test-redis.ts';
 
@@ -199,6 +200,34 @@ describe('operation limits', () => {
     });
     expect(batch.status).toBe(400);
     expect(received).toBe(before);
+  });
+});
+
+describe('a body over the size limit', () => {
+  let gateway: { url: string; stop(): Promise<void> };
+  beforeAll(async () => {
+    gateway = await startGateway(loadGatewayConfig({ ...subgraphEnv, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', MAX_BODY_BYTES: '100000' }));
+  });
+  afterAll(() => gateway?.stop());
+
+  it('answers a chunked one with 413 and Connection: close, ends the connection, and serves a fresh one', async () => {
+    const host = new URL(gateway.url).host;
+    const { received, closedByServer } = await exchangeOnOneConnection(gateway.url, chunkedPost(host, 64_000, 4), secondRequest(host));
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(received.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
+    expect(closedByServer).toBe(true);
+    expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
+  });
+
+  it('answers a declared Content-Length over the limit the same way, without reading it', async () => {
+    const host = new URL(gateway.url).host;
+    const head = `POST /graphql HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{"query":"`;
+    const { received, closedByServer } = await exchangeOnOneConnection(gateway.url, [head], secondRequest(host));
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(closedByServer).toBe(true);
+    expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
   });
 });
 

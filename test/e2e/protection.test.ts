@@ -7,6 +7,7 @@ import { JWT_DEFAULTS } from '../../subgraphs/accounts/config.ts';
 import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/generated/prisma/client.ts';
 import { rotateSigningKey } from '../../subgraphs/accounts/signing-keys.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
+import { chunkedPost, exchangeOnOneConnection, secondRequest } from '../support/raw-http.ts';
 import { logIn, logInAsAdmin, type Session } from '../support/sessions.ts';
 import { signUpCustomer } from '../support/shop-actions.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
@@ -274,6 +275,19 @@ describe('trust between gateway and subgraphs', () => {
       headers: { [GATEWAY_CREDENTIAL_HEADER]: forged, 'x-user-id': 'x' },
     });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('a chunked body over the size limit at a subgraph', () => {
+  it('is answered with 413 and Connection: close, the connection ends, and a fresh one is served', async () => {
+    const url = supergraph.subgraphs['accounts']!.url;
+    const host = new URL(url).host;
+    const { received, closedByServer } = await exchangeOnOneConnection(url, chunkedPost(host, 256_000, 5), secondRequest(host));
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(received.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
+    expect(closedByServer).toBe(true);
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
   });
 });
 
