@@ -33,6 +33,12 @@ export const forbidden = (message = 'You are not allowed to do this.') => graphQ
 export const badUserInput = (message: string, field?: string) =>
   graphQLError(ErrorCode.badUserInput, message, field ? { field } : {});
 
+/** The most characters of a client's value (an id, a name) an error repeats back. */
+export const MAX_ECHOED_LENGTH = 64;
+
+/** A value the client sent, as an error message or extension may repeat it: bounded, cut with an ellipsis. */
+export const echoed = (value: string): string => (value.length <= MAX_ECHOED_LENGTH ? value : `${value.slice(0, MAX_ECHOED_LENGTH)}…`);
+
 export const notFound = (what: string) => graphQLError(ErrorCode.notFound, `${what} was not found.`);
 
 /** A response body in the GraphQL-over-HTTP error shape, for failures before GraphQL runs. */

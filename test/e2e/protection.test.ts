@@ -8,7 +8,7 @@ import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/ge
 import { rotateSigningKey } from '../../subgraphs/accounts/signing-keys.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
 import { chunkedPost, exchangeOnOneConnection, secondRequest } from '../support/raw-http.ts';
-import { logIn, logInAsAdmin, type Session } from '../support/sessions.ts';
+import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../support/sessions.ts';
 import { signUpCustomer } from '../support/shop-actions.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import type { PrismaClient as OrdersPrisma } from '../../subgraphs/orders/generated/prisma/client.ts';
@@ -288,6 +288,46 @@ describe('a chunked body over the size limit at a subgraph', () => {
     expect(received.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
     expect(closedByServer).toBe(true);
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
+  });
+});
+
+describe('error messages about what a client sent', () => {
+  const PLACE_ORDER = 'mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }';
+  const placeOrderWith = async (input: Record<string, unknown>) => {
+    const customer = await logInAsCustomer(gateway);
+    const response = await fetch(gateway, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` },
+      body: JSON.stringify({ query: PLACE_ORDER, variables: { input, key: randomUUID() } }),
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: JSON.parse(text) as { errors?: { message: string; extensions: Record<string, unknown> }[] } };
+  };
+
+  it('says a payment token is too long, and what the limit is', async () => {
+    const { body } = await placeOrderWith({ items: [{ productId: demoProducts[0]!.id, quantity: 1 }], paymentToken: `tok_${'x'.repeat(120)}` });
+    const error = body.errors?.[0];
+    expect(error?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'paymentToken' });
+    expect(error?.message).toMatch(/too long/);
+    expect(error?.message).toMatch(/100 characters/);
+    expect(error?.message).not.toMatch(/required/);
+  });
+
+  it('repeats at most 64 characters of an unknown product id, in the message and in extensions', async () => {
+    const hugeId = `p${'0123456789'.repeat(1_000)}`;
+    const { text, body } = await placeOrderWith({ items: [{ productId: hugeId, quantity: 1 }], paymentToken: 'tok_visa' });
+    const error = body.errors?.[0];
+    expect(error?.extensions['code']).toBe('UNKNOWN_PRODUCT');
+    expect(error?.message).toContain(`${hugeId.slice(0, 64)}…`);
+    expect(error?.message.length).toBeLessThan(120);
+    expect(error?.extensions['productIds']).toEqual([`${hugeId.slice(0, 64)}…`]);
+    expect(text.length).toBeLessThan(1_000);
+  });
+
+  it('repeats at most 64 characters of an unknown path', async () => {
+    const response = await fetch(new URL(`/${'x'.repeat(5_000)}`, gateway));
+    expect(response.status).toBe(404);
+    expect((await response.text()).length).toBeLessThan(300);
   });
 });
 
