@@ -7,6 +7,7 @@ import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
 import { parseTrustedProxies, type TrustedProxies } from './protection/client-ip.ts';
+import { parseOrigins } from './http/cors.ts';
 import type { OperationLimits } from './protection/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
 
@@ -54,12 +55,23 @@ export interface GatewayConfig {
   readonly authThrottle: AuthThrottleSettings;
   /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For and x-request-id are believed. */
   readonly trustedProxies: TrustedProxies;
+  /** Browser origins allowed to call the gateway (CORS); empty: no cross-origin access. */
+  readonly corsOrigins: readonly string[];
   readonly operationLimits: OperationLimits;
   readonly subscriptions: SubscriptionLimits;
   /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
 }
 
+/** Where a storefront runs on a laptop (Vite's dev server and preview, Next.js and the like), and the gateway's own origin. */
+const developmentOrigins = (port: number) => [
+  'http://localhost:5173',
+  'http://127.0.0.1:5173',
+  'http://localhost:4173',
+  'http://localhost:3000',
+  `http://localhost:${port}`,
+  `http://127.0.0.1:${port}`,
+];
 const fieldList = (value: string) => value.split(',').map((entry) => entry.trim()).filter(Boolean);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
@@ -105,6 +117,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
         .default('signUp')
         .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated'),
       TRUSTED_PROXIES: z.string().default(''),
+      CORS_ORIGINS: z.string().optional(),
       MAX_QUERY_DEPTH: positiveInt(12),
       MAX_QUERY_ALIASES: positiveInt(30),
       MAX_QUERY_DIRECTIVES: positiveInt(20),
@@ -136,6 +149,12 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     trustedProxies = parseTrustedProxies(parsed.TRUSTED_PROXIES);
   } catch (error) {
     issues.push(`TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
+  let corsOrigins: string[] = [];
+  try {
+    corsOrigins = parseOrigins(parsed.CORS_ORIGINS ?? (production ? '' : developmentOrigins(parsed.PORT).join(',')));
+  } catch (error) {
+    issues.push(`CORS_ORIGINS: ${(error as Error).message}`);
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return {
@@ -174,6 +193,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       everyAttempt: fieldList(parsed.AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS),
     },
     trustedProxies,
+    corsOrigins,
     operationLimits: {
       maxDepth: parsed.MAX_QUERY_DEPTH,
       maxAliases: parsed.MAX_QUERY_ALIASES,

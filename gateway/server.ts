@@ -1,10 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { ConfigError } from '../common/config.ts';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
+import { HttpError, sendHttpError } from '../common/http/http-error.ts';
+import { parseJsonBody, readBody } from '../common/http/read-body.ts';
 import { createHttpService } from '../common/http/service-server.ts';
 import type { Logger } from '../common/logger.ts';
 import type { MessageBus } from '../common/messaging/message-bus.ts';
@@ -33,7 +35,10 @@ import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
 import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
 import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
-import { streamFramingFor } from './subscriptions/http-stream-framing.ts';
+import { responseFramingFor } from './subscriptions/http-stream-framing.ts';
+import { withCors } from './http/cors.ts';
+import { withCsrfPrevention } from './http/csrf-prevention.ts';
+import { operationTypeOf } from './http/operation-type.ts';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
@@ -92,6 +97,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
     formatError: withTokenLimitCode(maskUnexpectedErrors()),
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
+    // CSRF prevention is gateway/http/csrf-prevention.ts, in front of every transport on /graphql.
+    csrfPrevention: false,
     plugins: [
       requestIdPlugin(),
       metricsPlugin(metrics),
@@ -120,7 +127,6 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const slots = createSubscriptionSlots(config.subscriptions.maxPerUser, subscriptionMetrics);
   const httpSubscriptions = createHttpSubscriptions({
     limits: config.subscriptions,
-    maxBodyBytes: config.maxBodyBytes,
     verify: viewerFrom.verify,
     admit,
     requestId: (req) => requestIdOf(req, config.trustedProxies),
@@ -132,14 +138,24 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
   });
   const apolloHandler = createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' });
+  /** A POST is answered as its operation and Accept header ask: a plain GraphQL response or a stream. */
+  const serveGraphQL = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return apolloHandler(req, res);
+    let body: unknown;
+    try {
+      body = parseJsonBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
+    } catch (error) {
+      if (error instanceof HttpError) return sendHttpError(res, error);
+      throw error;
+    }
+    const framing = responseFramingFor(req.headers.accept, operationTypeOf(body, config.operationLimits.maxTokens));
+    return framing ? httpSubscriptions.handle(req, res, framing, body) : apolloHandler(req, res, { parsed: body });
+  };
 
   let started = false;
   const http = createHttpService({
     log,
-    graphql: (req, res) => {
-      const framing = streamFramingFor(req);
-      return framing ? httpSubscriptions.handle(req, res, framing) : apolloHandler(req, res);
-    },
+    graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
     health: [

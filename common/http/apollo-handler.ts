@@ -13,19 +13,25 @@ export interface ApolloHandlerOptions<TContext extends BaseContext> {
   readonly service: string;
 }
 
+/** A POST body someone already read (and parsed), e.g. to route the request by its operation. */
+export interface ReadBody {
+  readonly parsed: unknown;
+}
+
 /** Serves an ApolloServer on a plain node:http request (Apollo Server 5 ships no HTTP framework binding). */
 export function createApolloHandler<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
   options: ApolloHandlerOptions<TContext>,
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return (req, res) =>
+): (req: IncomingMessage, res: ServerResponse, readBody?: ReadBody) => Promise<void> {
+  return (req, res, alreadyRead) =>
     traceIncomingRequest(req, options.service, async (span) => {
     try {
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
-      const body = req.method === 'POST' ? parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) : undefined;
+      const body =
+        alreadyRead ? alreadyRead.parsed : (req.method === 'POST' ? parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) : undefined);
       // Built before Apollo runs so that a refusal keeps its own status instead of Apollo's 500.
       const contextValue = await options.context(req);
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -37,6 +43,9 @@ export function createApolloHandler<TContext extends BaseContext>(
       );
       const responseHeaders: Record<string, string> = {};
       for (const [name, value] of response.headers) responseHeaders[name] = value;
+      // A Vary set earlier on the response (by CORS: Origin) is kept beside Apollo's (Accept).
+      const earlierVary = res.getHeader('vary');
+      if (earlierVary !== undefined && responseHeaders['vary'] !== undefined) responseHeaders['vary'] = `${String(earlierVary)}, ${responseHeaders['vary']}`;
       span.setAttribute('http.response.status_code', response.status ?? 200);
       res.writeHead(response.status ?? 200, responseHeaders);
       if (response.body.kind === 'complete') {

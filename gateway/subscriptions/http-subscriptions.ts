@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../common/errors.ts';
 import { HttpError, sendHttpError, sendJson } from '../../common/http/http-error.ts';
-import { parseJsonBody, readBody } from '../../common/http/read-body.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { VerifiedAccessToken } from '../auth/access-token-verifier.ts';
@@ -26,7 +25,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 export interface HttpSubscriptionOptions {
   readonly limits: Pick<SubscriptionLimits, 'maxConnections' | 'maxPerUser' | 'keepAliveMs'>;
-  readonly maxBodyBytes: number;
   readonly verify: (authorization: string) => Promise<VerifiedAccessToken>;
   /** Draws the request from the caller's rate-limit budget (throws HttpError 429). */
   readonly admit: (req: IncomingMessage, viewer: Viewer) => Promise<unknown>;
@@ -40,7 +38,8 @@ export interface HttpSubscriptionOptions {
 }
 
 export interface HttpSubscriptions {
-  handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming): Promise<void>;
+  /** Serves one POST whose body (parsed JSON) the caller has read already. */
+  handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming, body: unknown): Promise<void>;
   /** Streams open now. */
   count(): number;
   /** Ends every open stream with a fatal error saying the gateway is going away. */
@@ -95,7 +94,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
     stream.end();
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming, body: unknown): Promise<void> {
     const requestId = options.requestId(req);
     res.setHeader('x-request-id', requestId);
     try {
@@ -105,7 +104,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
       }
       const { viewer, expiresAt } = await authenticate(req);
       await options.admit(req, viewer);
-      const request = parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) as OperationRequest;
+      const request = body as OperationRequest | undefined;
       if (typeof request?.query !== 'string') throw refusal(400, ErrorCode.badRequest, 'The body must be a JSON object with a "query" string.');
       const schema = options.schema();
       if (!schema) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; try again shortly.');

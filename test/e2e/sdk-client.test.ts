@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ApolloClient, HttpLink, InMemoryCache, gql as apolloGql } from '@apollo/client';
+import { Client as UrqlClient, fetchExchange, gql as urqlGql } from '@urql/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { demoProducts, demoUsers } from '../../prisma/seed-data.ts';
@@ -254,5 +256,69 @@ describe('the client SDK against the gateway', () => {
     expect(restock).toEqual({ available: 5, reserved: 0, onHand: 5 });
     const { product } = await clientFor().request(ProductDocument, { id: createProduct.id });
     expect(product).toMatchObject({ name: 'SDK Kettle II', inventory: { available: 5, reserved: 0 }, inStock: true });
+  });
+});
+
+// Clients nobody here wrote, with their defaults: what a storefront built on them sends.
+describe('urql and Apollo Client against the gateway', () => {
+  const demoCustomer = demoUsers.find((user) => user.role === 'CUSTOMER')!;
+  const LOG_IN = /* GraphQL */ `mutation ($input: LogInInput!) { logIn(input: $input) { token user { id } } }`;
+  const sent: { method: string; accept: string | null }[] = [];
+  const recordingFetch: typeof fetch = (input, init) => {
+    sent.push({ method: init?.method ?? 'GET', accept: new Headers(init?.headers).get('accept') });
+    return fetch(input, init);
+  };
+
+  it('urql: a query (its default GET), logIn (a POST whose Accept lists text/event-stream), a signed-in query by GET and by POST', async () => {
+    sent.length = 0;
+    const anonymous = new UrqlClient({ url: gateway, exchanges: [fetchExchange], fetch: recordingFetch, requestPolicy: 'network-only' });
+    const categories = await anonymous.query<{ categories: { name: string }[] }>(urqlGql`{ categories { name } }`, {}).toPromise();
+    expect(categories.error).toBeUndefined();
+    expect(categories.data?.categories.length).toBeGreaterThan(0);
+
+    const logIn = await anonymous
+      .mutation<{ logIn: { token: string; user: { id: string } } }>(urqlGql(LOG_IN), { input: { email: demoCustomer.email, password: demoCustomer.password } })
+      .toPromise();
+    expect(logIn.error).toBeUndefined();
+    const token = logIn.data!.logIn.token;
+    expect(sent.map((request) => request.method)).toEqual(['GET', 'POST']);
+    expect(sent[1]?.accept).toMatch(/application\/graphql-response\+json.*text\/event-stream/);
+
+    for (const preferGetMethod of ['within-url-limit', false] as const) {
+      const signedIn = new UrqlClient({
+        url: gateway,
+        exchanges: [fetchExchange],
+        preferGetMethod,
+        requestPolicy: 'network-only',
+        fetchOptions: () => ({ headers: { authorization: `Bearer ${token}` } }),
+      });
+      const me = await signedIn.query<{ me: { id: string; email: string } }>(urqlGql`{ me { id email } }`, {}).toPromise();
+      expect(me.error, `preferGetMethod ${String(preferGetMethod)}`).toBeUndefined();
+      expect(me.data?.me).toEqual({ id: logIn.data!.logIn.user.id, email: demoCustomer.email });
+    }
+  });
+
+  it('Apollo Client 4: a query and logIn over POST, and a query over GET', async () => {
+    const client = new ApolloClient({ link: new HttpLink({ uri: gateway, fetch: recordingFetch }), cache: new InMemoryCache() });
+    const categories = await client.query<{ categories: { id: string; name: string }[] }>({ query: apolloGql`{ categories { id name } }`, fetchPolicy: 'network-only' });
+    expect(categories.error).toBeUndefined();
+    expect(categories.data?.categories.length).toBeGreaterThan(0);
+    const logIn = await client.mutate<{ logIn: { token: string; user: { id: string } } }>({
+      mutation: apolloGql(LOG_IN),
+      variables: { input: { email: demoCustomer.email, password: demoCustomer.password } },
+    });
+    expect(logIn.error).toBeUndefined();
+    expect(logIn.data?.logIn.token).toMatch(/^ey/);
+
+    sent.length = 0;
+    const token = logIn.data!.logIn.token;
+    const overGet = new ApolloClient({
+      link: new HttpLink({ uri: gateway, fetch: recordingFetch, useGETForQueries: true, headers: { authorization: `Bearer ${token}` } }),
+      cache: new InMemoryCache(),
+    });
+    const me = await overGet.query<{ me: { id: string } }>({ query: apolloGql`{ me { id } }`, fetchPolicy: 'network-only' });
+    expect(me.error).toBeUndefined();
+    expect(me.data?.me.id).toBe(logIn.data!.logIn.user.id);
+    expect(sent.map((request) => request.method)).toEqual(['GET']);
   });
 });
