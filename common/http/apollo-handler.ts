@@ -43,9 +43,6 @@ export function createApolloHandler<TContext extends BaseContext>(
       );
       const responseHeaders: Record<string, string> = {};
       for (const [name, value] of response.headers) responseHeaders[name] = value;
-      // A Vary set earlier on the response (by CORS: Origin) is kept beside Apollo's (Accept).
-      const earlierVary = res.getHeader('vary');
-      if (earlierVary !== undefined && responseHeaders['vary'] !== undefined) responseHeaders['vary'] = `${String(earlierVary)}, ${responseHeaders['vary']}`;
       span.setAttribute('http.response.status_code', response.status ?? 200);
       res.writeHead(response.status ?? 200, responseHeaders);
       if (response.body.kind === 'complete') {
