@@ -331,6 +331,40 @@ describe('error messages about what a client sent', () => {
   });
 });
 
+describe('cross-site requests', () => {
+  it('cannot act as a signed-in user: identity comes only from Authorization, never from a cookie', async () => {
+    const customer = await logInAsCustomer(gateway);
+    const query = encodeURIComponent('{ me { id } }');
+    // What a page on another site can make the browser send: a GET with the site's cookies, no Authorization.
+    const crossSite = await fetch(`${gateway}?query=${query}`, {
+      headers: { origin: 'https://evil.example', cookie: `token=${customer.token}; session=${customer.token}` },
+    });
+    const body = (await crossSite.json()) as { data?: { me: { id: string } | null } | null };
+    expect(JSON.stringify(body)).not.toContain(customer.userId);
+    expect(body.data?.me ?? null).toBeNull();
+    // The same GET with the Authorization header (which only the app's own code can add) is the user.
+    const own = await fetch(`${gateway}?query=${query}`, { headers: { authorization: `Bearer ${customer.token}` } });
+    expect(((await own.json()) as { data: { me: { id: string } } }).data.me.id).toBe(customer.userId);
+  });
+
+  it('cannot run a mutation: not by GET, not by a form post', async () => {
+    const email = `csrf-${randomUUID()}@shop.test`;
+    const signUp = `mutation { signUp(input: { email: "${email}", password: "a csrf password", name: "CSRF" }) { token } }`;
+    const overGet = await fetch(`${gateway}?query=${encodeURIComponent(signUp)}`, { headers: { origin: 'https://evil.example' } });
+    expect(overGet.status).toBeGreaterThanOrEqual(400);
+    for (const [contentType, body] of [
+      ['text/plain', JSON.stringify({ query: signUp })],
+      ['application/x-www-form-urlencoded', new URLSearchParams({ query: signUp }).toString()],
+    ] as const) {
+      const form = await fetch(gateway, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': contentType }, body });
+      expect(form.status, contentType).toBe(400);
+    }
+    // No account was made by any of them.
+    expect(errorCodes(await logInFrom(freshCsrfAddress(), email, 'a csrf password'))).toEqual(['INVALID_CREDENTIALS']);
+  });
+});
+const freshCsrfAddress = () => `198.20.0.${Math.floor(Math.random() * 250) + 1}`;
+
 describe('request ids', () => {
   it("keeps a trusted proxy's x-request-id: in the response, at the subgraphs and on the messages the request caused", async () => {
     const customer = await signUpCustomer(gateway);
