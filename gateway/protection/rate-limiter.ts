@@ -91,7 +91,7 @@ export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
         ? consume(requests.user, caller.userId, settings.user.points)
         : consume(requests.anonymous, caller.ip, settings.anonymous.points),
     /**
-     * Draws attempts at a guarded mutation (logIn, signUp) before they run: `attempts` maps each
+     * Draws attempts at a guarded mutation (a log-in, a sign-up) before they run: `attempts` maps each
      * key (an IP, an account) to how many of them this operation makes. Counting before execution
      * keeps concurrent requests and many attempts in one operation within the budget. A refusal
      * costs nothing (its draws are given back) and is returned as a verdict; null means go ahead.
