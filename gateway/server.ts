@@ -30,6 +30,8 @@ import { subgraphHealthChecks } from './subgraph-health.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
+import { createQueryPlanCache } from './query-plan-cache.ts';
+import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
 import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
 import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
@@ -67,9 +69,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);
+  const planCache = createQueryPlanCache(metrics.registry);
+  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache });
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: log,
+    queryPlannerConfig: { cache: planCache.cache },
     buildService: ({ name }) => {
       const endpoint = config.subgraphs[name as SubgraphName];
       return new SubgraphDataSource({
@@ -84,7 +89,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   });
   // The API schema as the gateway serves it: what WebSocket operations are validated against.
   let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
+    apiSchema = schema;
+    trustedDocuments?.warmUp(coreSupergraphSdl); // before apollo.start() resolves, so before /health/ready
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -92,6 +100,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
     formatError: withTokenLimitCode(maskUnexpectedErrors()),
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
+    ...trustedDocuments?.apolloConfig,
     plugins: [
       requestIdPlugin(),
       metricsPlugin(metrics),
@@ -99,6 +108,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       operationLimitsPlugin(config.operationLimits),
       ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
+      ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -131,7 +141,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     metrics: subscriptionMetrics,
     log,
   });
-  const apolloHandler = createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' });
+  const apolloHandler = createApolloHandler(apollo, {
+    context,
+    maxBodyBytes: config.maxBodyBytes,
+    service: 'gateway',
+    ...(trustedDocuments ? { prepare: trustedDocuments.prepareHttpRequest } : {}),
+  });
 
   let started = false;
   const http = createHttpService({
