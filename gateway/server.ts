@@ -140,6 +140,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     slots,
     metrics: subscriptionMetrics,
     log,
+    resolveOperation: trustedDocuments?.resolveOperation,
   });
   const apolloHandler = createApolloHandler(apollo, {
     context,
@@ -184,6 +185,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     metrics: subscriptionMetrics,
     slots,
     log,
+    resolveOperation: trustedDocuments?.resolveOperation,
   });
 
   return {

@@ -28,6 +28,8 @@ export type ResolvedOperation =
   | { readonly ok: true; readonly request: RequestPayload }
   | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
 
+export type ResolveOperation = (payload: unknown, headers?: IncomingHttpHeaders | Readonly<Record<string, unknown>>) => ResolvedOperation;
+
 export interface TrustedDocuments {
   /** ApolloServer options: its own APQ cache is off under `require` (no text may be registered). */
   readonly apolloConfig: { readonly persistedQueries?: false };
@@ -35,7 +37,7 @@ export interface TrustedDocuments {
   /** createApolloHandler's `prepare`: the request with ids resolved, or an HttpError. */
   prepareHttpRequest(request: HTTPGraphQLRequest): HTTPGraphQLRequest;
   /** For graphql-ws, multipart and SSE subscriptions: the same decision as over HTTP. */
-  resolveOperation(payload: unknown, headers?: IncomingHttpHeaders | Record<string, unknown>): ResolvedOperation;
+  readonly resolveOperation: ResolveOperation;
   /** Plans every manifest operation into the plan cache; run at each supergraph (re)load. */
   warmUp(coreSupergraphSdl: string): void;
 }
@@ -62,7 +64,7 @@ export function createTrustedDocuments({ settings, log: parentLog, registry, pla
 
   // Client names are labels: bounded, so a caller cannot grow the metric without limit.
   const clientLabels = new Set<string>();
-  function clientOf(headers: IncomingHttpHeaders | Record<string, unknown> | { get(name: string): string | undefined } | undefined): string {
+  function clientOf(headers: IncomingHttpHeaders | Readonly<Record<string, unknown>> | { get(name: string): string | undefined } | undefined): string {
     let name: unknown;
     for (const header of CLIENT_NAME_HEADERS) {
       name = headers && 'get' in headers && typeof headers.get === 'function' ? headers.get(header) : (headers as Record<string, unknown> | undefined)?.[header];
@@ -144,22 +146,26 @@ export function createTrustedDocuments({ settings, log: parentLog, registry, pla
     async requestDidStart({ request }) {
       if (!request.http || !getById.has(request.http) || settings.cacheMaxAgeSeconds === 0) return;
       const http = request.http;
+      let publicAnswer = false;
       return {
-        async didResolveOperation({ operation, overallCachePolicy }) {
+        async didResolveOperation({ operation }) {
           // A public answer only for a caller with no credentials: anything a token can see is no one else's.
-          if (operation?.operation !== 'query' || http.headers.get('authorization') !== undefined) return;
-          // Apollo Server's cache-control plugin writes the header from this (no-store when the answer has errors).
-          overallCachePolicy.replace({ maxAge: settings.cacheMaxAgeSeconds, scope: 'PUBLIC' });
+          publicAnswer = operation?.operation === 'query' && http.headers.get('authorization') === undefined;
         },
         async willSendResponse({ response }) {
           // The same URL with a token must not be answered from a shared cache.
           response.http.headers.set('vary', [response.http.headers.get('vary'), 'authorization'].filter(Boolean).join(', '));
+          const failed = response.body.kind !== 'single' || (response.body.singleResult.errors?.length ?? 0) > 0 || (response.http.status ?? 200) !== 200;
+          if (!publicAnswer || failed) return;
+          // Subgraphs send no cache hints (so Apollo's policy is no-store); the manifest's anonymous
+          // queries are public by construction. Written so Apollo's cache-control plugin leaves it as is.
+          response.http.headers.set('cache-control', `public, max-age=${settings.cacheMaxAgeSeconds}`);
         },
       };
     },
   };
 
-  function resolveOperation(payload: unknown, headers?: IncomingHttpHeaders | Record<string, unknown>): ResolvedOperation {
+  function resolveOperation(payload: unknown, headers?: IncomingHttpHeaders | Readonly<Record<string, unknown>>): ResolvedOperation {
     const decision = decide(byId, mode, isPayload(payload) ? payload : {});
     record(decision, clientOf(headers), 'subscription');
     if (decision.kind === 'refused') return { ok: false, status: decision.status, code: decision.code, message: decision.message };
