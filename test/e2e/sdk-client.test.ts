@@ -26,51 +26,80 @@ import {
   type OrderStatusChangedSubscription,
   type ShopClient,
 } from '../../sdk/index.ts';
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { startGateway } from '../../gateway/start-gateway.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // The client SDK (sdk/) against the running gateway, as a frontend uses it: createShopClient, every
 // operation the SDK ships, errors as ShopClientError, and the order-status subscription over
 // graphql-ws. Node 20 has no global WebSocket: the `ws` package's is passed in.
+//
+// Every test runs twice in the same supergraph boot: with the documents' text against its gateway,
+// and with persisted ids (queries as GET) against a second gateway on the same subgraphs that runs
+// nothing else (PERSISTED_DOCUMENTS=require).
 
 let supergraph: TestSupergraph;
-let gateway: string;
+let requiringGateway: Awaited<ReturnType<typeof startGateway>>;
 const clients: ShopClient[] = [];
 
 beforeAll(async () => {
   supergraph = await startTestSupergraph();
-  gateway = supergraph.gatewayUrl;
+  const urls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]));
+  requiringGateway = await startGateway(
+    loadGatewayConfig({
+      ...supergraph.env,
+      ...urls,
+      JWKS_URL: `${supergraph.subgraphs['accounts']!.url}/.well-known/jwks.json`,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PERSISTED_DOCUMENTS: 'require',
+    }),
+    { bus: supergraph.bus },
+  );
 });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
+  await requiringGateway?.stop();
   await supergraph?.stop();
 });
 
-const clientFor = (token?: string) => {
-  const client = createShopClient({ url: gateway, token, webSocketImpl: WebSocket });
-  clients.push(client);
-  return client;
-};
+const variants = [
+  { variant: 'sending documents', persisted: false },
+  { variant: 'sending persisted ids to a gateway that requires them', persisted: true },
+] as const;
 
-async function signedUpCustomer(name: string): Promise<{ client: ShopClient; userId: string; token: string }> {
-  const client = clientFor();
-  const { signUp } = await client.request(SignUpDocument, { input: { email: `sdk-${randomUUID()}@shop.test`, password: 'an sdk password', name } });
-  client.setToken(signUp.token);
-  return { client, userId: signUp.user.id, token: signUp.token };
-}
+describe.each(variants)('the client SDK against the gateway, $variant', ({ persisted }) => {
+  let gateway: string;
+  beforeAll(() => {
+    gateway = persisted ? `${requiringGateway.url}/graphql` : supergraph.gatewayUrl;
+  });
+  const persistedOption = persisted ? { persisted: { useGetForQueries: true } } : {};
 
-async function adminClient(): Promise<ShopClient> {
-  const admin = demoUsers.find((user) => user.role === 'ADMIN')!;
-  const client = clientFor();
-  const { logIn } = await client.request(LogInDocument, { input: { email: admin.email, password: admin.password } });
-  expect(logIn.user.role).toBe('ADMIN');
-  client.setToken(() => logIn.token);
-  return client;
-}
+  const clientFor = (token?: string) => {
+    const client = createShopClient({ url: gateway, token, webSocketImpl: WebSocket, ...persistedOption });
+    clients.push(client);
+    return client;
+  };
 
-const statusOf = async (client: ShopClient, id: string) => (await client.request(OrderDocument, { id })).order?.status;
+  async function signedUpCustomer(name: string): Promise<{ client: ShopClient; userId: string; token: string }> {
+    const client = clientFor();
+    const { signUp } = await client.request(SignUpDocument, { input: { email: `sdk-${randomUUID()}@shop.test`, password: 'an sdk password', name } });
+    client.setToken(signUp.token);
+    return { client, userId: signUp.user.id, token: signUp.token };
+  }
 
-describe('the client SDK against the gateway', () => {
+  async function adminClient(): Promise<ShopClient> {
+    const admin = demoUsers.find((user) => user.role === 'ADMIN')!;
+    const client = clientFor();
+    const { logIn } = await client.request(LogInDocument, { input: { email: admin.email, password: admin.password } });
+    expect(logIn.user.role).toBe('ADMIN');
+    client.setToken(() => logIn.token);
+    return client;
+  }
+
+  const statusOf = async (client: ShopClient, id: string) => (await client.request(OrderDocument, { id })).order?.status;
+
   it('browses the catalog anonymously: categories, a page of products, a product page', async () => {
     const client = clientFor();
     const { categories } = await client.request(CategoriesDocument);
@@ -214,7 +243,7 @@ describe('the client SDK against the gateway', () => {
 
   it('subscribes over HTTP (multipart) too: iterate to the final status; a refusal is a ShopClientError', async () => {
     const { client: customer, token } = await signedUpCustomer('Hattie Http');
-    const overHttp = createShopClient({ url: gateway, token, subscriptionTransport: 'http' });
+    const overHttp = createShopClient({ url: gateway, token, subscriptionTransport: 'http', ...persistedOption });
     clients.push(overHttp);
     const { placeOrder } = await customer.request(PlaceOrderDocument, {
       input: { items: [{ productId: demoProducts[32]!.id, quantity: 1 }], paymentToken: 'tok_visa' },
@@ -230,7 +259,7 @@ describe('the client SDK against the gateway', () => {
     }
     expect(seen).toEqual(['CONFIRMED', 'CANCELLED']); // and the loop ended: the stream completed
 
-    const stranger = createShopClient({ url: gateway, token: (await signedUpCustomer('Stan Stranger')).token, subscriptionTransport: 'http' });
+    const stranger = createShopClient({ url: gateway, token: (await signedUpCustomer('Stan Stranger')).token, subscriptionTransport: 'http', ...persistedOption });
     const refused = await new Promise<unknown>((resolve) => {
       stranger.subscribe(OrderStatusChangedDocument, { orderId: placeOrder.id }, { next: () => resolve('a result'), error: resolve, complete: () => resolve('completed') });
     });
