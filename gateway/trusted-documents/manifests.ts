@@ -59,12 +59,18 @@ export function readManifests(sources: readonly ManifestSource[]): ClientManifes
     }
   }
   return files.map(({ client, file }) => {
-      const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      if (!parsed.success) throw new Error(`${file}: not an Apollo persisted query manifest: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-      // A tampered or hand-edited entry must not let another text in under a trusted id.
-      const wrong = parsed.data.operations.find((operation) => sha256Hex(operation.body) !== operation.id);
-      if (wrong) throw new Error(`${file}: the id of ${wrong.name} is not the sha256 of its body`);
-      return { client, file, operations: parsed.data.operations };
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`${file}: ${(error as Error).message}`);
+    }
+    const parsed = manifestSchema.safeParse(json);
+    if (!parsed.success) throw new Error(`${file}: not an Apollo persisted query manifest: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    // A tampered or hand-edited entry must not let another text in under a trusted id.
+    const wrong = parsed.data.operations.find((operation) => sha256Hex(operation.body) !== operation.id);
+    if (wrong) throw new Error(`${file}: the id of ${wrong.name} is not the sha256 of its body`);
+    return { client, file, operations: parsed.data.operations };
   });
 }
 

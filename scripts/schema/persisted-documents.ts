@@ -6,9 +6,9 @@
 // text (`sha256:<hex>` in the preset's map and in GraphQL-over-HTTP `documentId`; bare hex in Apollo's
 // manifest and `extensions.persistedQuery.sha256Hash`). The preset also drops `@client` fields and
 // `@connection` directives first: the SDK's operations have none, and `manifestOf` refuses them.
-import { createHash } from 'node:crypto';
 import { printExecutableGraphQLDocument } from '@graphql-tools/documents';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import { sha256Hex } from '../../gateway/trusted-documents/manifests.ts';
 import { Kind, visit } from './graphql.ts';
 
 /** The committed manifest of the SDK's operations. */
@@ -42,8 +42,6 @@ export function persistedDocumentBody(document: DocumentNode): string {
   });
   return printExecutableGraphQLDocument(document);
 }
-
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The id as client-preset embeds it in a generated document (`__meta__.hash`). */
 export const persistedDocumentHash = (document: DocumentNode) => `sha256:${sha256Hex(persistedDocumentBody(document))}`;
