@@ -1,5 +1,6 @@
 // The unit alone, on the SDK's committed manifest: what `log` mode writes, and that `off` is absent.
 // The HTTP, subscription, cache and warm-up behaviour is tested end to end in test/e2e/trusted-documents.test.ts.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HeaderMap } from '@apollo/server';
 import { Registry } from 'prom-client';
@@ -56,6 +57,15 @@ describe('trusted documents, the unit', () => {
     }
     expect(refusal).toBeInstanceOf(HttpError);
     expect(refusal).toMatchObject({ status: 400, code: 'PERSISTED_QUERY_NOT_IN_LIST' });
+  });
+
+  it('resolves a subscription by id; an unknown APQ hash alone is PERSISTED_QUERY_NOT_FOUND (no APQ store for subscriptions)', () => {
+    const watch = (JSON.parse(readFileSync(manifests[0]!.file, 'utf8')) as { operations: { id: string; name: string; body: string }[] }).operations.find((entry) => entry.name === 'OrderStatusChanged')!;
+    const { trusted } = unit('allow');
+    const byId = trusted!.resolveOperation({ query: '', variables: { orderId: 'x' }, extensions: { persistedQuery: { version: 1, sha256Hash: watch.id } } });
+    expect(byId).toEqual({ ok: true, request: { query: watch.body, operationName: 'OrderStatusChanged', variables: { orderId: 'x' } } });
+    const unknown = trusted!.resolveOperation({ query: '', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } });
+    expect(unknown).toMatchObject({ ok: false, status: 400, code: 'PERSISTED_QUERY_NOT_FOUND' });
   });
 
   it('keeps client-name labels bounded: past 50 names, and for odd ones, `other`', async () => {

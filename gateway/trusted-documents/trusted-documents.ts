@@ -8,6 +8,7 @@ import { Supergraph, operationFromDocument } from '@apollo/federation-internals'
 import { QueryPlanner } from '@apollo/query-planner';
 import type { ApolloServerPlugin, BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import { Counter, type Registry } from 'prom-client';
+import { ErrorCode } from '../../common/errors.ts';
 import { HttpError } from '../../common/http/http-error.ts';
 import type { Logger } from '../../common/logger.ts';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
@@ -169,6 +170,11 @@ export function createTrustedDocuments({ settings, log: parentLog, registry, pla
     const decision = decide(byId, mode, isPayload(payload) ? payload : {});
     record(decision, clientOf(headers), 'subscription');
     if (decision.kind === 'refused') return { ok: false, status: decision.status, code: decision.code, message: decision.message };
+    const query = decision.payload.query;
+    if (decision.kind === 'ad-hoc' && (typeof query !== 'string' || query === '')) {
+      // An APQ hash alone: subscriptions have no APQ store to look it up in.
+      return { ok: false, status: 400, code: ErrorCode.persistedQueryNotFound, message: 'No persisted document has this id: send the operation as `query`.' };
+    }
     return { ok: true, request: decision.payload };
   }
 
