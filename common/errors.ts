@@ -17,6 +17,10 @@ export const ErrorCode = {
   idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
   orderNotShippable: 'ORDER_NOT_SHIPPABLE',
+  /** Trusted documents: the operation (by id or by body) is not in any client's manifest. */
+  persistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** An id the gateway does not know, where arbitrary operations are allowed: send the document instead. */
+  persistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

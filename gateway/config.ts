@@ -8,8 +8,9 @@ import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
 import { parseTrustedProxies, type TrustedProxies } from './protection/client-ip.ts';
 import { parseOrigins } from './http/cors.ts';
-import type { OperationLimits } from './protection/operation-limits.ts';
+import type { OperationLimits } from '../common/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
+import { PERSISTED_DOCUMENT_MODES, type TrustedDocumentSettings } from './trusted-documents/settings.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
 
@@ -61,6 +62,8 @@ export interface GatewayConfig {
   readonly subscriptions: SubscriptionLimits;
   /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
+  /** Which operations the gateway runs: its clients' manifests (see gateway/trusted-documents/). */
+  readonly trustedDocuments: TrustedDocumentSettings;
 }
 
 /** Where a storefront runs on a laptop (Vite's dev server and preview, Next.js and the like), and the gateway's own origin. */
@@ -77,6 +80,20 @@ const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).defa
 
 const urlVariable = (name: SubgraphName) => `SUBGRAPH_URL_${name.toUpperCase()}`;
 const secretVariable = (name: SubgraphName) => `SUBGRAPH_SECRET_${name.toUpperCase()}`;
+
+/** `client=file.json` entries and directories (`dir/`, every `<client>.json` in it), comma-separated. */
+function parseManifestList(list: string): TrustedDocumentSettings['manifests'] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      if (entry.endsWith('/')) return { directory: resolve(entry) };
+      const [client, file] = entry.split('=');
+      if (!client || !file) throw new ConfigError([`PERSISTED_DOCUMENTS_MANIFESTS: "${entry}" is neither client=file.json nor a directory/`]);
+      return { client, file: resolve(file) };
+    });
+}
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const parsed = parseEnv(
@@ -130,6 +147,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       SUBSCRIPTIONS_KEEPALIVE_MS: nonNegativeInt(12_000),
       SUBSCRIPTIONS_INIT_TIMEOUT_MS: positiveInt(3_000),
       SUBSCRIPTIONS_FETCH_CONCURRENCY: positiveInt(32),
+      PERSISTED_DOCUMENTS: z.enum(PERSISTED_DOCUMENT_MODES).optional(),
+      PERSISTED_DOCUMENTS_MANIFESTS: z.string().default('web=sdk/persisted-operations.json,trusted-documents/'),
+      PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60),
     },
     env,
   );
@@ -211,5 +231,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       fetchConcurrency: parsed.SUBSCRIPTIONS_FETCH_CONCURRENCY,
     },
     messaging: loadMessagingConfig(env),
+    trustedDocuments: {
+      // Production runs its clients' operations only; a laptop takes any (GraphQL IDEs), known ones by id too.
+      mode: parsed.PERSISTED_DOCUMENTS ?? (production ? 'require' : 'allow'),
+      manifests: parseManifestList(parsed.PERSISTED_DOCUMENTS_MANIFESTS),
+      cacheMaxAgeSeconds: parsed.PERSISTED_DOCUMENTS_CACHE_MAX_AGE,
+    },
   };
 }

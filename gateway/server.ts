@@ -32,6 +32,8 @@ import { subgraphHealthChecks } from './subgraph-health.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
+import { createQueryPlanCache } from './query-plan-cache.ts';
+import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
 import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
 import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
@@ -72,9 +74,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);
+  const planCache = createQueryPlanCache(metrics.registry);
+  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache });
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: log,
+    queryPlannerConfig: { cache: planCache.cache },
     buildService: ({ name }) => {
       const endpoint = config.subgraphs[name as SubgraphName];
       return new SubgraphDataSource({
@@ -89,7 +94,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   });
   // The API schema as the gateway serves it: what WebSocket operations are validated against.
   let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
+    apiSchema = schema;
+    trustedDocuments?.warmUp(coreSupergraphSdl); // before apollo.start() resolves, so before /health/ready
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -99,6 +107,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     // CSRF prevention is gateway/http/csrf-prevention.ts, in front of every transport on /graphql.
     csrfPrevention: false,
+    ...trustedDocuments?.apolloConfig,
     plugins: [
       requestIdPlugin(),
       metricsPlugin(metrics),
@@ -106,6 +115,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       operationLimitsPlugin(config.operationLimits),
       ...(config.rateLimits.enabled ? [authThrottlePlugin(config.authThrottle, limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
+      ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -136,8 +146,14 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     slots,
     metrics: subscriptionMetrics,
     log,
+    resolveOperation: trustedDocuments?.resolveOperation,
   });
-  const apolloHandler = createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' });
+  const apolloHandler = createApolloHandler(apollo, {
+    context,
+    maxBodyBytes: config.maxBodyBytes,
+    service: 'gateway',
+    ...(trustedDocuments ? { prepare: trustedDocuments.prepareHttpRequest } : {}),
+  });
   /** A POST is answered as its operation and Accept header ask: a plain GraphQL response or a stream. */
   const serveGraphQL = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') return apolloHandler(req, res);
@@ -148,7 +164,9 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       if (error instanceof HttpError) return sendHttpError(res, error);
       throw error;
     }
-    const framing = responseFramingFor(req.headers.accept, operationTypeOf(body, config.operationLimits.maxTokens));
+    // Trusted documents decide first: an id names its text, and a refused text is never parsed here.
+    const runnable = trustedDocuments ? trustedDocuments.runnablePayload(body) : body;
+    const framing = responseFramingFor(req.headers.accept, operationTypeOf(runnable, config.operationLimits.maxTokens));
     return framing ? httpSubscriptions.handle(req, res, framing, body) : apolloHandler(req, res, { parsed: body });
   };
 
@@ -185,6 +203,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     metrics: subscriptionMetrics,
     slots,
     log,
+    resolveOperation: trustedDocuments?.resolveOperation,
   });
 
   return {

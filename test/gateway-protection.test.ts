@@ -302,7 +302,11 @@ describe('production mode', () => {
   let url: string;
   beforeAll(async () => {
     const secrets = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `production-secret-for-${name}`]));
-    gateway = await startGateway(loadGatewayConfig({ ...subgraphEnv, ...secrets, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }));
+    // Documents opened (`log`) as for a GraphQL IDE: under the default `require` these texts would be
+    // refused before parsing (test/e2e/trusted-documents.test.ts); here production's other defences are tested.
+    gateway = await startGateway(
+      loadGatewayConfig({ ...subgraphEnv, ...secrets, NODE_ENV: 'production', PERSISTED_DOCUMENTS: 'log', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+    );
     url = `${gateway.url}/graphql`;
   });
   afterAll(() => gateway?.stop());

@@ -18,6 +18,7 @@ import type { OrderStatusHub } from './order-status-hub.ts';
 import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
 import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';
+import type { ResolveOperation } from '../trusted-documents/trusted-documents.ts';
 import { SUBSCRIPTION_LIMIT_REACHED } from './websocket-server.ts';
 
 // setTimeout takes at most 2^31 - 1 ms; a token valid for longer (24 days) is not timed.
@@ -35,6 +36,8 @@ export interface HttpSubscriptionOptions {
   readonly slots: SubscriptionSlots;
   readonly metrics: SubscriptionMetrics;
   readonly log: Logger;
+  /** Trusted documents: resolves a persisted id to its text, or refuses what no manifest lists. */
+  readonly resolveOperation?: ResolveOperation | undefined;
 }
 
 export interface HttpSubscriptions {
@@ -104,7 +107,9 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
       }
       const { viewer, expiresAt } = await authenticate(req);
       await options.admit(req, viewer);
-      const request = body as OperationRequest | undefined;
+      const resolved = options.resolveOperation?.(body, req.headers) ?? { ok: true, request: body };
+      if (!resolved.ok) throw refusal(resolved.status, resolved.code, resolved.message);
+      const request = resolved.request as OperationRequest | undefined;
       if (typeof request?.query !== 'string') throw refusal(400, ErrorCode.badRequest, 'The body must be a JSON object with a "query" string.');
       const schema = options.schema();
       if (!schema) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; try again shortly.');
