@@ -87,6 +87,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Our stopOnSignals owns shutdown; Apollo's own handler would stop the server and re-raise the signal.
+    stopOnTerminationSignals: false,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
