@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { TestSupergraph } from './test-supergraph.ts';
 import { freePort } from './free-port.ts';
@@ -84,10 +85,16 @@ export async function startServiceProcess(entryPoint: string, env: Record<string
   };
 }
 
-/** A block of `count` consecutive ports nothing listens on right now (npm start takes BASE_PORT..BASE_PORT+7). */
+/**
+ * A block of `count` consecutive ports nothing listens on right now (npm start takes
+ * BASE_PORT..BASE_PORT+7), below the kernel's ephemeral range, where the port-0 listeners and
+ * outgoing connections of other tests cannot take one of them in the meantime.
+ */
 export async function freePortBlock(count: number): Promise<number> {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999');
+  const ephemeralLow = Number(range.trim().split(/\s+/)[0]) || 32_768;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 10_000 + Math.floor(Math.random() * (ephemeralLow - 10_000 - count));
     const ports = Array.from({ length: count }, (_, offset) => base + offset);
     const taken = await Promise.all(ports.map((port) => acceptsConnections(port)));
     if (taken.every((busy) => !busy) && (await Promise.all(ports.map((port) => listeningAddresses(port)))).every((found) => found.length === 0)) return base;
