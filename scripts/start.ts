@@ -41,7 +41,7 @@ const subgraphSecrets = Object.fromEntries(
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (service: string, url: string, ms: number) =>
-  production ? log.info({ service, url, startMs: Math.round(ms) }, 'service ready') : say(`  ${service.padEnd(14)} ready on ${url} (${(ms / 1000).toFixed(1)} s)`);
+  production ? log.info({ started: service, url, startMs: Math.round(ms) }, 'service ready') : say(`  ${service.padEnd(14)} ready on ${url} (${(ms / 1000).toFixed(1)} s)`);
 
 if (!production) {
   const where = Object.keys(process.env).some((name) => name.startsWith('DATABASE_URL_')) ? 'PostgreSQL' : 'embedded PostgreSQL (PGlite)';
