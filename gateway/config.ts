@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, booleanFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
+import { ConfigError, booleanFlag, logFormat, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
+import { defaultLogFormat, type LogFormat } from '../common/logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
-import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, defaultHost, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
@@ -42,6 +43,7 @@ export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
   readonly logLevel: z.infer<typeof logLevel>;
+  readonly logFormat: LogFormat;
   readonly supergraphPath: string;
   readonly subgraphs: Readonly<Record<SubgraphName, SubgraphEndpoint>>;
   readonly jwt: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string; readonly jwksCooldownSeconds: number };
@@ -99,9 +101,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   const parsed = parseEnv(
     {
       NODE_ENV: nodeEnv,
-      HOST: z.string().default('0.0.0.0'),
+      HOST: z.string().optional(),
       PORT: port(SERVICE_PORTS.gateway),
       LOG_LEVEL: logLevel,
+      LOG_FORMAT: logFormat,
       SUPERGRAPH_PATH: z.string().default('supergraph.graphql'),
       JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}/.well-known/jwks.json`),
       JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
@@ -179,9 +182,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
-    host: parsed.HOST,
+    host: parsed.HOST ?? defaultHost(parsed.NODE_ENV),
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
+    logFormat: defaultLogFormat(parsed.NODE_ENV, parsed.LOG_FORMAT),
     supergraphPath: resolve(parsed.SUPERGRAPH_PATH),
     subgraphs,
     jwt: { jwksUrl: parsed.JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE, jwksCooldownSeconds: parsed.JWKS_COOLDOWN_SECONDS },

@@ -100,6 +100,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Our stopOnSignals owns shutdown; Apollo's own handler would stop the server and re-raise the signal.
+    stopOnTerminationSignals: false,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',

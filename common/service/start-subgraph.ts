@@ -41,7 +41,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
   config: TConfig,
   options: StartSubgraphOptions = {},
 ): Promise<RunningSubgraph<TPrisma>> {
-  const log = createLogger(module.name, config.logLevel);
+  const log = createLogger(module.name, config.logLevel, config.logFormat);
   const metrics = createMetrics(module.name);
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async () => {
