@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
 import { ConfigError } from '../common/config.ts';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
 import { createHttpService } from '../common/http/service-server.ts';
@@ -30,8 +29,11 @@ import { subgraphHealthChecks } from './subgraph-health.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
+import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
+import { createEventHub } from './subscriptions/event-hub.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
-import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
+import type { ServingSchema } from './subscriptions/operation.ts';
+import { createSubscriptionSessions } from './subscriptions/subscription-session.ts';
 import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
 import { streamFramingFor } from './subscriptions/http-stream-framing.ts';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
@@ -44,7 +46,7 @@ export interface GatewayDependencies {
   readonly log: Logger;
   readonly metrics: ServiceMetrics;
   readonly keySet?: AccessTokenVerifierOptions['keySet'];
-  /** Where OrderStatusChanged events come from (the gateway consumes them on a transient queue of its own). */
+  /** Where the events of `@event` subscription fields come from (the gateway consumes them on a transient queue of its own). */
   readonly bus: MessageBus;
 }
 
@@ -82,9 +84,15 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       });
     },
   });
-  // The API schema as the gateway serves it: what WebSocket operations are validated against.
-  let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
+  // The API schema as the gateway serves it, with the supergraph's `@event` subscription fields:
+  // what subscriptions are validated against and served from.
+  let serving: ServingSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const eventFields = readEventFields(coreSupergraphSdl);
+    const problems = eventFieldProblems(eventFields, apiSchema);
+    if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
+    serving = { api: apiSchema, eventFields };
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -114,21 +122,26 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
 
   // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
   // multipart protocol, Server-Sent Events); see gateway/subscriptions/. All draw from one per-user budget.
-  const hub = createOrderStatusHub({ bus, log });
+  const hub = createEventHub({ bus, log });
   const subscriptionMetrics = createSubscriptionMetrics(metrics.registry, { listenerCount: () => hub.listenerCount() });
   const executor = createFederatedExecutor({ apollo, log, concurrency: config.subscriptions.fetchConcurrency });
   const slots = createSubscriptionSlots(config.subscriptions.maxPerUser, subscriptionMetrics);
+  const sessions = createSubscriptionSessions({
+    limits: config.subscriptions,
+    verify: viewerFrom.verify,
+    schema: () => serving,
+    hub,
+    executor,
+    slots,
+    metrics: subscriptionMetrics,
+    log,
+  });
   const httpSubscriptions = createHttpSubscriptions({
     limits: config.subscriptions,
     maxBodyBytes: config.maxBodyBytes,
-    verify: viewerFrom.verify,
+    sessions,
     admit,
     requestId: (req) => requestIdOf(req, config.trustedProxies),
-    schema: () => apiSchema,
-    executor,
-    hub,
-    slots,
-    metrics: subscriptionMetrics,
     log,
   });
   const apolloHandler = createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' });
@@ -162,10 +175,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     path: '/graphql',
     limits: config.subscriptions,
     maxPayloadBytes: config.maxBodyBytes,
-    verify: viewerFrom.verify,
-    schema: () => apiSchema,
-    executor,
-    hub,
+    sessions,
     metrics: subscriptionMetrics,
     slots,
     log,
@@ -178,7 +188,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     hub,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
-      await hub.start();
+      await hub.consume(serving ? topicsOf(serving.eventFields) : []);
       started = true;
       return http.listen(port, host);
     },
