@@ -17,6 +17,8 @@ export const ErrorCode = {
   idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
   orderNotShippable: 'ORDER_NOT_SHIPPABLE',
+  /** A subscription the new supergraph no longer accepts, ended by the reload. */
+  subscriptionSchemaReload: 'SUBSCRIPTION_SCHEMA_RELOAD',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -98,7 +98,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
       if (!schema) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; try again shortly.');
       const prepared = sessions.prepare(schema, request);
       if (Array.isArray(prepared)) return await answerWithErrors(res, framing, 400, { errors: prepared.map((error) => error.toJSON()) });
-      const opened = await sessions.open({ prepared, viewer });
+      const opened = await sessions.open({ request, prepared, viewer });
       if (!opened.ok) {
         // Not the entity's subscriber: a GraphQL answer (as the HTTP query gives); the rest: refusals with a status.
         if (opened.reason === 'not_found') return await answerWithErrors(res, framing, 200, { data: null, errors: opened.errors });

@@ -10,6 +10,7 @@ import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { VerifiedAccessToken } from '../auth/access-token-verifier.ts';
 import type { SubscriptionLimits } from '../config.ts';
+import type { EventField } from './event-fields.ts';
 import type { EventHub } from './event-hub.ts';
 import { openEventSubscription, type SubscriptionStream } from './event-subscription.ts';
 import type { FederatedExecutor } from './federated-executor.ts';
@@ -54,7 +55,18 @@ export interface SubscriptionSessions {
    * Checks `prepared` against the rules (a subscription, a signed-in viewer, the connection's and the
    * user's limits), takes a slot and opens the stream; `onEnd` runs once when it ends, whatever ends it.
    */
-  open(args: { readonly prepared: PreparedOperation; readonly viewer: Viewer | null; readonly perConnection?: { readonly open: number }; readonly onEnd?: () => void }): Promise<Opened>;
+  open(args: {
+    readonly request: OperationRequest;
+    readonly prepared: PreparedOperation;
+    readonly viewer: Viewer | null;
+    readonly perConnection?: { readonly open: number };
+    readonly onEnd?: () => void;
+  }): Promise<Opened>;
+  /**
+   * The supergraph changed: each open subscription is checked against `schema` again. One still
+   * valid, served the same way, keeps streaming; any other ends with SUBSCRIPTION_SCHEMA_RELOAD.
+   */
+  revalidate(schema: ServingSchema): { readonly kept: number; readonly ended: number };
   /** Counts a refusal decided by the transport itself (too many connections, stopping, …). */
   refused(reason: string): void;
   /** Calls `onExpire` when the token reaches `expiresAt`; returns the cancel. The timer is counted while it runs. */
@@ -62,7 +74,7 @@ export interface SubscriptionSessions {
   /** Counts a result sent to a client. */
   delivered(result: FormattedExecutionResult): void;
   /** Open streams (every transport). */
-  streams(): ReadonlySet<SubscriptionStream>;
+  count(): number;
 }
 
 export interface SubscriptionSessionOptions {
@@ -76,12 +88,15 @@ export interface SubscriptionSessionOptions {
   readonly log: Logger;
 }
 
+const sameDeclaration = (a: EventField, b: EventField) =>
+  JSON.stringify({ ...a, stateRank: [...a.stateRank], completeOn: [...a.completeOn] }) === JSON.stringify({ ...b, stateRank: [...b.stateRank], completeOn: [...b.completeOn] });
+
 const STATUS: Readonly<Record<string, number>> = { not_subscription: 400, unauthenticated: 401, per_connection: 429, per_user: 429, not_found: 200 };
 
 export function createSubscriptionSessions(options: SubscriptionSessionOptions): SubscriptionSessions {
   const { limits, metrics, slots, hub, executor } = options;
   const log = options.log.child({ component: 'subscription-sessions' });
-  const open = new Set<SubscriptionStream>();
+  const open = new Map<SubscriptionStream, { readonly request: OperationRequest; readonly prepared: PreparedSubscription }>();
 
   const refuse = (reason: string, errors: readonly GraphQLFormattedError[]): { ok: false } & Refusal => {
     metrics.refused.inc({ reason });
@@ -113,7 +128,7 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
     schema: options.schema,
     prepare: prepareOperation,
 
-    async open({ prepared, viewer, perConnection, onEnd }) {
+    async open({ request, prepared, viewer, perConnection, onEnd }) {
       if (prepared.kind === 'execution') {
         // Over plain HTTP they pass the request budget (rate limits, client IP); here they would not.
         return refuse('not_subscription', [
@@ -150,7 +165,7 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
       }
       if (!opened.ok) return refuse('not_found', opened.errors);
       stream = opened.stream;
-      if (!finished) open.add(stream); // (one already in a final state has ended)
+      if (!finished) open.set(stream, { request, prepared }); // (one already in a final state has ended)
       return { ok: true, stream, operation: prepared };
     },
 
@@ -181,6 +196,26 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
     },
 
     delivered: (result) => recordDelivery(metrics, result),
-    streams: () => open,
+    count: () => open.size,
+
+    revalidate(schema) {
+      let kept = 0;
+      let ended = 0;
+      for (const [stream, { request, prepared }] of [...open]) {
+        const again = prepareOperation(schema, request);
+        const same = !Array.isArray(again) && again.kind === 'subscription' && again.request.query === prepared.request.query && sameDeclaration(again.field, prepared.field);
+        if (same) {
+          kept += 1;
+          continue;
+        }
+        ended += 1;
+        const why = Array.isArray(again) ? again.map((problem) => problem.message).join('; ') : 'the field is served differently now';
+        stream.end(
+          error(ErrorCode.subscriptionSchemaReload, `The schema changed and this subscription is no longer valid (${why}); subscribe again.`),
+        );
+      }
+      if (ended > 0) log.info({ kept, ended }, 'subscriptions checked against the new supergraph');
+      return { kept, ended };
+    },
   };
 }

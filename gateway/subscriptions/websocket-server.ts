@@ -144,7 +144,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         if (connection.subscriptions.get(id) === slot) connection.subscriptions.delete(id);
       };
       try {
-        const opened = await sessions.open({ prepared, viewer: connection.viewer, perConnection, onEnd: forget });
+        const opened = await sessions.open({ request: payload, prepared, viewer: connection.viewer, perConnection, onEnd: forget });
         if (!opened.ok) {
           forget();
           return forGraphqlWs(opened.errors);
