@@ -39,6 +39,8 @@ export interface GatewayConfig {
   readonly port: number;
   readonly logLevel: z.infer<typeof logLevel>;
   readonly supergraphPath: string;
+  /** Hot reload: watch supergraphPath; follow a Redis key (with REDIS_URL) that `npm run schema:publish` writes. */
+  readonly supergraphReload: { readonly watch: boolean; readonly redisKey: string | undefined };
   readonly subgraphs: Readonly<Record<SubgraphName, SubgraphEndpoint>>;
   readonly jwt: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string; readonly jwksCooldownSeconds: number };
   readonly introspection: boolean;
@@ -69,6 +71,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       PORT: port(SERVICE_PORTS.gateway),
       LOG_LEVEL: logLevel,
       SUPERGRAPH_PATH: z.string().default('supergraph.graphql'),
+      SUPERGRAPH_WATCH: booleanFlag(true),
+      SUPERGRAPH_REDIS_KEY: z.string().min(1).optional(),
       JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}/.well-known/jwks.json`),
       JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
       JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
@@ -124,6 +128,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     supergraphPath: resolve(parsed.SUPERGRAPH_PATH),
+    supergraphReload: { watch: parsed.SUPERGRAPH_WATCH, redisKey: parsed.SUPERGRAPH_REDIS_KEY },
     subgraphs,
     jwt: { jwksUrl: parsed.JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE, jwksCooldownSeconds: parsed.JWKS_COOLDOWN_SECONDS },
     // Production hides the schema unless INTROSPECTION is set explicitly.

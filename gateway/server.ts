@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { Supergraph } from '@apollo/federation-internals';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ConfigError } from '../common/config.ts';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
@@ -38,6 +39,7 @@ import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
 import { streamFramingFor } from './subscriptions/http-stream-framing.ts';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
+import { createSupergraphReload } from './supergraph/hot-reload.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
 
 export interface GatewayDependencies {
@@ -69,8 +71,29 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);
+  // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
+  const problemsOf = (sdl: string): string[] => {
+    const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
+    if (unconfigured.length > 0) return [`routes to subgraphs with no configuration: ${unconfigured.join(', ')}`];
+    try {
+      return eventFieldProblems(readEventFields(sdl), Supergraph.build(sdl).apiSchema().toGraphQLJSSchema());
+    } catch (error) {
+      return [error instanceof Error ? error.message : String(error)];
+    }
+  };
+  const reload = createSupergraphReload({
+    settings: {
+      watchPath: config.supergraphReload.watch ? config.supergraphPath : undefined,
+      redisKey: config.supergraphReload.redisKey,
+      redisUrl: config.rateLimits.redisUrl,
+    },
+    initialSdl: supergraphSdl,
+    problems: problemsOf,
+    log,
+    registry: metrics.registry,
+  });
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: reload.hook,
     logger: log,
     buildService: ({ name }) => {
       const endpoint = config.subgraphs[name as SubgraphName];
@@ -84,15 +107,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       });
     },
   });
+  reload.attach(gateway);
   // The API schema as the gateway serves it, with the supergraph's `@event` subscription fields:
-  // what subscriptions are validated against and served from.
+  // what subscriptions are validated against and served from (set below, once the sessions exist).
   let serving: ServingSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    const eventFields = readEventFields(coreSupergraphSdl);
-    const problems = eventFieldProblems(eventFields, apiSchema);
-    if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
-    serving = { api: apiSchema, eventFields };
-  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -102,6 +120,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     plugins: [
       requestIdPlugin(),
+      reload.plugin,
       metricsPlugin(metrics),
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
@@ -135,6 +154,17 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     slots,
     metrics: subscriptionMetrics,
     log,
+  });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const eventFields = readEventFields(coreSupergraphSdl);
+    const problems = eventFieldProblems(eventFields, apiSchema);
+    if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
+    const reloaded = serving !== undefined;
+    serving = { api: apiSchema, eventFields };
+    if (!reloaded) return;
+    // A reload: open subscriptions the new schema still accepts stay open; the hub follows the declared topics.
+    sessions.revalidate(serving);
+    void hub.consume(topicsOf(eventFields)).catch((error: unknown) => log.error({ err: error }, 'consuming the new subscription topics failed'));
   });
   const httpSubscriptions = createHttpSubscriptions({
     limits: config.subscriptions,
@@ -186,6 +216,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     subscriptions,
     httpSubscriptions,
     hub,
+    reload,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
       await hub.consume(serving ? topicsOf(serving.eventFields) : []);
@@ -195,6 +226,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     async stop(): Promise<void> {
       await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
       await hub.stop();
+      await reload.stop();
       await http.close();
       await apollo.stop();
       await limiters.close();

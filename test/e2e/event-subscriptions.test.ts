@@ -33,11 +33,14 @@ interface StockData {
 let supergraph: TestSupergraph;
 let gateway: string;
 let admin: Session;
+let watcher: Session;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph({ env: { SUBSCRIPTIONS_MAX_PER_USER: '20' } });
+  // Each case signs up fresh users: more log-ins than the default budget per address.
+  supergraph = await startTestSupergraph({ env: { SUBSCRIPTIONS_MAX_PER_USER: '20', AUTH_RATE_LIMIT_POINTS: '100' } });
   gateway = supergraph.gatewayUrl;
   admin = await logInAsAdmin(gateway);
+  watcher = await signUpCustomer(gateway, 'Stock watcher');
 });
 afterAll(() => supergraph?.stop());
 
@@ -91,8 +94,7 @@ describe('notificationAdded: the caller’s own notifications', () => {
 
 describe('stockChanged(productId)', () => {
   it.each(TRANSPORTS)('over %s: the product now, then at each change of its stock; admin-only fields per subscriber', async (transport) => {
-    const customer = await signUpCustomer(gateway, `Stock watcher ${randomUUID()}`);
-    const asCustomer = await open<StockData>(transport, STOCK, { id: product.id }, customer.token);
+    const asCustomer = await open<StockData>(transport, STOCK, { id: product.id }, watcher.token);
     const asAdmin = await open<StockData>(transport, STOCK, { id: product.id }, admin.token);
     const [customerInitial] = await asCustomer.until((results) => results.length === 1);
     const [adminInitial] = await asAdmin.until((results) => results.length === 1);
@@ -124,8 +126,7 @@ describe('stockChanged(productId)', () => {
   });
 
   it('refuses an unknown product with what the product query answers', async () => {
-    const customer = await signUpCustomer(gateway, 'Unknown product watcher');
-    const missing = await open<StockData>(TRANSPORTS[0], STOCK, { id: randomUUID() }, customer.token);
+    const missing = await open<StockData>(TRANSPORTS[0], STOCK, { id: randomUUID() }, watcher.token);
     const end = await missing.ended;
     expect(codes(end.errors)).toEqual(['NOT_FOUND']);
     expect(missing.results).toEqual([]);

@@ -32,7 +32,11 @@ export async function subscribeOver<TData = Record<string, unknown>>(
     return {
       results: collected.results,
       until: collected.until,
-      ended: collected.ended.then((end) => (end.errors ? { errors: end.errors } : {})),
+      // Ended with an error message, or completed after a last result with errors.
+      ended: collected.ended.then((end) => {
+        const errors = end.errors ?? collected.results.at(-1)?.errors;
+        return errors ? { errors } : {};
+      }),
       dispose: () => void client.dispose(),
     };
   }
