@@ -119,6 +119,8 @@ describe('supergraph hot reload from SUPERGRAPH_PATH', () => {
     expect(withoutReserved).not.toContain('reserved: Int!');
     await writeFile(supergraphFile, withoutReserved);
     await waitFor(() => reloads('applied'), (count) => count === appliedBefore + 1, { what: 'the gateway to switch', timeoutMs: 30_000 });
+    // The operations the load sent were planned for the new supergraph before the switch.
+    expect(await readCounter(gateway.url, 'gateway_supergraph_warmed_plans')).toBeGreaterThanOrEqual(QUERIES.length);
     const sentAtSwitch = load.sent();
     await waitFor(async () => load.sent(), (sent) => sent >= sentAtSwitch + 30, { what: 'requests on the new supergraph' });
     expect(await load.stop()).toEqual([]);
