@@ -54,7 +54,7 @@ export interface GatewayConfig {
   readonly trustedProxies: ReadonlySet<string>;
   readonly operationLimits: OperationLimits;
   readonly subscriptions: SubscriptionLimits;
-  /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
+  /** Where subscription events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
 }
 
