@@ -67,6 +67,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     throw new ConfigError(withoutSecret.map((endpoint) => `${endpoint.secretVariable}: required when NODE_ENV=production`));
   }
 
+  // A subscription declaration that cannot work stops the start, naming the field (a reload refuses it instead).
+  readEventFields(supergraphSdl);
   optOutOfApolloDataCollection();
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
