@@ -21,6 +21,8 @@ export const ErrorCode = {
   persistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** An id the gateway does not know, where arbitrary operations are allowed: send the document instead. */
   persistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
+  /** A subscription the new supergraph no longer accepts, ended by the reload. */
+  subscriptionSchemaReload: 'SUBSCRIPTION_SCHEMA_RELOAD',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

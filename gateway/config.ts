@@ -45,6 +45,8 @@ export interface GatewayConfig {
   readonly logLevel: z.infer<typeof logLevel>;
   readonly logFormat: LogFormat;
   readonly supergraphPath: string;
+  /** Hot reload: watch supergraphPath; follow a Redis key (with REDIS_URL) that `npm run schema:publish` writes. */
+  readonly supergraphReload: { readonly watch: boolean; readonly redisKey: string | undefined };
   readonly subgraphs: Readonly<Record<SubgraphName, SubgraphEndpoint>>;
   readonly jwt: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string; readonly jwksCooldownSeconds: number };
   readonly introspection: boolean;
@@ -62,7 +64,7 @@ export interface GatewayConfig {
   readonly corsOrigins: readonly string[];
   readonly operationLimits: OperationLimits;
   readonly subscriptions: SubscriptionLimits;
-  /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
+  /** Where subscription events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
   /** Which operations the gateway runs: its clients' manifests (see gateway/trusted-documents/). */
   readonly trustedDocuments: TrustedDocumentSettings;
@@ -106,6 +108,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
       SUPERGRAPH_PATH: z.string().default('supergraph.graphql'),
+      SUPERGRAPH_WATCH: booleanFlag(true),
+      SUPERGRAPH_REDIS_KEY: z.string().min(1).optional(),
       JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}/.well-known/jwks.json`),
       JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
       JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
@@ -187,6 +191,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     logLevel: parsed.LOG_LEVEL,
     logFormat: defaultLogFormat(parsed.NODE_ENV, parsed.LOG_FORMAT),
     supergraphPath: resolve(parsed.SUPERGRAPH_PATH),
+    supergraphReload: { watch: parsed.SUPERGRAPH_WATCH, redisKey: parsed.SUPERGRAPH_REDIS_KEY },
     subgraphs,
     jwt: { jwksUrl: parsed.JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE, jwksCooldownSeconds: parsed.JWKS_COOLDOWN_SECONDS },
     // Production hides the schema unless INTROSPECTION is set explicitly.
