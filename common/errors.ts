@@ -17,6 +17,12 @@ export const ErrorCode = {
   idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
   orderNotShippable: 'ORDER_NOT_SHIPPABLE',
+  cartChanged: 'CART_CHANGED',
+  cartEmpty: 'CART_EMPTY',
+  /** Another checkout of the same cart is still being placed. */
+  checkoutInProgress: 'CHECKOUT_IN_PROGRESS',
+  /** The order is still being placed: ask again with the same idempotencyKey. */
+  checkoutPending: 'CHECKOUT_PENDING',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

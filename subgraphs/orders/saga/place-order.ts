@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ORDER_LIMITS } from '../../../common/contracts/order-saga.ts';
 import { ErrorCode, badUserInput, graphQLError } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
 import { Prisma, type Order, type PrismaClient } from '../generated/prisma/client.ts';
@@ -6,7 +7,7 @@ import type { PlaceOrderInput } from '../generated/graphql.ts';
 import { sagaMessages, type SagaTrace } from './saga-messages.ts';
 import { publishFromTransaction } from './transitions.ts';
 
-export const ORDER_LIMITS = { maxLines: 50, maxQuantity: 100, maxKeyLength: 200, maxTokenLength: 100 } as const;
+export { ORDER_LIMITS };
 
 interface Line {
   readonly productId: string;
