@@ -25,7 +25,7 @@ process.stdout.write(
 );
 if (process.env['SEED_DEMO_DATA'] !== 'false') {
   createDemoOrders(supergraph.gatewayUrl).then(
-    () => process.stdout.write('  Demo orders ready: the customer has orders delivered, shipped, confirmed and cancelled.\n'),
+    () => process.stdout.write('  Demo orders ready: the customer has orders delivered, shipped, confirmed and cancelled, and a cart to check out.\n'),
     (error: unknown) => process.stderr.write(`  Demo orders could not be created: ${String(error)}\n`),
   );
 }

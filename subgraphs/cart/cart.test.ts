@@ -4,6 +4,7 @@ import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/g
 import { devSubgraphSecret } from '../../common/service/subgraph-config.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
+import { createDemoCart } from '../../scripts/demo-orders.ts';
 import {
   AddToCartDocument,
   CartDocument,
@@ -15,7 +16,7 @@ import {
   type CartFieldsFragment,
 } from '../../sdk/generated/graphql.ts';
 import { errorCodes, graphql } from '../../test/support/graphql-client.ts';
-import { logInAsAdmin, type Session } from '../../test/support/sessions.ts';
+import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { signUpCustomer, waitForOrderStatus } from '../../test/support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
@@ -278,5 +279,19 @@ describe('whose cart', () => {
     expect(errorCodes(await checkout(stranger, randomUUID()))).toEqual(['CART_EMPTY']);
     const untouched = await cartOf(owner);
     expect(untouched).toMatchObject({ id: cart.id, version: cart.version, itemCount: 2 });
+  });
+});
+
+describe('the demo', () => {
+  it("fills npm start's demo customer's cart once, and never refills a cart they emptied", async () => {
+    const demoCustomer = await logInAsCustomer(gateway);
+    await createDemoCart(gateway);
+    const filled = await cartOf(demoCustomer);
+    expect(filled.items.length).toBeGreaterThan(0);
+    await createDemoCart(gateway);
+    expect(await cartOf(demoCustomer)).toEqual(filled);
+    await graphql(gateway, ClearCartDocument, {}, { token: demoCustomer.token });
+    await createDemoCart(gateway);
+    expect(await cartOf(demoCustomer)).toMatchObject({ items: [], version: filled.version + 1 });
   });
 });
