@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CartChanged, CartRoutes } from '../../common/contracts/cart.ts';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
 import { devSubgraphSecret } from '../../common/service/subgraph-config.ts';
 import type { Viewer } from '../../common/viewer.ts';
@@ -279,6 +280,34 @@ describe('whose cart', () => {
     expect(errorCodes(await checkout(stranger, randomUUID()))).toEqual(['CART_EMPTY']);
     const untouched = await cartOf(owner);
     expect(untouched).toMatchObject({ id: cart.id, version: cart.version, itemCount: 2 });
+  });
+});
+
+describe('CartChanged', () => {
+  it("announces every change of a cart, a price change of one of its products included, with its owner and version", async () => {
+    const events: CartChanged[] = [];
+    const consumer = await supergraph.bus.consume(`cart-test.cart-changed.${randomUUID()}`, [CartRoutes.cartChanged], async (message) => {
+      events.push(CartChanged.parse(message.payload));
+    }, { transient: true });
+    try {
+      const customer = await signUpCustomer(gateway);
+      const first = await add(customer, 16, 1);
+      await graphql(gateway, UpdateCartItemDocument, { productId: product(16).id, quantity: 4 }, { token: customer.token });
+      await graphql(gateway, RemoveFromCartDocument, { productId: product(17).id }, { token: customer.token }); // not there: no change
+      const changed = await graphql(gateway, `mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceAmount: $price }) { id } }`, {
+        id: product(16).id,
+        price: product(16).priceAmount + 100,
+      }, { token: admin.token });
+      expect(changed.errors).toBeUndefined();
+      await waitFor(() => cartOf(customer), (cart) => cart.version === 3, { what: 'the price change in the cart', timeoutMs: 30_000 });
+      await graphql(gateway, ClearCartDocument, {}, { token: customer.token });
+      const ofThisCart = () => events.filter((event) => event.cartId === first.id);
+      await waitFor(async () => ofThisCart().length, (count) => count >= 4, { what: 'four CartChanged events', timeoutMs: 30_000 });
+      expect(ofThisCart().map((event) => event.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
+      expect(ofThisCart().every((event) => event.userId === customer.userId)).toBe(true);
+    } finally {
+      await consumer.cancel();
+    }
   });
 });
 
