@@ -17,6 +17,7 @@ import {
   type CartFieldsFragment,
 } from '../../sdk/generated/graphql.ts';
 import { errorCodes, graphql } from '../../test/support/graphql-client.ts';
+import { readCounter } from '../../test/support/metrics.ts';
 import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { signUpCustomer, waitForOrderStatus } from '../../test/support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
@@ -153,6 +154,11 @@ describe('editing a cart', () => {
 describe('checkout', () => {
   it('refuses an empty cart and a stale version, placing nothing', async () => {
     const customer = await signUpCustomer(gateway);
+    const cartService = supergraph.subgraphs['cart']!.url;
+    const [emptyBefore, changedBefore] = await Promise.all([
+      readCounter(cartService, 'cart_checkouts_total', 'outcome="cart_empty"'),
+      readCounter(cartService, 'cart_checkouts_total', 'outcome="cart_changed"'),
+    ]);
     expect(errorCodes(await checkout(customer, randomUUID()))).toEqual(['CART_EMPTY']);
     const cart = await add(customer, 8, 1);
     const stale = await checkout(customer, randomUUID(), 'tok_visa', cart.version - 1);
@@ -160,6 +166,9 @@ describe('checkout', () => {
     expect(stale.errors?.[0]?.extensions?.['version']).toBe(cart.version);
     expect(await ordersPrisma().order.count({ where: { customerId: customer.userId } })).toBe(0);
     expect(lines(await cartOf(customer))).toEqual([{ productId: product(8).id, quantity: 1 }]);
+    // Counted by outcome on the cart service's /metrics.
+    expect(await readCounter(cartService, 'cart_checkouts_total', 'outcome="cart_empty"')).toBe(emptyBefore + 1);
+    expect(await readCounter(cartService, 'cart_checkouts_total', 'outcome="cart_changed"')).toBe(changedBefore + 1);
   });
 
   it("places a CONFIRMED order with the cart's lines and prices, empties the cart, and answers a retried key with the same order", async () => {

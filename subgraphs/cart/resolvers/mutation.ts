@@ -32,13 +32,15 @@ export const Mutation: MutationResolvers = {
     return cart;
   },
   checkout(_parent, { input, idempotencyKey }, context) {
-    return checkout(context.prisma, {
-      userId: caller(context),
-      input,
-      idempotencyKey,
-      requestId: context.requestId,
-      waitMs: context.checkoutWaitMs,
-      kick: () => context.outbox.kick(),
-    });
+    return context.checkoutMetrics.observe(() =>
+      checkout(context.prisma, {
+        userId: caller(context),
+        input,
+        idempotencyKey,
+        requestId: context.requestId,
+        waitMs: context.checkoutWaitMs,
+        kick: () => context.outbox.kick(),
+      }),
+    );
   },
 };
