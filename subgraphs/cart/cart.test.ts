@@ -94,6 +94,21 @@ describe('editing a cart', () => {
     expect(await cartOf(customer)).toMatchObject({ version: 8, items: [] });
   });
 
+  it("says per line whether inventory can supply the line's quantity now", async () => {
+    const customer = await signUpCustomer(gateway);
+    const [few, none] = [product(52), product(53)];
+    expect([few.stock, none.stock]).toEqual([5, 0]);
+    const enough = await add(customer, 52, few.stock);
+    expect(enough.items.map((item) => item.available)).toEqual([true]);
+    const tooMany = await graphql(gateway, UpdateCartItemDocument, { productId: few.id, quantity: few.stock + 1 }, { token: customer.token });
+    expect(tooMany.data?.updateCartItem.items.map((item) => item.available)).toEqual([false]);
+    const soldOut = await add(customer, 53, 1);
+    expect(soldOut.items.map((item) => [item.product.id, item.available])).toEqual([
+      [few.id, false],
+      [none.id, false],
+    ]);
+  });
+
   it('refuses bad input and unknown products, writing nothing', async () => {
     const customer = await signUpCustomer(gateway);
     await add(customer, 4, 99);
