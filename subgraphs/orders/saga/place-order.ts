@@ -7,8 +7,6 @@ import type { PlaceOrderInput } from '../generated/graphql.ts';
 import { sagaMessages, type SagaTrace } from './saga-messages.ts';
 import { publishFromTransaction } from './transitions.ts';
 
-export { ORDER_LIMITS };
-
 interface Line {
   readonly productId: string;
   readonly quantity: number;
