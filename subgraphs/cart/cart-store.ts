@@ -6,6 +6,12 @@ import { Prisma, type Cart, type CartLine, type PrismaClient } from './generated
 
 export type Tx = Prisma.TransactionClient;
 
+/**
+ * Edits of one cart queue on its row lock and on the pool: on a busy machine Prisma's defaults
+ * (2 s to get a connection, 5 s to finish) would fail a burst of edits that only had to wait.
+ */
+export const CART_TRANSACTION = { maxWait: 5_000, timeout: 10_000 } as const;
+
 /** The caller's cart, created empty on first use (one per user: a concurrent creation finds the winner's). */
 export async function ensureCart(prisma: PrismaClient, userId: string): Promise<Cart> {
   try {
@@ -44,7 +50,7 @@ async function changeCart(
     const lines = await lockCart(tx, id);
     if (await change(tx, id, lines)) return recordChange(tx, id, requestId);
     return tx.cart.findUniqueOrThrow({ where: { id } });
-  });
+  }, CART_TRANSACTION);
 }
 
 const unknownProduct = (productId: string) => graphQLError(ErrorCode.unknownProduct, `Product ${productId} does not exist.`, { productIds: [productId] });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ORDER_LIMITS } from '../../common/contracts/order-saga.ts';
 import { ErrorCode, badUserInput, graphQLError } from '../../common/errors.ts';
 import { checkoutRequestedRecord } from './cart-messages.ts';
-import { ensureCart, lockCart, type LineQuantity } from './cart-store.ts';
+import { CART_TRANSACTION, ensureCart, lockCart, type LineQuantity } from './cart-store.ts';
 import { Prisma, type Checkout, type PrismaClient } from './generated/prisma/client.ts';
 import type { CheckoutInput } from './generated/graphql.ts';
 
@@ -86,7 +86,7 @@ async function begin(prisma: PrismaClient, request: CheckoutRequest, { paymentTo
         ),
       });
       return record;
-    });
+    }, CART_TRANSACTION);
   } catch (error) {
     // The same key raced in twice: the first checkout won; answer with it.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
