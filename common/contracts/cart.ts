@@ -23,14 +23,20 @@ export const CartRoutes = {
 } as const;
 
 const id = z.string().uuid();
-const lines = z.array(z.object({ productId: id, quantity: z.number().int().positive() })).min(1);
 
+/**
+ * `unitPriceAmount` and `currency` are the prices the customer saw (the cart's copy). Orders
+ * prices the order from its own copy and refuses with CART_CHANGED when the two differ, so the
+ * customer never pays a total they did not see while a price change is on its way to the cart.
+ */
 export const CheckoutRequested = z.object({
   checkoutId: id,
   customerId: id,
   idempotencyKey: z.string().min(1),
   paymentToken: z.string().min(1),
-  items: lines,
+  items: z
+    .array(z.object({ productId: id, quantity: z.number().int().positive(), unitPriceAmount: z.number().int().nonnegative(), currency: z.string().length(3) }))
+    .min(1),
 });
 export const CheckoutAccepted = z.object({ checkoutId: id, orderId: id });
 /** `code` is an error code of common/errors.ts, shown to the customer as the checkout's error. */

@@ -208,6 +208,28 @@ describe('checkout', () => {
     expect(await cartOf(customer)).toMatchObject({ items: [], version: cart.version + 1 });
   });
 
+  it('refuses with CART_CHANGED when orders already prices a product differently from what the cart shows, placing nothing', async () => {
+    const customer = await signUpCustomer(gateway);
+    const item = product(9);
+    const cart = await add(customer, 9, 2);
+    const key = randomUUID();
+    // A price change that reached orders' copy of the catalog before the cart's.
+    await ordersPrisma().productSnapshot.update({ where: { productId: item.id }, data: { priceAmount: item.priceAmount + 1 } });
+    try {
+      const refused = await checkout(customer, key, 'tok_visa', cart.version);
+      expect(errorCodes(refused)).toEqual(['CART_CHANGED']);
+      expect(refused.errors?.[0]?.extensions?.['productIds']).toEqual([item.id]);
+      expect(await ordersPrisma().order.count({ where: { customerId: customer.userId } })).toBe(0);
+      expect(await cartOf(customer)).toMatchObject({ version: cart.version, itemCount: 2 });
+    } finally {
+      await ordersPrisma().productSnapshot.update({ where: { productId: item.id }, data: { priceAmount: item.priceAmount } });
+    }
+    // Nothing was placed, so the key may be used again once both copies agree.
+    const placed = await checkout(customer, key, 'tok_visa', cart.version);
+    expect(placed.errors).toBeUndefined();
+    expect(placed.data?.checkout.total).toEqual({ amount: 2 * item.priceAmount, currency: 'USD' });
+  });
+
   it('gives the lines back after a declined card, and the order ends CANCELLED', async () => {
     const customer = await signUpCustomer(gateway);
     await add(customer, 12, 1);

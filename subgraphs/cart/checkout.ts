@@ -76,12 +76,19 @@ async function begin(prisma: PrismaClient, request: CheckoutRequest, { paymentTo
       const items = lines
         .map(({ productId, quantity }) => ({ productId, quantity }))
         .sort((a, b) => a.productId.localeCompare(b.productId));
+      // The prices the customer sees, for orders to hold its own against.
+      const prices = await tx.productPrice.findMany({ where: { productId: { in: items.map((item) => item.productId) } } });
+      const priced = items.map((item) => {
+        const price = prices.find((candidate) => candidate.productId === item.productId);
+        if (!price) throw graphQLError(ErrorCode.unknownProduct, `Product ${item.productId} does not exist.`, { productIds: [item.productId] });
+        return { ...item, unitPriceAmount: price.priceAmount, currency: price.priceCurrency };
+      });
       const record = await tx.checkout.create({
         data: { cartId: cart.id, userId: request.userId, idempotencyKey: request.idempotencyKey, requestHash, lines: items, cartVersion: version },
       });
       await tx.outboxMessage.create({
         data: checkoutRequestedRecord(
-          { checkoutId: record.id, customerId: request.userId, idempotencyKey: request.idempotencyKey, paymentToken, items },
+          { checkoutId: record.id, customerId: request.userId, idempotencyKey: request.idempotencyKey, paymentToken, items: priced },
           request.requestId,
         ),
       });

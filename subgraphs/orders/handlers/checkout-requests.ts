@@ -25,11 +25,20 @@ export function createCheckoutRequestsHandler(options: { prisma: PrismaClient; o
     const request = CheckoutRequested.parse(message.payload);
     const trace = { requestId: message.headers['x-request-id'] ?? message.id };
     const headers = { 'x-request-id': trace.requestId, 'correlation-id': request.checkoutId };
+    const reject = (rejected: Omit<CheckoutRejected, 'checkoutId'>) =>
+      createEnvelope(CartRoutes.checkoutRejected, 'CheckoutRejected', { checkoutId: request.checkoutId, ...rejected } satisfies CheckoutRejected, headers);
+    const moved = await pricesMoved(prisma, request);
     let reply: Envelope;
+    if (moved.length > 0) {
+      reply = reject({ code: ErrorCode.cartChanged, message: 'Prices changed since you saw the cart: review it and check out again.', productIds: moved });
+      await prisma.outboxMessage.create({ data: outboxRecord(reply) });
+      outbox.kick();
+      return;
+    }
     try {
       const order = await placeOrder(prisma, {
         customerId: request.customerId,
-        input: { items: request.items, paymentToken: request.paymentToken },
+        input: { items: request.items.map(({ productId, quantity }) => ({ productId, quantity })), paymentToken: request.paymentToken },
         idempotencyKey: request.idempotencyKey,
         stepTimeoutMs,
         trace,
@@ -40,15 +49,30 @@ export function createCheckoutRequestsHandler(options: { prisma: PrismaClient; o
       const code = error instanceof GraphQLError ? String(error.extensions['code']) : '';
       if (!(error instanceof GraphQLError) || !REFUSALS.has(code)) throw error;
       const productIds = error.extensions['productIds'];
-      const rejected: CheckoutRejected = {
-        checkoutId: request.checkoutId,
-        code,
-        message: error.message,
-        ...(Array.isArray(productIds) ? { productIds: productIds.map(String) } : {}),
-      };
-      reply = createEnvelope(CartRoutes.checkoutRejected, 'CheckoutRejected', rejected, headers);
+      reply = reject({ code, message: error.message, ...(Array.isArray(productIds) ? { productIds: productIds.map(String) } : {}) });
     }
     await prisma.outboxMessage.create({ data: outboxRecord(reply) });
     outbox.kick();
   };
+}
+
+/**
+ * Products whose price in orders' copy differs from the one the customer saw in the cart (a
+ * price change that reached orders first). A checkout already placed is answered with its
+ * order whatever the prices are now.
+ */
+async function pricesMoved(prisma: PrismaClient, request: CheckoutRequested): Promise<string[]> {
+  const placed = await prisma.order.findUnique({
+    where: { customerId_idempotencyKey: { customerId: request.customerId, idempotencyKey: request.idempotencyKey } },
+    select: { id: true },
+  });
+  if (placed) return [];
+  const snapshots = await prisma.productSnapshot.findMany({ where: { productId: { in: request.items.map((item) => item.productId) } } });
+  return request.items
+    .filter((item) => {
+      const snapshot = snapshots.find((candidate) => candidate.productId === item.productId);
+      // An unknown product is placeOrder's to refuse (UNKNOWN_PRODUCT).
+      return snapshot !== undefined && (snapshot.priceAmount !== item.unitPriceAmount || snapshot.priceCurrency !== item.currency);
+    })
+    .map((item) => item.productId);
 }
