@@ -7,6 +7,13 @@ import type { PlaceOrderInput } from '../generated/graphql.ts';
 import { sagaMessages, type SagaTrace } from './saga-messages.ts';
 import { publishFromTransaction } from './transitions.ts';
 
+/**
+ * A burst of orders queues for the pool (on the embedded PGlite, for its one connection): Prisma's
+ * defaults (2 s to start, 5 s to finish) would fail orders that only had to wait, as
+ * INTERNAL_SERVER_ERROR. Still inside the gateway's SUBGRAPH_TIMEOUT_MS.
+ */
+const PLACE_ORDER_TRANSACTION = { maxWait: 5_000, timeout: 10_000 } as const;
+
 interface Line {
   readonly productId: string;
   readonly quantity: number;
@@ -105,7 +112,7 @@ export async function placeOrder(prisma: PrismaClient, request: PlaceOrderReques
       ]);
       const { history: _history, ...plain } = order;
       return plain;
-    });
+    }, PLACE_ORDER_TRANSACTION);
   } catch (error) {
     // The same key raced in twice: the first insert won, answer with its order.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
