@@ -23,6 +23,12 @@ export const ErrorCode = {
   persistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
   /** A subscription the new supergraph no longer accepts, ended by the reload. */
   subscriptionSchemaReload: 'SUBSCRIPTION_SCHEMA_RELOAD',
+  cartChanged: 'CART_CHANGED',
+  cartEmpty: 'CART_EMPTY',
+  /** Another checkout of the same cart is still being placed. */
+  checkoutInProgress: 'CHECKOUT_IN_PROGRESS',
+  /** The order is still being placed: ask again with the same idempotencyKey. */
+  checkoutPending: 'CHECKOUT_PENDING',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

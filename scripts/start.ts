@@ -68,7 +68,7 @@ if (process.env['npm_lifecycle_event']) {
 if (settings.seedDemoData) {
   // Idempotent: fixed idempotency keys, so a second start places nothing new.
   await createDemoOrders(supergraph.gatewayUrl).then(
-    () => say(`  ${'demo orders'.padEnd(14)} ready: the customer has orders delivered, shipped, confirmed and cancelled`),
+    () => say(`  ${'demo orders'.padEnd(14)} ready: the customer has orders delivered, shipped, confirmed and cancelled, and a cart to check out`),
     (error: unknown) => process.stderr.write(`  Demo orders could not be created: ${String(error)}\n`),
   );
 }

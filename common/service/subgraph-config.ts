@@ -13,6 +13,7 @@ export const SERVICE_PORTS = {
   payments: 4005,
   shipping: 4006,
   notifications: 4007,
+  cart: 4008,
 } as const;
 export type SubgraphName = Exclude<keyof typeof SERVICE_PORTS, 'gateway'>;
 

@@ -1,7 +1,8 @@
 // The subscription fields the subgraphs declare with @event, served by the gateway's one engine with
 // no code of their own: notificationAdded (the caller's own notifications, from notifications'
 // outbox) and stockChanged(productId) (from inventory's stock events), on every transport
-// (graphql-ws, multipart, SSE), each result read through the federated path as its subscriber.
+// (graphql-ws, multipart, SSE), each result read through the federated path as its subscriber;
+// and cartChanged (the caller's own cart, from the cart's CartChanged events).
 // Runs on both infrastructures.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -28,6 +29,13 @@ const STOCK = /* GraphQL */ `
 `;
 interface StockData {
   stockChanged: { id: string; name: string; inventory: { available: number; onHand: number | null } | null };
+}
+
+const CART = /* GraphQL */ `
+  subscription MyCart { cartChanged { id version itemCount items { quantity product { id name } } } }
+`;
+interface CartData {
+  cartChanged: { id: string; version: number; itemCount: number; items: { quantity: number; product: { id: string; name: string } }[] };
 }
 
 let supergraph: TestSupergraph;
@@ -132,5 +140,59 @@ describe('stockChanged(productId)', () => {
     const end = await missing.ended;
     expect(codes(end.errors)).toEqual(['NOT_FOUND']);
     expect(missing.results).toEqual([]);
+  });
+});
+
+describe('cartChanged: the caller’s own cart, across tabs and devices', () => {
+  const ADD = `mutation ($id: ID!, $quantity: Int!) { addToCart(productId: $id, quantity: $quantity) { id version } }`;
+  it.each(TRANSPORTS)('over %s: a second connection of the same customer sees each change, with federated fields; someone else sees none', async (transport) => {
+    const [me, someoneElse] = await Promise.all([signUpCustomer(gateway, 'Two tabs'), signUpCustomer(gateway, 'Another shopper')]);
+    await waitFor(activeSubscriptions, (count) => count === 0, { what: 'earlier tests\' subscriptions to end' });
+    const otherTab = await open<CartData>(transport, CART, {}, me.token);
+    const theirs = await open<CartData>(transport, CART, {}, someoneElse.token);
+    await waitFor(activeSubscriptions, (count) => count === 2, { what: 'both subscriptions to be open' });
+
+    const first = await graphql<{ addToCart: { id: string; version: number } }>(gateway, ADD, { id: product.id, quantity: 2 }, { token: me.token });
+    expect(first.errors).toBeUndefined();
+    const second = await graphql<{ addToCart: { id: string; version: number } }>(gateway, ADD, { id: stocked.id, quantity: 1 }, { token: me.token });
+    expect(second.errors).toBeUndefined();
+    const cartId = second.data!.addToCart.id;
+    const finalVersion = second.data!.addToCart.version;
+
+    const results = await otherTab.until((seen) => seen.some((result) => result.data?.cartChanged.version === finalVersion), 30_000);
+    for (const result of results) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.cartChanged.id).toBe(cartId);
+      expect(result.extensions?.['event']).toEqual({ id: expect.any(String), version: result.data?.cartChanged.version, at: expect.any(String) });
+    }
+    const last = results.find((result) => result.data?.cartChanged.version === finalVersion)!.data!.cartChanged;
+    expect(last.itemCount).toBe(3);
+    expect(last.items.map((item) => [item.product.id, item.product.name, item.quantity])).toEqual(
+      expect.arrayContaining([
+        [product.id, product.name, 2],
+        [stocked.id, stocked.name, 1],
+      ]),
+    );
+
+    // The other customer's first result is about their own cart, changed after mine: none of mine reached them.
+    const theirChange = await graphql<{ addToCart: { id: string } }>(gateway, ADD, { id: product.id, quantity: 1 }, { token: someoneElse.token });
+    await theirs.until((seen) => seen.length >= 1, 30_000);
+    expect(theirs.results.map((result) => result.data?.cartChanged.id)).not.toContain(cartId);
+    expect(theirs.results[0]?.data?.cartChanged.id).toBe(theirChange.data!.addToCart.id);
+  });
+
+  it('reads a cart by id for its owner and admins only: the query each cartChanged event is read with', async () => {
+    const [owner, stranger] = await Promise.all([signUpCustomer(gateway, 'Cart owner'), signUpCustomer(gateway, 'Cart stranger')]);
+    const added = await graphql<{ addToCart: { id: string } }>(gateway, ADD, { id: product.id, quantity: 1 }, { token: owner.token });
+    const cartId = added.data!.addToCart.id;
+    const CART_BY_ID = `query ($id: ID!) { cartById(id: $id) { id itemCount } }`;
+    expect((await graphql<{ cartById: { id: string } }>(gateway, CART_BY_ID, { id: cartId }, { token: owner.token })).data?.cartById.id).toBe(cartId);
+    expect((await graphql<{ cartById: { id: string } }>(gateway, CART_BY_ID, { id: cartId }, { token: admin.token })).data?.cartById.id).toBe(cartId);
+    const refused = await graphql<{ cartById: { id: string } | null }>(gateway, CART_BY_ID, { id: cartId }, { token: stranger.token });
+    expect(codes(refused.errors)).toEqual(['NOT_FOUND']);
+    expect(refused.data?.cartById ?? null).toBeNull();
+    const anonymous = await graphql<{ cartById: { id: string } | null }>(gateway, CART_BY_ID, { id: cartId });
+    expect(codes(anonymous.errors)).toEqual(['UNAUTHENTICATED']);
+    expect(anonymous.data?.cartById ?? null).toBeNull();
   });
 });
