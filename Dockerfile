@@ -1,5 +1,5 @@
 # One image, one entry point per service: `docker run IMAGE subgraphs/catalog/main.ts`.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
@@ -8,7 +8,7 @@ RUN npm ci --ignore-scripts
 COPY . .
 RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p .
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app
