@@ -4,7 +4,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
-RUN npm ci --ignore-scripts
+COPY patches ./patches
+# patch-package: graphql-shield 7.6.5 (the last release) imports util.isUndefined, which Node 23 removed.
+RUN npm ci --ignore-scripts && npx patch-package
 COPY . .
 RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p .
 
