@@ -17,6 +17,8 @@ export const ErrorCode = {
   idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
   orderNotShippable: 'ORDER_NOT_SHIPPABLE',
+  /** Retryable: the service could not take the request now (its database is saturated); nothing was written. HTTP 503 with Retry-After at the gateway. */
+  serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

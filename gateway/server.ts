@@ -18,6 +18,7 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { serviceUnavailablePlugin } from './plugins/service-unavailable-plugin.ts';
 import { requestIdOf } from './request-id.ts';
 import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
@@ -99,6 +100,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       operationLimitsPlugin(config.operationLimits),
       ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
+      serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
