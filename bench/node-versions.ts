@@ -38,26 +38,31 @@ const runUnder = async (bin: string): Promise<Run> => {
 };
 
 const before = os.loadavg();
-const runs = [await runUnder(older), await runUnder(node24)];
+// A, B, B, A: the machine's load drifts; each Node gets one early and one late run.
+const runs = [await runUnder(older), await runUnder(node24), await runUnder(node24), await runUnder(older)] as [Run, Run, Run, Run];
 await rm(scratch, { recursive: true, force: true });
-const [old, current] = runs as [Run, Run];
+const [old, current] = [runs[0], runs[1]];
+const olds = [runs[0], runs[3]];
+const currents = [runs[1], runs[2]];
 
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const rows = old.measured.map((scenario) => {
-  const next = current.measured.find((candidate) => candidate.key === scenario.key)!;
-  const cell = (m: Measured) => `${m.rps.toFixed(0)} (${m.p50} / ${m.p99})`;
-  return `| ${scenario.name} | ${cell(scenario.ours)} | ${cell(next.ours)} | ${(next.ours.rps / scenario.ours.rps).toFixed(2)} | ${cell(scenario.bare)} | ${cell(next.bare)} | ${(next.bare.rps / scenario.bare.rps).toFixed(2)} |`;
+  const of = (group: Run[], side: 'ours' | 'bare') => group.map((run) => run.measured.find((candidate) => candidate.key === scenario.key)![side]);
+  const cell = (measures: Measured[]) => `${measures.map((m) => m.rps.toFixed(0)).join(', ')} (p50 ${measures.map((m) => m.p50).join(', ')} ms)`;
+  const ratio = (side: 'ours' | 'bare') => (mean(of(currents, side).map((m) => m.rps)) / mean(of(olds, side).map((m) => m.rps))).toFixed(2);
+  return `| ${scenario.name} | ${cell(of(olds, 'ours'))} | ${cell(of(currents, 'ours'))} | ${ratio('ours')} | ${cell(of(olds, 'bare'))} | ${cell(of(currents, 'bare'))} | ${ratio('bare')} |`;
 });
 const load = (values: readonly number[]) => values.map((value) => value.toFixed(1)).join(' / ');
 const section = [
   NODE_SECTION,
   '',
-  `\`npx tsx bench/node-versions.ts\`: the same harness (bench/throughput.ts: ${old.connections} connections, ${old.seconds} s per run after a warm-up, ${old.mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite'}) under ${old.node}, then at once under ${current.node}; gateway, subgraphs and client in one process on that Node. req/s (p50 / p99 ms); errors: ${[...old.measured, ...current.measured].reduce((sum, m) => sum + m.ours.errors + m.bare.errors, 0)}.`,
+  `\`npx tsx bench/node-versions.ts\`: the same harness (bench/throughput.ts: ${old.connections} connections, ${old.seconds} s per run after a warm-up, ${old.mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite'}) four times back to back, ${old.node}, ${current.node}, ${current.node}, ${old.node} (so each meets the load early and late); gateway, subgraphs and client in one process on that Node. req/s of each run (p50 latency), ratio of the means; errors: ${runs.flatMap((run) => run.measured).reduce((sum, m) => sum + m.ours.errors + m.bare.errors, 0)}.`,
   '',
   `| scenario | ours ${old.node} | ours ${current.node} | ratio ours 24/20 | bare ${old.node} | bare ${current.node} | ratio bare 24/20 |`,
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...rows,
   '',
-  `The machine was busy (2 cores shared with other developers' builds and tests): load average before ${load(before)}, after the ${old.node} run ${load(old.loadAverage)}, after the ${current.node} run ${load(current.loadAverage)} (1/5/15 min); read the ratios as rough.`,
+  `The machine was busy (2 cores shared with other developers' builds and tests): load average before ${load(before)}, after each run ${runs.map((run) => load(run.loadAverage)).join('; ')} (1/5/15 min); read the ratios as rough.`,
   `Machine: ${current.machine.replace(/; load average.*$/, '')}.`,
   `Run: ${new Date().toISOString()}.`,
   '',
