@@ -10,6 +10,8 @@ export const testTiming = {
   hookTimeoutMs: 300_000,
   /** `waitFor`'s default deadline for a condition (an order to settle, a message to arrive). */
   conditionMs: 60_000,
+  /** How late a timer may fire on a loaded machine: the slack on a check that a bound was kept. */
+  timerSlackMs: 2_000,
   /** After this long, something that has not happened is taken as not happening (the negative checks). */
   quietMs: 500,
   /** SAGA_STEP_TIMEOUT_MS: far longer than a reserve or charge needs on a loaded machine, so no order times out by accident. */
