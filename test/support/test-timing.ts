@@ -24,8 +24,12 @@ export const testTiming = {
   subgraphTimeoutMs: 60_000,
   /** DB_ACQUIRE_TIMEOUT_MS: transactions on a busy embedded PGlite queue this long (below the subgraph timeout). */
   databaseAcquireTimeoutMs: 45_000,
-  /** A bus consumer's retries of a message that cannot be handled yet (e.g. a refund waiting for its charge). */
-  consumerRetries: { maxAttempts: 200, retryDelayMs: 50 },
+  /**
+   * A bus consumer's retries of a message that cannot be handled yet (e.g. a refund waiting for its
+   * charge): quick at first, then backing off exponentially (common/messaging/backoff.ts), so the 20
+   * attempts the buses allow span minutes.
+   */
+  consumerRetries: { maxAttempts: 20, retryDelayMs: 20 },
 } as const;
 
 /** The service settings above, as the environment of a test supergraph (a test may override any). */
