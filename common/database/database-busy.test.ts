@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../../subgraphs/orders/generated/prisma/client.ts';
 import { ErrorCode } from '../errors.ts';
 import { maskUnexpectedErrors } from '../plugins/mask-errors.ts';
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { testTiming } from '../../test/support/test-timing.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 import { loadSubgraphConfig } from '../service/subgraph-config.ts';
 import { isDatabaseBusy } from './database-busy.ts';
 import { IN_MEMORY, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
@@ -20,6 +23,28 @@ const client = (options: { maxConnections?: number; acquireTimeoutMs?: number; t
   return prisma;
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Patient enough for a loaded machine: only the work under test is impatient. */
+const patient = { maxWait: testTiming.conditionMs, timeout: testTiming.conditionMs };
+
+/** A transaction that holds its connection (on PGlite: the whole database) until `release()`. */
+async function holdTransaction(prisma: PrismaClient) {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding = false;
+  const done = prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`INSERT INTO probe (note) VALUES ('holder')`);
+    holding = true;
+    await released;
+  }, patient);
+  await waitFor(async () => holding, (held) => held, { what: 'the holding transaction to begin' });
+  return async () => {
+    release();
+    await done;
+  };
+}
+/** Opens the pool's connections before the test needs them (opening one may be slow on a loaded machine). */
+const warm = (prisma: PrismaClient) =>
+  waitFor(() => prisma.$queryRawUnsafe('SELECT 1').then(() => true, () => false), (ok) => ok, { what: 'a first connection' });
 
 /** What a client sees when a resolver fails with `error`: a real Apollo Server with the services' formatError. */
 async function seenByClient(error: unknown): Promise<GraphQLFormattedError> {
@@ -59,17 +84,15 @@ afterAll(async () => {
 
 describe('a saturated database', () => {
   it('maps a transaction that cannot start in time (Prisma P2028) to SERVICE_UNAVAILABLE', async () => {
-    const prisma = client({ acquireTimeoutMs: 300 });
+    const prisma = client();
     // PGlite runs one transaction at a time: while this one is open, no other can begin.
-    let release = () => {};
-    const holding = prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`INSERT INTO probe (note) VALUES ('holder')`);
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await sleep(100);
-    const error = await failureOf(prisma.$transaction((tx) => tx.$executeRawUnsafe(`INSERT INTO probe (note) VALUES ('never started')`)));
-    release();
-    await holding;
+    const release = await holdTransaction(prisma);
+    let error: unknown;
+    try {
+      error = await failureOf(prisma.$transaction((tx) => tx.$executeRawUnsafe(`INSERT INTO probe (note) VALUES ('never started')`), { maxWait: 300 }));
+    } finally {
+      await release();
+    }
 
     expect((error as { code?: string }).code).toBe('P2028');
     expect((error as Error).message).toContain('Unable to start a transaction in the given time');
@@ -85,15 +108,14 @@ describe('a saturated database', () => {
 
   it('maps waiting too long for a pooled connection to SERVICE_UNAVAILABLE', async () => {
     const prisma = client({ maxConnections: 1, acquireTimeoutMs: 300 });
-    let release = () => {};
-    const holding = prisma.$transaction(async (tx) => {
-      await tx.$queryRawUnsafe('SELECT 1');
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await sleep(100);
-    const error = await failureOf(prisma.$executeRawUnsafe(`INSERT INTO probe (note) VALUES ('no connection')`));
-    release();
-    await holding;
+    await warm(prisma);
+    const release = await holdTransaction(prisma);
+    let error: unknown;
+    try {
+      error = await failureOf(prisma.$executeRawUnsafe(`INSERT INTO probe (note) VALUES ('no connection')`));
+    } finally {
+      await release();
+    }
 
     expect(isDatabaseBusy(error)).toBe(true);
     expect((await seenByClient(error)).extensions?.['code']).toBe(ErrorCode.serviceUnavailable);
@@ -124,14 +146,14 @@ describe('a saturated database', () => {
     expect(await seenByClient(deliberate)).toMatchObject({ message: 'No such thing.', extensions: { code: ErrorCode.notFound } });
   });
 
-  it("queues a service's transactions on PGlite past Prisma's own 2 s wait", { timeout: 60_000 }, async () => {
-    const config = loadSubgraphConfig('orders', {});
+  it("queues transactions on PGlite as long as DB_ACQUIRE_TIMEOUT_MS says, past Prisma's own 2 s", async () => {
+    const config = loadSubgraphConfig('orders', { DB_ACQUIRE_TIMEOUT_MS: String(testTiming.databaseAcquireTimeoutMs) });
     const prisma = client({
       maxConnections: config.databasePoolSize,
       acquireTimeoutMs: config.databaseAcquireTimeoutMs,
       transactionTimeoutMs: config.databaseTransactionTimeoutMs,
     });
-    // Twelve transactions of 250 ms each, one at a time: the last waits about 3 s to begin.
+    // Twelve transactions of 250 ms each, one at a time: the last waits at least 2.75 s to begin.
     const notes = Array.from({ length: 12 }, (_, i) => `queued ${i}`);
     await Promise.all(
       notes.map((note) =>
@@ -143,5 +165,11 @@ describe('a saturated database', () => {
     );
     const rows = await prisma.$queryRawUnsafe<{ note: string }[]>(`SELECT note FROM probe WHERE note LIKE 'queued %' ORDER BY id`);
     expect(rows.map((row) => row.note).sort()).toEqual([...notes].sort());
+  });
+
+  it('by default, a service queues for 8 s: past Prisma\'s 2 s, and answers before the gateway gives up on it', () => {
+    const waitMs = loadSubgraphConfig('orders', {}).databaseAcquireTimeoutMs;
+    expect(waitMs).toBe(8_000);
+    expect(waitMs).toBeLessThan(loadGatewayConfig({}).subgraphTimeoutMs);
   });
 });
