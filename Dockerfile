@@ -1,14 +1,16 @@
 # One image, one entry point per service: `docker run IMAGE subgraphs/catalog/main.ts`.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
-RUN npm ci --ignore-scripts
+COPY patches ./patches
+# patch-package: graphql-shield 7.6.5 (the last release) imports util.isUndefined, which Node 23 removed.
+RUN npm ci --ignore-scripts && npx patch-package
 COPY . .
 RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p .
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app

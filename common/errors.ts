@@ -29,6 +29,8 @@ export const ErrorCode = {
   checkoutInProgress: 'CHECKOUT_IN_PROGRESS',
   /** The order is still being placed: ask again with the same idempotencyKey. */
   checkoutPending: 'CHECKOUT_PENDING',
+  /** Retryable: the service could not take the request now (its database is saturated); nothing was written. HTTP 503 with Retry-After at the gateway. */
+  serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

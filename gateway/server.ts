@@ -20,6 +20,7 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { serviceUnavailablePlugin } from './plugins/service-unavailable-plugin.ts';
 import { requestIdOf } from './request-id.ts';
 import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
@@ -148,6 +149,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       ...(config.rateLimits.enabled ? [authThrottlePlugin(config.authThrottle, limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
+      serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });

@@ -57,6 +57,8 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
       connectionString: database.connectionString,
       poolSize: config.databasePoolSize,
       queryTimeoutMs: config.databaseQueryTimeoutMs,
+      acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+      transactionTimeoutMs: config.databaseTransactionTimeoutMs,
       onQuery: () => metrics.sqlStatements.inc({ source: currentQuerySource() }),
     });
     stack.push(() => prisma.$disconnect());

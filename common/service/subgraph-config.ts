@@ -57,6 +57,10 @@ export interface SubgraphConfig {
   readonly databasePoolSize: number;
   /** A statement unanswered after this long fails and its connection is replaced. */
   readonly databaseQueryTimeoutMs: number;
+  /** Waiting for a connection, or for a transaction to start, fails after this long: SERVICE_UNAVAILABLE, nothing written. */
+  readonly databaseAcquireTimeoutMs: number;
+  /** A transaction still open after this long is rolled back. */
+  readonly databaseTransactionTimeoutMs: number;
   readonly migrateOnStart: boolean;
   readonly seedDemoData: boolean;
   readonly gatewaySecret: string;
@@ -81,6 +85,11 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
       DATA_DIR: z.string().default('.data'),
       DB_POOL_SIZE: positiveInt(5),
       DB_QUERY_TIMEOUT_MS: positiveInt(30_000),
+      // Below the gateway's SUBGRAPH_TIMEOUT_MS (10 s), so a saturated database answers the retryable
+      // SERVICE_UNAVAILABLE before the gateway gives up on the subgraph. PGlite runs one transaction at a
+      // time: under load they queue up to this long (Prisma's own 2 s turned 30 concurrent orders into errors).
+      DB_ACQUIRE_TIMEOUT_MS: positiveInt(8_000),
+      DB_TRANSACTION_TIMEOUT_MS: positiveInt(15_000),
       DB_MIGRATE_ON_START: booleanFlag(true),
       SEED_DEMO_DATA: optionalFlag,
       SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -109,6 +118,8 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     dataDir: resolve(parsed.DATA_DIR),
     databasePoolSize: parsed.DB_POOL_SIZE,
     databaseQueryTimeoutMs: parsed.DB_QUERY_TIMEOUT_MS,
+    databaseAcquireTimeoutMs: parsed.DB_ACQUIRE_TIMEOUT_MS,
+    databaseTransactionTimeoutMs: parsed.DB_TRANSACTION_TIMEOUT_MS,
     migrateOnStart: parsed.DB_MIGRATE_ON_START,
     seedDemoData,
     gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),
