@@ -27,9 +27,10 @@ import { createRateLimitMetrics } from './protection/rate-limit-metrics.ts';
 import { createRequestAdmission } from './protection/request-admission.ts';
 import { withTokenLimitCode } from './protection/token-limit-errors.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
+import { createNativeGateway } from './executor/native-gateway.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
+import { createSubgraphTransports, subgraphFetcher } from './subgraph-transport.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
-import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
 import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
 import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
@@ -67,21 +68,9 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    logger: log,
-    buildService: ({ name }) => {
-      const endpoint = config.subgraphs[name as SubgraphName];
-      return new SubgraphDataSource({
-        name,
-        url: endpoint.url,
-        secret: endpoint.secret ?? '',
-        timeoutMs: config.subgraphTimeoutMs,
-        policies: createSubgraphPolicies(name, config.resilience, fetchMetrics),
-        metrics: fetchMetrics,
-      });
-    },
-  });
+  const transports = createSubgraphTransports(config, routed, fetchMetrics);
+  const apolloGateway = new ApolloGateway({ supergraphSdl, logger: log, buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!) });
+  const gateway = config.executor === 'native' ? createNativeGateway({ gateway: apolloGateway, fetcher: subgraphFetcher(transports) }) : apolloGateway;
   // The API schema as the gateway serves it: what WebSocket operations are validated against.
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
@@ -188,6 +177,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await http.close();
       await apollo.stop();
       await limiters.close();
+      await Promise.all([...transports.values()].map((transport) => transport.close()));
     },
   };
 }
