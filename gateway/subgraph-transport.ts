@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import { context, propagation } from '@opentelemetry/api';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLError as GraphQLErrorInstance, GraphQLFormattedError } from 'graphql';
+import { graphqlRuntime } from './subscriptions/graphql-runtime.ts';
+
+const { GraphQLError } = graphqlRuntime;
 import { Pool } from 'undici';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
 import type { Viewer } from '../common/viewer.ts';
@@ -140,7 +143,7 @@ export class SubgraphTransport {
 const isJson = (contentType: string) => contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
 
 // What @apollo/gateway's RemoteGraphQLDataSource made of an HTTP error, so clients see the same errors.
-function errorFromResponse(raw: RawResponse, url: string): GraphQLError {
+function errorFromResponse(raw: RawResponse, url: string): GraphQLErrorInstance {
   const statusText = STATUS_CODES[raw.status] ?? '';
   const extensions: Record<string, unknown> = {
     response: { url, status: raw.status, statusText, body: isJson(raw.contentType) ? safeParse(raw.body) : raw.body },

@@ -2,7 +2,10 @@
 // representations it sends and the data it receives (interface objects, aliased keys).
 import { assert } from '@apollo/federation-internals';
 import type { FetchDataRewrite } from '@apollo/query-planner';
-import { isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+
+const { isAbstractType, isInterfaceType, isObjectType } = graphqlRuntime;
 import type { ResultObject } from './deep-merge.ts';
 
 const FRAGMENT_PREFIX = '... on ';

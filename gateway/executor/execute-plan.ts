@@ -6,7 +6,10 @@
 import { ERRORS, assert, errorCodeDef, type Operation } from '@apollo/federation-internals';
 import { evaluateCondition, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { GraphQLError, executeSync, Kind, OperationTypeNode, visit, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type SelectionNode, type VariableDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type SelectionNode, type VariableDefinitionNode } from 'graphql';
+import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+
+const { GraphQLError: GraphQLErrorClass, executeSync, visit } = graphqlRuntime;
 import type { SubgraphCaller, SubgraphFetcher } from '../subgraph-transport.ts';
 import { applyRewrites } from './data-rewrites.ts';
 import { deepMerge, type ResultObject } from './deep-merge.ts';
@@ -89,9 +92,9 @@ function postProcess(state: RunState, unfilteredData: ResultObject): ExecutionRe
       }
     } catch (error) {
       recordErrors(span, [error]);
-      if (error instanceof GraphQLError) return { errors: [error] };
-      if (error instanceof Error) return { errors: [new GraphQLError(error.message, { originalError: error })] };
-      return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
+      if (error instanceof GraphQLErrorClass) return { errors: [error] };
+      if (error instanceof Error) return { errors: [new GraphQLErrorClass(error.message, { originalError: error })] };
+      return { errors: [new GraphQLErrorClass('Unexpected error during query plan execution')] };
     } finally {
       span.end();
     }
@@ -265,7 +268,7 @@ function downstreamServiceError(original: GraphQLFormattedError, serviceName: st
     extensions: { ...extensions, serviceName },
   };
   const codeDef = errorCodeDef(original as unknown as GraphQLError);
-  if (!codeDef && extensions?.['code']) return new GraphQLError(message, options);
+  if (!codeDef && extensions?.['code']) return new GraphQLErrorClass(message, options);
   return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
 }
 

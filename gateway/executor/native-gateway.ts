@@ -15,7 +15,8 @@ import type {
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { GraphQLError, Kind, getVariableValues, type GraphQLSchema } from 'graphql';
+import { Kind, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../subgraph-data-source.ts';
 import type { SubgraphFetcher } from '../subgraph-transport.ts';
@@ -79,7 +80,7 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
       );
     } catch (error) {
       // As @apollo/gateway: an operation it cannot build for shaping answers with that error.
-      if (error instanceof GraphQLError) return { errors: [error] };
+      if (error instanceof graphqlRuntime.GraphQLError) return { errors: [error] };
       throw error;
     }
     return {
@@ -105,7 +106,7 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
           : buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: requestContext.document, operationName: request.operationName });
         const definition = compiled?.operationDefinition ?? operationContext?.operation;
         if (definition?.variableDefinitions && definition.variableDefinitions.length > 0) {
-          const { errors } = getVariableValues(current.apiGraphQLSchema, definition.variableDefinitions, request.variables ?? {});
+          const { errors } = graphqlRuntime.getVariableValues(current.apiGraphQLSchema, definition.variableDefinitions, request.variables ?? {});
           if (errors) {
             span.setStatus({ code: SpanStatusCode.ERROR });
             return { errors };
