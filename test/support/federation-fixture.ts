@@ -10,7 +10,7 @@ const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3
 export const FIXTURE_SUBGRAPHS: Readonly<Record<string, string>> = {
   accounts: `${LINK}
     type Query { me: User users: [User!]! user(id: ID!): User }
-    type User @key(fields: "id") { id: ID! name: String username: String birthday: Int }`,
+    type User @key(fields: "id") { id: ID! name: String username: String @shareable birthday: Int }`,
   catalog: `${LINK}
     type Query { topProducts(first: Int = 5): [Product!]! search(text: String!): [SearchResult!]! media: [Media!]! }
     union SearchResult = Product | Book

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLFieldResolver, GraphQLOutputType } from 'graphql';
 import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
@@ -100,7 +101,7 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
       item !== null && typeof item === 'object' && !Array.isArray(item) ? { ...item, __typename: typenameFor(info.returnType, hash(`${seed}:${index}`), schema) } : Array.isArray(item) ? item.map(withTypename) : item;
     return isObjectType(getNamedType(info.returnType)) || isAbstractType(getNamedType(info.returnType)) ? withTypename(value, 0) : value;
   };
-  const apollo = new ApolloServer({ schema, fieldResolver, includeStacktraceInErrorResponses: false });
+  const apollo = new ApolloServer({ schema, fieldResolver, includeStacktraceInErrorResponses: false, plugins: [ApolloServerPluginInlineTraceDisabled()] });
   await apollo.start();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
