@@ -22,6 +22,8 @@ export interface Faults {
   field?: FieldFault | undefined;
   /** A subgraph answering HTTP 503 to everything. */
   unavailable?: string | undefined;
+  /** Every subgraph answers this much later (so that requests overlap). */
+  delayMs?: number | undefined;
 }
 
 export interface MockSubgraph {
@@ -114,6 +116,7 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
           res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable');
           return;
         }
+        if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
         const body = JSON.parse(text) as { query: string; variables?: Record<string, unknown>; operationName?: string };
         const response = await apollo.executeOperation({ query: body.query, ...(body.variables ? { variables: body.variables } : {}), ...(body.operationName ? { operationName: body.operationName } : {}) });
         const result = response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'incremental' }] };
