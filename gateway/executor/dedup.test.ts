@@ -15,7 +15,7 @@ import { createGatewayServer, type GatewayServer } from '../server.ts';
 
 const CONCURRENT = 12;
 let mocks: MockSubgraphs;
-let signingKey: CryptoKey;
+let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 const kid = randomUUID();
 const gateways: { server: GatewayServer; url: string; dedup: boolean }[] = [];
 const bus = createInProcessBus({ log: createLogger('test', 'silent') });

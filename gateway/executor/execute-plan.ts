@@ -246,15 +246,27 @@ function moveIntoCursor(cursor: Cursor, pathInCursor: ResponsePath): Cursor | un
   return data ? { path: cursor.path.concat(pathInCursor), data, fullResult: cursor.fullResult } : undefined;
 }
 
-function flattenResultsAtPath(value: unknown, path: ResponsePath): unknown {
-  if (path.length === 0) return value;
-  if (value === undefined || value === null) return value;
-  const [current, ...rest] = path;
-  if (current === '@') return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, rest));
-  assert(typeof current === 'string', () => `Unexpected ${typeof current} found in path`);
-  assert(!Array.isArray(value), () => `Unexpected array in result for path element ${current}`);
-  const object = value as ResultObject;
-  return flattenResultsAtPath(Object.prototype.hasOwnProperty.call(object, current) ? object[current] : undefined, rest);
+// @apollo/gateway's flattenResultsAtPath, walking the path by index instead of copying its rest at every step.
+function flattenResultsAtPath(value: unknown, path: ResponsePath, from = 0): unknown {
+  let current = value;
+  for (let index = from; index < path.length; index++) {
+    if (current === undefined || current === null) return current;
+    const key = path[index];
+    if (key === '@') {
+      const flattened: unknown[] = [];
+      for (const element of current as unknown[]) {
+        const inner = flattenResultsAtPath(element, path, index + 1);
+        if (Array.isArray(inner)) for (const item of inner) flattened.push(item);
+        else flattened.push(inner);
+      }
+      return flattened;
+    }
+    assert(typeof key === 'string', () => `Unexpected ${typeof key} found in path`);
+    assert(!Array.isArray(current), () => `Unexpected array in result for path element ${key}`);
+    const object = current as ResultObject;
+    current = Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+  }
+  return current;
 }
 
 function downstreamServiceError(original: GraphQLFormattedError, serviceName: string, errorPath: (path: GraphQLFormattedError['path']) => ResponsePath | undefined): GraphQLError {
