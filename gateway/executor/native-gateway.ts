@@ -28,8 +28,26 @@ interface Planning {
   readonly apiSchema: Schema;
   readonly apiGraphQLSchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
-  /** Compiled operations by query hash and operation name; cleared with a new supergraph. */
+  /** Compiled operations by query hash, operation name and override labels; cleared with a new supergraph. */
   readonly cache: Map<string, CompiledOperation>;
+  /** Progressive @override labels (`percent(N)`), evaluated per request. */
+  readonly percentLabels: readonly { readonly label: string; readonly percent: number }[];
+}
+
+const PERCENT_LABEL = /^percent\((\d+(?:\.\d+)?)\)$/;
+
+/** The `percent(N)` override labels of a supergraph (other labels stay off, as the planner defaults them). */
+function percentLabelsOf(supergraph: Supergraph): { label: string; percent: number }[] {
+  const joinField = supergraph.schema.directives().find((directive) => directive.name === 'join__field');
+  const labels = new Set<string>();
+  for (const application of joinField?.applications() ?? []) {
+    const label: unknown = application.arguments()['overrideLabel'];
+    if (typeof label === 'string') labels.add(label);
+  }
+  return [...labels].flatMap((label) => {
+    const match = PERCENT_LABEL.exec(label);
+    return match ? [{ label, percent: Number(match[1]) }] : [];
+  });
 }
 
 export interface NativeGatewayOptions {
@@ -50,6 +68,7 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
       apiGraphQLSchema: apiSchema,
       supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
       cache: new Map(),
+      percentLabels: percentLabelsOf(supergraph),
     };
   });
 
@@ -57,12 +76,13 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
     current: Planning,
     requestContext: GatewayGraphQLRequestContext,
     operationContext: ReturnType<typeof buildOperationContext>,
+    overrideConditions: Map<string, boolean> | undefined,
   ): CompiledOperation | { errors: GraphQLError[] } => {
     const { document, request } = requestContext;
     const plan = tracer.startActiveSpan('gateway.plan', (span) => {
       try {
         const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
-        return current.planner.buildQueryPlan(operation);
+        return current.planner.buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
         throw error;
@@ -99,7 +119,18 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
         const current = planning;
         if (!current) throw new Error('the supergraph is not loaded yet');
         const { request, queryHash } = requestContext;
-        const key = request.operationName ? `${queryHash}\u0000${request.operationName}` : queryHash;
+        // Each progressive override label is drawn for this request; the plan depends on the draw.
+        let overrideConditions: Map<string, boolean> | undefined;
+        let overrideKey = '';
+        if (current.percentLabels.length > 0) {
+          overrideConditions = new Map();
+          for (const { label, percent } of current.percentLabels) {
+            const enabled = Math.random() * 100 < percent;
+            overrideConditions.set(label, enabled);
+            overrideKey += enabled ? '1' : '0';
+          }
+        }
+        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}`;
         let compiled = current.cache.get(key);
         const operationContext = compiled
           ? undefined
@@ -113,7 +144,7 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
           }
         }
         if (!compiled) {
-          const built = compile(current, requestContext, operationContext!);
+          const built = compile(current, requestContext, operationContext!, overrideConditions);
           if (!('plan' in built)) return built;
           compiled = built;
           if (current.cache.size >= planCacheSize) current.cache.delete(current.cache.keys().next().value as string);
