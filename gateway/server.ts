@@ -70,7 +70,9 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);
   const transports = createSubgraphTransports(config, routed, fetchMetrics);
   const apolloGateway = new ApolloGateway({ supergraphSdl, logger: log, buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!) });
-  const gateway = config.executor === 'native' ? createNativeGateway({ gateway: apolloGateway, fetcher: subgraphFetcher(transports) }) : apolloGateway;
+  const formatError = withTokenLimitCode(maskUnexpectedErrors());
+  const nativeGateway = config.executor === 'native' ? createNativeGateway({ gateway: apolloGateway, fetcher: subgraphFetcher(transports), formatError }) : undefined;
+  const gateway = nativeGateway ?? apolloGateway;
   // The API schema as the gateway serves it: what WebSocket operations are validated against.
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
@@ -79,7 +81,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
-    formatError: withTokenLimitCode(maskUnexpectedErrors()),
+    formatError,
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     plugins: [
       requestIdPlugin(),
@@ -89,6 +91,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...(nativeGateway ? [nativeGateway.incrementalDelivery] : []),
     ],
   });
 

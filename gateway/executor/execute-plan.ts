@@ -27,6 +27,8 @@ export interface CompiledOperation {
   /** The operation as the shaper and conditions see it (built like @apollo/gateway does, unvalidated). */
   readonly operation: Operation;
   readonly shaper: ResultShaper;
+  /** With an incremental delivery plan: the shaper of the primary response (deferred fragments left out). */
+  readonly primaryShaper?: ResultShaper;
   readonly operationDefinition: OperationDefinitionNode;
   readonly apiSchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
@@ -36,6 +38,11 @@ export interface ExecutionResult {
   data?: Record<string, unknown> | null;
   errors?: GraphQLError[];
   extensions?: Record<string, unknown>;
+}
+
+/** With deferred parts: the primary response, and the whole one once every deferred fetch is done. */
+export interface IncrementalExecutionResult extends ExecutionResult {
+  readonly rest?: Promise<ExecutionResult>;
 }
 
 interface Cursor {
@@ -49,7 +56,10 @@ interface RunState {
   readonly variables: Variables | undefined;
   readonly caller: SubgraphCaller;
   readonly fetcher: SubgraphFetcher;
-  readonly errors: GraphQLError[];
+  /** Errors of the phase running (the primary part, then the deferred parts). */
+  errors: GraphQLError[];
+  /** Deferred parts waiting for the primary part (only with an incremental delivery plan). */
+  readonly deferred: { readonly node: PlanNode; readonly cursor: Cursor }[];
 }
 
 function recordErrors(span: Span, errors: readonly unknown[]): void {
@@ -57,15 +67,23 @@ function recordErrors(span: Span, errors: readonly unknown[]): void {
   span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
-export function executeQueryPlan(compiled: CompiledOperation, variables: Variables | undefined, caller: SubgraphCaller, fetcher: SubgraphFetcher): Promise<ExecutionResult> {
+export function executeQueryPlan(compiled: CompiledOperation, variables: Variables | undefined, caller: SubgraphCaller, fetcher: SubgraphFetcher): Promise<IncrementalExecutionResult> {
   return tracer.startActiveSpan('gateway.execute', async (span) => {
     try {
-      const state: RunState = { compiled, variables, caller, fetcher, errors: [] };
+      const state: RunState = { compiled, variables, caller, fetcher, errors: [], deferred: [] };
       const unfilteredData = Object.create(null) as ResultObject;
       const node = compiled.plan.node;
       if (node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
       if (node) await executeNode(state, node, { path: [], data: unfilteredData, fullResult: unfilteredData });
-      const result = postProcess(state, unfilteredData);
+      if (state.deferred.length > 0 && compiled.primaryShaper) {
+        const primary = postProcess(state, unfilteredData, compiled.primaryShaper);
+        // The primary response carries its own errors; the deferred phase's errors go with the rest.
+        state.errors = [];
+        const rest = executeDeferred(state).then(() => postProcess(state, unfilteredData, compiled.shaper));
+        if (primary.errors) recordErrors(span, primary.errors);
+        return { ...primary, rest };
+      }
+      const result = postProcess(state, unfilteredData, compiled.shaper);
       if (result.errors) recordErrors(span, result.errors);
       return result;
     } catch (error) {
@@ -77,12 +95,21 @@ export function executeQueryPlan(compiled: CompiledOperation, variables: Variabl
   });
 }
 
-function postProcess(state: RunState, unfilteredData: ResultObject): ExecutionResult {
+// Deferred parts run once the primary part is done (their dependencies are then met), all at
+// once; a deferred part's own @defer fragments queue up behind it.
+async function executeDeferred(state: RunState): Promise<void> {
+  while (state.deferred.length > 0) {
+    const batch = state.deferred.splice(0);
+    await Promise.all(batch.map(({ node, cursor }) => executeNode(state, node, cursor)));
+  }
+}
+
+function postProcess(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper): ExecutionResult {
   return tracer.startActiveSpan('gateway.postprocessing', (span) => {
     const { compiled, errors } = state;
     let data: Record<string, unknown> | null;
     try {
-      const shaped = compiled.shaper.shape(unfilteredData, state.variables, (selection, variables) =>
+      const shaped = shaper.shape(unfilteredData, state.variables, (selection, variables) =>
         executeIntrospection(compiled.apiSchema, selection, compiled.operationDefinition.variableDefinitions, variables),
       );
       data = shaped.data;
@@ -127,7 +154,11 @@ async function executeNode(state: RunState, node: PlanNode, cursor: Cursor | und
       return;
     }
     case 'Defer':
-      assert(false, '@defer support is not available in the gateway');
+      // Only an incremental delivery plan has these (planned for a client that accepts multipart).
+      assert(state.compiled.primaryShaper, '@defer support is not available in the gateway');
+      if (node.primary.node) await executeNode(state, node.primary.node, cursor);
+      for (const deferred of node.deferred) if (deferred.node) state.deferred.push({ node: deferred.node, cursor });
+      return;
   }
 }
 

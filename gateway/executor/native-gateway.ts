@@ -15,16 +15,19 @@ import type {
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { Kind, type GraphQLError, type GraphQLSchema } from 'graphql';
+import type { ApolloServerPlugin, GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2 } from '@apollo/server';
+import { Kind, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../subgraph-data-source.ts';
 import type { SubgraphFetcher } from '../subgraph-transport.ts';
-import { executeQueryPlan, tracer, type CompiledOperation } from './execute-plan.ts';
+import { executeQueryPlan, tracer, type CompiledOperation, type ExecutionResult } from './execute-plan.ts';
 import { compileResultShaper } from './result-shaper.ts';
 
 interface Planning {
   readonly planner: QueryPlanner;
+  /** The same planner with incremental delivery: for operations with @defer from clients that accept multipart. */
+  readonly deferPlanner: QueryPlanner;
   readonly apiSchema: Schema;
   readonly apiGraphQLSchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
@@ -54,18 +57,62 @@ export interface NativeGatewayOptions {
   /** Loads the supergraph (and keeps doing what it does for schema updates). */
   readonly gateway: ApolloGateway;
   readonly fetcher: SubgraphFetcher;
+  /** Apollo Server's formatError, for the errors of deferred parts (Apollo Server formats the rest). */
+  readonly formatError: FormatError;
   /** Compiled operations kept (least recently compiled go first). */
   readonly planCacheSize?: number;
 }
 
-export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }: NativeGatewayOptions): GatewayInterface {
+export interface NativeGateway extends GatewayInterface {
+  /** Streams the deferred parts of an operation with @defer (add it to Apollo Server's plugins). */
+  readonly incrementalDelivery: ApolloServerPlugin<GatewayContext>;
+}
+
+const INCREMENTAL_MEDIA_TYPE = /multipart\/mixed[^,]*deferSpec=20220824/i;
+const acceptsIncrementalDelivery = (accept: string | undefined) => accept !== undefined && INCREMENTAL_MEDIA_TYPE.test(accept);
+
+const deferUsage = new WeakMap<DocumentNode, boolean>();
+function hasDefer(document: DocumentNode): boolean {
+  let found = deferUsage.get(document);
+  if (found === undefined) {
+    found = false;
+    graphqlRuntime.visit(document, {
+      Directive(node) {
+        if (node.name.value === 'defer') found = true;
+      },
+    });
+    deferUsage.set(document, found);
+  }
+  return found;
+}
+
+// The rest of a deferred operation as the one subsequent part (deferSpec=20220824): its whole
+// data at the root path, with the errors of the deferred fetches, formatted as Apollo Server does.
+async function* restOf(rest: Promise<ExecutionResult>, formatError: FormatError): AsyncGenerator<GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2> {
+  let result: ExecutionResult;
+  try {
+    result = await rest;
+  } catch (error) {
+    result = { errors: [error instanceof graphqlRuntime.GraphQLError ? error : new graphqlRuntime.GraphQLError('Unexpected error during query plan execution')] };
+  }
+  const errors = result.errors?.map((error) => formatError(error.toJSON(), error));
+  yield { hasNext: false, incremental: [{ data: result.data ?? null, path: [], ...(errors ? { errors } : {}) }] };
+}
+
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+export function createNativeGateway({ gateway, fetcher, formatError, planCacheSize = 2_000 }: NativeGatewayOptions): NativeGateway {
   let planning: Planning | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     const supergraph = Supergraph.build(coreSupergraphSdl);
+    // The API schema Apollo Server validates against, with the @defer directive we can execute.
+    const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
+    withDefer.extensions = apiSchema.extensions;
     planning = {
       planner: new QueryPlanner(supergraph),
+      deferPlanner: new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } }),
       apiSchema: supergraph.apiSchema(),
-      apiGraphQLSchema: apiSchema,
+      apiGraphQLSchema: withDefer,
       supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
       cache: new Map(),
       percentLabels: percentLabelsOf(supergraph),
@@ -77,12 +124,13 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
     requestContext: GatewayGraphQLRequestContext,
     operationContext: ReturnType<typeof buildOperationContext>,
     overrideConditions: Map<string, boolean> | undefined,
+    incremental: boolean,
   ): CompiledOperation | { errors: GraphQLError[] } => {
     const { document, request } = requestContext;
     const plan = tracer.startActiveSpan('gateway.plan', (span) => {
       try {
         const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
-        return current.planner.buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
+        return (incremental ? current.deferPlanner : current.planner).buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
         throw error;
@@ -107,6 +155,7 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
       plan,
       operation,
       shaper: compileResultShaper(operation),
+      ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true }) } : {}),
       operationDefinition: operationContext.operation,
       apiSchema: current.apiGraphQLSchema,
       supergraphSchema: current.supergraphSchema,
@@ -130,7 +179,9 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
             overrideKey += enabled ? '1' : '0';
           }
         }
-        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}`;
+        // @defer is honoured for clients that accept incremental delivery; for others it is ignored.
+        const incremental = acceptsIncrementalDelivery(request.http?.headers.get('accept') ?? undefined) && hasDefer(requestContext.document);
+        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}${incremental ? '\u0000defer' : ''}`;
         let compiled = current.cache.get(key);
         const operationContext = compiled
           ? undefined
@@ -144,14 +195,15 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
           }
         }
         if (!compiled) {
-          const built = compile(current, requestContext, operationContext!, overrideConditions);
+          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental);
           if (!('plan' in built)) return built;
           compiled = built;
           if (current.cache.size >= planCacheSize) current.cache.delete(current.cache.keys().next().value as string);
           current.cache.set(key, compiled);
         }
-        const result = await executeQueryPlan(compiled, request.variables, callerOf(requestContext.context as Partial<GatewayContext>), fetcher);
+        const { rest, ...result } = await executeQueryPlan(compiled, request.variables, callerOf(requestContext.context as Partial<GatewayContext>), fetcher);
         if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
+        if (rest) deferredRests.set(requestContext.context, rest);
         return result as GatewayExecutionResult;
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -161,9 +213,29 @@ export function createNativeGateway({ gateway, fetcher, planCacheSize = 2_000 }:
       }
     });
 
+  // Apollo Server takes one result from a gateway's executor; for a deferred operation, this
+  // plugin turns the response into an incremental one (multipart) whose last part is the rest.
+  const deferredRests = new WeakMap<object, Promise<ExecutionResult>>();
+  const incrementalDelivery: ApolloServerPlugin<GatewayContext> = {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ contextValue, response }) => {
+        const rest = deferredRests.get(contextValue);
+        if (!rest || response.body.kind !== 'single') return;
+        deferredRests.delete(contextValue);
+        response.body = {
+          kind: 'incremental',
+          initialResult: { ...response.body.singleResult, hasNext: true },
+          subsequentResults: restOf(rest, formatError),
+        };
+      },
+    }),
+  };
+
   return {
+    incrementalDelivery,
     onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
-      return gateway.onSchemaLoadOrUpdate(callback);
+      // Apollo Server validates against the schema with @defer.
+      return gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl, apiSchema }) => callback({ coreSupergraphSdl, apiSchema: planning?.apiGraphQLSchema ?? apiSchema }));
     },
     async load(options): Promise<GatewayLoadResult> {
       await gateway.load(options);

@@ -71,7 +71,12 @@ export interface ResultShaper {
 const BUBBLE = 1;
 const OK = 0;
 
-export function compileResultShaper(operation: Operation): ResultShaper {
+export interface ShaperOptions {
+  /** Shape the primary response of an incremental delivery: leave `@defer` fragments out. */
+  readonly withoutDeferred?: boolean;
+}
+
+export function compileResultShaper(operation: Operation, options: ShaperOptions = {}): ResultShaper {
   const schema = operation.schema();
   const rootType = schema.schemaDefinition.rootType(operation.rootKind);
   assert(rootType, () => `no root type for ${operation.rootKind}`);
@@ -94,6 +99,16 @@ export function compileResultShaper(operation: Operation): ResultShaper {
     return conditions.length > 0 ? conditions : null;
   };
 
+  const deferDirective = options.withoutDeferred ? schema.directive('defer') : undefined;
+  const deferredIfOf = (selection: Selection): IfCondition | null => {
+    if (!deferDirective) return null;
+    const defer = selection.element.appliedDirectivesOf(deferDirective)[0] as { arguments(): Record<string, unknown>; toString(): string } | undefined;
+    if (!defer) return null;
+    const ifArg: unknown = defer.arguments()['if'];
+    if (ifArg instanceof Variable) return { skip: true, variable: ifArg.name, constant: false, description: () => `${String(ifArg)} of ${String(defer)}` };
+    return { skip: true, variable: null, constant: ifArg !== false, description: () => String(defer) };
+  };
+
   const compileSet = (selectionSet: SelectionSet): CompiledSelectionSet =>
     selectionSet.selections().map((selection): Step => {
       if (selection.kind === 'FieldSelection') {
@@ -108,9 +123,11 @@ export function compileResultShaper(operation: Operation): ResultShaper {
           selectionSet: selection.selectionSet ? compileSet(selection.selectionSet) : null,
         };
       }
+      const deferredIf = deferredIfOf(selection);
       return {
         kind: 'fragment',
-        conditions: conditionsOf(selection),
+        // A primary shaper skips a deferred fragment as @skip would.
+        conditions: deferredIf ? [...(conditionsOf(selection) ?? []), deferredIf] : conditionsOf(selection),
         typeCondition: selection.element.typeCondition,
         applies: new Map(),
         selectionSet: compileSet(selection.selectionSet),

@@ -86,7 +86,20 @@ function typenameFor(type: GraphQLOutputType, seed: number, schema: ReturnType<t
 }
 
 async function startMockSubgraph(name: string, sdl: string, faults: Faults, received: Map<string, string[]>): Promise<{ server: Server; apollo: ApolloServer; url: string }> {
-  const schema = buildSubgraphSchema({ typeDefs: parse(sdl) });
+  const typeDefs = parse(sdl);
+  const schema = buildSubgraphSchema({ typeDefs });
+  // An entity's values derive from its key alone, so every plan that reaches it sees the same entity.
+  const keyFields = new Map<string, string[]>();
+  for (const definition of typeDefs.definitions) {
+    if (!('directives' in definition) || !('name' in definition) || !definition.name) continue;
+    const key = definition.directives?.find((directive) => directive.name.value === 'key')?.arguments?.find((argument) => argument.name.value === 'fields')?.value;
+    if (key?.kind === 'StringValue') keyFields.set(definition.name.value, key.value.split(/\s+/).filter(Boolean));
+  }
+  const seedOf = (source: Source): number => {
+    const keys = keyFields.get(String(source['__typename']));
+    const picked = keys ? [source['__typename'], ...keys.map((key) => source[key])] : Object.keys(source).sort().map((key) => [key, source[key]]);
+    return hash(JSON.stringify(picked));
+  };
   const fieldResolver: GraphQLFieldResolver<Source | undefined, unknown> = (maybeSource, args, _context, info) => {
     const source = maybeSource ?? {};
     const coordinate = `${info.parentType.name}.${info.fieldName}`;
@@ -95,7 +108,7 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
       throw new GraphQLError(`injected failure at ${coordinate}`, { extensions: { code: 'INJECTED_FAILURE', subgraph: name } });
     }
     if (Object.prototype.hasOwnProperty.call(source, info.fieldName)) return source[info.fieldName];
-    const parentSeed = typeof source['__mockSeed'] === 'number' ? source['__mockSeed'] : hash(JSON.stringify(source));
+    const parentSeed = typeof source['__mockSeed'] === 'number' ? source['__mockSeed'] : seedOf(source);
     const seed = hash(`${parentSeed}.${info.fieldName}(${JSON.stringify(args)})`);
     const first = args['first'] ?? args['limit'];
     const value = mockValue(info.returnType, seed, coordinate, typeof first === 'number' ? Math.min(first, 3) : 2);
