@@ -46,7 +46,7 @@ export interface GatewayConfig {
   readonly subgraphTimeoutMs: number;
   /** Who executes query plans: our executor (`native`) or @apollo/gateway's (`apollo`). */
   readonly executor: 'native' | 'apollo';
-  /** Identical in-flight subgraph queries (same subgraph, document, variables, viewer) share one fetch. */
+  /** Identical queries in flight share one execution (same operation, variables, viewer) and one subgraph fetch (same subgraph, document, variables, viewer). */
   readonly dedupSubgraphQueries: boolean;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   readonly shutdownGraceMs: number;

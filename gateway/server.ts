@@ -71,7 +71,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const transports = createSubgraphTransports(config, routed, fetchMetrics);
   const apolloGateway = new ApolloGateway({ supergraphSdl, logger: log, buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!) });
   const formatError = withTokenLimitCode(maskUnexpectedErrors());
-  const nativeGateway = config.executor === 'native' ? createNativeGateway({ gateway: apolloGateway, fetcher: subgraphFetcher(transports), formatError }) : undefined;
+  const nativeGateway = config.executor === 'native' ? createNativeGateway({ gateway: apolloGateway, fetcher: subgraphFetcher(transports), formatError, dedup: config.dedupSubgraphQueries }) : undefined;
   const gateway = nativeGateway ?? apolloGateway;
   // The API schema as the gateway serves it: what WebSocket operations are validated against.
   let apiSchema: GraphQLSchema | undefined;

@@ -21,7 +21,7 @@ import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../subgraph-data-source.ts';
 import type { SubgraphFetcher } from '../subgraph-transport.ts';
-import { executeQueryPlan, tracer, type CompiledOperation, type ExecutionResult } from './execute-plan.ts';
+import { executeQueryPlan, tracer, type CompiledOperation, type ExecutionResult, type IncrementalExecutionResult } from './execute-plan.ts';
 import { compileResultShaper } from './result-shaper.ts';
 
 interface Planning {
@@ -59,6 +59,11 @@ export interface NativeGatewayOptions {
   readonly fetcher: SubgraphFetcher;
   /** Apollo Server's formatError, for the errors of deferred parts (Apollo Server formats the rest). */
   readonly formatError: FormatError;
+  /**
+   * Identical queries in flight at once (same operation, variables and viewer) share one
+   * execution and its result (read-only from then on); never mutations, never @defer.
+   */
+  readonly dedup?: boolean;
   /** Compiled operations kept (least recently compiled go first). */
   readonly planCacheSize?: number;
 }
@@ -101,7 +106,8 @@ async function* restOf(rest: Promise<ExecutionResult>, formatError: FormatError)
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
-export function createNativeGateway({ gateway, fetcher, formatError, planCacheSize = 2_000 }: NativeGatewayOptions): NativeGateway {
+export function createNativeGateway({ gateway, fetcher, formatError, dedup = false, planCacheSize = 2_000 }: NativeGatewayOptions): NativeGateway {
+  const inFlight = new Map<string, Promise<IncrementalExecutionResult>>();
   let planning: Planning | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     const supergraph = Supergraph.build(coreSupergraphSdl);
@@ -201,7 +207,24 @@ export function createNativeGateway({ gateway, fetcher, formatError, planCacheSi
           if (current.cache.size >= planCacheSize) current.cache.delete(current.cache.keys().next().value as string);
           current.cache.set(key, compiled);
         }
-        const { rest, ...result } = await executeQueryPlan(compiled, request.variables, callerOf(requestContext.context as Partial<GatewayContext>), fetcher);
+        const caller = callerOf(requestContext.context as Partial<GatewayContext>);
+        const run = () => executeQueryPlan(compiled, request.variables, caller, fetcher);
+        let execution: Promise<IncrementalExecutionResult>;
+        if (dedup && !incremental && compiled.operation.rootKind === 'query') {
+          // Authorization depends on the viewer alone, so the viewer's id and role complete the key.
+          const shareKey = `${key}\u0000${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`;
+          let shared = inFlight.get(shareKey);
+          if (!shared) {
+            shared = run();
+            inFlight.set(shareKey, shared);
+            const forget = () => inFlight.delete(shareKey);
+            shared.then(forget, forget);
+          }
+          execution = shared;
+        } else {
+          execution = run();
+        }
+        const { rest, ...result } = await execution;
         if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
         if (rest) deferredRests.set(requestContext.context, rest);
         return result as GatewayExecutionResult;
