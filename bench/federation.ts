@@ -151,6 +151,10 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
+const versionOf = async (name: string) => ((JSON.parse(await readFile(join(HIVE_DIR!, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version);
+const hiveVersions = HIVE_DIR
+  ? `@graphql-hive/gateway ${await versionOf('@graphql-hive/gateway')}, @graphql-hive/router-runtime ${await versionOf('@graphql-hive/router-runtime')}`
+  : undefined;
 const bare = rows[0]!.rps;
 const table = [
   '| gateway | req/s | ratio to bare @apollo/gateway | p50 / p99 ms | errors | RSS at the end / peak MiB |',
@@ -166,7 +170,8 @@ const section = [
   table,
   ...(skipped.length > 0 ? ['', `Did not run: ${skipped.join('; ')}.`] : []),
   '',
-  `Machine: ${machineDescription()}; load average before / after: ${loadBefore} / ${loadAverage()} (1/5/15 min).`,
+  ...(hiveVersions ? [`Hive Gateway: ${hiveVersions} (installed outside the repository, \`HIVE_GATEWAY_DIR\`).`] : []),
+  `Machine: ${machineDescription()}; load average (1/5/15 min) before ${loadBefore}, after ${loadAverage()}.`,
   `Run: ${new Date().toISOString()}.`,
   '<!-- federation-benchmark:end -->',
 ].join('\n');
