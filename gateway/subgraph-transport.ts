@@ -135,8 +135,9 @@ export class SubgraphTransport {
     return raw;
   }
 
+  /** Called once the gateway's own connections are closed (after the grace period): cuts what is still in flight. */
   close(): Promise<void> {
-    return this.pool.close();
+    return this.pool.destroy();
   }
 }
 
