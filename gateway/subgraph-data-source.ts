@@ -2,12 +2,13 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { context, propagation } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../common/errors.ts';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
 import type { GatewayContext } from './context.ts';
 import type { SubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { failureReason, type SubgraphPolicies } from './resilience/subgraph-policies.ts';
 
-export const SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE';
+export const SUBGRAPH_UNAVAILABLE = ErrorCode.subgraphUnavailable;
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
 

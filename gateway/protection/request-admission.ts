@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { ErrorCode } from '../../common/errors.ts';
 import { HttpError } from '../../common/http/http-error.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import { clientIp, type TrustedProxies } from './client-ip.ts';
@@ -22,7 +23,7 @@ export function createRequestAdmission(limiters: RateLimiters, trustedProxies: T
     const verdict = await limiters.request(viewer ? { userId: viewer.id } : { ip });
     if (!verdict.allowed) {
       rejections.inc({ budget: 'request' });
-      throw new HttpError(429, 'RATE_LIMITED', 'Too many requests; slow down.', rateLimitHeaders(verdict), {
+      throw new HttpError(429, ErrorCode.rateLimited, 'Too many requests; slow down.', rateLimitHeaders(verdict), {
         retryAfterSeconds: verdict.resetSeconds,
       });
     }
