@@ -1,4 +1,4 @@
-# One image, one entry point per service: `docker run IMAGE subgraphs/catalog/main.ts`.
+# One image, one compiled entry point per service: `docker run IMAGE dist/subgraphs/catalog/main.js`.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,7 +8,7 @@ COPY patches ./patches
 # patch-package: graphql-shield 7.6.5 (the last release) imports util.isUndefined, which Node 23 removed.
 RUN npm ci --ignore-scripts && npx patch-package
 COPY . .
-RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p .
+RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p . && npm run build
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
@@ -16,5 +16,6 @@ WORKDIR /app
 COPY --from=build /app /app
 RUN npm prune --omit=dev --ignore-scripts && chown -R node:node /app
 USER node
-ENTRYPOINT ["node", "--import", "tsx"]
-CMD ["gateway/main.ts"]
+# Compiled JavaScript (npm run build): no TypeScript transpiled at start.
+ENTRYPOINT ["node", "--enable-source-maps"]
+CMD ["dist/gateway/main.js"]

@@ -5,6 +5,10 @@ import { GraphQLError } from 'graphql';
  * Codes are part of the public API: add new ones, never rename.
  */
 export const ErrorCode = {
+  /** The operation does not parse. */
+  graphqlParseFailed: 'GRAPHQL_PARSE_FAILED',
+  /** The operation does not fit the schema. */
+  graphqlValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
   badRequest: 'BAD_REQUEST',
   badUserInput: 'BAD_USER_INPUT',
   unauthenticated: 'UNAUTHENTICATED',
@@ -31,9 +35,29 @@ export const ErrorCode = {
   checkoutPending: 'CHECKOUT_PENDING',
   /** Retryable: the service could not take the request now (its database is saturated); nothing was written. HTTP 503 with Retry-After at the gateway. */
   serviceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** A subgraph could not answer (timeout, unreachable, 5xx, open breaker); the rest of the data is there. */
+  subgraphUnavailable: 'SUBGRAPH_UNAVAILABLE',
+  /** The gateway cannot verify access tokens now (the key set cannot be fetched). HTTP 503. */
+  authUnavailable: 'AUTH_UNAVAILABLE',
+  /** A rate-limit budget is spent. HTTP 429 with Retry-After. */
+  rateLimited: 'RATE_LIMITED',
+  /** A subscription refused by a per-connection or per-user limit. */
+  subscriptionLimitReached: 'SUBSCRIPTION_LIMIT_REACHED',
+  // Operation limits, checked before execution (HTTP 400).
+  tokenLimitExceeded: 'TOKEN_LIMIT_EXCEEDED',
+  depthLimitExceeded: 'DEPTH_LIMIT_EXCEEDED',
+  aliasLimitExceeded: 'ALIAS_LIMIT_EXCEEDED',
+  directiveLimitExceeded: 'DIRECTIVE_LIMIT_EXCEEDED',
+  pageSizeLimitExceeded: 'PAGE_SIZE_LIMIT_EXCEEDED',
+  costLimitExceeded: 'COST_LIMIT_EXCEEDED',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** A code read back from storage or another service: one of the registry's, or not. */
+export const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && ERROR_CODES.has(value);
 
 export function graphQLError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
@@ -56,6 +80,6 @@ export const echoed = (value: string): string => (value.length <= MAX_ECHOED_LEN
 export const notFound = (what: string) => graphQLError(ErrorCode.notFound, `${what} was not found.`);
 
 /** A response body in the GraphQL-over-HTTP error shape, for failures before GraphQL runs. */
-export function errorBody(code: ErrorCode | string, message: string, extensions: Record<string, unknown> = {}): string {
+export function errorBody(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): string {
   return JSON.stringify({ errors: [{ message, extensions: { ...extensions, code } }] });
 }

@@ -9,6 +9,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { ErrorCode } from './errors.ts';
 
 export interface OperationLimits {
   readonly maxDepth: number;
@@ -97,7 +98,7 @@ export function measureOperation(document: DocumentNode, operation: OperationDef
 }
 
 export interface LimitBreach {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly limit: number;
   readonly actual: number;
@@ -105,12 +106,12 @@ export interface LimitBreach {
 
 /** The first limit an operation breaks, if any, with the code clients can act on. */
 export function breachOf(shape: OperationShape, limits: OperationLimits): LimitBreach | null {
-  const checks: [number, number, string, string][] = [
-    [shape.largestPage, limits.maxPageSize, 'PAGE_SIZE_LIMIT_EXCEEDED', 'asks for a page larger than'],
-    [shape.depth, limits.maxDepth, 'DEPTH_LIMIT_EXCEEDED', 'is nested deeper than'],
-    [shape.aliases, limits.maxAliases, 'ALIAS_LIMIT_EXCEEDED', 'uses more aliases than'],
-    [shape.directives, limits.maxDirectives, 'DIRECTIVE_LIMIT_EXCEEDED', 'uses more directives than'],
-    [shape.cost, limits.maxCost, 'COST_LIMIT_EXCEEDED', 'costs more than'],
+  const checks: [number, number, ErrorCode, string][] = [
+    [shape.largestPage, limits.maxPageSize, ErrorCode.pageSizeLimitExceeded, 'asks for a page larger than'],
+    [shape.depth, limits.maxDepth, ErrorCode.depthLimitExceeded, 'is nested deeper than'],
+    [shape.aliases, limits.maxAliases, ErrorCode.aliasLimitExceeded, 'uses more aliases than'],
+    [shape.directives, limits.maxDirectives, ErrorCode.directiveLimitExceeded, 'uses more directives than'],
+    [shape.cost, limits.maxCost, ErrorCode.costLimitExceeded, 'costs more than'],
   ];
   for (const [actual, limit, code, phrase] of checks) {
     if (actual > limit) return { code, message: `The operation ${phrase} the limit of ${limit} (it has ${actual}).`, limit, actual };

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { JWKS_PATH, JWT_DEFAULTS } from '../common/auth-defaults.ts';
 import { ConfigError, booleanFlag, logFormat, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
 import { defaultLogFormat, type LogFormat } from '../common/logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, defaultHost, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
-import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
 import { parseTrustedProxies, type TrustedProxies } from './protection/client-ip.ts';
@@ -114,7 +114,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       SUPERGRAPH_PATH: z.string().default('supergraph.graphql'),
       SUPERGRAPH_WATCH: booleanFlag(true),
       SUPERGRAPH_REDIS_KEY: z.string().min(1).optional(),
-      JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}/.well-known/jwks.json`),
+      JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}${JWKS_PATH}`),
       JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
       JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
       JWKS_COOLDOWN_SECONDS: positiveInt(30),

@@ -22,11 +22,8 @@ import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { serviceUnavailablePlugin } from './plugins/service-unavailable-plugin.ts';
 import { requestIdOf } from './request-id.ts';
-import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
-import { rateLimitHeadersPlugin } from './protection/rate-limit-headers-plugin.ts';
-import { createRateLimiters } from './protection/rate-limiter.ts';
-import { createRateLimitMetrics } from './protection/rate-limit-metrics.ts';
+import { createRateLimiting } from './protection/rate-limiting.ts';
 import { createRequestAdmission } from './protection/request-admission.ts';
 import { withTokenLimitCode } from './protection/token-limit-errors.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
@@ -80,8 +77,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   readEventFields(supergraphSdl);
   optOutOfApolloDataCollection();
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
-  const limiters = createRateLimiters(config.rateLimits, log);
-  const rateLimitRejections = createRateLimitMetrics(metrics.registry);
+  const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
   const planCache = createQueryPlanCache(metrics.registry);
   const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache });
   // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
@@ -146,8 +142,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       metricsPlugin(metrics),
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
-      ...(config.rateLimits.enabled ? [authThrottlePlugin(config.authThrottle, limiters, rateLimitRejections)] : []),
-      rateLimitHeadersPlugin(),
+      ...(rateLimiting?.plugins ?? []),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -156,7 +151,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   });
 
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
-  const admit = createRequestAdmission(limiters, config.trustedProxies, config.rateLimits.enabled, rateLimitRejections);
+  const admit = createRequestAdmission(config.trustedProxies, rateLimiting);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
     const requestId = requestIdOf(req, config.trustedProxies);
     const viewer = await viewerFrom(req.headers.authorization);
@@ -237,7 +232,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       ...subgraphHealthChecks(config.subgraphs, routed),
       // Neither is critical: rate limits fall back to per-process budgets, and only subscription
       // events (not queries or mutations) need the broker.
-      ...(limiters.usesRedis ? [{ name: 'redis', check: () => limiters.healthCheck(), critical: false }] : []),
+      ...(rateLimiting?.healthChecks ?? []),
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
     ],
   });
@@ -272,7 +267,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await reload.stop();
       await http.close();
       await apollo.stop();
-      await limiters.close();
+      await rateLimiting?.close();
       await Promise.all([...transports.values()].map((transport) => transport.close()));
     },
   };

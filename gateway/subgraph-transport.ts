@@ -1,3 +1,4 @@
+import { ErrorCode } from '../common/errors.ts';
 import { STATUS_CODES } from 'node:http';
 import { context, propagation } from '@opentelemetry/api';
 import type { GraphQLError as GraphQLErrorInstance, GraphQLFormattedError } from 'graphql';
@@ -12,7 +13,7 @@ import { createSubgraphPolicies, failureReason, type SubgraphPolicies } from './
 import type { SubgraphName } from '../common/service/subgraph-config.ts';
 import type { GatewayConfig } from './config.ts';
 
-export const SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE';
+export const SUBGRAPH_UNAVAILABLE = ErrorCode.subgraphUnavailable;
 
 export interface SubgraphRequest {
   readonly query: string;
@@ -149,8 +150,8 @@ function errorFromResponse(raw: RawResponse, url: string): GraphQLErrorInstance 
   const extensions: Record<string, unknown> = {
     response: { url, status: raw.status, statusText, body: isJson(raw.contentType) ? safeParse(raw.body) : raw.body },
   };
-  if (raw.status === 401) extensions['code'] = 'UNAUTHENTICATED';
-  else if (raw.status === 403) extensions['code'] = 'FORBIDDEN';
+  if (raw.status === 401) extensions['code'] = ErrorCode.unauthenticated;
+  else if (raw.status === 403) extensions['code'] = ErrorCode.forbidden;
   return new GraphQLError(`${raw.status}: ${statusText}`, { extensions });
 }
 

@@ -7,6 +7,7 @@ import { SERVICE_PORTS } from '../common/service/subgraph-config.ts';
 import { subgraphsOf } from '../gateway/server.ts';
 import { loadGatewayConfig } from '../gateway/config.ts';
 import { subgraphModules } from '../subgraphs/index.ts';
+import { entryPoints } from '../scripts/build.ts';
 
 // No container engine runs here: these files are for users, so they are checked against the code.
 const root = resolve(import.meta.dirname, '..');
@@ -15,6 +16,8 @@ const variables = variablesByService();
 const routed = subgraphsOf(read('supergraph.graphql'));
 const services = Object.keys(variables);
 const entryPoint = (service: string) => (service === 'gateway' ? 'gateway/main.ts' : `subgraphs/${service}/main.ts`);
+/** What the image runs: the entry point as `npm run build` compiles it. */
+const compiled = (service: string) => `dist/${entryPoint(service).replace(/\.ts$/, '.js')}`;
 const portOf = (service: string) => SERVICE_PORTS[service as keyof typeof SERVICE_PORTS];
 
 /** What a service cannot run without in a real deployment. */
@@ -42,8 +45,9 @@ describe('docker-compose.yml', () => {
     expect(unknown, `variables ${service} never reads`).toEqual([]);
     expect(requiredVariables(service).filter((name) => !(name in environment)), `variables ${service} needs`).toEqual([]);
     expect(environment['PORT']).toBe(String(portOf(service)));
-    expect(definition?.command).toEqual([entryPoint(service)]);
+    expect(definition?.command).toEqual([compiled(service)]);
     expect(existsSync(resolve(root, entryPoint(service)))).toBe(true);
+    expect(entryPoints()).toContain(entryPoint(service));
     expect(definition?.healthcheck?.test.join(' ')).toContain('/health/ready');
     for (const dependency of Object.values(definition?.depends_on ?? {})) expect(dependency.condition).toBe('service_healthy');
   });
@@ -120,7 +124,7 @@ describe('Kubernetes manifests', () => {
     const container = containerOf(service);
     expect(container, `no Deployment for ${service}`).toBeDefined();
     expect(find('Service', service)).toBeDefined();
-    expect(container!.args).toEqual([entryPoint(service)]);
+    expect(container!.args).toEqual([compiled(service)]);
     expect(container!.ports).toEqual([{ name: 'http', containerPort: portOf(service) }]);
     expect(container!.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
     expect(container!.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
@@ -168,7 +172,10 @@ describe('Dockerfile', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--import", "tsx"\]$/m);
+    // Compiled JavaScript: the build runs in the image, the entry point is plain node.
+    expect(dockerfile).toMatch(/npm run build/);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["dist\/gateway\/main\.js"\]$/m);
     expect(read('.dockerignore')).toMatch(/^node_modules$/m);
   });
 });

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -334,5 +335,64 @@ describe('production mode', () => {
     expect(broken.text).not.toMatch(/stacktrace|\.ts:\d+|\bat \w+ \(/);
     const landing = await fetch(url, { headers: { accept: 'text/html' } });
     expect(await landing.text()).not.toMatch(/<html/i);
+  });
+});
+
+describe('RATE_LIMIT_ENABLED=false', () => {
+  // Where REDIS_URL points: a listener that only counts who connects (a Redis client would).
+  let redisStandIn: ReturnType<typeof createTcpServer>;
+  const redisConnections: Socket[] = [];
+  let gateway: { url: string; stop(): Promise<void> };
+  beforeAll(async () => {
+    redisStandIn = createTcpServer((socket) => {
+      redisConnections.push(socket);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => redisStandIn.listen(0, '127.0.0.1', resolve));
+    const { port } = redisStandIn.address() as AddressInfo;
+    gateway = await startGateway(
+      loadGatewayConfig({
+        ...subgraphEnv,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        RATE_LIMIT_ENABLED: 'false',
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        RATE_LIMIT_ANONYMOUS_POINTS: '2',
+        AUTH_RATE_LIMIT_POINTS: '1',
+      }),
+    );
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await new Promise((resolve) => redisStandIn?.close(resolve));
+  });
+
+  it('is absent: no Redis connection, no readiness entry, no budgets, no RateLimit headers, no log-in guard', async () => {
+    const ready = await fetch(`${gateway.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const report = (await ready.json()) as { checks: Record<string, unknown> };
+    expect(Object.keys(report.checks)).not.toContain('redis');
+    expect(Object.keys(report.checks)).toContain('supergraph');
+
+    // Far more requests than the (ignored) budgets allow all reach the subgraph, none refused or labelled.
+    const before = received;
+    for (let request = 0; request < 5; request += 1) {
+      const response = await ask(`${gateway.url}/graphql`, '203.0.113.9', '{ categories { id } }');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('ratelimit-limit')).toBeNull();
+    }
+    const logIn = 'mutation { logIn(input: { email: "customer@shop.test", password: "guess" }) { token } }';
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const response = await ask(`${gateway.url}/graphql`, '203.0.113.9', logIn);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.map((error) => error.extensions?.code)).not.toContain('RATE_LIMITED');
+    }
+    expect(received - before).toBe(8);
+
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).not.toContain('gateway_rate_limited_total');
+    expect(redisConnections).toHaveLength(0);
   });
 });

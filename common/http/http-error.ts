@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import { errorBody } from '../errors.ts';
+import { errorBody, type ErrorCode } from '../errors.ts';
 
 /** A refusal before GraphQL execution: sent as a GraphQL-shaped error body with an HTTP status. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
     readonly extensions: Record<string, unknown> = {},

@@ -31,7 +31,7 @@ function explain(error: unknown): HttpError {
   if (error instanceof errors.JWKSNoMatchingKey) return refuse('TOKEN_KEY_UNKNOWN', 'The access token was signed with an unknown key.');
   if (error instanceof errors.JWSSignatureVerificationFailed) return refuse('TOKEN_SIGNATURE_INVALID', 'The access token signature is not valid.');
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-    return new HttpError(503, 'AUTH_UNAVAILABLE', 'Access tokens cannot be verified right now; try again shortly.');
+    return new HttpError(503, ErrorCode.authUnavailable, 'Access tokens cannot be verified right now; try again shortly.');
   }
   if (error instanceof errors.JOSEError) return refuse('TOKEN_MALFORMED', 'The access token is malformed.');
   throw error;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import { createMetrics } from '../../common/metrics.ts';
-import { JWT_DEFAULTS } from '../../subgraphs/accounts/config.ts';
+import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import { FIXTURE_SUBGRAPHS, composeFixture } from '../../test/support/federation-fixture.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
 import { loadGatewayConfig } from '../config.ts';

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError, Kind, OperationTypeNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { ErrorCode } from '../../common/errors.ts';
 import type { GatewayContext } from '../context.ts';
 import { collectFields, graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
@@ -93,7 +94,7 @@ export function authThrottlePlugin(settings: AuthThrottleSettings, limiters: Rat
           rejections.inc({ budget: 'auth' });
           const headers = new HeaderMap(Object.entries(rateLimitHeaders(refusal)));
           throw new GraphQLError('Too many attempts; try again later.', {
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.resetSeconds, http: { status: 429, headers } },
+            extensions: { code: ErrorCode.rateLimited, retryAfterSeconds: refusal.resetSeconds, http: { status: 429, headers } },
           });
         },
         async willSendResponse({ response }) {

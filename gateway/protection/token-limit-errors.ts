@@ -1,4 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '../../common/errors.ts';
 
 // graphql-js's own wording when a document passes `maxTokens` (its typo included).
 const TOO_MANY_TOKENS = /^Syntax Error: Document contains more that? \d+ tokens/;
@@ -8,6 +9,6 @@ export function withTokenLimitCode(format: (formatted: GraphQLFormattedError, er
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const result = format(formatted, error);
     if (!TOO_MANY_TOKENS.test(result.message)) return result;
-    return { ...result, message: 'The operation has more tokens than the limit allows.', extensions: { ...result.extensions, code: 'TOKEN_LIMIT_EXCEEDED' } };
+    return { ...result, message: 'The operation has more tokens than the limit allows.', extensions: { ...result.extensions, code: ErrorCode.tokenLimitExceeded } };
   };
 }

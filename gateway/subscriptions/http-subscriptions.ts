@@ -5,7 +5,7 @@
 // stream starts (no token, a rate limit, too many streams) are ordinary JSON responses with a status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../../common/errors.ts';
+import { ErrorCode, isErrorCode } from '../../common/errors.ts';
 import { HttpError, sendHttpError, sendJson } from '../../common/http/http-error.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
@@ -36,7 +36,7 @@ export interface HttpSubscriptions {
   close(): Promise<void>;
 }
 
-const refusal = (status: number, code: string, message: string) => new HttpError(status, code, message);
+const refusal = (status: number, code: ErrorCode, message: string) => new HttpError(status, code, message);
 
 /** A response stream in one framing: results, heartbeats, a fatal error, the end. */
 class FramedStream {
@@ -83,7 +83,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
     try {
       if (closing || open.size >= limits.maxConnections) {
         sessions.refused(closing ? 'stopping' : 'max_connections');
-        throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'Too many open subscriptions; try again later.', { 'retry-after': '5' });
+        throw new HttpError(503, ErrorCode.serviceUnavailable, 'Too many open subscriptions; try again later.', { 'retry-after': '5' });
       }
       const authorization = req.headers.authorization;
       if (!authorization) {
@@ -99,7 +99,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
       const request = resolved.request as OperationRequest | undefined;
       if (typeof request?.query !== 'string') throw refusal(400, ErrorCode.badRequest, 'The body must be a JSON object with a "query" string.');
       const schema = sessions.schema();
-      if (!schema) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; try again shortly.');
+      if (!schema) throw new HttpError(503, ErrorCode.serviceUnavailable, 'The gateway is starting; try again shortly.');
       const prepared = sessions.prepare(schema, request);
       if (Array.isArray(prepared)) return await answerWithErrors(res, framing, 400, { errors: prepared.map((error) => error.toJSON()) });
       const opened = await sessions.open({ request, prepared, viewer });
@@ -107,7 +107,8 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
         // Not the entity's subscriber: a GraphQL answer (as the HTTP query gives); the rest: refusals with a status.
         if (opened.reason === 'not_found') return await answerWithErrors(res, framing, 200, { data: null, errors: opened.errors });
         const [first] = opened.errors;
-        throw new HttpError(opened.status, String(first?.extensions?.['code'] ?? ErrorCode.badRequest), first?.message ?? 'Refused.', {}, withoutCode(first?.extensions));
+        const code = first?.extensions?.['code'];
+        throw new HttpError(opened.status, isErrorCode(code) ? code : ErrorCode.badRequest, first?.message ?? 'Refused.', {}, withoutCode(first?.extensions));
       }
       await stream(res, framing, opened.stream, expiresAt);
     } catch (error) {
@@ -157,7 +158,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
     count: () => open.size,
     async close() {
       closing = true;
-      const goingAway = { message: 'The gateway is going away; subscribe again.', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+      const goingAway = { message: 'The gateway is going away; subscribe again.', extensions: { code: ErrorCode.serviceUnavailable } };
       await Promise.all([...open].map((finish) => finish(goingAway)));
     },
   };

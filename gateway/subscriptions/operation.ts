@@ -71,7 +71,7 @@ export interface FederatedRequest {
 
 export type PreparedOperation = PreparedExecution | PreparedSubscription;
 
-const failed = (code: string, error: GraphQLError | string): GraphQLError =>
+const failed = (code: ErrorCode, error: GraphQLError | string): GraphQLError =>
   typeof error === 'string'
     ? new RuntimeGraphQLError(error, { extensions: { code } })
     : new RuntimeGraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { ...error.extensions, code } });
@@ -164,10 +164,10 @@ function compile(schema: ServingSchema, text: string, operationName: string | un
   try {
     document = parse(text);
   } catch (error) {
-    return [failed('GRAPHQL_PARSE_FAILED', error instanceof RuntimeGraphQLError ? error : String(error))];
+    return [failed(ErrorCode.graphqlParseFailed, error instanceof RuntimeGraphQLError ? error : String(error))];
   }
   const invalid = validate(schema.api, document);
-  if (invalid.length > 0) return invalid.map((error) => failed('GRAPHQL_VALIDATION_FAILED', error));
+  if (invalid.length > 0) return invalid.map((error) => failed(ErrorCode.graphqlValidationFailed, error));
   const operation = getOperationAST(document, operationName);
   if (!operation) return [failed(ErrorCode.badRequest, operationName ? `Unknown operation named "${echoed(operationName)}".` : 'Name the operation to run.')];
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return { kind: 'execution', document };

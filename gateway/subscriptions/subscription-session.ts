@@ -19,7 +19,7 @@ import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics
 import type { SubscriptionSlots } from './subscription-slots.ts';
 
 /** `extensions.code` of a subscription refused by a limit. */
-export const SUBSCRIPTION_LIMIT_REACHED = 'SUBSCRIPTION_LIMIT_REACHED';
+export const SUBSCRIPTION_LIMIT_REACHED = ErrorCode.subscriptionLimitReached;
 
 // setTimeout takes at most 2^31 - 1 ms (24.8 days); a longer token is checked again then.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -102,7 +102,7 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
     metrics.refused.inc({ reason });
     return { ok: false, reason, status: STATUS[reason] ?? 400, errors };
   };
-  const error = (code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLFormattedError => ({ message, extensions: { ...extensions, code } });
+  const error = (code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLFormattedError => ({ message, extensions: { ...extensions, code } });
 
   return {
     async authenticate(authorization) {
@@ -119,7 +119,7 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
         return { ok: true, viewer, expiresAt };
       } catch (caught) {
         if (caught instanceof HttpError && caught.status === 401) return fail('invalid', String(caught.extensions['reason'] ?? caught.code), caught);
-        if (caught instanceof HttpError && caught.status === 503) return fail('unavailable', 'AUTH_UNAVAILABLE', caught);
+        if (caught instanceof HttpError && caught.status === 503) return fail('unavailable', ErrorCode.authUnavailable, caught);
         log.error({ err: caught }, 'verifying a subscriber token failed');
         return fail('internal', 'INTERNAL', new HttpError(500, ErrorCode.internal, 'Internal server error.'));
       }

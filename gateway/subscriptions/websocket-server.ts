@@ -128,11 +128,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     async onSubscribe(ctx, id, payload) {
       const { connection } = ctx.extra;
       const schema = sessions.schema();
-      if (!schema) return forGraphqlWs([graphQLError('SERVICE_UNAVAILABLE' as ErrorCode, 'The gateway is starting; try again shortly.')]);
+      if (!schema) return forGraphqlWs([graphQLError(ErrorCode.serviceUnavailable, 'The gateway is starting; try again shortly.')]);
       const resolved = options.resolveOperation?.(payload, ctx.connectionParams) ?? { ok: true, request: payload };
       if (!resolved.ok) {
         sessions.refused('not_in_list');
-        return forGraphqlWs([graphQLError(resolved.code as ErrorCode, resolved.message)]);
+        return forGraphqlWs([graphQLError(resolved.code, resolved.message)]);
       }
       const request = resolved.request as typeof payload;
       const prepared = sessions.prepare(schema, request);
@@ -290,7 +290,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       refuseUpgrade(
         socket,
         '503 Service Unavailable',
-        JSON.stringify({ errors: [{ message: 'Too many WebSocket connections; try again later.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }),
+        JSON.stringify({ errors: [{ message: 'Too many WebSocket connections; try again later.', extensions: { code: ErrorCode.serviceUnavailable } }] }),
         { 'retry-after': '5' },
       );
       return;

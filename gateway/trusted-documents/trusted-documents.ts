@@ -27,7 +27,7 @@ export interface TrustedDocumentsOptions {
 /** What a subscription transport runs, or the refusal it answers with. */
 export type ResolvedOperation =
   | { readonly ok: true; readonly request: RequestPayload }
-  | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
+  | { readonly ok: false; readonly status: number; readonly code: ErrorCode; readonly message: string };
 
 /** Plans and keeps an operation where the serving executor looks for it; false when it does not plan. */
 export type PlanWarmer = (query: string, operationName: string | undefined) => boolean;

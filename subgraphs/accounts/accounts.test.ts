@@ -8,7 +8,7 @@ import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
 import { tokenFromAccountsKey } from '../../test/support/tokens.ts';
 import { LogInDocument, MeDocument, SignUpDocument } from '../../sdk/index.ts';
-import { JWT_DEFAULTS } from './config.ts';
+import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 
 let supergraph: TestSupergraph;

@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import { parseEnv, positiveInt } from '../../common/config.ts';
 import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/subgraph-config.ts';
 
 export interface AccountsConfig extends SubgraphConfig {
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly ttlSeconds: number; readonly keyRefreshSeconds: number };
 }
-
-export const JWT_DEFAULTS = { issuer: 'commerce-supergraph/accounts', audience: 'commerce-supergraph' } as const;
 
 export function loadAccountsConfig(env: Record<string, string | undefined> = process.env): AccountsConfig {
   const own = parseEnv(

@@ -1,4 +1,5 @@
 import { createSubgraphServer, loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
+import { JWKS_PATH } from '../../common/auth-defaults.ts';
 import { sendJson } from '../../common/http/http-error.ts';
 import type { SubgraphDependencies } from '../../common/service/subgraph-module.ts';
 import type { AccountsConfig } from './config.ts';
@@ -10,7 +11,6 @@ import { resolvers } from './resolvers/index.ts';
 import { createKeyRing } from './signing-keys.ts';
 
 export const typeDefs = loadTypeDefs(import.meta.url);
-export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** The accounts subgraph: users, sign-up and log-in, and the JWKS the gateway verifies tokens with. */
 export async function createAccountsServer(dependencies: SubgraphDependencies<AccountsConfig, PrismaClient>) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ORDER_LIMITS } from '../../common/contracts/order-saga.ts';
-import { ErrorCode, badUserInput, graphQLError } from '../../common/errors.ts';
+import { ErrorCode, badUserInput, graphQLError, isErrorCode } from '../../common/errors.ts';
 import { checkoutRequestedRecord } from './cart-messages.ts';
 import { CART_TRANSACTION, ensureCart, lockCart, type LineQuantity } from './cart-store.ts';
 import { Prisma, type Checkout, type PrismaClient } from './generated/prisma/client.ts';
@@ -117,11 +117,9 @@ async function settled(prisma: PrismaClient, record: Checkout, waitMs: number): 
   return current;
 }
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
-
 function outcome(record: Checkout): { id: string } {
   if (record.orderId) return { id: record.orderId };
-  const code = record.errorCode && KNOWN_CODES.has(record.errorCode) ? (record.errorCode as ErrorCode) : ErrorCode.internal;
+  const code = record.errorCode && isErrorCode(record.errorCode) ? record.errorCode : ErrorCode.internal;
   const details = z.record(z.string(), z.unknown()).nullable().parse(record.errorDetails);
   throw graphQLError(code, record.errorMessage ?? 'The order could not be placed.', details ?? {});
 }

@@ -3,7 +3,7 @@ import { SignJWT, decodeProtectedHeader, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
 import { devSubgraphSecret } from '../../common/service/subgraph-config.ts';
-import { JWT_DEFAULTS } from '../../subgraphs/accounts/config.ts';
+import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/generated/prisma/client.ts';
 import { rotateSigningKey } from '../../subgraphs/accounts/signing-keys.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';

@@ -43,10 +43,13 @@ export type GatewayProcess = ServiceProcess;
 /** A gateway in a process of its own, as a second replica would run: `node --import tsx gateway/main.ts`. */
 export const startGatewayProcess = (env: Record<string, string>): Promise<GatewayProcess> => startServiceProcess('gateway/main.ts', env);
 
-/** Any service's entry point (`gateway/main.ts`, `subgraphs/<name>/main.ts`) in a process of its own, on a free port, once it is live. */
+/**
+ * Any service's entry point (`gateway/main.ts`, `subgraphs/<name>/main.ts`, or a compiled `.js` one, run
+ * by plain node as in the image) in a process of its own, on a free port, once it is live.
+ */
 export async function startServiceProcess(entryPoint: string, env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entryPoint], {
+  const child: ChildProcess = spawn(process.execPath, entryPoint.endsWith('.js') ? ['--enable-source-maps', entryPoint] : ['--import', 'tsx', entryPoint], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

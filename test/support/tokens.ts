@@ -1,6 +1,6 @@
 import { SignJWT, importJWK, type JWK } from 'jose';
 import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/generated/prisma/client.ts';
-import { JWT_DEFAULTS } from '../../subgraphs/accounts/config.ts';
+import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import type { TestSupergraph } from './test-supergraph.ts';
 
 /**
