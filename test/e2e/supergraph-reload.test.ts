@@ -1,5 +1,5 @@
 // Supergraph hot reload from the watched SUPERGRAPH_PATH file, under load: queries keep flowing with
-// no failure while the gateway switches, open subscriptions the new schema still accepts keep
+// no failure while the gateway switches, the 199 open subscriptions the new schema still accepts keep
 // streaming, one it breaks ends with SUBSCRIPTION_SCHEMA_RELOAD, and a supergraph that does not load
 // is refused (counted) while the old one keeps serving. Runs on both infrastructures.
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { readCounter } from '../support/metrics.ts';
 import { logInAsAdmin, type Session } from '../support/sessions.ts';
 import { signUpCustomer } from '../support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
+import { testTiming } from '../support/test-timing.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { subscribeOver, TRANSPORTS, type AnySubscription } from './support/any-transport.ts';
 
@@ -66,6 +67,7 @@ afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true });
 });
 
+const activeSubscriptions = () => readCounter(gateway.url, 'gateway_subscriptions_active');
 const reloads = (outcome: 'applied' | 'refused') => readCounter(gateway.url, 'gateway_supergraph_reloads_total', `outcome="${outcome}"`);
 const product = demoProducts.find((candidate) => candidate.stock >= 10)!;
 const VALID = /* GraphQL */ `subscription ($id: ID!) { stockChanged(productId: $id) { id inventory { available } } }`;
@@ -104,14 +106,16 @@ function keepQuerying(session: Session, workers: number) {
 }
 
 describe('supergraph hot reload from SUPERGRAPH_PATH', () => {
-  it('switches under load: no failed request, valid subscriptions keep streaming, a broken one ends with SUBSCRIPTION_SCHEMA_RELOAD', { timeout: 120_000 }, async () => {
+  it('switches under load: no failed request, valid subscriptions keep streaming, a broken one ends with SUBSCRIPTION_SCHEMA_RELOAD', { timeout: testTiming.testTimeoutMs }, async () => {
     const appliedBefore = await reloads('applied');
-    // 30 valid subscriptions over the three transports, and one the new schema breaks (Inventory.reserved goes).
+    // 200 open subscriptions (the per-user limit this gateway is given): 199 valid ones over the three
+    // transports, and one the new schema breaks (Inventory.reserved goes).
     const valid: AnySubscription<{ stockChanged: { inventory: { available: number } } }>[] = [];
-    for (let n = 0; n < 30; n += 1) valid.push(await subscribeOver(TRANSPORTS[n % 3]!, url, VALID, { id: product.id }, customer.token));
+    for (let n = 0; n < 199; n += 1) valid.push(await subscribeOver(TRANSPORTS[n % 3]!, url, VALID, { id: product.id }, customer.token));
     const broken = await subscribeOver(TRANSPORTS[0], url, BROKEN, { id: product.id }, customer.token);
     onTestFinished(() => [...valid, broken].forEach((subscription) => subscription.dispose()));
-    await Promise.all([...valid, broken].map((subscription) => subscription.until((results) => results.length === 1)));
+    await Promise.all([...valid, broken].map((subscription) => subscription.until((results) => results.length === 1, testTiming.conditionMs)));
+    expect(await activeSubscriptions()).toBe(200);
 
     const load = keepQuerying(customer, 6);
     await waitFor(async () => load.sent(), (sent) => sent >= 30, { what: 'the load to run' });
@@ -130,10 +134,12 @@ describe('supergraph hot reload from SUPERGRAPH_PATH', () => {
     expect(end.errors?.map((error) => error.extensions?.['code'])).toEqual(['SUBSCRIPTION_SCHEMA_RELOAD']);
     const restocked = await graphql<{ restock: { available: number } }>(url, `mutation ($id: ID!) { restock(productId: $id, quantity: 2) { available } }`, { id: product.id }, { token: admin.token });
     expect(restocked.errors).toBeUndefined();
-    await Promise.all(valid.map((subscription) => subscription.until((results) => results.length >= 2, 30_000)));
+    await Promise.all(valid.map((subscription) => subscription.until((results) => results.length >= 2, testTiming.conditionMs)));
     for (const subscription of valid) {
       expect(subscription.results.slice(1).every((result) => !result.errors && result.data?.stockChanged.inventory.available !== undefined)).toBe(true);
     }
+    // None of the 199 was dropped: every one is still open after the switch and the change.
+    expect(await activeSubscriptions()).toBe(199);
     // The new schema is served: the removed field is a validation error now.
     const gone = await graphql(url, `query ($id: ID!) { product(id: $id) { inventory { reserved } } }`, { id: product.id }, { token: admin.token });
     expect(gone.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
