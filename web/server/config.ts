@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { logLevel, parseEnv, port, url } from '../../common/config.ts';
+
+export interface StorefrontConfig {
+  readonly host: string;
+  readonly port: number;
+  /** The gateway's /graphql, which the storefront's own /graphql forwards to (one origin for the browser). */
+  readonly gatewayUrl: string;
+  /** The built bundle (`vite build`). */
+  readonly distDir: string;
+  readonly logLevel: z.infer<typeof logLevel>;
+}
+
+export const DEFAULT_DIST_DIR = resolve(import.meta.dirname, '../dist');
+
+export function loadStorefrontConfig(env: Record<string, string | undefined> = process.env): StorefrontConfig {
+  const parsed = parseEnv(
+    {
+      HOST: z.string().default('0.0.0.0'),
+      STOREFRONT_PORT: port(3000),
+      GATEWAY_URL: url().default('http://localhost:4000/graphql'),
+      STOREFRONT_DIST_DIR: z.string().default(DEFAULT_DIST_DIR),
+      LOG_LEVEL: logLevel,
+    },
+    env,
+  );
+  return { host: parsed.HOST, port: parsed.STOREFRONT_PORT, gatewayUrl: parsed.GATEWAY_URL, distDir: parsed.STOREFRONT_DIST_DIR, logLevel: parsed.LOG_LEVEL };
+}

@@ -1,0 +1,68 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { ServerError } from '@apollo/client/errors';
+import { SetContextLink } from '@apollo/client/link/context';
+import { ErrorLink } from '@apollo/client/link/error';
+import { from, mergeMap } from 'rxjs';
+import { RefreshSessionDocument } from '../../sdk/generated/graphql.ts';
+import { rateLimitNotices } from './notices.ts';
+import type { SessionStore } from './session.ts';
+
+/** Operations that carry their own credential (the refresh token), not the access token. */
+const SKIP_AUTH = 'skipAuth';
+
+/**
+ * The storefront's Apollo Client: `/graphql` on the page's own origin (the static server or Vite
+ * proxies it to the gateway), the access token on every request, subscriptions over Apollo's
+ * multipart HTTP protocol (HttpLink speaks it: no WebSocket needed).
+ */
+export function createApolloClient(sessions: SessionStore, uri = '/graphql'): ApolloClient {
+  const auth = new SetContextLink(async (context) => {
+    if (context[SKIP_AUTH]) return {};
+    const token = await sessions.accessToken();
+    return token ? { headers: { ...context.headers, authorization: `Bearer ${token}` } } : {};
+  });
+
+  const errors = new ErrorLink(({ error, operation, forward }) => {
+    if (!ServerError.is(error)) return;
+    if (error.statusCode === 429) {
+      rateLimitNotices.raise(Number(error.response.headers.get('retry-after') ?? '') || 1);
+      return;
+    }
+    // A token refused (expired early, a clock off, a key rotated): renew once and try again.
+    if (error.statusCode === 401 && !operation.getContext()[SKIP_AUTH] && !operation.getContext()['renewed'] && sessions.current()) {
+      operation.setContext({ renewed: true });
+      return from(sessions.renew()).pipe(mergeMap(() => forward(operation)));
+    }
+    return;
+  });
+
+  const client = new ApolloClient({
+    link: ApolloLink.from([errors, auth, new HttpLink({ uri })]),
+    cache: new InMemoryCache(),
+    // Partial results are results: a subgraph down leaves its fields null and the rest renders.
+    defaultOptions: { watchQuery: { errorPolicy: 'all' }, query: { errorPolicy: 'all' } },
+  });
+
+  sessions.useExchange(async (refreshToken) => {
+    const { data } = await client.mutate({ mutation: RefreshSessionDocument, variables: { refreshToken }, context: { [SKIP_AUTH]: true } });
+    if (!data) throw new Error('the session could not be renewed');
+    return data.refreshSession;
+  });
+  return client;
+}
+
+export { SKIP_AUTH };
+
+// Queries default to errorPolicy 'all' (above); declared so their result types include partial data with errors.
+declare module '@apollo/client' {
+  export namespace ApolloClient {
+    export namespace DeclareDefaultOptions {
+      interface WatchQuery {
+        errorPolicy: 'all';
+      }
+      interface Query {
+        errorPolicy: 'all';
+      }
+    }
+  }
+}
