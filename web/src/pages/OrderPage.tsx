@@ -23,6 +23,7 @@ const PAYMENT_FAILURES = new Set(['CARD_DECLINED', 'INSUFFICIENT_FUNDS', 'INVALI
 
 // After a dropped stream (the token reached its expiry, the network blinked), subscribe again.
 const RESUBSCRIBE_MS = 1_000;
+const NOTIFICATION_LAG_MS = 2_000;
 
 /** The order, kept current by the orderStatusChanged subscription (Apollo's multipart protocol over HTTP). */
 export function OrderPage({ id }: { id: string }) {
@@ -39,6 +40,8 @@ export function OrderPage({ id }: { id: string }) {
     onData: () => {
       void order.refetch();
       void viewer.refetch();
+      // Notifications are made from the same event by another service, a moment later.
+      setTimeout(() => void viewer.refetch(), NOTIFICATION_LAG_MS);
     },
   });
   const { restart } = subscription;
