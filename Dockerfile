@@ -1,4 +1,5 @@
-# One image, one entry point per service: `docker run IMAGE subgraphs/catalog/main.ts`.
+# One image, one entry point per service: `docker run IMAGE subgraphs/catalog/main.ts`
+# (the storefront: `web/server/main.ts`).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,6 +8,8 @@ COPY prisma ./prisma
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p .
+# The storefront's bundle (web/dist, hashed assets): built here, served by web/server/main.ts.
+RUN npx vite build --config web/vite.config.ts
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

@@ -6,11 +6,14 @@ import { startTracing } from '../common/telemetry/tracing.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
 import { createDemoOrders } from './demo-orders.ts';
 import { startLocalSupergraph } from './local-supergraph.ts';
+import { startStorefront } from '../web/server/start-storefront.ts';
 
 // One process, one `service.name`; each span's `commerce.service` attribute names the gateway or subgraph.
 const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('commerce-supergraph')));
 const supergraph = await exitOnConfigError(() => startLocalSupergraph());
+const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl));
 stopOnSignals(async () => {
+  await storefront.stop();
   await supergraph.stop();
   await tracing.shutdown();
 });
@@ -18,6 +21,7 @@ process.stdout.write(
   [
     '',
     `  Supergraph ready: ${supergraph.gatewayUrl}`,
+    `Storefront: ${storefront.url}`,
     '  Demo sign-ins (mutation logIn):',
     ...demoUsers.map((user) => `    ${user.role.padEnd(8)} ${user.email} / ${user.password}`),
     '',

@@ -202,8 +202,10 @@ describe('the storefront in Chromium', () => {
     const shopper = await context.newPage();
     shopper.setDefaultTimeout(60_000);
     let renewals = 0;
+    let subscriptions = 0;
     shopper.on('request', (request) => {
       if (request.postData()?.includes('"operationName":"RefreshSession"')) renewals += 1;
+      if (request.postData()?.includes('"operationName":"OrderStatusChanged"')) subscriptions += 1;
     });
     await shopper.goto(storefront.url);
     const email = await signUp(shopper, 'Tess Token');
@@ -227,6 +229,8 @@ describe('the storefront in Chromium', () => {
     expect(shipped.errors).toBeUndefined();
     await orderStatus(shopper).getByText('SHIPPED').waitFor(LIVE);
     expect(renewals).toBeGreaterThanOrEqual(1);
+    // The first stream ended with the token; the page subscribed again with the renewed one.
+    expect(subscriptions).toBeGreaterThanOrEqual(2);
 
     await nav(shopper).getByRole('link', { name: /^Account/ }).click();
     await shopper.getByRole('cell', { name: 'SHIPPED', exact: true }).waitFor();
@@ -261,6 +265,33 @@ describe('the storefront in Chromium', () => {
     } finally {
       await storefront.supergraph.startSubgraph('inventory');
     }
+    expect(problems).toEqual([]);
+  });
+
+  // Last: it spends this address's log-in budget.
+  it('shows the wait the gateway asks for when it answers 429', async () => {
+    const context = await browser.newContext();
+    const guesser = await context.newPage();
+    guesser.setDefaultTimeout(60_000);
+    let retryAfter: string | null = null;
+    guesser.on('response', (response) => {
+      if (response.status() === 429) retryAfter = response.headers()['retry-after'] ?? null;
+    });
+    await guesser.goto(`${storefront.url}/login`);
+    await guesser.getByLabel('Email').fill('customer@shop.test');
+    await guesser.getByLabel('Password').fill('a wrong guess');
+    const banner = guesser.getByTestId('rate-limited');
+    for (let attempt = 0; attempt < 30 && !(await banner.isVisible()); attempt += 1) {
+      await guesser.getByRole('button', { name: 'Log in' }).click();
+      await guesser.getByRole('alert').first().waitFor();
+    }
+    await banner.waitFor();
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    const seconds = Number((await banner.textContent())?.match(/wait (\d+) s/)?.[1]);
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThanOrEqual(Number(retryAfter));
+    await visited(guesser, 'rate-limited');
+    await context.close();
     expect(problems).toEqual([]);
   });
 });
