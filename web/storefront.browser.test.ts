@@ -221,9 +221,31 @@ describe('the storefront in Chromium', () => {
     await shopper.getByRole('link', { name: '1 × Earl Grey' }).click();
     await orderStatus(shopper).getByText('CONFIRMED').waitFor();
 
+    // A second browser whose clock stands still: it never sees its token expire, so it sends an
+    // expired one and must renew on the gateway's 401.
+    const stalled = await (await browser.newContext()).newPage();
+    stalled.setDefaultTimeout(60_000);
+    const refusals: number[] = [];
+    let stalledRenewals = 0;
+    stalled.on('response', (response) => {
+      if (response.status() === 401) refusals.push(401);
+    });
+    stalled.on('request', (request) => {
+      if (request.postData()?.includes('"operationName":"RefreshSession"')) stalledRenewals += 1;
+    });
+    await stalled.goto(storefront.url);
+    await stalled.clock.setFixedTime(new Date());
+    await signUp(stalled, 'Stella Stalled');
+
     // Outlive the access token (its `exp` plus the gateway's clock tolerance): the gateway ends the
     // order's stream at `exp`; the page renews the session and subscribes again.
     await shopper.waitForTimeout((TOKEN_TTL_SECONDS + 6) * 1000);
+    await nav(stalled).getByRole('link', { name: /^Cart/ }).click();
+    await nav(stalled).getByRole('link', { name: /^Account/ }).click();
+    await stalled.getByRole('heading', { name: 'Hello, Stella Stalled' }).waitFor();
+    expect(refusals.length).toBeGreaterThanOrEqual(1);
+    expect(stalledRenewals).toBeGreaterThanOrEqual(1);
+    await stalled.context().close();
     const admin = await logInAsAdmin(storefront.supergraph.gatewayUrl);
     const shipped = await graphql(storefront.supergraph.gatewayUrl, ShipOrderDocument, { orderId, carrier: 'UPS' }, { token: admin.token });
     expect(shipped.errors).toBeUndefined();

@@ -23,13 +23,16 @@ export function createApolloClient(sessions: SessionStore, uri = '/graphql'): Ap
   });
 
   const errors = new ErrorLink(({ error, operation, forward }) => {
-    if (!ServerError.is(error)) return;
-    if (error.statusCode === 429) {
-      rateLimitNotices.raise(Number(error.response.headers.get('retry-after') ?? '') || 1);
+    // The gateway answers refusals as application/graphql-response+json, which Apollo Client reads
+    // as GraphQL errors; the HTTP status is on the response HttpLink keeps in the context.
+    const response: Response | undefined = ServerError.is(error) ? error.response : operation.getContext()['response'];
+    if (response?.status === 429) {
+      rateLimitNotices.raise(Number(response.headers.get('retry-after') ?? '') || 1);
       return;
     }
     // A token refused (expired early, a clock off, a key rotated): renew once and try again.
-    if (error.statusCode === 401 && !operation.getContext()[SKIP_AUTH] && !operation.getContext()['renewed'] && sessions.current()) {
+    const context = operation.getContext();
+    if (response?.status === 401 && !context[SKIP_AUTH] && !context['renewed'] && sessions.current()) {
       operation.setContext({ renewed: true });
       return from(sessions.renew()).pipe(mergeMap(() => forward(operation)));
     }
