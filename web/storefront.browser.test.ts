@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { ShipOrderDocument } from '../sdk/index.ts';
 import type { PrismaClient } from '../subgraphs/accounts/generated/prisma/client.ts';
 import { graphql } from '../test/support/graphql-client.ts';
@@ -30,7 +30,22 @@ beforeAll(async () => {
   customer = await browser.newContext();
   page = await customer.newPage();
   page.setDefaultTimeout(60_000);
+  page.on('response', (response) => {
+    if (!response.url().endsWith('/graphql')) return;
+    const operation = /"operationName":"(\w+)"/.exec(response.request().postData() ?? '')?.[1];
+    traffic.push(`${new Date().toISOString()} ${operation} ${response.status()}`);
+  });
+  page.on('console', (message) => traffic.push(`${new Date().toISOString()} console.${message.type()}: ${message.text()}`));
 }, 240_000);
+// What the customer's page asked and heard, printed with a screenshot when a test fails.
+const traffic: string[] = [];
+beforeEach(({ task }) => {
+  traffic.length = 0;
+  onTestFailed(async () => {
+    await screenshot(page, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    console.error(`${task.name}: the customer's GraphQL traffic\n${traffic.join('\n')}`);
+  });
+});
 afterAll(async () => {
   await browser?.close();
   await storefront?.stop();
@@ -205,7 +220,7 @@ describe('the storefront in Chromium', () => {
     let subscriptions = 0;
     shopper.on('request', (request) => {
       if (request.postData()?.includes('"operationName":"RefreshSession"')) renewals += 1;
-      if (request.postData()?.includes('"operationName":"OrderStatusChanged"')) subscriptions += 1;
+      if (request.postData()?.includes('"operationName":"StorefrontOrderStatus"')) subscriptions += 1;
     });
     await shopper.goto(storefront.url);
     const email = await signUp(shopper, 'Tess Token');
@@ -295,9 +310,9 @@ describe('the storefront in Chromium', () => {
     const context = await browser.newContext();
     const guesser = await context.newPage();
     guesser.setDefaultTimeout(60_000);
-    let retryAfter: string | null = null;
+    const retryAfters: number[] = [];
     guesser.on('response', (response) => {
-      if (response.status() === 429) retryAfter = response.headers()['retry-after'] ?? null;
+      if (response.status() === 429) retryAfters.push(Number(response.headers()['retry-after']));
     });
     await guesser.goto(`${storefront.url}/login`);
     await guesser.getByLabel('Email').fill('customer@shop.test');
@@ -308,10 +323,12 @@ describe('the storefront in Chromium', () => {
       await guesser.getByRole('alert').first().waitFor();
     }
     await banner.waitFor();
-    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect(retryAfters.length).toBeGreaterThan(0);
+    expect(retryAfters.every((seconds) => seconds > 0)).toBe(true);
     const seconds = Number((await banner.textContent())?.match(/wait (\d+) s/)?.[1]);
     expect(seconds).toBeGreaterThan(0);
-    expect(seconds).toBeLessThanOrEqual(Number(retryAfter));
+    // Counted down from one of the refusals' Retry-After.
+    expect(seconds).toBeLessThanOrEqual(Math.max(...retryAfters));
     await visited(guesser, 'rate-limited');
     await context.close();
     expect(problems).toEqual([]);

@@ -34,6 +34,11 @@ const cacheControlFor = (path: string) => (path.startsWith('/assets/') ? 'public
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 const forwardable = (headers: IncomingMessage['headers']) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
 
+// The browser's address for the gateway's per-IP budgets; the gateway believes it only when this
+// server's address is in its TRUSTED_PROXIES.
+const forwardedFor = (req: IncomingMessage) =>
+  [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter((entry): entry is string => typeof entry === 'string' && entry.length > 0).join(', ');
+
 export interface StorefrontServerOptions {
   readonly distDir: string;
   readonly gatewayUrl: string;
@@ -53,7 +58,7 @@ export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontS
     const send = gateway.protocol === 'https:' ? httpsRequest : httpRequest;
     const upstream = send(
       gateway,
-      { method: req.method, headers: { ...forwardable(req.headers), host: gateway.host } },
+      { method: req.method, headers: { ...forwardable(req.headers), host: gateway.host, 'x-forwarded-for': forwardedFor(req) } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
         // Streams part by part (a subscription's results arrive as they happen).

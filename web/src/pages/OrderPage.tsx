@@ -1,6 +1,6 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { useEffect, useRef } from 'react';
-import { OrderDocument, OrderStatusChangedDocument, ViewerDocument, type OrderStatus } from '../../../sdk/generated/graphql.ts';
+import { StorefrontOrderDocument, StorefrontOrderStatusDocument, ViewerDocument, type OrderStatus } from '../../../sdk/generated/graphql.ts';
 import { useCart } from '../cart.ts';
 import { errorCodes, QueryProblems } from '../components.tsx';
 import { formatDate, formatMoney } from '../format.ts';
@@ -27,18 +27,17 @@ const NOTIFICATION_LAG_MS = 2_000;
 
 /** The order, kept current by the orderStatusChanged subscription (Apollo's multipart protocol over HTTP). */
 export function OrderPage({ id }: { id: string }) {
-  const order = useQuery(OrderDocument, { variables: { id } });
+  const order = useQuery(StorefrontOrderDocument, { variables: { id } });
   const viewer = useQuery(ViewerDocument);
   const cart = useCart();
   const status = order.data?.order?.status;
   const done = status !== undefined && FINAL.includes(status);
-  const subscription = useSubscription(OrderStatusChangedDocument, {
+  const subscription = useSubscription(StorefrontOrderStatusDocument, {
     variables: { orderId: id },
     skip: !order.data?.order || done,
-    // The event's id and status land in the cache (the page updates at once); the history and the
-    // badge are read again.
+    // Each result is the whole order (the same fields as the query): the cache, and so the page,
+    // take it as it comes. The unread badge is read again.
     onData: () => {
-      void order.refetch();
       void viewer.refetch();
       // Notifications are made from the same event by another service, a moment later.
       setTimeout(() => void viewer.refetch(), NOTIFICATION_LAG_MS);
