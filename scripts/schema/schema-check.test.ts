@@ -71,9 +71,10 @@ describe('schema check: API schema changes', () => {
       expect.objectContaining({ level: 'breaking', type: 'FIELD_ARGUMENT_TYPE_CHANGED', path: 'Query.products.after', message: expect.stringMatching(/'String' to 'String!'/) }),
     ]);
     expect(report.ok).toBe(false);
-    // The Products operation passes a nullable $after: it no longer validates either.
+    // The Products and StorefrontProducts operations pass a nullable $after: they no longer validate either.
     expect(report.operations?.errors).toEqual([
       expect.objectContaining({ file: 'sdk/operations/catalog.graphql', message: expect.stringMatching(/"\$after" of type "String" used in position expecting type "String!"/) }),
+      expect.objectContaining({ file: 'sdk/operations/storefront.graphql', message: expect.stringMatching(/"\$after" of type "String" used in position expecting type "String!"/) }),
     ]);
   });
 
@@ -111,7 +112,7 @@ describe('schema check: API schema changes', () => {
     ];
     expect(expected).toHaveLength(4);
     expect(report.operations?.errors).toEqual(expected);
-    expect(report.failures.join('\n')).toMatch(/3 client operation error/);
+    expect(report.failures.join('\n')).toMatch(/4 client operation error/);
     expect(text).toContain(`error sdk/operations/catalog.graphql:${expected[2]!.line}:5: ${message}`);
   });
 
