@@ -41,19 +41,19 @@ function Page({ path }: { path: string }) {
 /** The gateway's 429: what to wait for, counted down from its Retry-After. */
 function RateLimitBanner() {
   const notice = useSyncExternalStore(rateLimitNotices.subscribe, rateLimitNotices.current);
-  const [now, setNow] = useState(Date.now());
+  const [, tick] = useState(0);
   useEffect(() => {
     if (!notice) return;
     const timer = setInterval(() => {
-      setNow(Date.now());
       if (Date.now() >= notice.until) rateLimitNotices.clear();
+      else tick((count) => count + 1);
     }, 500);
     return () => clearInterval(timer);
   }, [notice]);
   if (!notice) return null;
   return (
     <p className="notice warning" role="alert" data-testid="rate-limited">
-      Too many requests. Please wait {Math.max(1, Math.ceil((notice.until - now) / 1000))} s and try again.
+      Too many requests. Please wait {Math.max(1, Math.ceil((notice.until - Date.now()) / 1000))} s and try again.
     </p>
   );
 }
