@@ -1,4 +1,6 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import type { DocumentNode } from 'graphql';
+import { persistedDocumentHash } from './scripts/schema/persisted-documents.ts';
 
 /**
  * Resolver types for every subgraph, mapped to Prisma's model types, so resolvers are typed
@@ -62,6 +64,9 @@ export const clientSdk = {
       enumsAsTypes: true,
       emitLegacyCommonJSImports: false,
       scalars: { DateTime: 'string' },
+      // Each document carries its persisted id (`__meta__.hash`, as client-preset's persistedDocuments
+      // embeds it), which `createShopClient({ persisted: true })` sends instead of the text.
+      unstable_onExecutableDocumentNode: (document: DocumentNode) => ({ hash: persistedDocumentHash(document) }),
     },
   },
 } satisfies CodegenConfig['generates'];

@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import autocannon from 'autocannon';
+import { print } from 'graphql';
 import { demoProducts } from '../prisma/seed-data.ts';
+import { ProductsDocument, persistedDocumentIdOf } from '../sdk/index.ts';
 import { readCounter } from '../test/support/metrics.ts';
 import { logInAsCustomer } from '../test/support/sessions.ts';
 import { startTestSupergraph } from '../test/support/test-supergraph.ts';
@@ -77,6 +79,36 @@ for (const scenario of scenarios) {
   process.stdout.write(`${rows.at(-1)}\n`);
 }
 
+// Trusted documents: the SDK's Products operation as `createShopClient()` sends it (its text) and as
+// `createShopClient({ persisted: true })` sends it (its id), both to our gateway (PERSISTED_DOCUMENTS=allow).
+const productsVariables = { first: 20, filter: { categorySlug: 'coffee' } };
+const byBody = JSON.stringify({ query: print(ProductsDocument), operationName: 'Products', variables: productsVariables });
+const byId = JSON.stringify({ documentId: persistedDocumentIdOf(ProductsDocument), operationName: 'Products', variables: productsVariables });
+// Alternated, three runs each after a warm-up of both, so a change in the machine's load falls on both alike.
+await measure(supergraph.gatewayUrl, {}, byId);
+await measure(supergraph.gatewayUrl, {}, byBody);
+const idRuns: Measured[] = [];
+const bodyRuns: Measured[] = [];
+for (let round = 0; round < 3; round += 1) {
+  idRuns.push(await measure(supergraph.gatewayUrl, {}, byId));
+  bodyRuns.push(await measure(supergraph.gatewayUrl, {}, byBody));
+}
+const combined = (runs: readonly Measured[]) => ({
+  rps: runs.reduce((sum, run) => sum + run.rps, 0) / runs.length,
+  p50: Math.max(...runs.map((run) => run.p50)),
+  p99: Math.max(...runs.map((run) => run.p99)),
+  errors: runs.reduce((sum, run) => sum + run.errors, 0),
+});
+const idRun = combined(idRuns);
+const bodyRun = combined(bodyRuns);
+const persistedRow = `| catalog browsing (SDK Products, anonymous) | ${idRun.rps.toFixed(0)} | ${idRun.p50} / ${idRun.p99} | ${idRun.errors} | ${bodyRun.rps.toFixed(0)} | ${bodyRun.p50} / ${bodyRun.p99} | ${bodyRun.errors} | ${(idRun.rps / bodyRun.rps).toFixed(2)} |`;
+process.stdout.write(`${persistedRow}\n`);
+const persistedTable = [
+  '| scenario | by id req/s | by id p50 / p99 ms | errors | by body req/s | by body p50 / p99 ms | errors | ratio id/body |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  persistedRow,
+].join('\n');
+
 const table = [
   '| scenario | ours req/s | ours p50 / p99 ms | SQL per request | errors | bare req/s | bare p50 / p99 ms | ratio ours/bare |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -85,7 +117,7 @@ const table = [
 const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
 await writeFile(
   new URL('./results.md', import.meta.url),
-  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n`,
+  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nTrusted documents, the same run (three runs of each, alternated; req/s averaged, the worst p50 and p99): the request body carries the persisted document id (\`documentId\`) or the operation's text; the gateway resolves the id from the manifest (and plans it ahead at start), or hashes and parses the text (Apollo Server caches parsed texts).\n\n${persistedTable}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n`,
 );
 process.stdout.write(`\n${table}\n\n${machine}\n`);
 await bare.stop();

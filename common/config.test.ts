@@ -37,4 +37,24 @@ describe('configuration fails fast and names the variable', () => {
     ]);
     expect(loadGatewayConfig({ NODE_ENV: 'production' }).subgraphs.catalog.secret).toBeUndefined();
   });
+
+  it('names bad trusted proxies, CORS origins and guarded fields, and reads good ones', () => {
+    expect(issuesOf(() => loadGatewayConfig({ TRUSTED_PROXIES: '10.0.0.0/8,proxy.internal', CORS_ORIGINS: 'http://ok.test,ftp://x,http://a.test/path' }))).toEqual([
+      'TRUSTED_PROXIES: not an address or CIDR range: proxy.internal',
+      'CORS_ORIGINS: not an origin (scheme://host[:port]): ftp://x, http://a.test/path',
+    ]);
+    expect(issuesOf(() => loadGatewayConfig({ AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: 'logIn' }))[0]).toMatch(/^AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: /);
+    const config = loadGatewayConfig({ TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8', AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: 'signIn:credentials.login', CORS_ORIGINS: 'https://Shop.Example' });
+    expect(config.trustedProxies.has('10.9.8.7') && config.trustedProxies.has('fd00::1')).toBe(true);
+    expect(config.authThrottle).toEqual({ credentialChecks: [{ field: 'signIn', accountArgument: ['credentials', 'login'] }], everyAttempt: ['signUp'] });
+    expect(config.corsOrigins).toEqual(['https://shop.example']);
+  });
+
+  it('allows the local dev servers cross-origin in development, nobody in production unless listed', () => {
+    expect(loadGatewayConfig({ PORT: '4100' }).corsOrigins).toEqual(
+      expect.arrayContaining(['http://localhost:5173', 'http://127.0.0.1:5173', 'http://localhost:4173', 'http://localhost:3000', 'http://localhost:4100']),
+    );
+    expect(loadGatewayConfig({ NODE_ENV: 'production' }).corsOrigins).toEqual([]);
+    expect(loadGatewayConfig({ CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
+  });
 });

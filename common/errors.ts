@@ -17,6 +17,10 @@ export const ErrorCode = {
   idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
   orderNotShippable: 'ORDER_NOT_SHIPPABLE',
+  /** Trusted documents: the operation (by id or by body) is not in any client's manifest. */
+  persistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** An id the gateway does not know, where arbitrary operations are allowed: send the document instead. */
+  persistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -32,6 +36,12 @@ export const forbidden = (message = 'You are not allowed to do this.') => graphQ
 
 export const badUserInput = (message: string, field?: string) =>
   graphQLError(ErrorCode.badUserInput, message, field ? { field } : {});
+
+/** The most characters of a client's value (an id, a name) an error repeats back. */
+export const MAX_ECHOED_LENGTH = 64;
+
+/** A value the client sent, as an error message or extension may repeat it: bounded, cut with an ellipsis. */
+export const echoed = (value: string): string => (value.length <= MAX_ECHOED_LENGTH ? value : `${value.slice(0, MAX_ECHOED_LENGTH)}…`);
 
 export const notFound = (what: string) => graphQLError(ErrorCode.notFound, `${what} was not found.`);
 

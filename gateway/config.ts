@@ -5,8 +5,12 @@ import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/m
 import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
-import type { OperationLimits } from './protection/operation-limits.ts';
+import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
+import { parseTrustedProxies, type TrustedProxies } from './protection/client-ip.ts';
+import { parseOrigins } from './http/cors.ts';
+import type { OperationLimits } from '../common/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
+import { PERSISTED_DOCUMENT_MODES, type TrustedDocumentSettings } from './trusted-documents/settings.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
 
@@ -48,18 +52,48 @@ export interface GatewayConfig {
   readonly shutdownGraceMs: number;
   readonly resilience: ResilienceSettings;
   readonly rateLimits: RateLimitSettings;
-  /** Addresses of proxies whose X-Forwarded-For is believed. */
-  readonly trustedProxies: ReadonlySet<string>;
+  /** The mutation fields under the brute-force budget (AUTH_RATE_LIMIT_*_FIELDS). */
+  readonly authThrottle: AuthThrottleSettings;
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For and x-request-id are believed. */
+  readonly trustedProxies: TrustedProxies;
+  /** Browser origins allowed to call the gateway (CORS); empty: no cross-origin access. */
+  readonly corsOrigins: readonly string[];
   readonly operationLimits: OperationLimits;
   readonly subscriptions: SubscriptionLimits;
   /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
+  /** Which operations the gateway runs: its clients' manifests (see gateway/trusted-documents/). */
+  readonly trustedDocuments: TrustedDocumentSettings;
 }
 
+/** Where a storefront runs on a laptop (Vite's dev server and preview, Next.js and the like), and the gateway's own origin. */
+const developmentOrigins = (port: number) => [
+  'http://localhost:5173',
+  'http://127.0.0.1:5173',
+  'http://localhost:4173',
+  'http://localhost:3000',
+  `http://localhost:${port}`,
+  `http://127.0.0.1:${port}`,
+];
+const fieldList = (value: string) => value.split(',').map((entry) => entry.trim()).filter(Boolean);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 const urlVariable = (name: SubgraphName) => `SUBGRAPH_URL_${name.toUpperCase()}`;
 const secretVariable = (name: SubgraphName) => `SUBGRAPH_SECRET_${name.toUpperCase()}`;
+
+/** `client=file.json` entries and directories (`dir/`, every `<client>.json` in it), comma-separated. */
+function parseManifestList(list: string): TrustedDocumentSettings['manifests'] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      if (entry.endsWith('/')) return { directory: resolve(entry) };
+      const [client, file] = entry.split('=');
+      if (!client || !file) throw new ConfigError([`PERSISTED_DOCUMENTS_MANIFESTS: "${entry}" is neither client=file.json nor a directory/`]);
+      return { client, file: resolve(file) };
+    });
+}
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const parsed = parseEnv(
@@ -90,7 +124,17 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(300),
       AUTH_RATE_LIMIT_POINTS: positiveInt(10),
       AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900),
+      // `field:argument.path` (the argument naming the account), comma-separated.
+      AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: z
+        .string()
+        .default('logIn:input.email')
+        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*:[_A-Za-z]\w*(\.[_A-Za-z]\w*)*$/.test(entry)), 'must be field:argument.path, comma-separated'),
+      AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS: z
+        .string()
+        .default('signUp')
+        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated'),
       TRUSTED_PROXIES: z.string().default(''),
+      CORS_ORIGINS: z.string().optional(),
       MAX_QUERY_DEPTH: positiveInt(12),
       MAX_QUERY_ALIASES: positiveInt(30),
       MAX_QUERY_DIRECTIVES: positiveInt(20),
@@ -103,6 +147,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       SUBSCRIPTIONS_KEEPALIVE_MS: nonNegativeInt(12_000),
       SUBSCRIPTIONS_INIT_TIMEOUT_MS: positiveInt(3_000),
       SUBSCRIPTIONS_FETCH_CONCURRENCY: positiveInt(32),
+      PERSISTED_DOCUMENTS: z.enum(PERSISTED_DOCUMENT_MODES).optional(),
+      PERSISTED_DOCUMENTS_MANIFESTS: z.string().default('web=sdk/persisted-operations.json,trusted-documents/'),
+      PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60),
     },
     env,
   );
@@ -117,6 +164,18 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       return [name, { url, secret: secret ?? (production ? undefined : devSubgraphSecret(name)), secretVariable: secretVariable(name) }];
     }),
   ) as Record<SubgraphName, SubgraphEndpoint>;
+  let trustedProxies: TrustedProxies = parseTrustedProxies('');
+  try {
+    trustedProxies = parseTrustedProxies(parsed.TRUSTED_PROXIES);
+  } catch (error) {
+    issues.push(`TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
+  let corsOrigins: string[] = [];
+  try {
+    corsOrigins = parseOrigins(parsed.CORS_ORIGINS ?? (production ? '' : developmentOrigins(parsed.PORT).join(',')));
+  } catch (error) {
+    issues.push(`CORS_ORIGINS: ${(error as Error).message}`);
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -146,7 +205,15 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       anonymous: { points: parsed.RATE_LIMIT_ANONYMOUS_POINTS, windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS },
       authFailures: { points: parsed.AUTH_RATE_LIMIT_POINTS, windowSeconds: parsed.AUTH_RATE_LIMIT_WINDOW_SECONDS },
     },
-    trustedProxies: new Set(parsed.TRUSTED_PROXIES.split(',').map((address) => address.trim()).filter(Boolean)),
+    authThrottle: {
+      credentialChecks: fieldList(parsed.AUTH_RATE_LIMIT_CREDENTIAL_FIELDS).map((entry) => {
+        const [field = '', path = ''] = entry.split(':');
+        return { field, accountArgument: path.split('.') };
+      }),
+      everyAttempt: fieldList(parsed.AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS),
+    },
+    trustedProxies,
+    corsOrigins,
     operationLimits: {
       maxDepth: parsed.MAX_QUERY_DEPTH,
       maxAliases: parsed.MAX_QUERY_ALIASES,
@@ -164,5 +231,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       fetchConcurrency: parsed.SUBSCRIPTIONS_FETCH_CONCURRENCY,
     },
     messaging: loadMessagingConfig(env),
+    trustedDocuments: {
+      // Production runs its clients' operations only; a laptop takes any (GraphQL IDEs), known ones by id too.
+      mode: parsed.PERSISTED_DOCUMENTS ?? (production ? 'require' : 'allow'),
+      manifests: parseManifestList(parsed.PERSISTED_DOCUMENTS_MANIFESTS),
+      cacheMaxAgeSeconds: parsed.PERSISTED_DOCUMENTS_CACHE_MAX_AGE,
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isTrustedProxy } from './protection/client-ip.ts';
+import { isTrustedProxy, type TrustedProxies } from './protection/client-ip.ts';
 
 // Long enough for the ids proxies make (UUIDs, AWS trace ids, nginx's 32 hex digits); nothing that
 // could break a log line or a header.
@@ -10,7 +10,7 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{8,128}$/;
  * The request's id for logs, subgraphs and messages: the `x-request-id` a trusted proxy sent (so one
  * id follows the request from the edge), otherwise a new UUID. A client's own header is ignored.
  */
-export function requestIdOf(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string {
+export function requestIdOf(req: IncomingMessage, trustedProxies: TrustedProxies): string {
   if (!isTrustedProxy(req, trustedProxies)) return randomUUID();
   const header = req.headers['x-request-id'];
   const candidate = Array.isArray(header) ? header[0] : header;

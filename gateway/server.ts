@@ -1,10 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { ConfigError } from '../common/config.ts';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
+import { HttpError, sendHttpError } from '../common/http/http-error.ts';
+import { parseJsonBody, readBody } from '../common/http/read-body.ts';
 import { createHttpService } from '../common/http/service-server.ts';
 import type { Logger } from '../common/logger.ts';
 import type { MessageBus } from '../common/messaging/message-bus.ts';
@@ -30,10 +32,15 @@ import { subgraphHealthChecks } from './subgraph-health.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
+import { createQueryPlanCache } from './query-plan-cache.ts';
+import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
 import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
 import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
-import { streamFramingFor } from './subscriptions/http-stream-framing.ts';
+import { responseFramingFor } from './subscriptions/http-stream-framing.ts';
+import { withCors } from './http/cors.ts';
+import { withCsrfPrevention } from './http/csrf-prevention.ts';
+import { operationTypeOf } from './http/operation-type.ts';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
@@ -67,9 +74,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);
+  const planCache = createQueryPlanCache(metrics.registry);
+  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache });
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: log,
+    queryPlannerConfig: { cache: planCache.cache },
     buildService: ({ name }) => {
       const endpoint = config.subgraphs[name as SubgraphName];
       return new SubgraphDataSource({
@@ -84,7 +94,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   });
   // The API schema as the gateway serves it: what WebSocket operations are validated against.
   let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => (apiSchema = schema));
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
+    apiSchema = schema;
+    trustedDocuments?.warmUp(coreSupergraphSdl); // before apollo.start() resolves, so before /health/ready
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.introspection,
@@ -92,13 +105,17 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
     formatError: withTokenLimitCode(maskUnexpectedErrors()),
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
+    // CSRF prevention is gateway/http/csrf-prevention.ts, in front of every transport on /graphql.
+    csrfPrevention: false,
+    ...trustedDocuments?.apolloConfig,
     plugins: [
       requestIdPlugin(),
       metricsPlugin(metrics),
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
-      ...(config.rateLimits.enabled ? [authThrottlePlugin(limiters, rateLimitRejections)] : []),
+      ...(config.rateLimits.enabled ? [authThrottlePlugin(config.authThrottle, limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
+      ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -120,7 +137,6 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const slots = createSubscriptionSlots(config.subscriptions.maxPerUser, subscriptionMetrics);
   const httpSubscriptions = createHttpSubscriptions({
     limits: config.subscriptions,
-    maxBodyBytes: config.maxBodyBytes,
     verify: viewerFrom.verify,
     admit,
     requestId: (req) => requestIdOf(req, config.trustedProxies),
@@ -130,16 +146,34 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     slots,
     metrics: subscriptionMetrics,
     log,
+    resolveOperation: trustedDocuments?.resolveOperation,
   });
-  const apolloHandler = createApolloHandler(apollo, { context, maxBodyBytes: config.maxBodyBytes, service: 'gateway' });
+  const apolloHandler = createApolloHandler(apollo, {
+    context,
+    maxBodyBytes: config.maxBodyBytes,
+    service: 'gateway',
+    ...(trustedDocuments ? { prepare: trustedDocuments.prepareHttpRequest } : {}),
+  });
+  /** A POST is answered as its operation and Accept header ask: a plain GraphQL response or a stream. */
+  const serveGraphQL = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return apolloHandler(req, res);
+    let body: unknown;
+    try {
+      body = parseJsonBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
+    } catch (error) {
+      if (error instanceof HttpError) return sendHttpError(res, error);
+      throw error;
+    }
+    // Trusted documents decide first: an id names its text, and a refused text is never parsed here.
+    const runnable = trustedDocuments ? trustedDocuments.runnablePayload(body) : body;
+    const framing = responseFramingFor(req.headers.accept, operationTypeOf(runnable, config.operationLimits.maxTokens));
+    return framing ? httpSubscriptions.handle(req, res, framing, body) : apolloHandler(req, res, { parsed: body });
+  };
 
   let started = false;
   const http = createHttpService({
     log,
-    graphql: (req, res) => {
-      const framing = streamFramingFor(req);
-      return framing ? httpSubscriptions.handle(req, res, framing) : apolloHandler(req, res);
-    },
+    graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
     health: [
@@ -169,6 +203,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     metrics: subscriptionMetrics,
     slots,
     log,
+    resolveOperation: trustedDocuments?.resolveOperation,
   });
 
   return {

@@ -32,6 +32,12 @@ export interface ShopClientOptions {
    * package). Browsers and Node 22+ need none.
    */
   readonly webSocketImpl?: unknown;
+  /**
+   * Send each operation's persisted document id (`__meta__.hash`, from `npm run codegen`) instead of
+   * its text: what a gateway with `PERSISTED_DOCUMENTS=require` runs. `{ useGetForQueries: true }`
+   * also sends queries as GET requests, which a CDN may cache when they carry no token.
+   */
+  readonly persisted?: boolean | { readonly useGetForQueries: boolean };
 }
 
 /** A GraphQL error as the gateway sends it: `extensions.code` says what kind (FORBIDDEN, NOT_FOUND, …). */
@@ -119,10 +125,19 @@ function queryOf(document: DocumentNode): string {
   return text;
 }
 
+const operationOf = (document: DocumentNode) =>
+  document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
+
 /** The name of the document's (first) operation, sent along so the gateway's logs and metrics name it. */
 export function operationNameOf(document: DocumentNode): string | undefined {
-  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
-  return operation?.name?.value;
+  return operationOf(document)?.name?.value;
+}
+
+/** The persisted document id codegen put in the document (`sha256:<hex>`, as client-preset does). */
+export function persistedDocumentIdOf(document: DocumentNode): string {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  if (typeof hash !== 'string') throw new Error(`${operationNameOf(document) ?? 'This document'} has no persisted id: generate it with npm run codegen`);
+  return hash;
 }
 
 function webSocketUrl(url: string): string {
@@ -136,6 +151,8 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
   let sockets: WebSocketClient | undefined;
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const currentToken = async () => (typeof token === 'function' ? await token() : token) ?? undefined;
+  const persisted = options.persisted !== undefined && options.persisted !== false;
+  const queriesOverGet = typeof options.persisted === 'object' && options.persisted.useGetForQueries;
 
   /** A POST's headers: JSON in, `accept`, the current token, the client's headers, then the call's. */
   async function headersFor(accept: string, callHeaders?: Readonly<Record<string, string>>): Promise<Record<string, string>> {
@@ -154,12 +171,18 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
     variables?: TVariables,
     call: CallOptions = {},
   ): Promise<ShopResult<TData>> {
-    const response = await fetchImpl(options.url, {
-      method: 'POST',
-      headers: await headersFor('application/graphql-response+json, application/json', call.headers),
-      body: JSON.stringify(payloadOf(document, variables)),
-      ...(call.signal ? { signal: call.signal } : {}),
-    });
+    const accept = 'application/graphql-response+json, application/json';
+    const signal = call.signal ? { signal: call.signal } : {};
+    let response: Response;
+    if (queriesOverGet && operationOf(document)?.operation === 'query') {
+      // GET by id: a URL a CDN can key on. Apollo Server's CSRF prevention wants a non-simple header on a GET.
+      const { 'content-type': _json, ...headers } = await headersFor(accept, { 'apollo-require-preflight': 'true', ...call.headers });
+      const url = new URL(options.url);
+      for (const [name, value] of Object.entries(payloadOf(document, variables))) url.searchParams.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+      response = await fetchImpl(url, { method: 'GET', headers, ...signal });
+    } else {
+      response = await fetchImpl(options.url, { method: 'POST', headers: await headersFor(accept, call.headers), body: JSON.stringify(payloadOf(document, variables)), ...signal });
+    }
     const text = await response.text();
     let body: { data?: TData | null; errors?: ShopGraphQLError[]; extensions?: Record<string, unknown> };
     try {
@@ -183,9 +206,22 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
     return sockets;
   }
 
+  /** A request's JSON: the document's text, or its persisted id (GraphQL over HTTP `documentId`). */
   const payloadOf = (document: DocumentNode, variables: unknown) => {
     const operationName = operationNameOf(document);
-    return { query: queryOf(document), variables: (variables ?? {}) as Record<string, unknown>, ...(operationName ? { operationName } : {}) };
+    return {
+      ...(persisted ? { documentId: persistedDocumentIdOf(document) } : { query: queryOf(document) }),
+      variables: (variables ?? {}) as Record<string, unknown>,
+      ...(operationName ? { operationName } : {}),
+    };
+  };
+  /** graphql-ws wants a `query` string: a persisted id goes in Apollo's `persistedQuery` extension. */
+  const webSocketPayloadOf = (document: DocumentNode, variables: unknown) => {
+    const operationName = operationNameOf(document);
+    const common = { variables: (variables ?? {}) as Record<string, unknown>, ...(operationName ? { operationName } : {}) };
+    if (!persisted) return { query: queryOf(document), ...common };
+    const sha256Hash = persistedDocumentIdOf(document).replace(/^sha256:/, '');
+    return { query: '', extensions: { persistedQuery: { version: 1, sha256Hash } }, ...common };
   };
 
   async function request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables, call?: CallOptions): Promise<TData> {
@@ -196,7 +232,7 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
 
   function subscribe<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, sink: SubscriptionSink<TData>): () => void {
     if (options.subscriptionTransport === 'http') return subscribeOverHttp(document, variables, sink);
-    return webSockets().subscribe<TData>(payloadOf(document, variables), {
+    return webSockets().subscribe<TData>(webSocketPayloadOf(document, variables), {
       next: (result) => sink.next(result),
       error: (error) => sink.error?.(error),
       complete: () => sink.complete?.(),
@@ -234,7 +270,7 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
 
   function iterate<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables) {
     if (options.subscriptionTransport === 'http') return iterateOverHttp(document, variables);
-    return webSockets().iterate<TData>(payloadOf(document, variables));
+    return webSockets().iterate<TData>(webSocketPayloadOf(document, variables));
   }
 
   /** `subscribeOverHttp` as an async iterator: results wait in a queue until asked for. */

@@ -7,6 +7,7 @@ import { startGateway } from '../gateway/start-gateway.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/service-process.ts';
 import { readCounter } from './support/metrics.ts';
+import { chunkedPost, exchangeOnOneConnection, secondRequest } from './support/raw-http.ts';
 import { startScratchRedis, type ScratchRedis } from './support/scratch-redis.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from './support/test-redis.ts';
 
@@ -202,12 +203,110 @@ describe('operation limits', () => {
   });
 });
 
+describe('the HTTP surface, with the development defaults', () => {
+  let gateway: { url: string; stop(): Promise<void> };
+  beforeAll(async () => {
+    gateway = await startGateway(loadGatewayConfig({ ...subgraphEnv, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', MAX_BODY_BYTES: '100000' }));
+  });
+  afterAll(() => gateway?.stop());
+
+  it('answers a chunked one with 413 and Connection: close, ends the connection, and serves a fresh one', async () => {
+    const host = new URL(gateway.url).host;
+    const { received, closedByServer } = await exchangeOnOneConnection(gateway.url, chunkedPost(host, 64_000, 4), secondRequest(host));
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(received.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
+    expect(closedByServer).toBe(true);
+    expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
+  });
+
+  it('answers a declared Content-Length over the limit the same way, without reading it', async () => {
+    const host = new URL(gateway.url).host;
+    const head = `POST /graphql HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{"query":"`;
+    const { received, closedByServer } = await exchangeOnOneConnection(gateway.url, [head], secondRequest(host));
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(closedByServer).toBe(true);
+    expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
+  });
+
+  const DEV_SERVER = 'http://localhost:5173';
+  const preflight = (origin: string) =>
+    fetch(`${gateway.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization, x-request-id' },
+    });
+  const postFrom = (origin: string) =>
+    fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const listed = (header: string | null) => (header ?? '').split(',').map((name) => name.trim().toLowerCase());
+
+  it('answers a preflight from a local dev server: 204 with the methods, headers and max-age', async () => {
+    const response = await preflight(DEV_SERVER);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(DEV_SERVER);
+    expect(listed(response.headers.get('vary'))).toContain('origin');
+    expect(listed(response.headers.get('access-control-allow-methods'))).toEqual(expect.arrayContaining(['get', 'post', 'options']));
+    expect(listed(response.headers.get('access-control-allow-headers'))).toEqual(
+      expect.arrayContaining(['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-client-name', 'x-request-id']),
+    );
+    expect(Number(response.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('gives an origin not on the list no Access-Control-Allow-Origin, on the preflight or the request', async () => {
+    for (const response of [await preflight('https://evil.example'), await postFrom('https://evil.example')]) {
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      expect(response.headers.get('access-control-allow-methods')).toBeNull();
+    }
+  });
+
+  it('lets an allowed origin read the response and the headers a client needs', async () => {
+    const response = await postFrom(DEV_SERVER);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe(DEV_SERVER);
+    expect(listed(response.headers.get('vary'))).toContain('origin');
+    const exposed = listed(response.headers.get('access-control-expose-headers'));
+    expect(exposed).toEqual(expect.arrayContaining(['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id']));
+    // The exposed names are the ones the gateway really sends.
+    for (const name of ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id']) expect(response.headers.get(name), name).not.toBeNull();
+  });
+
+  it('refuses a cross-site simple POST (a form: text/plain, urlencoded, multipart, no type) before anything runs, and serves a GET query', async () => {
+    const mutation = 'mutation { logIn(input: { email: "customer@shop.test", password: "guess" }) { token } }';
+    const before = received;
+    const forms: [string | undefined, string][] = [
+      ['text/plain', JSON.stringify({ query: mutation })],
+      ['application/x-www-form-urlencoded', new URLSearchParams({ query: mutation }).toString()],
+      ['multipart/form-data; boundary=x', `--x\r\ncontent-disposition: form-data; name="query"\r\n\r\n${mutation}\r\n--x--\r\n`],
+      [undefined, JSON.stringify({ query: mutation })],
+    ];
+    for (const [contentType, body] of forms) {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', cookie: 'session=whatever', ...(contentType ? { 'content-type': contentType } : {}) },
+        body,
+      });
+      expect(response.status, String(contentType)).toBe(400);
+      expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('BAD_REQUEST');
+    }
+    expect(received, 'a subgraph was asked').toBe(before);
+    // The same request a browser preflights (a JSON body) reaches GraphQL; so does a plain GET query.
+    const query = await fetch(`${gateway.url}/graphql?query=${encodeURIComponent('{ categories { id } }')}`);
+    expect(query.status).toBe(200);
+    expect(received).toBeGreaterThan(before);
+  });
+});
+
 describe('production mode', () => {
   let gateway: { url: string; stop(): Promise<void> };
   let url: string;
   beforeAll(async () => {
     const secrets = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `production-secret-for-${name}`]));
-    gateway = await startGateway(loadGatewayConfig({ ...subgraphEnv, ...secrets, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }));
+    // Documents opened (`log`) as for a GraphQL IDE: under the default `require` these texts would be
+    // refused before parsing (test/e2e/trusted-documents.test.ts); here production's other defences are tested.
+    gateway = await startGateway(
+      loadGatewayConfig({ ...subgraphEnv, ...secrets, NODE_ENV: 'production', PERSISTED_DOCUMENTS: 'log', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+    );
     url = `${gateway.url}/graphql`;
   });
   afterAll(() => gateway?.stop());
@@ -216,6 +315,13 @@ describe('production mode', () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     return { status: response.status, text: await response.text() };
   };
+
+  it('allows no cross-origin access unless CORS_ORIGINS says so', async () => {
+    const response = await fetch(url, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const post = await fetch(url, { method: 'POST', headers: { origin: 'http://localhost:5173', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(post.headers.get('access-control-allow-origin')).toBeNull();
+  });
 
   it('refuses introspection, hides field suggestions and never shows a stack trace', async () => {
     const introspection = await post('{ __schema { types { name } } }');

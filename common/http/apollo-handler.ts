@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import { runAsRequest } from '../database/query-source.ts';
 import { traceIncomingRequest } from '../telemetry/spans.ts';
 import { HttpError, sendHttpError } from './http-error.ts';
@@ -11,29 +11,39 @@ export interface ApolloHandlerOptions<TContext extends BaseContext> {
   readonly maxBodyBytes: number;
   /** The service's name on its request spans. */
   readonly service: string;
+  /**
+   * Sees the request first, before the context and before GraphQL parses anything: may rewrite it,
+   * or refuse it by throwing an HttpError (the gateway's trusted documents).
+   */
+  readonly prepare?: (request: HTTPGraphQLRequest) => HTTPGraphQLRequest;
+}
+
+/** A POST body someone already read (and parsed), e.g. to route the request by its operation. */
+export interface ReadBody {
+  readonly parsed: unknown;
 }
 
 /** Serves an ApolloServer on a plain node:http request (Apollo Server 5 ships no HTTP framework binding). */
 export function createApolloHandler<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
   options: ApolloHandlerOptions<TContext>,
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return (req, res) =>
+): (req: IncomingMessage, res: ServerResponse, readBody?: ReadBody) => Promise<void> {
+  return (req, res, alreadyRead) =>
     traceIncomingRequest(req, options.service, async (span) => {
     try {
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
-      const body = req.method === 'POST' ? parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) : undefined;
+      const body =
+        alreadyRead ? alreadyRead.parsed : (req.method === 'POST' ? parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) : undefined);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const received: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+      const httpGraphQLRequest = options.prepare ? options.prepare(received) : received;
       // Built before Apollo runs so that a refusal keeps its own status instead of Apollo's 500.
       const contextValue = await options.context(req);
-      const url = new URL(req.url ?? '/', 'http://localhost');
       const response = await runAsRequest(() =>
-        server.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-          context: async () => contextValue,
-        }),
+        server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => contextValue }),
       );
       const responseHeaders: Record<string, string> = {};
       for (const [name, value] of response.headers) responseHeaders[name] = value;

@@ -17,7 +17,10 @@ export class HttpError extends Error {
 
 export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  // A refusal before the request's body was read to its end (too large, unauthenticated): where
+  // the next request on this connection would start is unknown, so the connection ends with it.
+  const bodyUnread = res.req !== undefined && !res.req.complete;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers, ...(bodyUnread ? { connection: 'close' } : {}) });
   res.end(body);
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import { isReady, runHealthChecks, type HealthCheck } from '../health.ts';
-import { ErrorCode, errorBody } from '../errors.ts';
+import { ErrorCode, echoed, errorBody } from '../errors.ts';
 import { sendJson } from './http-error.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -54,7 +54,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes[path];
     if (!route) {
-      sendJson(res, 404, errorBody(ErrorCode.notFound, `No route for ${path}.`));
+      sendJson(res, 404, errorBody(ErrorCode.notFound, `No route for ${echoed(path)}.`));
       return;
     }
     Promise.resolve(route(req, res)).catch((error: unknown) => {

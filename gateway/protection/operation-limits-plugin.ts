@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { breachOf, measureOperation, type OperationLimits } from './operation-limits.ts';
+import { breachOf, measureOperation, type OperationLimits } from '../../common/operation-limits.ts';
 
 /**
  * Refuses an operation that breaks a limit after it is parsed and validated and before it is

@@ -17,7 +17,7 @@ export interface RateLimitSettings {
   readonly user: Budget;
   /** Per client IP, for anonymous callers. */
   readonly anonymous: Budget;
-  /** Failed log-ins, per IP and per account. */
+  /** Attempts at the guarded mutations (failed log-ins, sign-ups), per IP and per account. */
   readonly authFailures: Budget;
 }
 
@@ -90,17 +90,31 @@ export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
       'userId' in caller
         ? consume(requests.user, caller.userId, settings.user.points)
         : consume(requests.anonymous, caller.ip, settings.anonymous.points),
-    /** Whether log-ins from this IP or for this account are blocked after too many failures. */
-    async authBlocked(keys: readonly string[]): Promise<Verdict | null> {
-      for (const key of keys) {
-        const state = await authFailures.get(key);
-        if (state && state.consumedPoints >= settings.authFailures.points) return verdictOf(settings.authFailures.points, state, false);
+    /**
+     * Draws attempts at a guarded mutation (a log-in, a sign-up) before they run: `attempts` maps each
+     * key (an IP, an account) to how many of them this operation makes. Counting before execution
+     * keeps concurrent requests and many attempts in one operation within the budget. A refusal
+     * costs nothing (its draws are given back) and is returned as a verdict; null means go ahead.
+     */
+    async authAttempt(attempts: ReadonlyMap<string, number>): Promise<Verdict | null> {
+      const drawn: [string, number][] = [];
+      let refusal: Verdict | null = null;
+      for (const [key, count] of attempts) {
+        try {
+          await authFailures.consume(key, count);
+          drawn.push([key, count]);
+        } catch (rejection) {
+          if (!(rejection instanceof RateLimiterRes)) throw rejection;
+          drawn.push([key, count]);
+          refusal ??= verdictOf(settings.authFailures.points, rejection, false);
+        }
       }
-      return null;
+      if (refusal) for (const [key, count] of drawn) await authFailures.reward(key, count);
+      return refusal;
     },
-    /** Counts a failed log-in against each key (the IP and the account). */
-    async authFailed(keys: readonly string[]): Promise<void> {
-      for (const key of keys) await authFailures.penalty(key, 1);
+    /** Gives an attempt back (a log-in that succeeded counts against nobody). */
+    async authRefund(keys: readonly string[]): Promise<void> {
+      for (const key of keys) await authFailures.reward(key, 1);
     },
     /** Throws while the shared budgets' Redis does not answer (the in-memory insurance limits meanwhile). */
     async healthCheck(): Promise<void> {

@@ -6,3 +6,9 @@
 import { createRequire } from 'node:module';
 
 export const graphqlRuntime = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+/**
+ * The spec's CollectFields as graphql-js executes it (fragments, @skip/@include, merging by
+ * response key). Internal to graphql-js 16 but exported at this path, and graphql is pinned.
+ */
+export const { collectFields } = createRequire(import.meta.url)('graphql/execution/collectFields') as typeof import('graphql/execution/collectFields.js');

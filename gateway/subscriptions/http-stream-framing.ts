@@ -9,8 +9,8 @@
 //   `Accept: text/event-stream`. `next` events with results, comment lines as heartbeats, a fatal
 //   error as a `next` with `errors`, then `complete`. Problems found before streaming (an invalid
 //   operation, someone else's order) also go through the stream, as the protocol asks.
-import type { IncomingMessage } from 'node:http';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import { parseAccept, preferred, type MediaOffer } from '../http/accept.ts';
 
 export interface HttpStreamFraming {
   /** For logs and metrics. */
@@ -54,11 +54,31 @@ export const eventStreamFraming: HttpStreamFraming = {
   errorsInStream: true,
 };
 
-/** The framing a POST to /graphql asks for with its Accept header, or undefined for a plain GraphQL request. */
-export function streamFramingFor(req: IncomingMessage): HttpStreamFraming | undefined {
-  if (req.method !== 'POST') return undefined;
-  const accept = req.headers.accept ?? '';
-  if (/subscriptionSpec=("?)1\.0\1/i.test(accept)) return multipartFraming;
-  if (/(^|,)\s*text\/event-stream/i.test(accept)) return eventStreamFraming;
-  return undefined;
+const streamOffers = [
+  { framing: multipartFraming, type: 'multipart', subtype: 'mixed', requiredParams: { subscriptionSpec: '1.0' } },
+  { framing: eventStreamFraming, type: 'text', subtype: 'event-stream', explicitOnly: true },
+] as const;
+const jsonOffers: MediaOffer[] = [
+  { type: 'application', subtype: 'graphql-response+json' },
+  { type: 'application', subtype: 'json' },
+];
+
+export type OperationType = 'query' | 'mutation' | 'subscription';
+
+/**
+ * How a POST to /graphql is answered, negotiated from its Accept header (preference order and
+ * q-values) and its operation: undefined for a plain GraphQL response (Apollo Server then picks
+ * application/graphql-response+json or application/json), or the stream framing the client
+ * prefers. A subscription streams if the client accepts a stream at all; a query or mutation is a
+ * plain response whenever the client accepts JSON (urql lists text/event-stream on every request),
+ * and goes to the stream handler (which refuses it, or sends its errors as the stream protocol
+ * asks) only when the client accepts nothing but a stream. `operationType` is undefined when the
+ * body names no runnable operation.
+ */
+export function responseFramingFor(accept: string | undefined, operationType: OperationType | undefined): HttpStreamFraming | undefined {
+  const ranges = parseAccept(accept);
+  const stream = preferred(ranges, streamOffers)?.framing;
+  if (operationType === 'subscription') return stream;
+  const acceptsJson = ranges.length === 0 || preferred(ranges, jsonOffers) !== undefined;
+  return acceptsJson ? undefined : stream;
 }

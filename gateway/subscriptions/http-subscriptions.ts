@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../common/errors.ts';
 import { HttpError, sendHttpError, sendJson } from '../../common/http/http-error.ts';
-import { parseJsonBody, readBody } from '../../common/http/read-body.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { VerifiedAccessToken } from '../auth/access-token-verifier.ts';
@@ -19,6 +18,7 @@ import type { OrderStatusHub } from './order-status-hub.ts';
 import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
 import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';
+import type { ResolveOperation } from '../trusted-documents/trusted-documents.ts';
 import { SUBSCRIPTION_LIMIT_REACHED } from './websocket-server.ts';
 
 // setTimeout takes at most 2^31 - 1 ms; a token valid for longer (24 days) is not timed.
@@ -26,7 +26,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 export interface HttpSubscriptionOptions {
   readonly limits: Pick<SubscriptionLimits, 'maxConnections' | 'maxPerUser' | 'keepAliveMs'>;
-  readonly maxBodyBytes: number;
   readonly verify: (authorization: string) => Promise<VerifiedAccessToken>;
   /** Draws the request from the caller's rate-limit budget (throws HttpError 429). */
   readonly admit: (req: IncomingMessage, viewer: Viewer) => Promise<unknown>;
@@ -37,10 +36,13 @@ export interface HttpSubscriptionOptions {
   readonly slots: SubscriptionSlots;
   readonly metrics: SubscriptionMetrics;
   readonly log: Logger;
+  /** Trusted documents: resolves a persisted id to its text, or refuses what no manifest lists. */
+  readonly resolveOperation?: ResolveOperation | undefined;
 }
 
 export interface HttpSubscriptions {
-  handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming): Promise<void>;
+  /** Serves one POST whose body (parsed JSON) the caller has read already. */
+  handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming, body: unknown): Promise<void>;
   /** Streams open now. */
   count(): number;
   /** Ends every open stream with a fatal error saying the gateway is going away. */
@@ -95,7 +97,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
     stream.end();
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, framing: HttpStreamFraming, body: unknown): Promise<void> {
     const requestId = options.requestId(req);
     res.setHeader('x-request-id', requestId);
     try {
@@ -105,7 +107,9 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
       }
       const { viewer, expiresAt } = await authenticate(req);
       await options.admit(req, viewer);
-      const request = parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) as OperationRequest;
+      const resolved = options.resolveOperation?.(body, req.headers) ?? { ok: true, request: body };
+      if (!resolved.ok) throw refusal(resolved.status, resolved.code, resolved.message);
+      const request = resolved.request as OperationRequest | undefined;
       if (typeof request?.query !== 'string') throw refusal(400, ErrorCode.badRequest, 'The body must be a JSON object with a "query" string.');
       const schema = options.schema();
       if (!schema) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; try again shortly.');

@@ -16,7 +16,7 @@ import type {
   OperationDefinitionNode,
   SelectionSetNode,
 } from 'graphql';
-import { ErrorCode } from '../../common/errors.ts';
+import { ErrorCode, echoed } from '../../common/errors.ts';
 import { graphqlRuntime } from './graphql-runtime.ts';
 
 const { GraphQLError: RuntimeGraphQLError, Kind, OperationTypeNode, getArgumentValues, getOperationAST, getVariableValues, parse, print, validate } = graphqlRuntime;
@@ -147,7 +147,7 @@ function compile(schema: GraphQLSchema, text: string, operationName: string | un
   const invalid = validate(schema, document);
   if (invalid.length > 0) return invalid.map((error) => failed('GRAPHQL_VALIDATION_FAILED', error));
   const operation = getOperationAST(document, operationName);
-  if (!operation) return [failed(ErrorCode.badRequest, operationName ? `Unknown operation named "${operationName}".` : 'Name the operation to run.')];
+  if (!operation) return [failed(ErrorCode.badRequest, operationName ? `Unknown operation named "${echoed(operationName)}".` : 'Name the operation to run.')];
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return { kind: 'execution', document };
 
   const [root, ...more] = operation.selectionSet.selections;

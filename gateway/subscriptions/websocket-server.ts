@@ -26,6 +26,7 @@ import type { OrderStatusHub } from './order-status-hub.ts';
 import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
 import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';
+import type { ResolveOperation } from '../trusted-documents/trusted-documents.ts';
 
 // graphql-ws tells errors from execution arguments by `instanceof GraphQLError`: made with its graphql's class.
 const { GraphQLError: WsGraphQLError } = graphqlRuntime;
@@ -56,6 +57,8 @@ export interface SubscriptionServerOptions {
   /** The per-user budget, shared with the multipart HTTP transport. */
   readonly slots: SubscriptionSlots;
   readonly log: Logger;
+  /** Trusted documents: resolves a persisted id to its text, or refuses what no manifest lists. */
+  readonly resolveOperation?: ResolveOperation | undefined;
 }
 
 export interface SubscriptionServer {
@@ -152,9 +155,12 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       const { connection } = ctx.extra;
       const schema = options.schema();
       if (!schema) return forGraphqlWs([graphQLError('SERVICE_UNAVAILABLE' as ErrorCode, 'The gateway is starting; try again shortly.')]);
-      const prepared = prepareOperation(schema, payload);
+      const resolved = options.resolveOperation?.(payload, ctx.connectionParams) ?? { ok: true, request: payload };
+      if (!resolved.ok) return refuse('not_in_list', [graphQLError(resolved.code as ErrorCode, resolved.message)]);
+      const request = resolved.request as typeof payload;
+      const prepared = prepareOperation(schema, request);
       if (Array.isArray(prepared)) return forGraphqlWs(prepared);
-      const base = { schema, document: prepared.document, operationName: payload.operationName, variableValues: payload.variables };
+      const base = { schema, document: prepared.document, operationName: request.operationName, variableValues: request.variables };
       const viewer = connection.viewer;
 
       if (prepared.kind === 'execution') {

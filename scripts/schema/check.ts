@@ -8,6 +8,11 @@ import { composeSupergraph, formatIssue, type CompositionIssue } from './compose
 import { SDK_OPERATIONS_DIR, findStaleSdkFiles, type StaleFile } from './sdk.ts';
 import { checkFederationVersion, readSupergraphConfig } from './supergraph-config.ts';
 import { validateOperations, type OperationValidation } from './operations.ts';
+import type { OperationLimits } from '../../common/operation-limits.ts';
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { readManifests } from '../../gateway/trusted-documents/manifests.ts';
+import type { ManifestSource } from '../../gateway/trusted-documents/settings.ts';
+import { checkTrustedDocuments, defaultManifestSources, type TrustedDocumentsCheck } from './trusted-documents.ts';
 
 export type ChangeLevel = 'breaking' | 'dangerous' | 'safe';
 
@@ -39,6 +44,10 @@ export interface SchemaCheckOptions {
   readonly acknowledgementsPath?: string;
   /** Whether to check that the committed SDK is what codegen makes now (default true). */
   readonly checkSdk?: boolean;
+  /** The clients' manifests (default: the SDK's and `trusted-documents/<client>.json` under root). */
+  readonly manifests?: readonly ManifestSource[];
+  /** The gateway's operation limits (default: what the gateway reads from this environment). */
+  readonly operationLimits?: OperationLimits;
 }
 
 export interface SchemaCheckReport {
@@ -57,6 +66,8 @@ export interface SchemaCheckReport {
   /** Acknowledgements that matched no change (the change is committed, or never happened): remove them. */
   readonly unusedAcknowledgements: readonly Acknowledgement[];
   readonly sdk?: { readonly stale: readonly StaleFile[] };
+  /** Every client's shipped operations against the new API schema and the gateway's limits. */
+  readonly trustedDocuments?: TrustedDocumentsCheck;
 }
 
 const LEVELS: Record<CriticalityLevel, ChangeLevel> = {
@@ -117,6 +128,7 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
   let changes: ClassifiedChange[] = [];
   let supergraphUpToDate: boolean | undefined;
   let operations: OperationValidation | undefined;
+  let trustedDocuments: TrustedDocumentsCheck | undefined;
   if (composition.ok) {
     const onDisk = await readFile(resolve(root, 'supergraph.graphql'), 'utf8').catch(() => undefined);
     supergraphUpToDate = onDisk === composition.supergraphSdl;
@@ -134,6 +146,18 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
 
     operations = await validateOperations(after, root, options.operationDirs ?? [SDK_OPERATIONS_DIR]);
     if (operations.errors.length) failures.push(`${operations.errors.length} client operation error(s) against the new API schema: see "Client operations" above`);
+
+    try {
+      const manifests = readManifests(options.manifests ?? defaultManifestSources(root));
+      trustedDocuments = checkTrustedDocuments(after, manifests, options.operationLimits ?? loadGatewayConfig(process.env).operationLimits);
+      const named = (entry: { client: string; operation: string }) => `${entry.operation} of client ${entry.client}`;
+      const broken = trustedDocuments.operations.filter((entry) => entry.errors.length > 0);
+      if (broken.length) failures.push(`the new API schema breaks ${broken.length} shipped operation(s): ${broken.map(named).join(', ')} (see "Trusted documents" above)`);
+      const over = trustedDocuments.operations.filter((entry) => entry.breach);
+      if (over.length) failures.push(`${over.length} shipped operation(s) would be refused by the gateway's limits: ${over.map(named).join(', ')} (see "Trusted documents" above)`);
+    } catch (error) {
+      failures.push(`the clients' manifests cannot be read: ${(error as Error).message}`);
+    }
   }
 
   const used = new Set(acknowledgements.filter((entry) => changes.some((change) => change.level === 'breaking' && acknowledges(entry, change))));
@@ -165,6 +189,7 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
     ...(operations ? { operations } : {}),
     unusedAcknowledgements,
     ...(sdk ? { sdk } : {}),
+    ...(trustedDocuments ? { trustedDocuments } : {}),
   };
 }
 
@@ -211,6 +236,19 @@ export function formatSchemaCheck(report: SchemaCheckReport): string {
     for (const problem of operations.deprecations) lines.push(`  deprecated ${problem.file}${problem.line ? `:${problem.line}:${problem.column ?? 1}` : ''}: ${problem.message}`);
   } else {
     lines.push('Client operations: not validated (composition failed)');
+  }
+  if (report.trustedDocuments) {
+    const { clients, operations: shipped, maxCost } = report.trustedDocuments;
+    const failing = shipped.filter((entry) => entry.errors.length > 0 || entry.breach).length;
+    lines.push(
+      `Trusted documents: ${shipped.length} operation(s) of ${clients.length} client(s) (${clients.map((entry) => `${entry.client}: ${rel(entry.file)}`).join(', ')}), ${failing ? `${failing} failing` : 'all valid and within the limits'}; cost limit ${maxCost} (page-size variables at their maximum)`,
+    );
+    for (const entry of shipped) {
+      const verdict = entry.errors.length ? 'BROKEN' : entry.breach ? 'OVER LIMIT' : 'ok';
+      lines.push(`  ${entry.client.padEnd(8)} ${entry.operation.padEnd(22)} ${entry.type.padEnd(12)} cost ${String(entry.cost).padStart(6)}  ${verdict}`);
+      for (const error of entry.errors) lines.push(`           error: ${error}`);
+      if (entry.breach) lines.push(`           ${entry.breach}`);
+    }
   }
   if (report.sdk) {
     lines.push(`Generated SDK: ${report.sdk.stale.length ? 'STALE: run npm run codegen' : 'up to date'}`);

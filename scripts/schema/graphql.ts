@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 
 const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
-export const { GraphQLError, Kind, Source, parse, printSchema, visit } = graphql;
+export const { GraphQLError, Kind, Source, parse, printSchema, validate, visit } = graphql;
 export type { ASTNode, DocumentNode, GraphQLSchema } from 'graphql';
 export type Source = import('graphql').Source;
 export type GraphQLError = import('graphql').GraphQLError;

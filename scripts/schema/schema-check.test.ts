@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSchemaCheck, formatSchemaCheck, type SchemaCheckOptions } from './check.ts';
 import { composeSupergraph } from './compose.ts';
+import { generate } from '@graphql-codegen/cli';
 import { findStaleSdkFiles } from './sdk.ts';
+import { SDK_MANIFEST_FILE, manifestOf, manifestText, type PersistedQueryManifest } from './persisted-documents.ts';
+import { parse } from './graphql.ts';
 import { readSupergraphConfig } from './supergraph-config.ts';
 
 // Every test works on a scratch copy of what the checks read (supergraph.yaml, the subgraph
@@ -237,7 +240,10 @@ describe('the generated client SDK', () => {
     const dir = await scratchCopy();
     expect(await findStaleSdkFiles(dir)).toEqual([]);
     await edit(dir, 'sdk/operations/account.graphql', (text) => text.replace('me { id name email role }', 'me { id name email role createdAt }'));
-    expect(await findStaleSdkFiles(dir)).toEqual([expect.objectContaining({ file: 'sdk/generated/graphql.ts', problem: 'differs' })]);
+    expect(await findStaleSdkFiles(dir)).toEqual([
+      expect.objectContaining({ file: 'sdk/generated/graphql.ts', problem: 'differs' }),
+      expect.objectContaining({ file: SDK_MANIFEST_FILE, problem: 'differs' }),
+    ]);
   });
 
   it('is reported stale when the supergraph changed without codegen, and by schema:check', async () => {
@@ -262,3 +268,72 @@ describe('the generated client SDK', () => {
     }
   });
 });
+
+const readManifest = async (dir: string) => JSON.parse(await readFile(resolve(dir, SDK_MANIFEST_FILE), 'utf8')) as PersistedQueryManifest;
+
+describe('trusted documents: the persisted operations manifest', () => {
+  it("has the ids and texts @graphql-codegen/client-preset's persistedDocuments makes for the same operations", async () => {
+    const outputs = (await generate(
+      {
+        cwd: root,
+        silent: true,
+        schema: resolve(root, 'sdk/schema.graphql'),
+        documents: resolve(root, 'sdk/operations/**/*.graphql'),
+        generates: { [`${resolve(tmpdir(), 'client-preset-check')}/`]: { preset: 'client', presetConfig: { persistedDocuments: { hashAlgorithm: 'sha256' } } } },
+      },
+      false,
+    )) as { filename: string; content: string }[];
+    const presetMap = JSON.parse(outputs.find((output) => output.filename.endsWith('persisted-documents.json'))!.content) as Record<string, string>;
+    const manifest = await readManifest(root);
+    expect(manifest.operations.length).toBe(18);
+    expect(Object.fromEntries(manifest.operations.map((entry) => [`sha256:${entry.id}`, entry.body]))).toEqual(presetMap);
+  });
+
+  it('is reported stale when edited by hand, and a manifest whose id is not the hash of its text is refused', async () => {
+    const dir = await scratchCopy();
+    await edit(dir, SDK_MANIFEST_FILE, (text) => text.replace('query Categories { categories { id name slug } }', 'query Categories { categories { id name slug createdAt } }'));
+    expect(await findStaleSdkFiles(dir)).toEqual([expect.objectContaining({ file: SDK_MANIFEST_FILE, problem: 'differs' })]);
+    const report = await runSchemaCheck({ root: dir, baseline: { sdl: await readFile(resolve(dir, 'supergraph.graphql'), 'utf8'), source: 'the same' }, checkSdk: false });
+    expect(report.ok).toBe(false);
+    expect(report.failures.join('\n')).toMatch(/manifests cannot be read: .*sdk\/persisted-operations\.json: the id of Categories is not the sha256 of its body/);
+  });
+
+  it("fails a schema change that breaks a client's shipped operation, naming the client and the operation", async () => {
+    // A second client (a mobile app) ships its own manifest; both read Category.slug.
+    const mobile = manifestOf([parse('query CategoryLinks { categories { slug } }'), parse('query ProductNames($first: Int) { products(first: $first) { edges { node { name } } } }')]);
+    const { report, text } = await checkAfter(
+      { [CATALOG]: (sdl) => sdl.replace(/^(\s*)slug: String!\n/m, '$1"Gone."\n$1oldSlug: String\n') },
+      { manifests: [{ client: 'web', file: resolve(root, SDK_MANIFEST_FILE) }, { client: 'mobile', file: await writeScratchManifest(mobile) }] },
+    );
+    expect(report.changes).toContainEqual(expect.objectContaining({ level: 'breaking', type: 'FIELD_REMOVED', path: 'Category.slug' }));
+    const broken = report.trustedDocuments?.operations.filter((entry) => entry.errors.length > 0).map((entry) => `${entry.client}:${entry.operation}`);
+    expect(broken).toEqual(expect.arrayContaining(['web:Categories', 'web:Products', 'mobile:CategoryLinks']));
+    expect(broken).not.toContain('mobile:ProductNames');
+    expect(report.failures.join('\n')).toMatch(/the new API schema breaks \d+ shipped operation\(s\): .*CategoryLinks of client mobile/);
+    expect(text).toMatch(/mobile\s+CategoryLinks\s+query\s+cost\s+\d+\s+BROKEN\n\s+error: Cannot query field "slug" on type "Category"/);
+  });
+
+  it("reports each shipped operation's cost with the gateway's cost model, and fails one over the gateway's limit", async () => {
+    const dir = await scratchCopy();
+    const baseline = { sdl: await readFile(resolve(dir, 'supergraph.graphql'), 'utf8'), source: 'the same' };
+    const limits = { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 3000, maxCost: 20_000, maxPageSize: 100 };
+    const passing = await runSchemaCheck({ root: dir, baseline, checkSdk: false, operationLimits: limits });
+    expect(passing.ok).toBe(true);
+    // Products: 1 + 100 × (totalCount + pageInfo + edges…): its page size at the gateway's maximum.
+    expect(passing.trustedDocuments?.operations.find((entry) => entry.operation === 'Products')).toMatchObject({ client: 'web', cost: 2101, errors: [] });
+    const failing = await runSchemaCheck({ root: dir, baseline, checkSdk: false, operationLimits: { ...limits, maxCost: 2000 } });
+    expect(failing.ok).toBe(false);
+    expect(failing.trustedDocuments?.operations.filter((entry) => entry.breach).map((entry) => [entry.operation, entry.breach])).toEqual([
+      ['Products', 'COST_LIMIT_EXCEEDED: The operation costs more than the limit of 2000 (it has 2101).'],
+    ]);
+    expect(failing.failures.join('\n')).toMatch(/1 shipped operation\(s\) would be refused by the gateway's limits: Products of client web/);
+  });
+});
+
+async function writeScratchManifest(manifest: PersistedQueryManifest): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+  scratches.push(dir);
+  const file = resolve(dir, 'mobile.json');
+  await writeFile(file, manifestText(manifest));
+  return file;
+}

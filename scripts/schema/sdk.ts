@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { generate, type CodegenConfig } from '@graphql-codegen/cli';
+import type { DocumentNode } from 'graphql';
 
 type FileOutput = { filename: string; content: string };
 import { clientSdk } from '../../codegen.ts';
 import { printApiSchema } from './api-schema.ts';
+import { SDK_MANIFEST_FILE, manifestOf, manifestText } from './persisted-documents.ts';
 
 /** The API schema file the SDK is generated from (committed, for clients' editors and tools too). */
 export const SDK_SCHEMA_FILE = 'sdk/schema.graphql';
@@ -24,9 +26,10 @@ type GenerateEntry = (typeof clientSdk)[keyof typeof clientSdk];
 
 /**
  * Codegen's config for the client SDK with every path under `root`; the schema is given as SDL so
- * a check can generate from a fresh API schema instead of the file on disk.
+ * a check can generate from a fresh API schema instead of the file on disk. Every executable
+ * document codegen makes (an operation with its fragments) is also handed to `collect`.
  */
-function sdkCodegenConfig(root: string, apiSchemaSdl?: string): CodegenConfig & { cwd: string } {
+function sdkCodegenConfig(root: string, collect: (document: DocumentNode) => void, apiSchemaSdl?: string): CodegenConfig & { cwd: string } {
   const generates = Object.fromEntries(
     Object.entries(clientSdk).map(([file, entry]: [string, GenerateEntry]) => [
       file,
@@ -34,6 +37,13 @@ function sdkCodegenConfig(root: string, apiSchemaSdl?: string): CodegenConfig & 
         ...entry,
         schema: apiSchemaSdl ?? resolve(root, entry.schema),
         documents: isAbsolute(entry.documents) ? entry.documents : resolve(root, entry.documents),
+        config: {
+          ...entry.config,
+          unstable_onExecutableDocumentNode: (document: DocumentNode) => {
+            collect(document);
+            return entry.config.unstable_onExecutableDocumentNode(document);
+          },
+        },
       },
     ]),
   );
@@ -48,16 +58,24 @@ export interface GeneratedFile {
   readonly content: string;
 }
 
-/** Generates the client SDK in memory, as `npm run codegen` would write it under `root`. */
+/**
+ * Generates the client SDK in memory, as `npm run codegen` would write it under `root`: the typed
+ * documents and the manifest of their persisted documents (`sdk/persisted-operations.json`).
+ */
 export async function generateClientSdk(root: string, apiSchemaSdl?: string): Promise<GeneratedFile[]> {
-  const outputs = await generate(sdkCodegenConfig(root, apiSchemaSdl), false);
-  return (outputs as FileOutput[]).map((output) => ({ file: output.filename, content: output.content }));
+  const documents: DocumentNode[] = [];
+  const outputs = await generate(sdkCodegenConfig(root, (document) => documents.push(document), apiSchemaSdl), false);
+  return [
+    ...(outputs as FileOutput[]).map((output) => ({ file: output.filename, content: output.content })),
+    { file: SDK_MANIFEST_FILE, content: manifestText(manifestOf(documents)) },
+  ];
 }
 
 /** Generates and writes the client SDK under `root` from `sdk/schema.graphql`. */
 export async function writeClientSdk(root: string): Promise<string[]> {
-  const outputs = await generate(sdkCodegenConfig(root), true);
-  return (outputs as FileOutput[]).map((output) => output.filename);
+  const generated = await generateClientSdk(root);
+  await Promise.all(generated.map((output) => writeFile(resolve(root, output.file), output.content)));
+  return generated.map((output) => output.file);
 }
 
 export interface StaleFile {

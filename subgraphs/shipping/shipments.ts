@@ -1,5 +1,5 @@
 import { OrderDelivered, OrderShipped, SagaRoutes } from '../../common/contracts/order-saga.ts';
-import { badUserInput, notFound } from '../../common/errors.ts';
+import { badUserInput, echoed, notFound } from '../../common/errors.ts';
 import { isUuid } from '../../common/loaders.ts';
 import { createEnvelope } from '../../common/messaging/envelope.ts';
 import { outboxRecord } from '../../common/messaging/outbox.ts';
@@ -22,12 +22,12 @@ const headersFor = (orderId: string, trace: ShippingTrace) => ({ 'correlation-id
 function refusal(orderId: string, status: ShippableOrderStatus | null) {
   switch (status) {
     case null:
-      return orderNotShippable(orderId, null, `Shipping has not heard of order ${orderId} as confirmed (no OrderConfirmed received), so it cannot be shipped.`);
+      return orderNotShippable(orderId, null, `Shipping has not heard of order ${echoed(orderId)} as confirmed (no OrderConfirmed received), so it cannot be shipped.`);
     case 'CANCELLED':
-      return orderNotShippable(orderId, status, `Order ${orderId} was cancelled, so it cannot be shipped.`);
+      return orderNotShippable(orderId, status, `Order ${echoed(orderId)} was cancelled, so it cannot be shipped.`);
     case 'SHIPPED':
     case 'DELIVERED':
-      return orderNotShippable(orderId, status, `Order ${orderId} was already shipped: an order is shipped once.`);
+      return orderNotShippable(orderId, status, `Order ${echoed(orderId)} was already shipped: an order is shipped once.`);
     case 'CONFIRMED':
       throw new Error(`order ${orderId} is CONFIRMED: nothing to refuse`);
   }

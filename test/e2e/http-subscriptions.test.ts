@@ -86,7 +86,7 @@ describe('orderStatusChanged over multipart HTTP', () => {
     await waitFor(activeSubscriptions, (count) => count === 0, { what: 'the slot to be given back' });
   });
 
-  it('answers refusals as JSON with a code: no token 401, a bad operation 400, a query 400, a stranger’s order NOT_FOUND', async () => {
+  it('answers refusals as JSON with a code: no token 401, a bad operation 400, a query that accepts only a stream 400, a stranger’s order NOT_FOUND', async () => {
     const id = await settledOrder(customer, 21);
     const anonymous = await subscribeMultipart(gateway, WATCH, { id });
     expect(anonymous).toMatchObject({ kind: 'json', status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
@@ -94,8 +94,18 @@ describe('orderStatusChanged over multipart HTTP', () => {
     const invalid = await subscribeMultipart(gateway, 'subscription { orderStatusChanged(orderId: "x") { id nope } }', {}, customer.token);
     expect(invalid).toMatchObject({ kind: 'json', status: 400, body: { errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] } });
 
+    // A query with this Accept (which also accepts JSON) is not refused: it gets a plain JSON response.
     const query = await subscribeMultipart(gateway, '{ categories { name } }', {}, customer.token);
-    expect(query).toMatchObject({ kind: 'json', status: 400, body: { errors: [{ extensions: { code: 'BAD_REQUEST' } }] } });
+    expect(query).toMatchObject({ kind: 'json', status: 200 });
+    expect((query as { body: { data: { categories: unknown[] } } }).body.data.categories.length).toBeGreaterThan(0);
+    // One that accepts nothing but a stream is refused.
+    const streamOnly = await fetch(gateway, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;subscriptionSpec="1.0"', authorization: `Bearer ${customer.token}` },
+      body: JSON.stringify({ query: '{ categories { name } }' }),
+    });
+    expect(streamOnly.status).toBe(400);
+    expect(await streamOnly.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
 
     const strangers = await subscribeMultipart(gateway, WATCH, { id }, stranger.token);
     expect(strangers).toMatchObject({ kind: 'json', status: 200, body: { data: null, errors: [{ extensions: { code: 'NOT_FOUND' } }] } });

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ApolloClient, HttpLink, InMemoryCache, gql as apolloGql } from '@apollo/client';
+import { Client as UrqlClient, fetchExchange, gql as urqlGql } from '@urql/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { demoProducts, demoUsers } from '../../prisma/seed-data.ts';
@@ -26,51 +28,81 @@ import {
   type OrderStatusChangedSubscription,
   type ShopClient,
 } from '../../sdk/index.ts';
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { startGateway } from '../../gateway/start-gateway.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // The client SDK (sdk/) against the running gateway, as a frontend uses it: createShopClient, every
 // operation the SDK ships, errors as ShopClientError, and the order-status subscription over
 // graphql-ws. Node 20 has no global WebSocket: the `ws` package's is passed in.
+//
+// Every test runs twice in the same supergraph boot: with the documents' text against its gateway,
+// and with persisted ids (queries as GET) against a second gateway on the same subgraphs that runs
+// nothing else (PERSISTED_DOCUMENTS=require).
 
 let supergraph: TestSupergraph;
-let gateway: string;
+let requiringGateway: Awaited<ReturnType<typeof startGateway>>;
 const clients: ShopClient[] = [];
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
-  gateway = supergraph.gatewayUrl;
+  // Both variants sign up about a dozen customers from one address, past the default sign-up budget.
+  supergraph = await startTestSupergraph({ env: { AUTH_RATE_LIMIT_POINTS: '100' } });
+  const urls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]));
+  requiringGateway = await startGateway(
+    loadGatewayConfig({
+      ...supergraph.env,
+      ...urls,
+      JWKS_URL: `${supergraph.subgraphs['accounts']!.url}/.well-known/jwks.json`,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PERSISTED_DOCUMENTS: 'require',
+    }),
+    { bus: supergraph.bus },
+  );
 });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
+  await requiringGateway?.stop();
   await supergraph?.stop();
 });
 
-const clientFor = (token?: string) => {
-  const client = createShopClient({ url: gateway, token, webSocketImpl: WebSocket });
-  clients.push(client);
-  return client;
-};
+const variants = [
+  { variant: 'sending documents', persisted: false },
+  { variant: 'sending persisted ids to a gateway that requires them', persisted: true },
+] as const;
 
-async function signedUpCustomer(name: string): Promise<{ client: ShopClient; userId: string; token: string }> {
-  const client = clientFor();
-  const { signUp } = await client.request(SignUpDocument, { input: { email: `sdk-${randomUUID()}@shop.test`, password: 'an sdk password', name } });
-  client.setToken(signUp.token);
-  return { client, userId: signUp.user.id, token: signUp.token };
-}
+describe.each(variants)('the client SDK against the gateway, $variant', ({ persisted }) => {
+  let gateway: string;
+  beforeAll(() => {
+    gateway = persisted ? `${requiringGateway.url}/graphql` : supergraph.gatewayUrl;
+  });
+  const persistedOption = persisted ? { persisted: { useGetForQueries: true } } : {};
 
-async function adminClient(): Promise<ShopClient> {
-  const admin = demoUsers.find((user) => user.role === 'ADMIN')!;
-  const client = clientFor();
-  const { logIn } = await client.request(LogInDocument, { input: { email: admin.email, password: admin.password } });
-  expect(logIn.user.role).toBe('ADMIN');
-  client.setToken(() => logIn.token);
-  return client;
-}
+  const clientFor = (token?: string) => {
+    const client = createShopClient({ url: gateway, token, webSocketImpl: WebSocket, ...persistedOption });
+    clients.push(client);
+    return client;
+  };
 
-const statusOf = async (client: ShopClient, id: string) => (await client.request(OrderDocument, { id })).order?.status;
+  async function signedUpCustomer(name: string): Promise<{ client: ShopClient; userId: string; token: string }> {
+    const client = clientFor();
+    const { signUp } = await client.request(SignUpDocument, { input: { email: `sdk-${randomUUID()}@shop.test`, password: 'an sdk password', name } });
+    client.setToken(signUp.token);
+    return { client, userId: signUp.user.id, token: signUp.token };
+  }
 
-describe('the client SDK against the gateway', () => {
+  async function adminClient(): Promise<ShopClient> {
+    const admin = demoUsers.find((user) => user.role === 'ADMIN')!;
+    const client = clientFor();
+    const { logIn } = await client.request(LogInDocument, { input: { email: admin.email, password: admin.password } });
+    expect(logIn.user.role).toBe('ADMIN');
+    client.setToken(() => logIn.token);
+    return client;
+  }
+
+  const statusOf = async (client: ShopClient, id: string) => (await client.request(OrderDocument, { id })).order?.status;
+
   it('browses the catalog anonymously: categories, a page of products, a product page', async () => {
     const client = clientFor();
     const { categories } = await client.request(CategoriesDocument);
@@ -214,7 +246,7 @@ describe('the client SDK against the gateway', () => {
 
   it('subscribes over HTTP (multipart) too: iterate to the final status; a refusal is a ShopClientError', async () => {
     const { client: customer, token } = await signedUpCustomer('Hattie Http');
-    const overHttp = createShopClient({ url: gateway, token, subscriptionTransport: 'http' });
+    const overHttp = createShopClient({ url: gateway, token, subscriptionTransport: 'http', ...persistedOption });
     clients.push(overHttp);
     const { placeOrder } = await customer.request(PlaceOrderDocument, {
       input: { items: [{ productId: demoProducts[32]!.id, quantity: 1 }], paymentToken: 'tok_visa' },
@@ -230,7 +262,7 @@ describe('the client SDK against the gateway', () => {
     }
     expect(seen).toEqual(['CONFIRMED', 'CANCELLED']); // and the loop ended: the stream completed
 
-    const stranger = createShopClient({ url: gateway, token: (await signedUpCustomer('Stan Stranger')).token, subscriptionTransport: 'http' });
+    const stranger = createShopClient({ url: gateway, token: (await signedUpCustomer('Stan Stranger')).token, subscriptionTransport: 'http', ...persistedOption });
     const refused = await new Promise<unknown>((resolve) => {
       stranger.subscribe(OrderStatusChangedDocument, { orderId: placeOrder.id }, { next: () => resolve('a result'), error: resolve, complete: () => resolve('completed') });
     });
@@ -254,5 +286,69 @@ describe('the client SDK against the gateway', () => {
     expect(restock).toEqual({ available: 5, reserved: 0, onHand: 5 });
     const { product } = await clientFor().request(ProductDocument, { id: createProduct.id });
     expect(product).toMatchObject({ name: 'SDK Kettle II', inventory: { available: 5, reserved: 0 }, inStock: true });
+  });
+});
+
+// Clients nobody here wrote, with their defaults: what a storefront built on them sends.
+describe('urql and Apollo Client against the gateway', () => {
+  const demoCustomer = demoUsers.find((user) => user.role === 'CUSTOMER')!;
+  const LOG_IN = /* GraphQL */ `mutation ($input: LogInInput!) { logIn(input: $input) { token user { id } } }`;
+  const sent: { method: string; accept: string | null }[] = [];
+  const recordingFetch: typeof fetch = (input, init) => {
+    sent.push({ method: init?.method ?? 'GET', accept: new Headers(init?.headers).get('accept') });
+    return fetch(input, init);
+  };
+
+  it('urql: a query (its default GET), logIn (a POST whose Accept lists text/event-stream), a signed-in query by GET and by POST', async () => {
+    sent.length = 0;
+    const anonymous = new UrqlClient({ url: supergraph.gatewayUrl, exchanges: [fetchExchange], fetch: recordingFetch, requestPolicy: 'network-only' });
+    const categories = await anonymous.query<{ categories: { name: string }[] }>(urqlGql`{ categories { name } }`, {}).toPromise();
+    expect(categories.error).toBeUndefined();
+    expect(categories.data?.categories.length).toBeGreaterThan(0);
+
+    const logIn = await anonymous
+      .mutation<{ logIn: { token: string; user: { id: string } } }>(urqlGql(LOG_IN), { input: { email: demoCustomer.email, password: demoCustomer.password } })
+      .toPromise();
+    expect(logIn.error).toBeUndefined();
+    const token = logIn.data!.logIn.token;
+    expect(sent.map((request) => request.method)).toEqual(['GET', 'POST']);
+    expect(sent[1]?.accept).toMatch(/application\/graphql-response\+json.*text\/event-stream/);
+
+    for (const preferGetMethod of ['within-url-limit', false] as const) {
+      const signedIn = new UrqlClient({
+        url: supergraph.gatewayUrl,
+        exchanges: [fetchExchange],
+        preferGetMethod,
+        requestPolicy: 'network-only',
+        fetchOptions: () => ({ headers: { authorization: `Bearer ${token}` } }),
+      });
+      const me = await signedIn.query<{ me: { id: string; email: string } }>(urqlGql`{ me { id email } }`, {}).toPromise();
+      expect(me.error, `preferGetMethod ${String(preferGetMethod)}`).toBeUndefined();
+      expect(me.data?.me).toEqual({ id: logIn.data!.logIn.user.id, email: demoCustomer.email });
+    }
+  });
+
+  it('Apollo Client 4: a query and logIn over POST, and a query over GET', async () => {
+    const client = new ApolloClient({ link: new HttpLink({ uri: supergraph.gatewayUrl, fetch: recordingFetch }), cache: new InMemoryCache() });
+    const categories = await client.query<{ categories: { id: string; name: string }[] }>({ query: apolloGql`{ categories { id name } }`, fetchPolicy: 'network-only' });
+    expect(categories.error).toBeUndefined();
+    expect(categories.data?.categories.length).toBeGreaterThan(0);
+    const logIn = await client.mutate<{ logIn: { token: string; user: { id: string } } }>({
+      mutation: apolloGql(LOG_IN),
+      variables: { input: { email: demoCustomer.email, password: demoCustomer.password } },
+    });
+    expect(logIn.error).toBeUndefined();
+    expect(logIn.data?.logIn.token).toMatch(/^ey/);
+
+    sent.length = 0;
+    const token = logIn.data!.logIn.token;
+    const overGet = new ApolloClient({
+      link: new HttpLink({ uri: supergraph.gatewayUrl, fetch: recordingFetch, useGETForQueries: true, headers: { authorization: `Bearer ${token}` } }),
+      cache: new InMemoryCache(),
+    });
+    const me = await overGet.query<{ me: { id: string } }>({ query: apolloGql`{ me { id } }`, fetchPolicy: 'network-only' });
+    expect(me.error).toBeUndefined();
+    expect(me.data?.me.id).toBe(logIn.data!.logIn.user.id);
+    expect(sent.map((request) => request.method)).toEqual(['GET']);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode, badUserInput, graphQLError } from '../../../common/errors.ts';
+import { ErrorCode, badUserInput, echoed, graphQLError } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
 import { Prisma, type Order, type PrismaClient } from '../generated/prisma/client.ts';
 import type { PlaceOrderInput } from '../generated/graphql.ts';
@@ -19,15 +19,18 @@ function normalise(input: PlaceOrderInput, idempotencyKey: string): { lines: Lin
     throw badUserInput(`idempotencyKey has 1 to ${ORDER_LIMITS.maxKeyLength} characters.`, 'idempotencyKey');
   }
   const paymentToken = input.paymentToken.trim();
-  if (paymentToken.length === 0 || paymentToken.length > ORDER_LIMITS.maxTokenLength) {
-    throw badUserInput('paymentToken is required.', 'paymentToken');
+  if (paymentToken.length === 0) throw badUserInput('paymentToken is required.', 'paymentToken');
+  if (paymentToken.length > ORDER_LIMITS.maxTokenLength) {
+    throw badUserInput(`paymentToken is too long: at most ${ORDER_LIMITS.maxTokenLength} characters (it has ${paymentToken.length}).`, 'paymentToken');
   }
   if (input.items.length === 0 || input.items.length > ORDER_LIMITS.maxLines) {
     throw badUserInput(`An order has 1 to ${ORDER_LIMITS.maxLines} items.`, 'items');
   }
   const merged = new Map<string, number>();
   for (const item of input.items) {
-    if (!isUuid(item.productId)) throw graphQLError(ErrorCode.unknownProduct, `Product ${item.productId} does not exist.`, { productIds: [item.productId] });
+    if (!isUuid(item.productId)) {
+      throw graphQLError(ErrorCode.unknownProduct, `Product ${echoed(item.productId)} does not exist.`, { productIds: [echoed(item.productId)] });
+    }
     if (!Number.isInteger(item.quantity) || item.quantity < 1) throw badUserInput('Each quantity is at least 1.', 'quantity');
     const id = item.productId.toLowerCase();
     merged.set(id, (merged.get(id) ?? 0) + item.quantity);

@@ -1,3 +1,5 @@
+// The cost model and limits of an operation: pure, so the gateway enforces it at run time and
+// `npm run schema:check` reports every shipped operation against it before release.
 import {
   Kind,
   type DocumentNode,
