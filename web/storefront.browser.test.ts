@@ -26,7 +26,8 @@ let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  [storefront, browser] = await Promise.all([startStorefront({ JWT_TTL_SECONDS: String(TOKEN_TTL_SECONDS) }), launchChromium()]);
+  // As in production: only trusted documents run (the storefront sends their ids).
+  [storefront, browser] = await Promise.all([startStorefront({ JWT_TTL_SECONDS: String(TOKEN_TTL_SECONDS), PERSISTED_DOCUMENTS: 'require' }), launchChromium()]);
   customer = await browser.newContext();
   page = await customer.newPage();
   page.setDefaultTimeout(60_000);

@@ -2,10 +2,24 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/clien
 import { ServerError } from '@apollo/client/errors';
 import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { from, mergeMap } from 'rxjs';
 import { RefreshSessionDocument } from '../../sdk/generated/graphql.ts';
+import storefrontDocuments from '../../trusted-documents/storefront.json';
 import { rateLimitNotices } from './notices.ts';
 import type { SessionStore } from './session.ts';
+
+// The gateway runs only trusted documents in production: the storefront sends each operation's id
+// from its manifest (`npm run codegen` writes it, with the __typename fields Apollo's cache adds).
+const documentIds = new Map(storefrontDocuments.operations.map((operation) => [operation.name, operation.id]));
+const trustedDocuments = new PersistedQueryLink({
+  generateHash(document) {
+    const name = document.definitions.find((definition) => definition.kind === 'OperationDefinition')?.name?.value;
+    const id = name ? documentIds.get(name) : undefined;
+    if (!id) throw new Error(`${name ?? 'an anonymous operation'} is not in trusted-documents/storefront.json: run npm run codegen`);
+    return id;
+  },
+});
 
 /** Operations that carry their own credential (the refresh token), not the access token. */
 const SKIP_AUTH = 'skipAuth';
@@ -40,7 +54,7 @@ export function createApolloClient(sessions: SessionStore, uri = '/graphql'): Ap
   });
 
   const client = new ApolloClient({
-    link: ApolloLink.from([errors, auth, new HttpLink({ uri })]),
+    link: ApolloLink.from([errors, auth, trustedDocuments, new HttpLink({ uri })]),
     cache: new InMemoryCache(),
     // Partial results are results: a subgraph down leaves its fields null and the rest renders.
     defaultOptions: { watchQuery: { errorPolicy: 'all' }, query: { errorPolicy: 'all' } },
