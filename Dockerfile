@@ -1,17 +1,19 @@
 # One image, one entry point per service: `docker run IMAGE subgraphs/catalog/main.ts`
 # (the storefront: `web/server/main.ts`).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
-RUN npm ci --ignore-scripts
+COPY patches ./patches
+# patch-package: graphql-shield 7.6.5 (the last release) imports util.isUndefined, which Node 23 removed.
+RUN npm ci --ignore-scripts && npx patch-package
 COPY . .
 RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p .
 # The storefront's bundle (web/dist, hashed assets): built here, served by web/server/main.ts.
 RUN npx vite build --config web/vite.config.ts
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app

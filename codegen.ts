@@ -24,7 +24,11 @@ const subgraphs = {
   },
   inventory: {
     context: 'InventoryContext',
-    mappers: { Product: '../resolvers/product-reference.ts#ProductReference', Inventory: './prisma/client.ts#StockItem' },
+    mappers: {
+      Product: '../resolvers/product-reference.ts#ProductReference',
+      Inventory: './prisma/client.ts#StockItem',
+      CartItem: '../resolvers/product-reference.ts#CartItemReference',
+    },
   },
   payments: {
     context: 'PaymentsContext',
@@ -44,6 +48,16 @@ const subgraphs = {
       User: '../resolvers/references.ts#UserReference',
       Order: '../resolvers/references.ts#OrderReference',
       Notification: './prisma/client.ts#Notification',
+    },
+  },
+  cart: {
+    context: 'CartContext',
+    mappers: {
+      Cart: './prisma/client.ts#Cart',
+      CartItem: '../resolvers/references.ts#PricedLine',
+      User: '../resolvers/references.ts#UserReference',
+      Product: '../resolvers/references.ts#ProductReference',
+      Order: '../resolvers/references.ts#OrderReference',
     },
   },
 } as const;

@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { testTiming } from './test/support/test-timing.ts';
 
 // Suites that start a supergraph run twice: on real PostgreSQL and on the embedded PGlite default.
 const supergraphSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
@@ -11,8 +12,9 @@ const browserSuites = ['web/**/*.browser.test.ts'];
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    // Sized for a loaded CI machine (see test/support/test-timing.ts).
+    testTimeout: testTiming.testTimeoutMs,
+    hookTimeout: testTiming.hookTimeoutMs,
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'standalone', include: ['common/**/*.test.ts', 'scripts/**/*.test.ts', 'test/*.test.ts'] } },

@@ -14,9 +14,12 @@ import { readCounter } from '../test/support/metrics.ts';
 import { logInAsCustomer } from '../test/support/sessions.ts';
 import { startTestSupergraph } from '../test/support/test-supergraph.ts';
 import { startBareGateway } from './bare-gateway.ts';
-import { machineDescription } from './machine.ts';
+import { NODE_SECTION, machineDescription } from './machine.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+// bench/node-versions.ts runs some scenarios under each Node and takes the numbers as JSON.
+const only = process.env['BENCH_SCENARIOS']?.split(',');
+const jsonOut = process.env['BENCH_JSON'];
 const CONNECTIONS = 16;
 const mode = process.env['BENCH_INFRASTRUCTURE'] === 'embedded' ? 'embedded' : 'postgres';
 
@@ -40,7 +43,7 @@ const sqlStatements = async () => {
   return counts.reduce((sum, count) => sum + count, 0);
 };
 
-interface Measured {
+export interface Measured {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
@@ -62,17 +65,20 @@ async function measure(url: string, headers: Record<string, string>, body: strin
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, sqlPerRequest: sql / requests };
 }
 
-const scenarios = [
-  { name: 'catalog browsing (anonymous)', ours: {}, bare: {}, body: catalog },
-  { name: 'dashboard (customer)', ours: { authorization: `Bearer ${customer.token}` }, bare: { 'x-bench-user-id': customer.userId }, body: dashboard },
-  { name: 'placeOrder (customer)', ours: { authorization: `Bearer ${customer.token}` }, bare: { 'x-bench-user-id': customer.userId }, body: placeOrderBody },
+const allScenarios = [
+  { key: 'catalog', name: 'catalog browsing (anonymous)', ours: {}, bare: {}, body: catalog },
+  { key: 'dashboard', name: 'dashboard (customer)', ours: { authorization: `Bearer ${customer.token}` }, bare: { 'x-bench-user-id': customer.userId }, body: dashboard },
+  { key: 'placeOrder', name: 'placeOrder (customer)', ours: { authorization: `Bearer ${customer.token}` }, bare: { 'x-bench-user-id': customer.userId }, body: placeOrderBody },
 ] as const;
+const scenarios = allScenarios.filter((scenario) => !only || only.includes(scenario.key));
 
 const rows: string[] = [];
+const measured: { key: string; name: string; ours: Measured; bare: Measured }[] = [];
 for (const scenario of scenarios) {
   await measure(supergraph.gatewayUrl, scenario.ours, scenario.body); // warm-up
   const ours = await measure(supergraph.gatewayUrl, scenario.ours, scenario.body);
   const baseline = await measure(bare.url, scenario.bare, scenario.body);
+  measured.push({ key: scenario.key, name: scenario.name, ours, bare: baseline });
   rows.push(
     `| ${scenario.name} | ${ours.rps.toFixed(0)} | ${ours.p50} / ${ours.p99} | ${ours.sqlPerRequest.toFixed(1)} | ${ours.errors} | ${baseline.rps.toFixed(0)} | ${baseline.p50} / ${baseline.p99} | ${(ours.rps / baseline.rps).toFixed(2)} |`,
   );
@@ -115,10 +121,19 @@ const table = [
   ...rows,
 ].join('\n');
 const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
-await writeFile(
-  new URL('./results.md', import.meta.url),
-  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nTrusted documents, the same run (three runs of each, alternated; req/s averaged, the worst p50 and p99): the request body carries the persisted document id (\`documentId\`) or the operation's text; the gateway resolves the id from the manifest (and plans it ahead at start), or hashes and parses the text (Apollo Server caches parsed texts).\n\n${persistedTable}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n`,
+// The Node comparison (bench/node-versions.ts) lives at the end of results.md and stays.
+const kept = await readFile(new URL('./results.md', import.meta.url), 'utf8').then(
+  (text) => (text.includes(NODE_SECTION) ? `\n${text.slice(text.indexOf(NODE_SECTION))}` : ''),
+  () => '',
 );
+if (jsonOut) {
+  await writeFile(jsonOut, JSON.stringify({ node: process.version, machine, loadAverage: os.loadavg(), seconds: SECONDS, connections: CONNECTIONS, mode, measured }));
+} else {
+  await writeFile(
+  new URL('./results.md', import.meta.url),
+  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nTrusted documents, the same run (three runs of each, alternated; req/s averaged, the worst p50 and p99): the request body carries the persisted document id (\`documentId\`) or the operation's text; the gateway resolves the id from the manifest (and plans it ahead at start), or hashes and parses the text (Apollo Server caches parsed texts).\n\n${persistedTable}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n${kept}`,
+  );
+}
 process.stdout.write(`\n${table}\n\n${machine}\n`);
 await bare.stop();
 await supergraph.stop();

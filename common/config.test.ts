@@ -57,4 +57,34 @@ describe('configuration fails fast and names the variable', () => {
     expect(loadGatewayConfig({ NODE_ENV: 'production' }).corsOrigins).toEqual([]);
     expect(loadGatewayConfig({ CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
   });
+
+  it('never seeds the demo accounts in production: asking for it is an error naming SEED_DEMO_DATA', () => {
+    const production = { NODE_ENV: 'production', SUBGRAPH_SECRET: 'a-production-secret-of-length' };
+    for (const value of ['true', '1']) {
+      expect(issuesOf(() => loadSubgraphConfig('accounts', { ...production, SEED_DEMO_DATA: value }))).toEqual([
+        expect.stringMatching(/^SEED_DEMO_DATA: must not be true when NODE_ENV=production/),
+      ]);
+    }
+    expect(loadSubgraphConfig('accounts', production).seedDemoData).toBe(false);
+    expect(loadSubgraphConfig('accounts', { ...production, SEED_DEMO_DATA: 'false' }).seedDemoData).toBe(false);
+    expect(loadSubgraphConfig('accounts', {}).seedDemoData).toBe(true);
+  });
+
+  it('listens on loopback unless in production or told otherwise by HOST', () => {
+    for (const nodeEnv of ['development', 'test']) {
+      expect(loadSubgraphConfig('catalog', { NODE_ENV: nodeEnv }).host).toBe('127.0.0.1');
+      expect(loadGatewayConfig({ NODE_ENV: nodeEnv }).host).toBe('127.0.0.1');
+    }
+    expect(loadSubgraphConfig('catalog', { NODE_ENV: 'production', SUBGRAPH_SECRET: 'a-production-secret-of-length' }).host).toBe('0.0.0.0');
+    expect(loadGatewayConfig({ NODE_ENV: 'production' }).host).toBe('0.0.0.0');
+    expect(loadSubgraphConfig('catalog', { HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('logs JSON except in development, where it is pretty unless LOG_FORMAT says json', () => {
+    expect(loadSubgraphConfig('catalog', {}).logFormat).toBe('pretty');
+    expect(loadGatewayConfig({ NODE_ENV: 'production' }).logFormat).toBe('json');
+    expect(loadGatewayConfig({ NODE_ENV: 'test' }).logFormat).toBe('json');
+    expect(loadSubgraphConfig('catalog', { LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(issuesOf(() => loadGatewayConfig({ LOG_FORMAT: 'xml' }))[0]).toMatch(/^LOG_FORMAT: /);
+  });
 });

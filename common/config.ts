@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PortInUseError } from './http/port-in-use.ts';
 
 /** Thrown when the environment does not describe a valid configuration; names every bad variable. */
 export class ConfigError extends Error {
@@ -35,13 +36,24 @@ export const booleanFlag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0'])
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
+/** A flag whose absence means something of its own (the default depends on another variable). */
+export const optionalFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1')
+  .optional();
 export const url = () => z.string().url();
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 export const nodeEnv = z.enum(['development', 'production', 'test']).default('development');
-export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const logLevels = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+export const logLevel = logLevels.default('info');
+/** Unset: pretty in development, JSON otherwise (see common/logger.ts). */
+export const logFormat = z.enum(['json', 'pretty']).optional();
 
-/** Runs a service's start-up; a config error ends the process plainly: no stack, just the variables at fault. */
+/**
+ * Runs a service's start-up; a config error or a port already taken ends the process plainly: no
+ * stack, just what is at fault.
+ */
 export async function exitOnConfigError<T>(start: () => Promise<T> | T): Promise<T> {
   try {
     return await start();
@@ -49,6 +61,10 @@ export async function exitOnConfigError<T>(start: () => Promise<T> | T): Promise
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(78); // EX_CONFIG
+    }
+    if (error instanceof PortInUseError) {
+      process.stderr.write(`Cannot start: ${error.message}\n`);
+      process.exit(1);
     }
     throw error;
   }

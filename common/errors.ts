@@ -21,6 +21,16 @@ export const ErrorCode = {
   persistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** An id the gateway does not know, where arbitrary operations are allowed: send the document instead. */
   persistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
+  /** A subscription the new supergraph no longer accepts, ended by the reload. */
+  subscriptionSchemaReload: 'SUBSCRIPTION_SCHEMA_RELOAD',
+  cartChanged: 'CART_CHANGED',
+  cartEmpty: 'CART_EMPTY',
+  /** Another checkout of the same cart is still being placed. */
+  checkoutInProgress: 'CHECKOUT_IN_PROGRESS',
+  /** The order is still being placed: ask again with the same idempotencyKey. */
+  checkoutPending: 'CHECKOUT_PENDING',
+  /** Retryable: the service could not take the request now (its database is saturated); nothing was written. HTTP 503 with Retry-After at the gateway. */
+  serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

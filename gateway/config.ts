@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, booleanFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
+import { ConfigError, booleanFlag, logFormat, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
+import { defaultLogFormat, type LogFormat } from '../common/logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
-import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, defaultHost, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../subgraphs/accounts/config.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
@@ -42,7 +43,10 @@ export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
   readonly logLevel: z.infer<typeof logLevel>;
+  readonly logFormat: LogFormat;
   readonly supergraphPath: string;
+  /** Hot reload: watch supergraphPath; follow a Redis key (with REDIS_URL) that `npm run schema:publish` writes. */
+  readonly supergraphReload: { readonly watch: boolean; readonly redisKey: string | undefined };
   readonly subgraphs: Readonly<Record<SubgraphName, SubgraphEndpoint>>;
   readonly jwt: { readonly jwksUrl: string; readonly issuer: string; readonly audience: string; readonly jwksCooldownSeconds: number };
   readonly introspection: boolean;
@@ -60,7 +64,7 @@ export interface GatewayConfig {
   readonly corsOrigins: readonly string[];
   readonly operationLimits: OperationLimits;
   readonly subscriptions: SubscriptionLimits;
-  /** Where OrderStatusChanged events come from when the gateway runs alone (gateway/main.ts). */
+  /** Where subscription events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
   /** Which operations the gateway runs: its clients' manifests (see gateway/trusted-documents/). */
   readonly trustedDocuments: TrustedDocumentSettings;
@@ -99,10 +103,13 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   const parsed = parseEnv(
     {
       NODE_ENV: nodeEnv,
-      HOST: z.string().default('0.0.0.0'),
+      HOST: z.string().optional(),
       PORT: port(SERVICE_PORTS.gateway),
       LOG_LEVEL: logLevel,
+      LOG_FORMAT: logFormat,
       SUPERGRAPH_PATH: z.string().default('supergraph.graphql'),
+      SUPERGRAPH_WATCH: booleanFlag(true),
+      SUPERGRAPH_REDIS_KEY: z.string().min(1).optional(),
       JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}/.well-known/jwks.json`),
       JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
       JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
@@ -179,10 +186,12 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
-    host: parsed.HOST,
+    host: parsed.HOST ?? defaultHost(parsed.NODE_ENV),
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
+    logFormat: defaultLogFormat(parsed.NODE_ENV, parsed.LOG_FORMAT),
     supergraphPath: resolve(parsed.SUPERGRAPH_PATH),
+    supergraphReload: { watch: parsed.SUPERGRAPH_WATCH, redisKey: parsed.SUPERGRAPH_REDIS_KEY },
     subgraphs,
     jwt: { jwksUrl: parsed.JWKS_URL, issuer: parsed.JWT_ISSUER, audience: parsed.JWT_AUDIENCE, jwksCooldownSeconds: parsed.JWKS_COOLDOWN_SECONDS },
     // Production hides the schema unless INTROSPECTION is set explicitly.

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { Supergraph } from '@apollo/federation-internals';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
 import { ConfigError } from '../common/config.ts';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
 import { HttpError, sendHttpError } from '../common/http/http-error.ts';
@@ -20,6 +20,7 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
+import { serviceUnavailablePlugin } from './plugins/service-unavailable-plugin.ts';
 import { requestIdOf } from './request-id.ts';
 import { authThrottlePlugin } from './protection/auth-throttle-plugin.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
@@ -34,8 +35,11 @@ import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.
 import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
 import { createQueryPlanCache } from './query-plan-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
+import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
+import { createEventHub } from './subscriptions/event-hub.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
-import { createOrderStatusHub } from './subscriptions/order-status-hub.ts';
+import type { ServingSchema } from './subscriptions/operation.ts';
+import { createSubscriptionSessions } from './subscriptions/subscription-session.ts';
 import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
 import { responseFramingFor } from './subscriptions/http-stream-framing.ts';
 import { withCors } from './http/cors.ts';
@@ -43,6 +47,7 @@ import { withCsrfPrevention } from './http/csrf-prevention.ts';
 import { operationTypeOf } from './http/operation-type.ts';
 import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
+import { createSupergraphReload } from './supergraph/hot-reload.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
 
 export interface GatewayDependencies {
@@ -51,7 +56,7 @@ export interface GatewayDependencies {
   readonly log: Logger;
   readonly metrics: ServiceMetrics;
   readonly keySet?: AccessTokenVerifierOptions['keySet'];
-  /** Where OrderStatusChanged events come from (the gateway consumes them on a transient queue of its own). */
+  /** Where the events of `@event` subscription fields come from (the gateway consumes them on a transient queue of its own). */
   readonly bus: MessageBus;
 }
 
@@ -70,14 +75,37 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     throw new ConfigError(withoutSecret.map((endpoint) => `${endpoint.secretVariable}: required when NODE_ENV=production`));
   }
 
+  // A subscription declaration that cannot work stops the start, naming the field (a reload refuses it instead).
+  readEventFields(supergraphSdl);
   optOutOfApolloDataCollection();
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const limiters = createRateLimiters(config.rateLimits, log);
   const rateLimitRejections = createRateLimitMetrics(metrics.registry);
   const planCache = createQueryPlanCache(metrics.registry);
   const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache });
+  // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
+  const problemsOf = (sdl: string): string[] => {
+    const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
+    if (unconfigured.length > 0) return [`routes to subgraphs with no configuration: ${unconfigured.join(', ')}`];
+    try {
+      return eventFieldProblems(readEventFields(sdl), Supergraph.build(sdl).apiSchema().toGraphQLJSSchema());
+    } catch (error) {
+      return [error instanceof Error ? error.message : String(error)];
+    }
+  };
+  const reload = createSupergraphReload({
+    settings: {
+      watchPath: config.supergraphReload.watch ? config.supergraphPath : undefined,
+      redisKey: config.supergraphReload.redisKey,
+      redisUrl: config.rateLimits.redisUrl,
+    },
+    initialSdl: supergraphSdl,
+    problems: problemsOf,
+    log,
+    registry: metrics.registry,
+  });
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: reload.hook,
     logger: log,
     queryPlannerConfig: { cache: planCache.cache },
     buildService: ({ name }) => {
@@ -92,14 +120,18 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       });
     },
   });
-  // The API schema as the gateway serves it: what WebSocket operations are validated against.
-  let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
-    apiSchema = schema;
-    trustedDocuments?.warmUp(coreSupergraphSdl); // before apollo.start() resolves, so before /health/ready
-  });
+  reload.attach(gateway);
+  if (trustedDocuments) {
+    // Before apollo.start() resolves (so before /health/ready), and again at each reload.
+    gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => trustedDocuments.warmUp(coreSupergraphSdl));
+  }
+  // The API schema as the gateway serves it, with the supergraph's `@event` subscription fields:
+  // what subscriptions are validated against and served from (set below, once the sessions exist).
+  let serving: ServingSchema | undefined;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Our stopOnSignals owns shutdown; Apollo's own handler would stop the server and re-raise the signal.
+    stopOnTerminationSignals: false,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
@@ -110,12 +142,14 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     ...trustedDocuments?.apolloConfig,
     plugins: [
       requestIdPlugin(),
+      reload.plugin,
       metricsPlugin(metrics),
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
       ...(config.rateLimits.enabled ? [authThrottlePlugin(config.authThrottle, limiters, rateLimitRejections)] : []),
       rateLimitHeadersPlugin(),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
+      serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
@@ -131,20 +165,36 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
 
   // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
   // multipart protocol, Server-Sent Events); see gateway/subscriptions/. All draw from one per-user budget.
-  const hub = createOrderStatusHub({ bus, log });
+  const hub = createEventHub({ bus, log });
   const subscriptionMetrics = createSubscriptionMetrics(metrics.registry, { listenerCount: () => hub.listenerCount() });
   const executor = createFederatedExecutor({ apollo, log, concurrency: config.subscriptions.fetchConcurrency });
   const slots = createSubscriptionSlots(config.subscriptions.maxPerUser, subscriptionMetrics);
-  const httpSubscriptions = createHttpSubscriptions({
+  const sessions = createSubscriptionSessions({
     limits: config.subscriptions,
     verify: viewerFrom.verify,
-    admit,
-    requestId: (req) => requestIdOf(req, config.trustedProxies),
-    schema: () => apiSchema,
-    executor,
+    schema: () => serving,
     hub,
+    executor,
     slots,
     metrics: subscriptionMetrics,
+    log,
+  });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const eventFields = readEventFields(coreSupergraphSdl);
+    const problems = eventFieldProblems(eventFields, apiSchema);
+    if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
+    const reloaded = serving !== undefined;
+    serving = { api: apiSchema, eventFields };
+    if (!reloaded) return;
+    // A reload: open subscriptions the new schema still accepts stay open; the hub follows the declared topics.
+    sessions.revalidate(serving);
+    void hub.consume(topicsOf(eventFields)).catch((error: unknown) => log.error({ err: error }, 'consuming the new subscription topics failed'));
+  });
+  const httpSubscriptions = createHttpSubscriptions({
+    limits: config.subscriptions,
+    sessions,
+    admit,
+    requestId: (req) => requestIdOf(req, config.trustedProxies),
     log,
     resolveOperation: trustedDocuments?.resolveOperation,
   });
@@ -196,10 +246,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     path: '/graphql',
     limits: config.subscriptions,
     maxPayloadBytes: config.maxBodyBytes,
-    verify: viewerFrom.verify,
-    schema: () => apiSchema,
-    executor,
-    hub,
+    sessions,
     metrics: subscriptionMetrics,
     slots,
     log,
@@ -211,15 +258,17 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     subscriptions,
     httpSubscriptions,
     hub,
+    reload,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
-      await hub.start();
+      await hub.consume(serving ? topicsOf(serving.eventFields) : []);
       started = true;
       return http.listen(port, host);
     },
     async stop(): Promise<void> {
       await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
       await hub.stop();
+      await reload.stop();
       await http.close();
       await apollo.stop();
       await limiters.close();

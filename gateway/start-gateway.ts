@@ -13,7 +13,7 @@ export interface StartGatewayOptions {
 
 /** Reads the composed supergraph and starts the gateway; resolves to its base URL and a stop. */
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}) {
-  const log = createLogger('gateway', config.logLevel);
+  const log = createLogger('gateway', config.logLevel, config.logFormat);
   const supergraphSdl = await readFile(config.supergraphPath, 'utf8');
   const bus = options.bus ?? (await createMessageBus(config.messaging, log, { connectionName: 'gateway' }));
   const closeBus = () => (options.bus ? Promise.resolve() : bus.close());

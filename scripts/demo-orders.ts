@@ -3,7 +3,8 @@ import { demoProducts, demoUsers } from '../prisma/seed-data.ts';
 /**
  * Demo orders in several states for the demo customer, made through the gateway like any client
  * would (so every service's data agrees): delivered, shipped, confirmed, and cancelled by a
- * declined card. Fixed idempotency keys make a second run place nothing new.
+ * declined card. Fixed idempotency keys make a second run place nothing new. Then a cart with a
+ * few products in it.
  */
 const plan = [
   { key: 'demo-order-delivered', token: 'tok_visa', items: [0, 9], finalStatus: 'DELIVERED' },
@@ -77,5 +78,31 @@ export async function createDemoOrders(gatewayUrl: string): Promise<void> {
         await call(`mutation ($id: ID!) { markDelivered(shipmentId: $id) { id } }`, { id: shipmentId }, admin);
       }
     }
+  }
+  await fillDemoCart(call, customer);
+}
+
+/** The demo customer's cart alone (createDemoOrders ends with it). */
+export async function createDemoCart(gatewayUrl: string): Promise<void> {
+  const call = client(gatewayUrl);
+  await fillDemoCart(call, await logIn(call, 'CUSTOMER'));
+}
+
+/** Products in the demo customer's cart: index into demoProducts, quantity. */
+const demoCart = [
+  [2, 2],
+  [29, 1],
+  [47, 1],
+] as const;
+
+/**
+ * A cart to look at and check out. Only a cart never touched (version 0) is filled, so a second
+ * run adds nothing, and a cart the customer emptied stays empty.
+ */
+async function fillDemoCart(call: Call, customer: string): Promise<void> {
+  const { cart } = await call<{ cart: { version: number } }>(`query { cart { version } }`, {}, customer);
+  if (cart.version > 0) return;
+  for (const [index, quantity] of demoCart) {
+    await call(`mutation ($id: ID!, $quantity: Int!) { addToCart(productId: $id, quantity: $quantity) { version } }`, { id: demoProducts[index]!.id, quantity }, customer);
   }
 }

@@ -1,35 +1,94 @@
 /** `npm start`: the whole supergraph on embedded defaults (or on the servers the environment names). */
-import { exitOnConfigError } from '../common/config.ts';
+import { randomBytes } from 'node:crypto';
+import { exitOnConfigError, logFormat, logLevels, nodeEnv, optionalFlag, parseEnv, port } from '../common/config.ts';
+import { createLogger, defaultLogFormat } from '../common/logger.ts';
 import { stopOnSignals } from '../common/service/stop-on-signals.ts';
+import { SERVICE_PORTS, demoDataAllowed, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { loadTracingConfig } from '../common/telemetry/tracing-config.ts';
 import { startTracing } from '../common/telemetry/tracing.ts';
+import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
 import { createDemoOrders } from './demo-orders.ts';
 import { startLocalSupergraph } from './local-supergraph.ts';
 import { startStorefront } from '../web/server/start-storefront.ts';
 
+const settings = await exitOnConfigError(() => {
+  const parsed = parseEnv({
+    NODE_ENV: nodeEnv,
+    BASE_PORT: port(SERVICE_PORTS.gateway),
+    LOG_LEVEL: logLevels.optional(),
+    LOG_FORMAT: logFormat,
+    SEED_DEMO_DATA: optionalFlag,
+  });
+  return { ...parsed, seedDemoData: demoDataAllowed(parsed.NODE_ENV, parsed.SEED_DEMO_DATA), format: defaultLogFormat(parsed.NODE_ENV, parsed.LOG_FORMAT) };
+});
+const production = settings.NODE_ENV === 'production';
+// A person watches npm start in development: the services only speak up for warnings, and the
+// progress lines and the banner below are what the terminal shows. LOG_LEVEL says otherwise.
+const serviceEnv = { ...process.env, LOG_LEVEL: settings.LOG_LEVEL ?? (production ? 'info' : 'warn') };
+const log = createLogger('supergraph', settings.LOG_LEVEL ?? 'info', settings.format);
+
+/**
+ * The gateway secret of each subgraph: configured, or outside production a fresh random one per
+ * start. All services run in this process, so they share it in memory, and the development
+ * secrets committed in this repository open nothing while npm start runs.
+ */
+const subgraphSecrets = Object.fromEntries(
+  SUBGRAPH_NAMES.flatMap((name: SubgraphName) => {
+    const secret = process.env[`SUBGRAPH_SECRET_${name.toUpperCase()}`] || process.env['SUBGRAPH_SECRET'] || (production ? undefined : randomBytes(32).toString('base64url'));
+    return secret ? [[name, secret]] : [];
+  }),
+);
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const progress = (service: string, url: string, ms: number) =>
+  production ? log.info({ started: service, url, startMs: Math.round(ms) }, 'service ready') : say(`  ${service.padEnd(14)} ready on ${url} (${(ms / 1000).toFixed(1)} s)`);
+
+if (!production) {
+  const where = Object.keys(process.env).some((name) => name.startsWith('DATABASE_URL_')) ? 'PostgreSQL' : 'embedded PostgreSQL (PGlite)';
+  say(`Starting the supergraph: ${SUBGRAPH_NAMES.length} subgraphs and the gateway on ${where}...`);
+}
 // One process, one `service.name`; each span's `commerce.service` attribute names the gateway or subgraph.
 const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('commerce-supergraph')));
-const supergraph = await exitOnConfigError(() => startLocalSupergraph());
-const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl));
-stopOnSignals(async () => {
+const supergraph = await exitOnConfigError(() =>
+  startLocalSupergraph({ env: serviceEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }),
+);
+const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl, serviceEnv));
+const signals = stopOnSignals(async () => {
   await storefront.stop();
   await supergraph.stop();
   await tracing.shutdown();
-});
-process.stdout.write(
-  [
-    '',
-    `  Supergraph ready: ${supergraph.gatewayUrl}`,
-    `Storefront: ${storefront.url}`,
-    '  Demo sign-ins (mutation logIn):',
-    ...demoUsers.map((user) => `    ${user.role.padEnd(8)} ${user.email} / ${user.password}`),
-    '',
-  ].join('\n') + '\n',
-);
-if (process.env['SEED_DEMO_DATA'] !== 'false') {
-  createDemoOrders(supergraph.gatewayUrl).then(
-    () => process.stdout.write('  Demo orders ready: the customer has orders delivered, shipped, confirmed and cancelled.\n'),
+}, log);
+// Under npm, a process manager may signal npm only; should npm go without passing it on, this
+// process would keep the ports. It notices that its parent is gone and stops.
+if (process.env['npm_lifecycle_event']) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) signals.stopNow('parent process gone');
+  }, 500).unref();
+}
+
+if (settings.seedDemoData) {
+  // Idempotent: fixed idempotency keys, so a second start places nothing new.
+  await createDemoOrders(supergraph.gatewayUrl).then(
+    () => say(`  ${'demo orders'.padEnd(14)} ready: the customer has orders delivered, shipped, confirmed and cancelled, and a cart to check out`),
     (error: unknown) => process.stderr.write(`  Demo orders could not be created: ${String(error)}\n`),
+  );
+}
+if (production) {
+  log.info({ url: supergraph.gatewayUrl, storefront: storefront.url }, 'supergraph ready');
+} else {
+  // Last, so that it stays visible: where to go and how to sign in.
+  say(
+    [
+      '',
+      `  Supergraph ready: ${supergraph.gatewayUrl}`,
+      `Storefront: ${storefront.url}`,
+      ...(settings.seedDemoData
+        ? ['  Demo sign-ins (mutation logIn):', ...demoUsers.map((user) => `    ${user.role.padEnd(8)} ${user.email} / ${user.password}`)]
+        : ['  No demo data (SEED_DEMO_DATA=false).']),
+      '  Ctrl-C stops it.',
+      '',
+    ].join('\n'),
   );
 }

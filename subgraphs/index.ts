@@ -1,6 +1,7 @@
 import type { SubgraphConfig } from '../common/service/subgraph-config.ts';
 import type { PrismaHandle, SubgraphModule } from '../common/service/subgraph-module.ts';
 import { accounts } from './accounts/service.ts';
+import { cart } from './cart/service.ts';
 import { catalog } from './catalog/service.ts';
 import { inventory } from './inventory/service.ts';
 import { orders } from './orders/service.ts';
@@ -9,4 +10,4 @@ import { notifications } from './notifications/service.ts';
 import { shipping } from './shipping/service.ts';
 
 /** Every subgraph, as the launcher sees them. */
-export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [accounts, catalog, inventory, orders, payments, shipping, notifications];
+export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [accounts, catalog, inventory, orders, payments, shipping, notifications, cart];

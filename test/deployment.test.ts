@@ -6,6 +6,8 @@ import { variablesByService, variablesReadBy } from '../deploy/config-variables.
 import { loadStorefrontConfig } from '../web/server/config.ts';
 import { SERVICE_PORTS } from '../common/service/subgraph-config.ts';
 import { subgraphsOf } from '../gateway/server.ts';
+import { loadGatewayConfig } from '../gateway/config.ts';
+import { subgraphModules } from '../subgraphs/index.ts';
 
 // No container engine runs here: these files are for users, so they are checked against the code.
 const root = resolve(import.meta.dirname, '..');
@@ -57,6 +59,35 @@ describe('docker-compose.yml', () => {
       expect(gateway[`SUBGRAPH_SECRET_${name.toUpperCase()}`]).toBe(compose.services[name]!.environment!['SUBGRAPH_SECRET']);
       expect(gateway[`SUBGRAPH_URL_${name.toUpperCase()}`]).toBe(`http://${name}:${portOf(name)}/graphql`);
     }
+  });
+
+  /** The environment a container gets: `${VARIABLE:-default}` as compose resolves it with nothing set on the host. */
+  const containerEnv = (service: string) =>
+    Object.fromEntries(Object.entries(compose.services[service]?.environment ?? {}).map(([name, value]) => [name, value.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+  const configOf = (service: string) => {
+    const module = subgraphModules.find((candidate) => candidate.name === service);
+    return module ? module.loadConfig(containerEnv(service)) : loadGatewayConfig(containerEnv(service));
+  };
+
+  it('never seeds the demo accounts in production, and runs as the demo it is otherwise', () => {
+    for (const service of services) {
+      const config = configOf(service); // a refused combination (production with SEED_DEMO_DATA=true) throws here
+      if (config.nodeEnv === 'production') {
+        expect(containerEnv(service)['SEED_DEMO_DATA'], service).not.toMatch(/^(true|1)$/);
+        if ('seedDemoData' in config) expect(config.seedDemoData, service).toBe(false);
+      }
+    }
+    // The file is a demo: development mode, said so at its top.
+    expect(read('docker-compose.yml')).toMatch(/^# A DEMO /);
+    for (const service of services) expect(containerEnv(service)['NODE_ENV'], service).toBe('development');
+  });
+
+  it('makes every service listen where the other containers reach it, and publishes the gateway on loopback only', () => {
+    // A development service listens on loopback unless HOST says otherwise.
+    for (const service of services) expect(configOf(service).host, service).toBe('0.0.0.0');
+    const published = (compose.services['gateway'] as { ports?: string[] }).ports ?? [];
+    expect(published).toEqual([`127.0.0.1:${portOf('gateway')}:${portOf('gateway')}`]);
+    for (const name of routed) expect((compose.services[name] as { ports?: string[] }).ports, name).toBeUndefined();
   });
 
   it('creates every database a service is pointed at', () => {

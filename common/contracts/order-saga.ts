@@ -32,6 +32,9 @@ export const SagaRoutes = {
   productUpserted: 'catalog.product-upserted',
 } as const;
 
+/** What one order may hold (placeOrder), and so what one cart may hold (cart). */
+export const ORDER_LIMITS = { maxLines: 50, maxQuantity: 100, maxKeyLength: 200, maxTokenLength: 100 } as const;
+
 const id = z.string().uuid();
 const money = { amount: z.number().int().nonnegative(), currency: z.string().length(3) };
 const lineItems = z.array(z.object({ productId: id, quantity: z.number().int().positive() })).min(1);

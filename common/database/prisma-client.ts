@@ -18,10 +18,19 @@ export interface PrismaClientFactoryOptions {
    * Default: none.
    */
   readonly queryTimeoutMs?: number;
+  /**
+   * How long a query waits for a pooled (or new) connection, and an interactive transaction for its
+   * connection and BEGIN (Prisma's `maxWait`), before failing with nothing done (SERVICE_UNAVAILABLE to
+   * clients). On the embedded PGlite, transactions run one at a time, so under load they queue this long.
+   * Default 10 s.
+   */
+  readonly acquireTimeoutMs?: number;
+  /** An interactive transaction still open after this long is rolled back (Prisma's `timeout`). Default 15 s. */
+  readonly transactionTimeoutMs?: number;
 }
 
-/** Waiting for a pooled connection (or a new one) fails after this long instead of forever; Prisma 6's `pool_timeout`. */
-const ACQUIRE_TIMEOUT_MS = 10_000;
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 15_000;
 
 /** The log definition that makes Prisma emit a `query` event per SQL statement. */
 export interface QueryLogDefinition {
@@ -33,6 +42,8 @@ export interface QueryLogDefinition {
 export interface AdapterClientOptions {
   readonly adapter: PrismaPg;
   readonly log: QueryLogDefinition[];
+  /** Defaults for every `$transaction(async (tx) => ...)` of the client. */
+  readonly transactionOptions: { readonly maxWait: number; readonly timeout: number };
 }
 
 /** The part of a generated client we rely on: query events (present when `log` asks for them). */
@@ -49,9 +60,10 @@ export function createPrismaClient<Client extends QueryEventSource>(
   PrismaClientClass: new (options: AdapterClientOptions) => Client,
   options: PrismaClientFactoryOptions,
 ): Client {
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
   const adapter = new PrismaPg({
     connectionString: options.connectionString,
-    connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS,
+    connectionTimeoutMillis: acquireTimeoutMs,
     ...(options.maxConnections === undefined ? {} : { max: options.maxConnections }),
     ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
   });
@@ -59,6 +71,7 @@ export function createPrismaClient<Client extends QueryEventSource>(
   const client = new PrismaClientClass({
     adapter,
     log: onQuery === undefined ? [] : [{ emit: 'event', level: 'query' }],
+    transactionOptions: { maxWait: acquireTimeoutMs, timeout: options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS },
   });
   if (onQuery !== undefined) client.$on('query', (event) => onQuery(event.query));
   return client;
@@ -69,11 +82,13 @@ export interface PrismaOpenOptions {
   readonly connectionString: string;
   readonly poolSize: number;
   readonly queryTimeoutMs: number;
+  readonly acquireTimeoutMs: number;
+  readonly transactionTimeoutMs: number;
   readonly onQuery: (sql: string) => void;
 }
 
-/** A service module's `openPrisma`: its generated client on the runner's connection, pool, timeout and query counter. */
+/** A service module's `openPrisma`: its generated client on the runner's connection, pool, timeouts and query counter. */
 export const prismaOpener =
   <Client extends QueryEventSource>(PrismaClientClass: new (options: AdapterClientOptions) => Client) =>
-  ({ connectionString, poolSize, queryTimeoutMs, onQuery }: PrismaOpenOptions): Client =>
-    createPrismaClient(PrismaClientClass, { connectionString, onQuery, maxConnections: poolSize, queryTimeoutMs });
+  ({ connectionString, poolSize, queryTimeoutMs, acquireTimeoutMs, transactionTimeoutMs, onQuery }: PrismaOpenOptions): Client =>
+    createPrismaClient(PrismaClientClass, { connectionString, onQuery, maxConnections: poolSize, queryTimeoutMs, acquireTimeoutMs, transactionTimeoutMs });

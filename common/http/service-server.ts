@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import { isReady, runHealthChecks, type HealthCheck } from '../health.ts';
 import { ErrorCode, echoed, errorBody } from '../errors.ts';
 import { sendJson } from './http-error.ts';
+import { PortInUseError, portHolder } from './port-in-use.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -70,9 +71,13 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     server,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
-        server.once('error', reject);
+        const refuse = (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EADDRINUSE') return reject(error);
+          portHolder(port).then((holder) => reject(new PortInUseError(port, holder)), reject);
+        };
+        server.once('error', refuse);
         server.listen(port, host, () => {
-          server.off('error', reject);
+          server.off('error', refuse);
           const address = server.address() as AddressInfo;
           const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
           resolve(`http://${shownHost}:${address.port}`);

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Logger } from '../logger.ts';
+import { isDatabaseBusy } from '../database/database-busy.ts';
 import { unexpectedCause } from './mask-errors.ts';
 
 /** Logs every unexpected error in full with the request's logger (so with its request id); clients see it masked. */
@@ -10,7 +11,10 @@ export function logUnexpectedErrorsPlugin<TContext extends BaseContext & { reado
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
             const cause = unexpectedCause(error);
-            if (cause) contextValue.log.error({ err: cause, path: error.path }, 'unexpected error');
+            if (!cause) continue;
+            // Load, answered SERVICE_UNAVAILABLE: worth a warning, not an error report.
+            if (isDatabaseBusy(cause)) contextValue.log.warn({ err: cause, path: error.path }, 'database busy');
+            else contextValue.log.error({ err: cause, path: error.path }, 'unexpected error');
           }
         },
       };

@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseBusy } from '../database/database-busy.ts';
 import { ErrorCode } from '../errors.ts';
 
 // By prototype chain name: a GraphQLError (or Apollo's subclasses of it) from another copy of
@@ -20,19 +21,23 @@ export function unexpectedCause(error: unknown): Error | null {
 /**
  * A `formatError` that passes deliberate GraphQL errors through and replaces anything else with
  * a generic INTERNAL_SERVER_ERROR, so no message or stack from inside ever reaches a client
- * (logUnexpectedErrorsPlugin logs the real one, with the request id).
+ * (logUnexpectedErrorsPlugin logs the real one, with the request id). A saturated database (no
+ * connection or transaction in time: nothing written) is load, not a bug: SERVICE_UNAVAILABLE,
+ * which the gateway answers with HTTP 503 and Retry-After.
  */
 export function maskUnexpectedErrors() {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    if (!unexpectedCause(error)) {
+    const cause = unexpectedCause(error);
+    if (!cause) {
       const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    const busy = isDatabaseBusy(cause);
     return {
-      message: 'Internal server error.',
+      message: busy ? 'The service is busy; nothing was changed. Try again shortly.' : 'Internal server error.',
       ...(formatted.path ? { path: formatted.path } : {}),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: ErrorCode.internal },
+      extensions: { code: busy ? ErrorCode.serviceUnavailable : ErrorCode.internal },
     };
   };
 }

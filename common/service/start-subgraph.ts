@@ -41,7 +41,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
   config: TConfig,
   options: StartSubgraphOptions = {},
 ): Promise<RunningSubgraph<TPrisma>> {
-  const log = createLogger(module.name, config.logLevel);
+  const log = createLogger(module.name, config.logLevel, config.logFormat);
   const metrics = createMetrics(module.name);
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -57,6 +57,8 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
       connectionString: database.connectionString,
       poolSize: config.databasePoolSize,
       queryTimeoutMs: config.databaseQueryTimeoutMs,
+      acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+      transactionTimeoutMs: config.databaseTransactionTimeoutMs,
       onQuery: () => metrics.sqlStatements.inc({ source: currentQuerySource() }),
     });
     stack.push(() => prisma.$disconnect());

@@ -1,17 +1,49 @@
-/** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
-export function stopOnSignals(stop: () => Promise<void>): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
+import type { Logger } from '../logger.ts';
+
+/**
+ * A signal that arrives this soon after the first is the same request delivered twice, not an
+ * impatient second one: Ctrl-C reaches every process of the terminal's group, and npm forwards
+ * the SIGINT/SIGTERM it received to its script as well.
+ */
+const SAME_REQUEST_MS = 1_000;
+
+export interface SignalStop {
+  /** Starts the same graceful stop a signal starts (e.g. when the parent process is gone). */
+  stopNow(reason: string): void;
+}
+
+/**
+ * The one owner of a process's shutdown (Apollo Server's own signal handler is off everywhere):
+ * on SIGTERM or SIGINT, runs `stop` once and exits 0 (1 if stopping failed). A further signal
+ * more than a second later exits at once with 130, for a person who does not want to wait.
+ */
+export function stopOnSignals(stop: () => Promise<void>, log: Logger): SignalStop {
+  let stoppingSince: number | undefined;
+  const begin = (reason: string) => {
+    stoppingSince = performance.now();
+    log.info({ reason }, 'stopping gracefully');
     stop().then(
-      () => process.exit(0),
+      () => {
+        log.info({ reason, ms: Math.round(performance.now() - stoppingSince!) }, 'stopped gracefully');
+        process.exit(0);
+      },
       (error: unknown) => {
-        process.stderr.write(`error while stopping after ${signal}: ${String(error)}\n`);
+        log.error({ reason, err: error }, 'error while stopping');
         process.exit(1);
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince === undefined) return begin(signal);
+    if (performance.now() - stoppingSince < SAME_REQUEST_MS) return;
+    log.warn({ signal }, 'second signal while stopping: exiting at once');
+    process.exit(130);
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return {
+    stopNow(reason) {
+      if (stoppingSince === undefined) begin(reason);
+    },
+  };
 }

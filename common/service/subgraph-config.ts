@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, booleanFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
+import { ConfigError, booleanFlag, logFormat, optionalFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
+import { defaultLogFormat, type LogFormat } from '../logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../messaging/messaging-config.ts';
 
 export const SERVICE_PORTS = {
@@ -12,11 +13,31 @@ export const SERVICE_PORTS = {
   payments: 4005,
   shipping: 4006,
   notifications: 4007,
+  cart: 4008,
 } as const;
 export type SubgraphName = Exclude<keyof typeof SERVICE_PORTS, 'gateway'>;
 
 /** The secret a subgraph and the gateway share when none is configured: for a laptop only. */
 export const devSubgraphSecret = (name: SubgraphName) => `dev-only-secret-${name}-change-me`;
+
+/**
+ * Where a service listens unless HOST says otherwise: every interface in production (a container's
+ * port must be reachable), loopback elsewhere, so that a laptop running `npm start` with its
+ * committed development secrets is not open to the network it is on.
+ */
+export const defaultHost = (nodeEnv: 'development' | 'production' | 'test') => (nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1');
+
+/**
+ * Production never creates the demo accounts: their passwords are in this repository. Asking for
+ * them there is a configuration error rather than something silently ignored.
+ */
+export function demoDataAllowed(nodeEnv: 'development' | 'production' | 'test', seedDemoData: boolean | undefined): boolean {
+  if (nodeEnv !== 'production') return seedDemoData ?? true;
+  if (seedDemoData) {
+    throw new ConfigError(['SEED_DEMO_DATA: must not be true when NODE_ENV=production (the demo accounts have published passwords); run the demo with NODE_ENV=development']);
+  }
+  return false;
+}
 
 /** Under Kubernetes' default 30 s between SIGTERM and SIGKILL, with room for the rest of the stop. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
@@ -29,12 +50,17 @@ export interface SubgraphConfig {
   readonly host: string;
   readonly port: number;
   readonly logLevel: z.infer<typeof logLevel>;
+  readonly logFormat: LogFormat;
   /** Set: a real PostgreSQL. Unset: embedded PGlite under `dataDir/<service>`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly databasePoolSize: number;
   /** A statement unanswered after this long fails and its connection is replaced. */
   readonly databaseQueryTimeoutMs: number;
+  /** Waiting for a connection, or for a transaction to start, fails after this long: SERVICE_UNAVAILABLE, nothing written. */
+  readonly databaseAcquireTimeoutMs: number;
+  /** A transaction still open after this long is rolled back. */
+  readonly databaseTransactionTimeoutMs: number;
   readonly migrateOnStart: boolean;
   readonly seedDemoData: boolean;
   readonly gatewaySecret: string;
@@ -52,14 +78,20 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
   const parsed = parseEnv(
     {
       NODE_ENV: nodeEnv,
-      HOST: z.string().default('0.0.0.0'),
+      HOST: z.string().optional(),
       PORT: port(SERVICE_PORTS[service]),
       LOG_LEVEL: logLevel,
+      LOG_FORMAT: logFormat,
       DATA_DIR: z.string().default('.data'),
       DB_POOL_SIZE: positiveInt(5),
       DB_QUERY_TIMEOUT_MS: positiveInt(30_000),
+      // Below the gateway's SUBGRAPH_TIMEOUT_MS (10 s), so a saturated database answers the retryable
+      // SERVICE_UNAVAILABLE before the gateway gives up on the subgraph. PGlite runs one transaction at a
+      // time: under load they queue up to this long (Prisma's own 2 s turned 30 concurrent orders into errors).
+      DB_ACQUIRE_TIMEOUT_MS: positiveInt(8_000),
+      DB_TRANSACTION_TIMEOUT_MS: positiveInt(15_000),
       DB_MIGRATE_ON_START: booleanFlag(true),
-      SEED_DEMO_DATA: booleanFlag(true),
+      SEED_DEMO_DATA: optionalFlag,
       SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
@@ -74,18 +106,22 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
   if (parsed.NODE_ENV === 'production' && !parsed.SUBGRAPH_SECRET) {
     throw new ConfigError(['SUBGRAPH_SECRET: required when NODE_ENV=production']);
   }
+  const seedDemoData = demoDataAllowed(parsed.NODE_ENV, parsed.SEED_DEMO_DATA);
   return {
     service,
     nodeEnv: parsed.NODE_ENV,
-    host: parsed.HOST,
+    host: parsed.HOST ?? defaultHost(parsed.NODE_ENV),
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
+    logFormat: defaultLogFormat(parsed.NODE_ENV, parsed.LOG_FORMAT),
     databaseUrl,
     dataDir: resolve(parsed.DATA_DIR),
     databasePoolSize: parsed.DB_POOL_SIZE,
     databaseQueryTimeoutMs: parsed.DB_QUERY_TIMEOUT_MS,
+    databaseAcquireTimeoutMs: parsed.DB_ACQUIRE_TIMEOUT_MS,
+    databaseTransactionTimeoutMs: parsed.DB_TRANSACTION_TIMEOUT_MS,
     migrateOnStart: parsed.DB_MIGRATE_ON_START,
-    seedDemoData: parsed.SEED_DEMO_DATA,
+    seedDemoData,
     gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,

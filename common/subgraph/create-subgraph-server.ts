@@ -61,6 +61,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
   );
   const apollo = new ApolloServer<TContext>({
     schema,
+    // Our stopOnSignals owns shutdown; Apollo's own handler would stop the server and re-raise the signal.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpectedErrors(),
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), logUnexpectedErrorsPlugin()],

@@ -1,17 +1,17 @@
-// Runs operations on behalf of WebSocket clients through the gateway's own ApolloServer, so they take
+// Runs operations on behalf of subscribers through the gateway's own ApolloServer, so they take
 // exactly the path an HTTP request takes: validation, query planning, the subgraph credentials that
 // carry the viewer, authorization in every subgraph, error masking, metrics.
 //
-// One status change can fan out to thousands of subscribers. Two things keep that from becoming
+// One event can fan out to thousands of subscribers. Two things keep that from becoming
 // thousands of identical federated queries: executions with the same share key, viewer (id and
 // role), query and variables share one result (authorization depends on nothing else), and at most
 // `concurrency` executions run at once.
 //
 // Sharing comes in two kinds. For an event (key: its message id) any execution still running will
 // do: it started after the event happened. For an initial result (subscribe time) only one that has
-// not started yet will do: it must read the order after the new subscriber started listening, or a
+// not started yet will do: it must read the entity after the new subscriber started listening, or a
 // change in between would be lost. Under load, executions wait for a slot, so a burst of
-// subscribers to one order shares a few executions.
+// subscribers to one entity shares a few executions.
 import { randomUUID } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';

@@ -1,40 +1,27 @@
 // Subscriptions over plain HTTP: a POST to /graphql whose Accept header asks for a stream (Apollo's
 // multipart protocol or Server-Sent Events, see http-stream-framing.ts) stays open and carries the
-// subscription's results. Same operations, checks and budget as the WebSocket transport: a signed-in
-// user, the shared per-user slots, and the request rate limit of an HTTP request. Refusals before a
+// subscription's results. The rules are the session's (subscription-session.ts), as on the
+// WebSocket; an HTTP stream adds the request rate limit of an HTTP request. Refusals before a
 // stream starts (no token, a rate limit, too many streams) are ordinary JSON responses with a status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../../common/errors.ts';
 import { HttpError, sendHttpError, sendJson } from '../../common/http/http-error.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
-import type { VerifiedAccessToken } from '../auth/access-token-verifier.ts';
 import type { SubscriptionLimits } from '../config.ts';
-import type { FederatedExecutor } from './federated-executor.ts';
+import type { SubscriptionStream } from './event-subscription.ts';
 import type { HttpStreamFraming } from './http-stream-framing.ts';
-import { prepareOperation, type OperationRequest } from './operation.ts';
-import type { OrderStatusHub } from './order-status-hub.ts';
-import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
-import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics.ts';
-import type { SubscriptionSlots } from './subscription-slots.ts';
+import type { OperationRequest } from './operation.ts';
+import type { SubscriptionSessions } from './subscription-session.ts';
 import type { ResolveOperation } from '../trusted-documents/trusted-documents.ts';
-import { SUBSCRIPTION_LIMIT_REACHED } from './websocket-server.ts';
-
-// setTimeout takes at most 2^31 - 1 ms; a token valid for longer (24 days) is not timed.
-const MAX_TIMER_MS = 2_147_483_647;
 
 export interface HttpSubscriptionOptions {
-  readonly limits: Pick<SubscriptionLimits, 'maxConnections' | 'maxPerUser' | 'keepAliveMs'>;
-  readonly verify: (authorization: string) => Promise<VerifiedAccessToken>;
+  readonly limits: Pick<SubscriptionLimits, 'maxConnections' | 'keepAliveMs'>;
+  readonly sessions: SubscriptionSessions;
   /** Draws the request from the caller's rate-limit budget (throws HttpError 429). */
   readonly admit: (req: IncomingMessage, viewer: Viewer) => Promise<unknown>;
   readonly requestId: (req: IncomingMessage) => string;
-  readonly schema: () => GraphQLSchema | undefined;
-  readonly executor: FederatedExecutor;
-  readonly hub: OrderStatusHub;
-  readonly slots: SubscriptionSlots;
-  readonly metrics: SubscriptionMetrics;
   readonly log: Logger;
   /** Trusted documents: resolves a persisted id to its text, or refuses what no manifest lists. */
   readonly resolveOperation?: ResolveOperation | undefined;
@@ -49,8 +36,7 @@ export interface HttpSubscriptions {
   close(): Promise<void>;
 }
 
-const refusal = (status: number, code: string, message: string, extensions: Record<string, unknown> = {}) =>
-  new HttpError(status, code, message, {}, extensions);
+const refusal = (status: number, code: string, message: string) => new HttpError(status, code, message);
 
 /** A response stream in one framing: results, heartbeats, a fatal error, the end. */
 class FramedStream {
@@ -77,17 +63,11 @@ class FramedStream {
 }
 
 export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpSubscriptions {
-  const { limits, metrics, slots, executor, hub } = options;
+  const { limits, sessions } = options;
   const log = options.log.child({ component: 'http-subscriptions' });
   /** Ends an open stream with a fatal error. */
   const open = new Set<(error: GraphQLFormattedError) => Promise<void>>();
   let closing = false;
-
-  async function authenticate(req: IncomingMessage): Promise<VerifiedAccessToken> {
-    const authorization = req.headers.authorization;
-    if (!authorization) throw refusal(401, ErrorCode.unauthenticated, 'Sign in to subscribe: send Authorization: Bearer <token>.');
-    return options.verify(authorization);
-  }
 
   /** GraphQL errors found before streaming: a JSON response, or (SSE) `next` with them and `complete`. */
   async function answerWithErrors(res: ServerResponse, framing: HttpStreamFraming, status: number, body: { data?: null; errors: readonly GraphQLFormattedError[] }) {
@@ -102,37 +82,32 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
     res.setHeader('x-request-id', requestId);
     try {
       if (closing || open.size >= limits.maxConnections) {
-        metrics.refused.inc({ reason: closing ? 'stopping' : 'max_connections' });
+        sessions.refused(closing ? 'stopping' : 'max_connections');
         throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'Too many open subscriptions; try again later.', { 'retry-after': '5' });
       }
-      const { viewer, expiresAt } = await authenticate(req);
+      const authorization = req.headers.authorization;
+      if (!authorization) {
+        sessions.refused('unauthenticated');
+        throw refusal(401, ErrorCode.unauthenticated, 'Sign in to subscribe: send Authorization: Bearer <token>.');
+      }
+      const authenticated = await sessions.authenticate(authorization);
+      if (!authenticated.ok) throw authenticated.error;
+      const { viewer, expiresAt } = authenticated;
       await options.admit(req, viewer);
       const resolved = options.resolveOperation?.(body, req.headers) ?? { ok: true, request: body };
       if (!resolved.ok) throw refusal(resolved.status, resolved.code, resolved.message);
       const request = resolved.request as OperationRequest | undefined;
       if (typeof request?.query !== 'string') throw refusal(400, ErrorCode.badRequest, 'The body must be a JSON object with a "query" string.');
-      const schema = options.schema();
+      const schema = sessions.schema();
       if (!schema) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'The gateway is starting; try again shortly.');
-      const prepared = prepareOperation(schema, request);
+      const prepared = sessions.prepare(schema, request);
       if (Array.isArray(prepared)) return await answerWithErrors(res, framing, 400, { errors: prepared.map((error) => error.toJSON()) });
-      if (prepared.kind === 'execution') {
-        throw refusal(400, ErrorCode.badRequest, 'Only subscriptions are served as a stream; send queries and mutations as plain GraphQL requests.');
-      }
-      const slot = slots.take(viewer.id);
-      if (!slot) {
-        metrics.refused.inc({ reason: 'per_user' });
-        throw refusal(429, SUBSCRIPTION_LIMIT_REACHED, `At most ${limits.maxPerUser} subscriptions per user at once.`, { limit: 'SUBSCRIPTIONS_MAX_PER_USER' });
-      }
-      let opened;
-      try {
-        opened = await openOrderSubscription({ operation: prepared, viewer, hub, executor, log, onEnd: () => slot.release() });
-      } catch (error) {
-        slot.release();
-        throw error;
-      }
+      const opened = await sessions.open({ request, prepared, viewer });
       if (!opened.ok) {
-        metrics.refused.inc({ reason: 'not_found' });
-        return await answerWithErrors(res, framing, 200, { data: null, errors: opened.errors });
+        // Not the entity's subscriber: a GraphQL answer (as the HTTP query gives); the rest: refusals with a status.
+        if (opened.reason === 'not_found') return await answerWithErrors(res, framing, 200, { data: null, errors: opened.errors });
+        const [first] = opened.errors;
+        throw new HttpError(opened.status, String(first?.extensions?.['code'] ?? ErrorCode.badRequest), first?.message ?? 'Refused.', {}, withoutCode(first?.extensions));
       }
       await stream(res, framing, opened.stream, expiresAt);
     } catch (error) {
@@ -144,16 +119,16 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
   }
 
   /** Writes every result until the subscription or the client ends, with heartbeats between. */
-  async function stream(res: ServerResponse, framing: HttpStreamFraming, results: OrderSubscriptionStream, expiresAt: number): Promise<void> {
+  async function stream(res: ServerResponse, framing: HttpStreamFraming, results: SubscriptionStream, expiresAt: number): Promise<void> {
     const out = new FramedStream(res, framing);
     let finished = false;
     let heartbeat: NodeJS.Timeout | undefined;
-    let expiry: NodeJS.Timeout | undefined;
+    let cancelExpiry: (() => void) | undefined;
     const finish = async (fatal?: GraphQLFormattedError) => {
       if (finished) return;
       finished = true;
       clearInterval(heartbeat);
-      clearTimeout(expiry);
+      cancelExpiry?.();
       open.delete(finish);
       if (fatal) await out.fatal(fatal);
       out.end();
@@ -162,17 +137,14 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
     open.add(finish);
     // Intermediaries drop a silent connection; clients ignore heartbeats.
     if (limits.keepAliveMs > 0) heartbeat = setInterval(() => void out.heartbeat(), limits.keepAliveMs);
-    const untilExpiry = expiresAt - Date.now();
-    if (untilExpiry <= MAX_TIMER_MS) {
-      const expired = { message: 'The access token has expired; subscribe again with a new one.', extensions: { code: ErrorCode.unauthenticated, reason: 'TOKEN_EXPIRED' } };
-      expiry = setTimeout(() => void finish(expired), Math.max(0, untilExpiry));
-    }
+    const expired = { message: 'The access token has expired; subscribe again with a new one.', extensions: { code: ErrorCode.unauthenticated, reason: 'TOKEN_EXPIRED' } };
+    cancelExpiry = sessions.watchExpiry(expiresAt, () => void finish(expired));
     res.once('close', () => void finish()); // the client went away
     try {
       await out.heartbeat(); // headers and a first chunk at once: the client knows the subscription is on
       for await (const result of results) {
         if (finished) break;
-        recordDelivery(metrics, result);
+        sessions.delivered(result);
         await out.result(result);
       }
     } finally {
@@ -189,4 +161,9 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions): HttpS
       await Promise.all([...open].map((finish) => finish(goingAway)));
     },
   };
+}
+
+function withoutCode(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { code: _code, ...rest } = extensions ?? {};
+  return rest;
 }

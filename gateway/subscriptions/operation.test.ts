@@ -1,22 +1,36 @@
-// The subscription -> query rewrite, on a small schema of the same shape as the supergraph's.
+// The subscription -> query rewrite, on a small schema of the same shape as the supergraph's, with
+// its `@event` fields read as the gateway reads them.
 import { describe, expect, it } from 'vitest';
+import { readEventFields } from './event-fields.ts';
 import { graphqlRuntime } from './graphql-runtime.ts';
-import { prepareOperation, type PreparedOrderSubscription } from './operation.ts';
+import { prepareOperation, type PreparedSubscription, type ServingSchema } from './operation.ts';
 
-const schema = graphqlRuntime.buildSchema(/* GraphQL */ `
+const sdl = /* GraphQL */ `
+  directive @link(url: String!, import: [String!]) repeatable on SCHEMA
+  directive @event(topic: String!, entityKey: String!, query: String!, queryArg: String!, matchArgument: String, matchSubscriber: String,
+    state: String, stateOrder: [String!], completeOn: [String!], eventFields: [String!]) on FIELD_DEFINITION
+  schema @link(url: "https://commerce-supergraph.dev/event/v0.1", import: ["@event"]) { query: Query subscription: Subscription }
   enum OrderStatus { PENDING CONFIRMED CANCELLED SHIPPED DELIVERED }
   type Product { id: ID! name: String! }
   type Item { quantity: Int! product: Product! }
   type Order { id: ID! status: OrderStatus! items: [Item!]! cancellationReason: String }
-  type Query { order(id: ID!): Order }
-  type Subscription { orderStatusChanged(orderId: ID!): Order! }
-`);
+  type Note { id: ID! text: String! }
+  type Query { order(id: ID!): Order note(noteId: ID!): Note }
+  type Subscription {
+    orderStatusChanged(orderId: ID!): Order!
+      @event(topic: "t.order", entityKey: "orderId", query: "order", queryArg: "id", matchArgument: "orderId", state: "status",
+        stateOrder: ["PENDING", "CONFIRMED", "SHIPPED", "DELIVERED|CANCELLED"], completeOn: ["DELIVERED", "CANCELLED"])
+    noteAdded: Note! @event(topic: "t.note", entityKey: "noteId", query: "note", queryArg: "noteId", matchSubscriber: "userId")
+    undeclared: Note
+  }
+`;
+const schema: ServingSchema = { api: graphqlRuntime.buildSchema(sdl), eventFields: readEventFields(sdl) };
 const ID = '5B3D0A52-3F4C-4E8B-9D1A-2B7C6E0F9A11';
 
 const subscription = (query: string, variables?: Record<string, unknown>, operationName?: string) => {
   const prepared = prepareOperation(schema, { query, variables, operationName });
-  if (Array.isArray(prepared) || prepared.kind !== 'orderStatusChanged') throw new Error(`not prepared: ${JSON.stringify(prepared)}`);
-  return prepared as PreparedOrderSubscription;
+  if (Array.isArray(prepared) || prepared.kind !== 'subscription') throw new Error(`not prepared: ${JSON.stringify(prepared)}`);
+  return prepared as PreparedSubscription;
 };
 const codes = (query: string, variables?: Record<string, unknown>) => {
   const prepared = prepareOperation(schema, { query, variables });
@@ -25,7 +39,16 @@ const codes = (query: string, variables?: Record<string, unknown>) => {
 const squeeze = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 describe('prepareOperation', () => {
-  it('rewrites the subscription into the order query, keeping aliases, variables and the fragments it uses', () => {
+  it('reads the declarations: matching, states and their order', () => {
+    const order = schema.eventFields.get('orderStatusChanged');
+    expect(order).toMatchObject({ topic: 't.order', entityKey: 'orderId', query: 'order', queryArg: 'id', match: { kind: 'argument', argument: 'orderId' }, state: 'status' });
+    expect(Object.fromEntries(order!.stateRank)).toEqual({ PENDING: 0, CONFIRMED: 1, SHIPPED: 2, DELIVERED: 3, CANCELLED: 3 });
+    expect([...order!.completeOn]).toEqual(['DELIVERED', 'CANCELLED']);
+    expect(schema.eventFields.get('noteAdded')?.match).toEqual({ kind: 'subscriber', payloadField: 'userId' });
+    expect(schema.eventFields.has('undeclared')).toBe(false);
+  });
+
+  it('rewrites the subscription into the declared query, keeping aliases, variables and the fragments it uses', () => {
     const prepared = subscription(
       `subscription Watch($id: ID!, $withItems: Boolean!) {
         changed: orderStatusChanged(orderId: $id) { id s: status ...Lines @include(if: $withItems) ... on Order { status } }
@@ -36,26 +59,36 @@ describe('prepareOperation', () => {
       { id: ID, withItems: true },
       'Watch',
     );
-    expect(prepared.orderId).toBe(ID.toLowerCase());
+    expect(prepared.argumentValue).toBe(ID);
     expect(prepared.rootKey).toBe('changed');
-    expect(prepared.statusKeys.toSorted()).toEqual(['s', 'status']);
-    expect(prepared.hiddenStatusKey).toBe('_gatewayStatus');
+    expect(prepared.stateKeys.toSorted()).toEqual(['s', 'status']);
+    expect(prepared.hiddenStateKey).toBe('_gatewayState');
+    expect(prepared.keyVariable).toBe('_gatewayKey');
     expect(prepared.request.operationName).toBe('Watch');
     expect(prepared.request.variables).toEqual({ id: ID, withItems: true });
     expect(squeeze(prepared.request.query)).toBe(
-      squeeze(`query Watch($id: ID!, $withItems: Boolean!) {
-        changed: order(id: $id) { id s: status ...Lines @include(if: $withItems) ... on Order { status } _gatewayStatus: status }
+      squeeze(`query Watch($_gatewayKey: ID!, $withItems: Boolean!) {
+        changed: order(id: $_gatewayKey) { id s: status ...Lines @include(if: $withItems) ... on Order { status } _gatewayState: status }
       }
       fragment Lines on Order { items { quantity product { name } } }`),
     );
   });
 
-  it('takes an inline id and picks a free key for its own status field', () => {
-    const prepared = subscription(`subscription { orderStatusChanged(orderId: "${ID}") { _gatewayStatus: id } }`);
+  it('takes an inline id and picks free names for its own state field and key variable', () => {
+    const prepared = subscription(`subscription ($_gatewayKey: Boolean!) { orderStatusChanged(orderId: "${ID}") { _gatewayState: id @skip(if: $_gatewayKey) } }`, { _gatewayKey: false });
     expect(prepared.rootKey).toBe('orderStatusChanged');
-    expect(prepared.hiddenStatusKey).toBe('_gatewayStatus2');
-    expect(prepared.statusKeys).toEqual([]);
-    expect(squeeze(prepared.request.query)).toBe(squeeze(`{ orderStatusChanged: order(id: "${ID}") { _gatewayStatus: id _gatewayStatus2: status } }`));
+    expect(prepared.hiddenStateKey).toBe('_gatewayState2');
+    expect(prepared.stateKeys).toEqual([]);
+    expect(squeeze(prepared.request.query)).toBe(
+      squeeze(`query ($_gatewayKey2: ID!, $_gatewayKey: Boolean!) { orderStatusChanged: order(id: $_gatewayKey2) { _gatewayState: id @skip(if: $_gatewayKey) _gatewayState2: status } }`),
+    );
+  });
+
+  it("serves the subscriber's own events with the entity's id from each event, without a state", () => {
+    const prepared = subscription(`subscription { mine: noteAdded { text } }`);
+    expect(prepared.argumentValue).toBeUndefined();
+    expect(prepared.hiddenStateKey).toBeUndefined();
+    expect(squeeze(prepared.request.query)).toBe(squeeze(`query ($_gatewayKey: ID!) { mine: note(noteId: $_gatewayKey) { text } }`));
   });
 
   it('refuses what it cannot serve, with the codes Apollo uses over HTTP', () => {
@@ -65,6 +98,7 @@ describe('prepareOperation', () => {
     expect(codes('subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id } }', { id: { not: 'an id' } })).toEqual(['BAD_USER_INPUT']);
     expect(codes('subscription { ...Root } fragment Root on Subscription { orderStatusChanged(orderId: "x") { id } }')).toEqual(['BAD_REQUEST']);
     expect(codes('')).toEqual(['BAD_REQUEST']);
+    expect(codes('subscription { undeclared { id } }')).toEqual(['BAD_REQUEST']);
   });
 
   it('tells queries and mutations apart (the WebSocket refuses them)', () => {
@@ -76,7 +110,7 @@ describe('prepareOperation', () => {
     const text = 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id } }';
     const first = subscription(text, { id: 'A' });
     const second = subscription(text, { id: 'B' });
-    expect([first.orderId, second.orderId]).toEqual(['a', 'b']);
+    expect([first.argumentValue, second.argumentValue]).toEqual(['A', 'B']);
     expect(second.document).toBe(first.document);
   });
 });

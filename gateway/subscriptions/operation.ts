@@ -1,12 +1,14 @@
-// What a graphql-ws `subscribe` message asks for, checked against the gateway's API schema and, for
-// a subscription, rewritten into the query the federated path can execute:
+// What a subscribe asks for, checked against the gateway's API schema and, for an `@event`
+// subscription field, rewritten into the query the federated path executes for each event, as the
+// subscriber. For a field declared `@event(query: "entity", queryArg: "id", state: "status", ...)`:
 //
-//   subscription S($id: ID!) { changed: orderStatusChanged(orderId: $id) { ...F status } }  fragment F on Order { … }
-//   query        S($id: ID!) { changed: order(id: $id) { ...F status _gatewayStatus: status } }  fragment F on Order { … }
+//   subscription S($id: ID!) { changed: watched(key: $id) { ...F status } }              fragment F on T { … }
+//   query        S($_gatewayKey: ID!) { changed: entity(id: $_gatewayKey) { ...F status _gatewayState: status } }  fragment F on T { … }
 //
-// Variables, aliases, directives and fragments are kept (only the fragments the operation uses). The
-// extra `_gatewayStatus` field tells the gateway the order's status as fetched; it is removed before
-// the client sees a result.
+// The subscription's own arguments only say which events match; the entity's id comes with each
+// event (`$_gatewayKey`). Aliases, directives, the client's other variables and the fragments the
+// operation uses are kept. The extra state field (only when the field declares a `state`) tells the
+// gateway the entity's state as read; it is removed before the client sees a result.
 import type {
   DocumentNode,
   FieldNode,
@@ -15,15 +17,13 @@ import type {
   GraphQLSchema,
   OperationDefinitionNode,
   SelectionSetNode,
+  VariableDefinitionNode,
 } from 'graphql';
 import { ErrorCode, echoed } from '../../common/errors.ts';
+import type { EventField, EventFields } from './event-fields.ts';
 import { graphqlRuntime } from './graphql-runtime.ts';
 
-const { GraphQLError: RuntimeGraphQLError, Kind, OperationTypeNode, getArgumentValues, getOperationAST, getVariableValues, parse, print, validate } = graphqlRuntime;
-
-/** The one subscription root field the gateway serves, and the query field it reads the order with. */
-export const ORDER_STATUS_CHANGED = 'orderStatusChanged';
-const ORDER_QUERY_FIELD = 'order';
+const { GraphQLError: RuntimeGraphQLError, Kind, OperationTypeNode, getArgumentValues, getOperationAST, getVariableValues, parse, parseType, print, validate, visit } = graphqlRuntime;
 
 export interface OperationRequest {
   readonly query: string;
@@ -31,28 +31,36 @@ export interface OperationRequest {
   readonly variables?: Record<string, unknown> | null | undefined;
 }
 
-/** A query or mutation (the WebSocket refuses them: they belong on HTTP). */
+/** What the gateway serves: its API schema and the `@event` fields of the same supergraph. */
+export interface ServingSchema {
+  readonly api: GraphQLSchema;
+  readonly eventFields: EventFields;
+}
+
+/** A query or mutation (subscription transports refuse them: they belong on plain HTTP). */
 export interface PreparedExecution {
   readonly kind: 'execution';
   readonly document: DocumentNode;
   readonly request: FederatedRequest;
 }
 
-/** `orderStatusChanged`, ready to be executed as a query once at subscribe time and once per event. */
-export interface PreparedOrderSubscription {
-  readonly kind: 'orderStatusChanged';
+/** An `@event` subscription, ready to be executed as a query per event (and at subscribe time when it watches one entity). */
+export interface PreparedSubscription {
+  readonly kind: 'subscription';
+  readonly field: EventField;
   /** The client's document (graphql-ws wants it back). */
   readonly document: DocumentNode;
-  /** The rewritten query, printed. */
+  /** The rewritten query and the client's variables; the entity's id goes in `keyVariable`. */
   readonly request: FederatedRequest;
-  /** Lower-cased, as events carry it. */
-  readonly orderId: string;
-  /** The root field's response key in the client's operation (its alias, or `orderStatusChanged`). */
+  readonly keyVariable: string;
+  /** `matchArgument` fields: the argument's value (the entity's id), as given. */
+  readonly argumentValue: string | undefined;
+  /** The root field's response key in the client's operation (its alias, or the field name). */
   readonly rootKey: string;
-  /** Response keys of the order's `status` field in the client's selection (aliases included). */
-  readonly statusKeys: readonly string[];
-  /** The response key of the gateway's own `status` selection. */
-  readonly hiddenStatusKey: string;
+  /** Response keys of the entity's state field in the client's selection (aliases included). */
+  readonly stateKeys: readonly string[];
+  /** The response key of the gateway's own state selection (when the field declares a state). */
+  readonly hiddenStateKey: string | undefined;
 }
 
 export interface FederatedRequest {
@@ -61,7 +69,7 @@ export interface FederatedRequest {
   readonly variables: Record<string, unknown> | undefined;
 }
 
-export type PreparedOperation = PreparedExecution | PreparedOrderSubscription;
+export type PreparedOperation = PreparedExecution | PreparedSubscription;
 
 const failed = (code: string, error: GraphQLError | string): GraphQLError =>
   typeof error === 'string'
@@ -74,13 +82,15 @@ type Compiled =
   | { readonly kind: 'execution'; readonly document: DocumentNode }
   | {
       readonly kind: 'subscription';
+      readonly field: EventField;
       readonly document: DocumentNode;
       readonly operation: OperationDefinitionNode;
       readonly root: FieldNode;
       readonly query: string;
+      readonly keyVariable: string;
       readonly rootKey: string;
-      readonly statusKeys: readonly string[];
-      readonly hiddenStatusKey: string;
+      readonly stateKeys: readonly string[];
+      readonly hiddenStateKey: string | undefined;
     };
 
 // Subscribers of one app send the same text: parsing and validating it (twice: the rewrite too) is
@@ -89,12 +99,12 @@ const COMPILED_PER_SCHEMA = 500;
 const CACHEABLE_QUERY_LENGTH = 20_000;
 const compiledBySchema = new WeakMap<GraphQLSchema, Map<string, Compiled>>();
 
-function compiled(schema: GraphQLSchema, query: string, operationName: string | undefined): Compiled {
+function compiled(schema: ServingSchema, query: string, operationName: string | undefined): Compiled {
   if (query.length > CACHEABLE_QUERY_LENGTH) return compile(schema, query, operationName);
-  let cache = compiledBySchema.get(schema);
+  let cache = compiledBySchema.get(schema.api);
   if (!cache) {
     cache = new Map();
-    compiledBySchema.set(schema, cache);
+    compiledBySchema.set(schema.api, cache);
   }
   const key = `${operationName ?? ''}\n${query}`;
   let entry = cache.get(key);
@@ -107,7 +117,7 @@ function compiled(schema: GraphQLSchema, query: string, operationName: string | 
 }
 
 /** Parses and validates `request` against `schema`; a subscription also gets its query. Errors are what the client gets. */
-export function prepareOperation(schema: GraphQLSchema, request: OperationRequest): PreparedOperation | GraphQLError[] {
+export function prepareOperation(schema: ServingSchema, request: OperationRequest): PreparedOperation | GraphQLError[] {
   if (typeof request.query !== 'string' || request.query.trim() === '') return [failed(ErrorCode.badRequest, 'The operation has no query.')];
   const operationName = request.operationName ?? undefined;
   const variables = request.variables ?? undefined;
@@ -117,91 +127,115 @@ export function prepareOperation(schema: GraphQLSchema, request: OperationReques
     return { kind: 'execution', document: compiledOperation.document, request: { query: request.query, operationName, variables } };
   }
 
-  const { operation, root } = compiledOperation;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  const { operation, root, field } = compiledOperation;
+  const coerced = getVariableValues(schema.api, operation.variableDefinitions ?? [], variables ?? {});
   if (coerced.errors) return coerced.errors.map((error) => failed(ErrorCode.badUserInput, error));
-  const fieldDef = schema.getSubscriptionType()?.getFields()[ORDER_STATUS_CHANGED];
-  if (!fieldDef) return [failed(ErrorCode.badRequest, `This gateway's schema has no Subscription.${ORDER_STATUS_CHANGED}.`)];
-  const orderId = getArgumentValues(fieldDef, root, coerced.coerced)['orderId'];
-  if (typeof orderId !== 'string') return [failed(ErrorCode.badUserInput, 'orderId is required.')];
+  let argumentValue: string | undefined;
+  if (field.match.kind === 'argument') {
+    const fieldDef = schema.api.getSubscriptionType()?.getFields()[field.field];
+    if (!fieldDef) return [failed(ErrorCode.badRequest, `This gateway's schema has no Subscription.${field.field}.`)];
+    const value = getArgumentValues(fieldDef, root, coerced.coerced)[field.match.argument];
+    if (typeof value !== 'string' && typeof value !== 'number') return [failed(ErrorCode.badUserInput, `${field.match.argument} is required.`)];
+    argumentValue = String(value);
+  }
   return {
-    kind: 'orderStatusChanged',
+    kind: 'subscription',
+    field,
     document: compiledOperation.document,
     request: { query: compiledOperation.query, operationName, variables },
-    orderId: orderId.toLowerCase(),
+    keyVariable: compiledOperation.keyVariable,
+    argumentValue,
     rootKey: compiledOperation.rootKey,
-    statusKeys: compiledOperation.statusKeys,
-    hiddenStatusKey: compiledOperation.hiddenStatusKey,
+    stateKeys: compiledOperation.stateKeys,
+    hiddenStateKey: compiledOperation.hiddenStateKey,
   };
 }
 
 const isErrors = (value: Compiled): value is readonly GraphQLError[] => Array.isArray(value);
 
-function compile(schema: GraphQLSchema, text: string, operationName: string | undefined): Compiled {
+const freeName = (base: string, taken: ReadonlySet<string>) => {
+  let name = base;
+  for (let n = 2; taken.has(name); n += 1) name = `${base}${n}`;
+  return name;
+};
+
+function compile(schema: ServingSchema, text: string, operationName: string | undefined): Compiled {
   let document: DocumentNode;
   try {
     document = parse(text);
   } catch (error) {
     return [failed('GRAPHQL_PARSE_FAILED', error instanceof RuntimeGraphQLError ? error : String(error))];
   }
-  const invalid = validate(schema, document);
+  const invalid = validate(schema.api, document);
   if (invalid.length > 0) return invalid.map((error) => failed('GRAPHQL_VALIDATION_FAILED', error));
   const operation = getOperationAST(document, operationName);
   if (!operation) return [failed(ErrorCode.badRequest, operationName ? `Unknown operation named "${echoed(operationName)}".` : 'Name the operation to run.')];
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return { kind: 'execution', document };
 
   const [root, ...more] = operation.selectionSet.selections;
-  if (!root || more.length > 0 || root.kind !== Kind.FIELD || root.name.value !== ORDER_STATUS_CHANGED || !root.selectionSet) {
-    return [failed(ErrorCode.badRequest, `Select ${ORDER_STATUS_CHANGED} directly at the root of the subscription.`)];
+  const field = root?.kind === Kind.FIELD ? schema.eventFields.get(root.name.value) : undefined;
+  if (!root || more.length > 0 || root.kind !== Kind.FIELD || !root.selectionSet) {
+    return [failed(ErrorCode.badRequest, 'Select one subscription field directly at the root of the subscription.')];
   }
+  if (!field) return [failed(ErrorCode.badRequest, `Subscription.${root.name.value} is not served by this gateway.`)];
+  const queryArg = schema.api.getQueryType()?.getFields()[field.query]?.args.find((argument) => argument.name === field.queryArg);
+  if (!queryArg) return [failed(ErrorCode.internal, `Subscription.${root.name.value} names Query.${field.query}(${field.queryArg}:), which this schema does not have.`)];
+
   const fragments = new Map(
     document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
   );
-  const { responseKeys, statusKeys } = rootResponseKeys(root.selectionSet, fragments);
-  let hiddenStatusKey = '_gatewayStatus';
-  for (let n = 2; responseKeys.has(hiddenStatusKey); n += 1) hiddenStatusKey = `_gatewayStatus${n}`;
+  const { responseKeys, stateKeys } = rootResponseKeys(root.selectionSet, fragments, field.state);
+  const hiddenStateKey = field.state ? freeName('_gatewayState', responseKeys) : undefined;
+  const keyVariable = freeName('_gatewayKey', new Set((operation.variableDefinitions ?? []).map((definition) => definition.variable.name.value)));
   const rootKey = root.alias?.value ?? root.name.value;
 
   const rewrittenRoot: FieldNode = {
     ...root,
     alias: { kind: Kind.NAME, value: rootKey },
-    name: { kind: Kind.NAME, value: ORDER_QUERY_FIELD },
-    arguments: (root.arguments ?? []).map((argument) =>
-      argument.name.value === 'orderId' ? { ...argument, name: { kind: Kind.NAME, value: 'id' } } : argument,
-    ),
+    name: { kind: Kind.NAME, value: field.query },
+    arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: field.queryArg }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: keyVariable } } }],
     selectionSet: {
       ...root.selectionSet,
       selections: [
         ...root.selectionSet.selections,
-        { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: hiddenStatusKey }, name: { kind: Kind.NAME, value: 'status' } },
+        ...(field.state && hiddenStateKey ? [{ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: hiddenStateKey }, name: { kind: Kind.NAME, value: field.state } } as FieldNode] : []),
       ],
     },
+  };
+  const used = usedFragments(operation.selectionSet, fragments);
+  const usedVariables = variablesIn([rewrittenRoot, ...used]);
+  const keyDefinition: VariableDefinitionNode = {
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: keyVariable } },
+    type: parseType(String(queryArg.type)),
   };
   const rewritten: OperationDefinitionNode = {
     ...operation,
     operation: OperationTypeNode.QUERY,
+    // The arguments that only matched events are gone, and so are the variables only they used.
+    variableDefinitions: [keyDefinition, ...(operation.variableDefinitions ?? []).filter((definition) => usedVariables.has(definition.variable.name.value))],
     selectionSet: { ...operation.selectionSet, selections: [rewrittenRoot] },
   };
-  const query: DocumentNode = { kind: Kind.DOCUMENT, definitions: [rewritten, ...usedFragments(operation.selectionSet, fragments)] };
-  // The original was valid; so must the rewrite be (if not, the schema's Query.order no longer fits).
-  const rewriteErrors = validate(schema, query);
+  const query: DocumentNode = { kind: Kind.DOCUMENT, definitions: [rewritten, ...used] };
+  // The original was valid; so must the rewrite be (if not, the declared query field does not fit the subscription's type).
+  const rewriteErrors = validate(schema.api, query);
   if (rewriteErrors.length > 0) {
     return [failed(ErrorCode.internal, `The subscription cannot be served as a query: ${rewriteErrors.map((error) => error.message).join('; ')}`)];
   }
-  return { kind: 'subscription', document, operation, root, query: print(query), rootKey, statusKeys: [...statusKeys], hiddenStatusKey };
+  return { kind: 'subscription', field, document, operation, root, query: print(query), keyVariable, rootKey, stateKeys: [...stateKeys], hiddenStateKey };
 }
 
-/** Every response key directly on the order (through fragments), and which of them are its `status`. */
-function rootResponseKeys(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>) {
+/** Every response key directly on the entity (through fragments), and which of them are its state field. */
+function rootResponseKeys(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, state: string | undefined) {
   const responseKeys = new Set<string>();
-  const statusKeys = new Set<string>();
+  const stateKeys = new Set<string>();
   const visited = new Set<string>();
   const walk = (set: SelectionSetNode) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value;
         responseKeys.add(key);
-        if (selection.name.value === 'status') statusKeys.add(key);
+        if (state !== undefined && selection.name.value === state) stateKeys.add(key);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         walk(selection.selectionSet);
       } else {
@@ -214,7 +248,7 @@ function rootResponseKeys(selectionSet: SelectionSetNode, fragments: ReadonlyMap
     }
   };
   walk(selectionSet);
-  return { responseKeys, statusKeys };
+  return { responseKeys, stateKeys };
 }
 
 /** The fragments `selectionSet` spreads, directly or through other fragments (others would fail validation). */
@@ -235,4 +269,10 @@ function usedFragments(selectionSet: SelectionSetNode, fragments: ReadonlyMap<st
   };
   walk(selectionSet);
   return [...used.values()];
+}
+
+function variablesIn(nodes: readonly (FieldNode | FragmentDefinitionNode)[]): Set<string> {
+  const names = new Set<string>();
+  for (const node of nodes) visit(node, { Variable: (variable) => void names.add(variable.name.value) });
+  return names;
 }

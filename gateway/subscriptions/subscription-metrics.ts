@@ -15,7 +15,7 @@ export function createSubscriptionMetrics(registry: Registry, sources: { readonl
     }),
     listeners: new Gauge({
       name: 'gateway_subscription_listeners',
-      help: 'In-memory listeners for order status events (one per open order subscription).',
+      help: 'In-memory listeners for subscription events (one per open subscription).',
       registers: [registry],
       collect() {
         this.set(sources.listenerCount());
@@ -28,12 +28,12 @@ export function createSubscriptionMetrics(registry: Registry, sources: { readonl
     }),
     eventsDelivered: new Counter({
       name: 'gateway_subscription_events_delivered_total',
-      help: 'Status-change events sent to subscribers (initial results not counted).',
+      help: 'Events sent to subscribers (initial results not counted).',
       registers: [registry],
     }),
     deliveryLag: new Histogram({
       name: 'gateway_subscription_delivery_lag_seconds',
-      help: 'From the status change (the event\'s "at") to sending it to a subscriber.',
+      help: 'From the event (its "at") to sending it to a subscriber.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),

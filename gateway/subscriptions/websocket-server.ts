@@ -1,4 +1,6 @@
-// graphql-ws (the graphql-transport-ws protocol) on the gateway's own HTTP server, at /graphql.
+// graphql-ws (the graphql-transport-ws protocol) on the gateway's own HTTP server, at /graphql: the
+// framing only (connections, close codes, keep-alive); the rules are the session's
+// (subscription-session.ts), shared with the HTTP transports.
 //
 // Close codes (see the README's "Subscriptions"):
 //   4401 Unauthorized       connection_init carried a bad token (reason: "Unauthorized: TOKEN_…"); not retried by graphql-ws clients
@@ -10,21 +12,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, FormattedExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ExecutionResult } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ErrorCode, graphQLError, unauthenticated } from '../../common/errors.ts';
-import { HttpError } from '../../common/http/http-error.ts';
+import { ErrorCode, graphQLError } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
-import type { VerifiedAccessToken } from '../auth/access-token-verifier.ts';
 import type { SubscriptionLimits } from '../config.ts';
-import type { FederatedExecutor } from './federated-executor.ts';
+import type { SubscriptionStream } from './event-subscription.ts';
 import { graphqlRuntime } from './graphql-runtime.ts';
-import { prepareOperation } from './operation.ts';
-import type { OrderStatusHub } from './order-status-hub.ts';
-import { openOrderSubscription, type OrderSubscriptionStream } from './order-subscription.ts';
-import { recordDelivery, type SubscriptionMetrics } from './subscription-metrics.ts';
+import type { SubscriptionMetrics } from './subscription-metrics.ts';
+import type { SubscriptionSessions } from './subscription-session.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';
 import type { ResolveOperation } from '../trusted-documents/trusted-documents.ts';
 
@@ -39,8 +37,7 @@ export const SubscriptionCloseCode = {
   goingAway: 1001,
 } as const;
 
-/** `extensions.code` of a subscription refused by a limit. */
-export const SUBSCRIPTION_LIMIT_REACHED = 'SUBSCRIPTION_LIMIT_REACHED';
+export { SUBSCRIPTION_LIMIT_REACHED } from './subscription-session.ts';
 
 export interface SubscriptionServerOptions {
   readonly httpServer: Server;
@@ -48,13 +45,10 @@ export interface SubscriptionServerOptions {
   readonly limits: SubscriptionLimits;
   /** Largest message a client may send (the HTTP body limit). */
   readonly maxPayloadBytes: number;
-  readonly verify: (authorization: string) => Promise<VerifiedAccessToken>;
-  /** The gateway's API schema; undefined until the supergraph is loaded. */
-  readonly schema: () => GraphQLSchema | undefined;
-  readonly executor: FederatedExecutor;
-  readonly hub: OrderStatusHub;
+  readonly sessions: SubscriptionSessions;
+  /** Connection and timer gauges. */
   readonly metrics: SubscriptionMetrics;
-  /** The per-user budget, shared with the multipart HTTP transport. */
+  /** The per-user budget (for stats), shared with the HTTP transports. */
   readonly slots: SubscriptionSlots;
   readonly log: Logger;
   /** Trusted documents: resolves a persisted id to its text, or refuses what no manifest lists. */
@@ -72,7 +66,7 @@ interface Connection {
   readonly id: string;
   readonly socket: WebSocket;
   viewer: Viewer | null;
-  expiryTimer: NodeJS.Timeout | undefined;
+  cancelExpiry: (() => void) | undefined;
   /** Ends each subscription of this connection, by graphql-ws id. */
   readonly subscriptions: Map<string, { end: () => void }>;
 }
@@ -83,11 +77,9 @@ interface Extra {
 
 /** What onSubscribe hands on to graphql-ws's subscribe. */
 interface OperationContext {
-  readonly stream: OrderSubscriptionStream;
+  readonly stream: SubscriptionStream;
 }
 
-// setTimeout takes at most 2^31 - 1 ms (24.8 days); a longer token is checked again then.
-const MAX_TIMER_MS = 2_147_483_647;
 const CLOSE_GRACE_MS = 1_000;
 
 /** WebSocket close reasons are at most 123 bytes of UTF-8. */
@@ -98,11 +90,10 @@ const closeReason = (text: string) => {
 };
 
 export function attachSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { limits, metrics, executor, hub } = options;
+  const { limits, metrics, sessions } = options;
   const log = options.log.child({ component: 'subscriptions' });
   const connections = new Set<Connection>();
   const cleanUps = new Set<Promise<void>>();
-  const { slots } = options;
   let closing = false;
   // Errors that came back from the federated path already formatted, to send exactly as they came.
   const formatted = new WeakMap<object, GraphQLFormattedError>();
@@ -114,11 +105,6 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       return converted;
     });
 
-  const refuse = (reason: string, errors: readonly (GraphQLError | GraphQLFormattedError)[]) => {
-    metrics.refused.inc({ reason });
-    return forGraphqlWs(errors);
-  };
-
   const graphqlWs = makeServer<Record<string, unknown>, Extra>({
     connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
 
@@ -127,98 +113,60 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       const params = ctx.connectionParams ?? {};
       const authorization = params['authorization'] ?? params['Authorization'];
       if (authorization === undefined || authorization === null || authorization === '') return true; // anonymous: may not subscribe
-      const closeWith = (code: number, reason: string, metric: string) => {
-        metrics.refused.inc({ reason: metric });
-        connection.socket.close(code, closeReason(reason));
-        return false;
-      };
-      if (typeof authorization !== 'string') return closeWith(SubscriptionCloseCode.unauthorized, 'Unauthorized: TOKEN_MALFORMED', 'token_invalid');
-      try {
-        const { viewer, expiresAt } = await options.verify(authorization);
-        if (expiresAt <= Date.now()) return closeWith(SubscriptionCloseCode.unauthorized, 'Unauthorized: TOKEN_EXPIRED', 'token_invalid');
-        connection.viewer = viewer;
-        scheduleExpiry(connection, expiresAt);
-        return { expiresAt: new Date(expiresAt).toISOString() };
-      } catch (error) {
-        if (error instanceof HttpError && error.status === 401) {
-          return closeWith(SubscriptionCloseCode.unauthorized, `Unauthorized: ${String(error.extensions['reason'] ?? error.code)}`, 'token_invalid');
-        }
-        if (error instanceof HttpError && error.status === 503) {
-          return closeWith(SubscriptionCloseCode.tryAgainLater, 'Try again later: tokens cannot be verified now', 'auth_unavailable');
-        }
-        log.error({ err: error }, 'verifying a WebSocket token failed');
-        return closeWith(CloseCode.InternalServerError, 'Internal server error', 'internal');
+      const authenticated = await sessions.authenticate(authorization);
+      if (authenticated.ok) {
+        connection.viewer = authenticated.viewer;
+        scheduleExpiry(connection, authenticated.expiresAt);
+        return { expiresAt: new Date(authenticated.expiresAt).toISOString() };
       }
+      if (authenticated.kind === 'invalid') connection.socket.close(SubscriptionCloseCode.unauthorized, closeReason(`Unauthorized: ${authenticated.reason}`));
+      else if (authenticated.kind === 'unavailable') connection.socket.close(SubscriptionCloseCode.tryAgainLater, 'Try again later: tokens cannot be verified now');
+      else connection.socket.close(CloseCode.InternalServerError, 'Internal server error');
+      return false;
     },
 
     async onSubscribe(ctx, id, payload) {
       const { connection } = ctx.extra;
-      const schema = options.schema();
+      const schema = sessions.schema();
       if (!schema) return forGraphqlWs([graphQLError('SERVICE_UNAVAILABLE' as ErrorCode, 'The gateway is starting; try again shortly.')]);
       const resolved = options.resolveOperation?.(payload, ctx.connectionParams) ?? { ok: true, request: payload };
-      if (!resolved.ok) return refuse('not_in_list', [graphQLError(resolved.code as ErrorCode, resolved.message)]);
+      if (!resolved.ok) {
+        sessions.refused('not_in_list');
+        return forGraphqlWs([graphQLError(resolved.code as ErrorCode, resolved.message)]);
+      }
       const request = resolved.request as typeof payload;
-      const prepared = prepareOperation(schema, request);
+      const prepared = sessions.prepare(schema, request);
       if (Array.isArray(prepared)) return forGraphqlWs(prepared);
-      const base = { schema, document: prepared.document, operationName: request.operationName, variableValues: request.variables };
-      const viewer = connection.viewer;
+      const base = { schema: schema.api, document: prepared.document, operationName: request.operationName, variableValues: request.variables };
 
-      if (prepared.kind === 'execution') {
-        // Over HTTP they pass the request budget (rate limits, client IP); here they would not.
-        return refuse('not_subscription', [
-          graphQLError(ErrorCode.badRequest, 'Only subscriptions are served over the WebSocket; send queries and mutations over HTTP.'),
-        ]);
-      }
-
-      if (!viewer) {
-        return refuse('unauthenticated', [
-          unauthenticated('Sign in to subscribe: send { authorization: "Bearer <token>" } in the connection_init payload.'),
-        ]);
-      }
-      if (connection.subscriptions.size >= limits.maxPerConnection) {
-        return refuse('per_connection', [
-          graphQLError(SUBSCRIPTION_LIMIT_REACHED as ErrorCode, `At most ${limits.maxPerConnection} subscriptions per connection.`, { limit: 'SUBSCRIPTIONS_MAX_PER_CONNECTION' }),
-        ]);
-      }
-      // The slot is taken from here until the subscription ends, whatever ends it.
-      const userSlot = slots.take(viewer.id);
-      if (!userSlot) {
-        return refuse('per_user', [
-          graphQLError(SUBSCRIPTION_LIMIT_REACHED as ErrorCode, `At most ${limits.maxPerUser} subscriptions per user at once.`, { limit: 'SUBSCRIPTIONS_MAX_PER_USER' }),
-        ]);
-      }
-      let stream: OrderSubscriptionStream | undefined;
-      let ended = false;
+      let stream: SubscriptionStream | undefined;
       let abandoned = false; // the client went away while the subscription was being checked
       const slot = {
         end: () => {
           if (stream) void stream.return();
-          else {
-            abandoned = true;
-            release();
-          }
+          else abandoned = true;
         },
       };
-      const release = () => {
-        if (ended) return;
-        ended = true;
-        userSlot.release();
+      const perConnection = { open: connection.subscriptions.size };
+      connection.subscriptions.set(id, slot);
+      const forget = () => {
         if (connection.subscriptions.get(id) === slot) connection.subscriptions.delete(id);
       };
-      connection.subscriptions.set(id, slot);
-
       try {
-        const opened = await openOrderSubscription({ operation: prepared, viewer, hub, executor, log, onEnd: release });
-        if (!opened.ok) return refuse('not_found', opened.errors);
+        const opened = await sessions.open({ request, prepared, viewer: connection.viewer, perConnection, onEnd: forget });
+        if (!opened.ok) {
+          forget();
+          return forGraphqlWs(opened.errors);
+        }
         stream = opened.stream;
         // Gone meanwhile (socket closed, or the client completed): graphql-ws calls return() itself,
         // but a connection already cleaned up would not: end it here.
-        // (A subscription that ended by itself, e.g. on a final status, still has its results to send.)
+        // (A subscription that ended by itself, e.g. on a final state, still has its results to send.)
         if (abandoned || connection.socket.readyState !== connection.socket.OPEN) void stream.return();
         const context: OperationContext = { stream };
         return { ...base, contextValue: context };
       } catch (error) {
-        release();
+        forget();
         log.error({ err: error }, 'opening a subscription failed');
         return forGraphqlWs([graphQLError(ErrorCode.internal, 'Internal server error.')]);
       }
@@ -228,39 +176,32 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
 
     // Results come formatted from ApolloServer (errors masked there): sent as they are.
     onNext(_ctx, _id, _payload, _args, result) {
-      recordDelivery(metrics, result);
+      sessions.delivered(result as FormattedExecutionResult);
       return result as FormattedExecutionResult;
     },
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatted.get(error) ?? error.toJSON()),
   });
 
-  // Every connection timer is counted (gateway_websocket_timers), so a leak shows as a gauge that never returns to 0.
   function clearExpiry(connection: Connection) {
-    if (connection.expiryTimer === undefined) return;
-    clearTimeout(connection.expiryTimer);
-    connection.expiryTimer = undefined;
-    metrics.timers.dec();
+    connection.cancelExpiry?.();
+    connection.cancelExpiry = undefined;
   }
 
   function scheduleExpiry(connection: Connection, expiresAt: number) {
     clearExpiry(connection);
-    const remaining = expiresAt - Date.now();
-    metrics.timers.inc();
-    connection.expiryTimer = setTimeout(() => {
-      connection.expiryTimer = undefined;
-      metrics.timers.dec();
-      if (Date.now() < expiresAt) return scheduleExpiry(connection, expiresAt);
+    connection.cancelExpiry = sessions.watchExpiry(expiresAt, () => {
+      connection.cancelExpiry = undefined;
       log.debug({ connectionId: connection.id }, 'token expired: closing the connection');
       // Closed first, so the subscriptions ended next send no `complete`: the client sees the close.
       connection.socket.close(SubscriptionCloseCode.tokenExpired, 'Token expired');
       for (const slot of [...connection.subscriptions.values()]) slot.end();
-    }, Math.min(remaining, MAX_TIMER_MS));
+    });
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
 
   function accept(socket: WebSocket) {
-    const connection: Connection = { id: randomUUID(), socket, viewer: null, expiryTimer: undefined, subscriptions: new Map() };
+    const connection: Connection = { id: randomUUID(), socket, viewer: null, cancelExpiry: undefined, subscriptions: new Map() };
     connections.add(connection);
     metrics.connections.inc();
     const connectionLog = log.child({ connectionId: connection.id });
@@ -345,7 +286,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       return;
     }
     if (closing || connections.size >= limits.maxConnections) {
-      metrics.refused.inc({ reason: closing ? 'stopping' : 'max_connections' });
+      sessions.refused(closing ? 'stopping' : 'max_connections');
       refuseUpgrade(
         socket,
         '503 Service Unavailable',
@@ -359,7 +300,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   options.httpServer.on('upgrade', onUpgrade);
 
   return {
-    stats: () => ({ connections: connections.size, subscriptions: slots.count() }),
+    stats: () => ({ connections: connections.size, subscriptions: options.slots.count() }),
     async close() {
       closing = true;
       options.httpServer.off('upgrade', onUpgrade);

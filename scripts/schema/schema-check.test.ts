@@ -285,7 +285,7 @@ describe('trusted documents: the persisted operations manifest', () => {
     )) as { filename: string; content: string }[];
     const presetMap = JSON.parse(outputs.find((output) => output.filename.endsWith('persisted-documents.json'))!.content) as Record<string, string>;
     const manifest = await readManifest(root);
-    expect(manifest.operations.length).toBe(25);
+    expect(manifest.operations.length).toBe(33);
     expect(Object.fromEntries(manifest.operations.map((entry) => [`sha256:${entry.id}`, entry.body]))).toEqual(presetMap);
   });
 

@@ -4,6 +4,8 @@ import { isAdmin } from '../../common/subgraph/rules.ts';
 // Whether a product can be bought is public; warehouse counts and restocking are for admins.
 export const permissions: IRules = {
   Product: { id: allow, inventory: allow, inStock: allow },
+  // Whether a quantity can be supplied says no more than Inventory.available.
+  CartItem: { product: allow, quantity: allow, available: allow },
   Inventory: { available: allow, reserved: allow, onHand: isAdmin },
   Mutation: { restock: isAdmin },
 };

@@ -11,13 +11,13 @@ export const typeDefs = loadTypeDefs(import.meta.url);
 
 /** The inventory subgraph: stock levels, contributed to catalog's Product. */
 export function createInventoryServer(dependencies: SubgraphDependencies<InventoryConfig, PrismaClient>) {
-  const { prisma } = dependencies;
+  const { prisma, outbox } = dependencies;
   return createSubgraphServer<InventoryContext>({
     name: 'inventory',
     typeDefs,
     resolvers,
     permissions,
     dependencies,
-    extendContext: (base) => ({ ...base, prisma, loaders: createInventoryLoaders(prisma) }),
+    extendContext: (base) => ({ ...base, prisma, loaders: createInventoryLoaders(prisma), outbox }),
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainEventRoutes, NotificationAdded } from '../../common/contracts/domain-events.ts';
 import { SagaRoutes } from '../../common/contracts/order-saga.ts';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
 import { createLogger } from '../../common/logger.ts';
@@ -43,7 +44,7 @@ beforeAll(async () => {
   database = await openNotificationsTestDatabase({ onQuery: () => metrics.sqlStatements.inc() });
   prisma = database.prisma;
   bus = createInProcessBus({ log });
-  const handle = createOrderEventsHandler({ prisma, log });
+  const handle = createOrderEventsHandler({ prisma, log, outbox: { kick: () => {} } });
   consumer = await bus.consume(ORDER_EVENTS_QUEUE, ORDER_EVENTS_BINDINGS, async (message) => {
     await handle(message);
     handled.push(message.id);
@@ -187,6 +188,28 @@ describe('order events', () => {
     await deliver(events.confirmed(orderA, customerId), events.cancelled(orderB, customerId));
     expect(await prisma.notification.count({ where: { userId: customerId } })).toBe(4);
     expect(await prisma.inboxMessage.count({ where: { consumer: ORDER_EVENTS_QUEUE, messageId: { in: sent.map((event) => event.id) } } })).toBe(4);
+  });
+
+  it('publishes one NotificationAdded per notification (outbox, same transaction), none for a duplicate', async () => {
+    const { customerId, sent } = await customerWithHistory();
+    await deliver(...sent);
+    const rows = await prisma.notification.findMany({ where: { userId: customerId }, orderBy: { createdAt: 'asc' } });
+    const outbox = await prisma.outboxMessage.findMany({ where: { routingKey: DomainEventRoutes.notificationAdded } });
+    const added = outbox.map((row) => NotificationAdded.parse(row.payload)).filter((event) => event.userId === customerId);
+    expect(added.map((event) => [event.notificationId, event.kind]).sort()).toEqual(rows.map((row) => [row.id, row.kind]).sort());
+  });
+});
+
+describe('Query.notification', () => {
+  const read = (id: string, viewer: Viewer | null) => call<{ notification: { id: string; kind: string } | null }>('query ($id: ID!) { notification(id: $id) { id kind } }', { id }, viewer);
+
+  it("is its user's and the admins'; anyone else's or a missing one is NOT_FOUND", async () => {
+    const { customerId } = await customerWithHistory();
+    const target = await prisma.notification.findFirstOrThrow({ where: { userId: customerId } });
+    for (const viewer of [asUser(customerId), admin]) expect((await read(target.id, viewer)).data?.notification).toEqual({ id: target.id, kind: target.kind });
+    expect(errorCodes(await read(target.id, asUser(randomUUID())))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await read(randomUUID(), asUser(customerId)))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await read(target.id, null))).toEqual(['UNAUTHENTICATED']);
   });
 });
 

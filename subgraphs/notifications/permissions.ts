@@ -14,5 +14,6 @@ export const permissions: IRules = {
   NotificationEdge: allow,
   PageInfo: allow,
   Order: allow,
+  Query: { notification: isAuthenticated },
   Mutation: { markNotificationRead: isAuthenticated },
 };

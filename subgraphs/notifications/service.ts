@@ -5,11 +5,12 @@ import { PrismaClient } from './generated/prisma/client.ts';
 import { createNotificationsServer } from './server.ts';
 import { startNotificationsWorkers } from './workers.ts';
 
-// notifications only consumes events: an inbox, no outbox.
+// notifications consumes order events (an inbox) and publishes NotificationAdded (an outbox).
 export const notifications: SubgraphModule<NotificationsConfig, PrismaClient> = {
   name: 'notifications',
   loadConfig: loadNotificationsConfig,
   openPrisma: prismaOpener(PrismaClient),
+  outbox: true,
   inbox: true,
   startWorkers: startNotificationsWorkers,
   createServer: createNotificationsServer,

@@ -18,6 +18,7 @@ import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/gr
 import { readCounter } from '../../test/support/metrics.ts';
 import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
+import { testTiming } from '../../test/support/test-timing.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import type { PrismaClient as InventoryPrisma } from '../inventory/generated/prisma/client.ts';
 import type { PrismaClient as PaymentsPrisma } from '../payments/generated/prisma/client.ts';
@@ -28,12 +29,11 @@ let gateway: string;
 let admin: Session;
 let customer: Session;
 
-// Saga deadlines short enough for the timeout paths to run in seconds, long enough that a loaded
-// machine does not time out the 30 concurrent orders of the oversell test.
-const STEP_TIMEOUT_MS = 10_000;
-
+// Saga step deadlines, the sweep and the processor timeout come from test/support/test-timing.ts: long
+// enough that no order times out by accident on a loaded machine. The step-timeout test moves its
+// order's deadline instead of racing a short one.
 beforeAll(async () => {
-  supergraph = await startTestSupergraph({ env: { SAGA_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS), SAGA_SWEEP_INTERVAL_MS: '200', PAYMENT_PROCESSOR_TIMEOUT_MS: '1000' } });
+  supergraph = await startTestSupergraph();
   gateway = supergraph.gatewayUrl;
   [admin, customer] = await Promise.all([logInAsAdmin(gateway), logInAsCustomer(gateway)]);
 });
@@ -51,7 +51,7 @@ const settled = (session: Session, id: string, statuses = ['CONFIRMED', 'CANCELL
   waitFor(
     () => view(session, id),
     (response) => statuses.includes(response.data?.order?.status ?? ''),
-    { what: `order ${id} to reach ${statuses.join('/')}`, timeoutMs: STEP_TIMEOUT_MS * 3 },
+    { what: `order ${id} to reach ${statuses.join('/')}` },
   );
 const placedId = (response: GraphQLResponse<PlaceOrderMutation>) => {
   expect(response.errors).toBeUndefined();
@@ -121,6 +121,11 @@ describe('the order saga', () => {
     expect(new Set(cancelled.map(({ data }) => data!.order!.cancellationReason))).toEqual(new Set(['OUT_OF_STOCK']));
     await waitFor(() => stockOf(productId), (stock) => stock.reserved === 0, { what: 'all commits' });
     expect(await stockOf(productId)).toEqual({ onHand: 0, reserved: 0 });
+    // Every cancelled order is compensated: it holds no stock (above) and kept no money.
+    const cancelledIds = cancelled.map(({ data }) => data!.order!.id);
+    expect(await prismaOf<PaymentsPrisma>('payments').payment.count({ where: { orderId: { in: cancelledIds }, status: 'CAPTURED' } })).toBe(0);
+    const confirmedIds = outcomes.filter(({ data }) => data!.order!.status === 'CONFIRMED').map(({ data }) => data!.order!.id);
+    expect(await prismaOf<PaymentsPrisma>('payments').payment.count({ where: { orderId: { in: confirmedIds }, status: 'CAPTURED' } })).toBe(10);
   });
 
   it('refunds and releases when a confirmed order is cancelled', async () => {
@@ -193,7 +198,7 @@ describe('saga outcome metrics', () => {
     await waitFor(() => inbox.count({ where: { messageId: { in: [captured.id, lateCopy.id] } } }), (count) => count === 2, { what: 'the repeated replies to be handled' });
     const cancelled = await graphql(gateway, CancelOrderDocument, { id: confirmedId }, { token: customer.token });
     expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, testTiming.quietMs));
     expect(await sagaCounts()).toEqual(afterSagas);
   });
 
@@ -219,10 +224,22 @@ describe('saga outcome metrics', () => {
       (row) => row !== null && ['REFUNDED', 'VOIDED'].includes(row.status),
       { what: 'the stale charge to be refunded or voided' },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, testTiming.quietMs));
     expect(await sagaCounts()).toEqual(afterCancel);
   });
 });
+
+/**
+ * Lets the order's saga step run out of time: once the saga waits at `step`, its deadline moves to
+ * the past, as if SAGA_STEP_TIMEOUT_MS had elapsed; the orchestrator's sweeper does the rest. The
+ * step's deadline never races the machine's speed.
+ */
+async function expireStepOnceAt(id: string, step: 'RESERVING_STOCK' | 'CHARGING_PAYMENT') {
+  const orders = prismaOf<OrdersPrisma>('orders');
+  await waitFor(() => orders.order.findUniqueOrThrow({ where: { id } }), (order) => order.sagaStep === step, { what: `the saga to reach ${step}` });
+  const moved = await orders.order.updateMany({ where: { id, status: 'PENDING', sagaStep: step }, data: { sagaDeadline: new Date(Date.now() - 1) } });
+  expect(moved.count).toBe(1);
+}
 
 describe('crashes and timeouts', () => {
   it('completes the saga when payments comes back after being down', async () => {
@@ -255,6 +272,7 @@ describe('crashes and timeouts', () => {
     const countsBefore = await sagaCounts();
     await supergraph.stopSubgraph('payments');
     const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
+    await expireStepOnceAt(id, 'CHARGING_PAYMENT');
     const { data } = await settled(customer, id, ['CANCELLED']);
     expect(data!.order!.cancellationReason).toBe('PAYMENT_TIMEOUT');
     const timedOut = plus(countsBefore, { cancelled: 1, reserveSucceeded: 1, chargeTimedOut: 1 });
@@ -307,7 +325,7 @@ describe('at-least-once delivery', () => {
       (count) => count === 1,
       { what: 'the duplicate reply to be handled' },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, testTiming.quietMs));
     expect(await orders.orderStatusChange.count({ where: { orderId: id } })).toBe(historyBefore);
     expect((await orders.order.findUniqueOrThrow({ where: { id } })).status).toBe('CONFIRMED');
     expect(await stockOf(product.id)).toEqual(stockBefore);

@@ -17,12 +17,15 @@ import type { PrismaClient } from './generated/prisma/client.ts';
 import { openPaymentsTestDatabase, type PaymentsTestDatabase } from './payments-test-database.ts';
 import type { CardProcessor } from './processor/card-processor.ts';
 import { SimulatedCardProcessor } from './processor/simulated-processor.ts';
+import { testTiming } from '../../test/support/test-timing.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 
 // The command handlers against a database of their own (real PostgreSQL; in-memory PGlite when
 // TEST_DATABASE=embedded), with the in-process bus and the outbox relay: commands go in through the
 // bus, replies come out of the outbox onto the bus.
 
-const PROCESSOR_TIMEOUT_MS = 200;
+// How long `tok_processorTimeout` takes to fail, and the retries of a command that must wait: test/support/test-timing.ts.
+const PROCESSOR_TIMEOUT_MS = testTiming.paymentProcessorTimeoutMs;
 const log = createLogger('payments', (process.env['TEST_LOG_LEVEL'] as 'silent' | undefined) ?? 'silent');
 
 let database: PaymentsTestDatabase;
@@ -50,7 +53,7 @@ beforeAll(async () => {
   worker = await startPaymentCommandConsumer(
     bus,
     { prisma, processor: delegating, processorTimeoutMs: PROCESSOR_TIMEOUT_MS, outbox: relay, log },
-    { maxAttempts: 10, retryDelayMs: 20 },
+    testTiming.consumerRetries,
   );
 });
 
@@ -88,7 +91,7 @@ function refundCommand(orderId: string) {
 const repliesFor = (orderId: string) => replies.filter((reply) => reply.headers['correlation-id'] === orderId);
 
 /** Waits until `count` replies for the order have come out of the outbox, and returns them. */
-async function waitForReplies(orderId: string, count: number, timeoutMs = 10_000): Promise<Envelope[]> {
+async function waitForReplies(orderId: string, count: number, timeoutMs: number = testTiming.conditionMs): Promise<Envelope[]> {
   const deadline = Date.now() + timeoutMs;
   while (repliesFor(orderId).length < count) {
     if (Date.now() > deadline) throw new Error(`expected ${count} replies for ${orderId}, got ${JSON.stringify(repliesFor(orderId))}`);
@@ -235,19 +238,25 @@ describe('RefundPayment', () => {
     await expect(handle(refundCommand(orderId))).rejects.toBeInstanceOf(ChargeInProgressError);
     expect(await outboxRowsFor(orderId)).toHaveLength(0);
 
-    // Through the bus, with a slow processor: the refund sent while charging ends after the capture.
+    // Through the bus, with a processor that answers only when the test lets it: the refund sent
+    // while charging ends after the capture, however long each step takes.
     const slowOrderId = randomUUID();
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => (answer = resolve));
     processor = {
       authorize: async (...args) => {
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await answered;
         return simulated.authorize(...args);
       },
       capture: (...args) => simulated.capture(...args),
       refund: (...args) => simulated.refund(...args),
     };
     await bus.publish(chargeCommand(slowOrderId));
-    while ((await paymentsFor(slowOrderId))[0]?.status !== 'PROCESSING') await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitFor(() => paymentsFor(slowOrderId), ([payment]) => payment?.status === 'PROCESSING', { what: 'the charge to be in progress' });
     await bus.publish(refundCommand(slowOrderId));
+    // The refund meets the charge in progress (and is retried) before the processor answers.
+    await new Promise((resolve) => setTimeout(resolve, testTiming.quietMs));
+    answer();
     const replies = await waitForReplies(slowOrderId, 2);
     expect(replies.map((reply) => reply.type)).toEqual(['PaymentCaptured', 'PaymentRefunded']);
     expect(await paymentsFor(slowOrderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);

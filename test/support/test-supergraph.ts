@@ -10,6 +10,7 @@ import { startLocalSupergraph, type LocalSupergraph } from '../../scripts/local-
 import { subgraphModules } from '../../subgraphs/index.ts';
 import { createTestDatabases } from './test-databases.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from './test-redis.ts';
+import { loadSizedServiceEnv } from './test-timing.ts';
 
 export type InfrastructureMode = 'postgres' | 'embedded';
 
@@ -69,6 +70,8 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
       // Tests poll hard; a file that tests rate limits sets its own budgets.
       RATE_LIMIT_USER_POINTS: '1000000',
       RATE_LIMIT_ANONYMOUS_POINTS: '1000000',
+      // Saga, gateway and database deadlines sized for a loaded CI machine.
+      ...loadSizedServiceEnv(),
       ...infrastructureEnv,
       ...options.env,
     };

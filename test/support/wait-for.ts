@@ -1,5 +1,9 @@
+import { testTiming } from './test-timing.ts';
+
+const DEFAULT_TIMEOUT_MS: number = testTiming.conditionMs;
+
 /** Polls `probe` until it returns a value that `done` accepts, or fails after `timeoutMs` with the last value seen. */
-export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {}): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, { timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = 50, what = 'condition' } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

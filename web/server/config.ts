@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { logLevel, parseEnv, port, url } from '../../common/config.ts';
+import { logLevel, nodeEnv, parseEnv, port, url } from '../../common/config.ts';
+import { defaultHost } from '../../common/service/subgraph-config.ts';
 
 export interface StorefrontConfig {
   readonly host: string;
@@ -17,7 +18,9 @@ export const DEFAULT_DIST_DIR = resolve(import.meta.dirname, '../dist');
 export function loadStorefrontConfig(env: Record<string, string | undefined> = process.env): StorefrontConfig {
   const parsed = parseEnv(
     {
-      HOST: z.string().default('0.0.0.0'),
+      NODE_ENV: nodeEnv,
+      // Loopback outside production, as every service (a laptop's npm start is not on the network).
+      HOST: z.string().optional(),
       STOREFRONT_PORT: port(3000),
       GATEWAY_URL: url().default('http://localhost:4000/graphql'),
       STOREFRONT_DIST_DIR: z.string().default(DEFAULT_DIST_DIR),
@@ -25,5 +28,5 @@ export function loadStorefrontConfig(env: Record<string, string | undefined> = p
     },
     env,
   );
-  return { host: parsed.HOST, port: parsed.STOREFRONT_PORT, gatewayUrl: parsed.GATEWAY_URL, distDir: parsed.STOREFRONT_DIST_DIR, logLevel: parsed.LOG_LEVEL };
+  return { host: parsed.HOST ?? defaultHost(parsed.NODE_ENV), port: parsed.STOREFRONT_PORT, gatewayUrl: parsed.GATEWAY_URL, distDir: parsed.STOREFRONT_DIST_DIR, logLevel: parsed.LOG_LEVEL };
 }

@@ -10,4 +10,4 @@ const log = createLogger('storefront', config.logLevel);
 const storefront = createStorefrontServer({ distDir: config.distDir, gatewayUrl: config.gatewayUrl, log });
 const url = await storefront.listen(config.port, config.host);
 log.info({ url, gateway: config.gatewayUrl }, 'storefront listening');
-stopOnSignals(() => storefront.close());
+stopOnSignals(() => storefront.close(), log);

@@ -2,6 +2,7 @@ import { outboxRecord } from '../../../common/messaging/outbox.ts';
 import { createEnvelope, type Envelope } from '../../../common/messaging/envelope.ts';
 import { SagaRoutes, type ReserveStock, type StockReservationFailed } from '../../../common/contracts/order-saga.ts';
 import { Prisma, type PrismaClient, type ReservationStatus } from '../generated/prisma/client.ts';
+import { recordStockChanges } from '../stock-events.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -18,6 +19,8 @@ const reply = (routingKey: string, type: string, payload: object, cause: Envelop
       'x-request-id': cause.headers['x-request-id'] ?? cause.id,
     }),
   );
+
+const headersOf = (cause: Envelope) => ({ 'correlation-id': cause.headers['correlation-id'] ?? '', 'x-request-id': cause.headers['x-request-id'] ?? cause.id });
 
 const replyFor = (orderId: string, status: ReservationStatus, cause: Envelope) => {
   if (status === 'RESERVED' || status === 'COMMITTED') return reply(SagaRoutes.stockReserved, 'StockReserved', { orderId }, cause);
@@ -50,6 +53,7 @@ export async function reserveStock(prisma: PrismaClient, command: ReserveStock, 
       }
       await tx.orderReservation.create({ data: { orderId: command.orderId, status: 'RESERVED', lines: { create: lines } } });
       await tx.outboxMessage.create({ data: replyFor(command.orderId, 'RESERVED', cause) });
+      await recordStockChanges(tx, lines.map((line) => line.productId), headersOf(cause));
     });
   } catch (error) {
     if (isUniqueViolation(error)) return reserveStock(prisma, command, cause); // a duplicate delivery won the race
@@ -85,6 +89,7 @@ export async function releaseStock(prisma: PrismaClient, orderId: string, cause:
         await tx.orderReservation.create({ data: { orderId, status: 'RELEASED' } });
       }
       await tx.outboxMessage.create({ data: reply(SagaRoutes.stockReleased, 'StockReleased', { orderId }, cause) });
+      await recordStockChanges(tx, [...(reserved ?? []), ...(committed ?? [])].map((line) => line.productId), headersOf(cause));
     });
   } catch (error) {
     if (isUniqueViolation(error)) return releaseStock(prisma, orderId, cause); // a reserve created the row meanwhile
@@ -102,5 +107,6 @@ export async function commitStock(prisma: PrismaClient, orderId: string, cause: 
         WHERE "productId" = ${line.productId}::uuid`;
     }
     await tx.outboxMessage.create({ data: reply(SagaRoutes.stockCommitted, 'StockCommitted', { orderId }, cause) });
+    await recordStockChanges(tx, (lines ?? []).map((line) => line.productId), headersOf(cause));
   });
 }

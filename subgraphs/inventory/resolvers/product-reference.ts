@@ -2,3 +2,9 @@
 export interface ProductReference {
   readonly id: string;
 }
+
+/** A cart line as the cart subgraph keys it: inventory answers whether its quantity can be supplied. */
+export interface CartItemReference {
+  readonly product: ProductReference;
+  readonly quantity: number;
+}

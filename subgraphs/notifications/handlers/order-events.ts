@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { DomainEventRoutes, type NotificationAdded } from '../../../common/contracts/domain-events.ts';
 import { OrderCancelled, OrderConfirmed, OrderDelivered, OrderPlaced, OrderShipped, SagaRoutes } from '../../../common/contracts/order-saga.ts';
 import type { Logger } from '../../../common/logger.ts';
-import type { Envelope } from '../../../common/messaging/envelope.ts';
+import { createEnvelope, type Envelope } from '../../../common/messaging/envelope.ts';
 import { handleOnce } from '../../../common/messaging/inbox.ts';
+import { outboxRecord } from '../../../common/messaging/outbox.ts';
+import type { OutboxPublisher } from '../../../common/service/subgraph-module.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { notificationText, type NotificationFacts } from '../texts.ts';
 
@@ -49,8 +53,9 @@ function factsOf(message: Envelope): { readonly userId: string; readonly facts: 
  * One notification per event for the order's customer. The message is handled once (inbox), and the
  * (orderId, kind) unique index absorbs the same event published again under a new message id, so a
  * customer is never told the same thing twice. The notification is dated when the event happened.
+ * A NotificationAdded event leaves with it (same transaction: the outbox), for subscribers.
  */
-export function createOrderEventsHandler({ prisma, log }: { readonly prisma: PrismaClient; readonly log: Logger }) {
+export function createOrderEventsHandler({ prisma, log, outbox }: { readonly prisma: PrismaClient; readonly log: Logger; readonly outbox: OutboxPublisher }) {
   return async (message: Envelope): Promise<void> => {
     const described = factsOf(message);
     if (!described) {
@@ -58,10 +63,12 @@ export function createOrderEventsHandler({ prisma, log }: { readonly prisma: Pri
       return;
     }
     const { userId, facts } = described;
+    const notificationId = randomUUID();
     await handleOnce(prisma, ORDER_EVENTS_QUEUE, message, async (tx) => {
       const { count } = await tx.notification.createMany({
         data: [
           {
+            id: notificationId,
             userId,
             orderId: facts.orderId,
             kind: facts.kind,
@@ -72,7 +79,14 @@ export function createOrderEventsHandler({ prisma, log }: { readonly prisma: Pri
         ],
         skipDuplicates: true,
       });
-      if (count === 0) log.info({ orderId: facts.orderId, kind: facts.kind, messageId: message.id }, 'the customer was told of this already');
+      if (count === 0) {
+        log.info({ orderId: facts.orderId, kind: facts.kind, messageId: message.id }, 'the customer was told of this already');
+        return;
+      }
+      const added: NotificationAdded = { notificationId, userId, kind: facts.kind, at: new Date().toISOString() };
+      const headers = { 'correlation-id': message.headers['correlation-id'] ?? '', 'x-request-id': message.headers['x-request-id'] ?? message.id };
+      await tx.outboxMessage.create({ data: outboxRecord(createEnvelope(DomainEventRoutes.notificationAdded, 'NotificationAdded', added, headers)) });
     });
+    outbox.kick();
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ORDER_LIMITS } from '../../../common/contracts/order-saga.ts';
 import { ErrorCode, badUserInput, echoed, graphQLError } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
 import { Prisma, type Order, type PrismaClient } from '../generated/prisma/client.ts';
@@ -6,7 +7,12 @@ import type { PlaceOrderInput } from '../generated/graphql.ts';
 import { sagaMessages, type SagaTrace } from './saga-messages.ts';
 import { publishFromTransaction } from './transitions.ts';
 
-export const ORDER_LIMITS = { maxLines: 50, maxQuantity: 100, maxKeyLength: 200, maxTokenLength: 100 } as const;
+/**
+ * A burst of orders queues for the pool (on the embedded PGlite, for its one connection): Prisma's
+ * defaults (2 s to start, 5 s to finish) would fail orders that only had to wait, as
+ * INTERNAL_SERVER_ERROR. Still inside the gateway's SUBGRAPH_TIMEOUT_MS.
+ */
+const PLACE_ORDER_TRANSACTION = { maxWait: 5_000, timeout: 10_000 } as const;
 
 interface Line {
   readonly productId: string;
@@ -109,7 +115,7 @@ export async function placeOrder(prisma: PrismaClient, request: PlaceOrderReques
       ]);
       const { history: _history, ...plain } = order;
       return plain;
-    });
+    }, PLACE_ORDER_TRANSACTION);
   } catch (error) {
     // The same key raced in twice: the first insert won, answer with its order.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

@@ -1,0 +1,56 @@
+/**
+ * `npm run schema:publish`: composes supergraph.yaml, runs the schema checks against what the
+ * gateways serve now (the supergraph published last; the committed supergraph.graphql before the
+ * first publish) and, only if they pass, publishes the new supergraph to every gateway replica: it
+ * writes the Redis key the gateways follow (SUPERGRAPH_REDIS_KEY) and announces it on
+ * `<key>:updated`. Each gateway loads it, warms its plans and switches (see the README's "Supergraph
+ * hot reload"). A supergraph that fails a check is not published (exit 1).
+ *
+ *   REDIS_URL=redis://… npm run schema:publish [-- --config <supergraph.yaml>]
+ */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { readCommittedSupergraph } from './schema/api-schema.ts';
+import { formatSchemaCheck, runSchemaCheck } from './schema/check.ts';
+import { composeSupergraph, formatIssue } from './schema/compose.ts';
+import { readSupergraphConfig } from './schema/supergraph-config.ts';
+
+export const DEFAULT_SUPERGRAPH_KEY = 'commerce-supergraph:supergraph';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { config: { type: 'string', default: resolve(root, 'supergraph.yaml') } } });
+const configPath = resolve(values.config);
+const redisUrl = process.env['REDIS_URL'];
+const key = process.env['SUPERGRAPH_REDIS_KEY'] || DEFAULT_SUPERGRAPH_KEY;
+if (!redisUrl || !/^rediss?:\/\//.test(redisUrl)) {
+  process.stderr.write('schema:publish: REDIS_URL must be a redis:// URL (where the gateways follow SUPERGRAPH_REDIS_KEY)\n');
+  process.exit(2);
+}
+
+const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+try {
+  const published = await redis.get(key);
+  const baseline = published ? { sdl: published, source: `the supergraph published at ${key}` } : await readCommittedSupergraph(root);
+  const report = await runSchemaCheck({ root, configPath, baseline, checkSdk: false });
+  // Publishing runs ahead of committing: the committed file being older is not a reason to refuse.
+  const failures = report.failures.filter((failure) => !failure.startsWith('supergraph.graphql is not what'));
+  const { subgraphs } = await readSupergraphConfig(configPath);
+  const composition = composeSupergraph(subgraphs);
+  if (failures.length > 0 || !composition.ok) {
+    process.stderr.write(`${formatSchemaCheck({ ...report, failures, ok: false })}\n`);
+    if (!composition.ok) for (const issue of composition.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+    process.stderr.write(`schema:publish: not published; ${key} is unchanged.\n`);
+    process.exitCode = 1;
+  } else if (composition.supergraphSdl === published) {
+    process.stdout.write(`schema:publish: ${key} already holds this supergraph.\n`);
+  } else {
+    const id = createHash('sha256').update(composition.supergraphSdl).digest('hex');
+    await redis.set(key, composition.supergraphSdl);
+    const gateways = await redis.publish(`${key}:updated`, id);
+    process.stdout.write(`schema:publish: published ${id.slice(0, 12)} to ${key} (compared with ${baseline.source}); ${gateways} gateway(s) listening.\n`);
+  }
+} finally {
+  redis.disconnect();
+}

@@ -1,0 +1,65 @@
+// One SIGTERM to a service's own entry point, as Kubernetes or docker stop sends it, under the
+// NODE_ENVs that run them (development, production; not test, where Apollo Server registers no
+// signal handler of its own): the stop is graceful. The request in flight gets its whole answer,
+// the process says it stopped gracefully and exits 0, and nothing re-raises the signal into an exit 130.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
+import { SUBGRAPH_NAMES } from '../gateway/config.ts';
+import { acceptsConnections } from './support/process-tree.ts';
+import { requestInFlight } from './support/request-in-flight.ts';
+import { startServiceProcess } from './support/service-process.ts';
+import { waitFor } from './support/wait-for.ts';
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'entry-points-'));
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const SECRET = 'entry-point-test-secret-0123456789';
+const entryPoints = [
+  { service: 'gateway', entryPoint: 'gateway/main.ts' },
+  ...SUBGRAPH_NAMES.map((name) => ({ service: name, entryPoint: `subgraphs/${name}/main.ts` })),
+];
+const cases = (['development', 'production'] as const).flatMap((nodeEnv) => entryPoints.map((entry) => ({ ...entry, nodeEnv })));
+
+describe('one SIGTERM to an entry point', () => {
+  it.each(cases)('stops $entryPoint gracefully under NODE_ENV=$nodeEnv', async ({ service, entryPoint, nodeEnv }) => {
+    const env: Record<string, string> = {
+      NODE_ENV: nodeEnv,
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      DATA_DIR: join(dataDir, `${nodeEnv}-${service}`),
+      SEED_DEMO_DATA: 'false',
+      // Production refuses to run on the development secrets.
+      SUBGRAPH_SECRET: SECRET,
+      ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, SECRET])),
+    };
+    const process = await startServiceProcess(entryPoint, env);
+    try {
+      // The gateway answers __typename itself; a subgraph wants the gateway's credential.
+      const headers: Record<string, string> =
+        service === 'gateway' ? {} : { [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential(service, SECRET, { viewer: null, requestId: 'entry-point-test' }) };
+      const inFlight = await requestInFlight(process.url, '{ __typename }', headers);
+
+      process.terminate();
+      const port = Number(new URL(process.url).port);
+      await waitFor(() => acceptsConnections(port), (accepted) => !accepted, { what: `${entryPoint} to stop accepting`, timeoutMs: 30_000 });
+      const answer = await inFlight.finish();
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
+
+      const exit = await process.exited;
+      expect(exit.code, exit.stderr).toBe(0);
+      const lines = exit.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; reason?: string });
+      expect(lines).toContainEqual(expect.objectContaining({ msg: 'stopped gracefully', reason: 'SIGTERM' }));
+    } finally {
+      await process.stop();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,173 @@
+// `npm start` as a person and a process manager meet it: run in a process group of its own, on a
+// free block of ports (BASE_PORT), on the embedded default in a temporary DATA_DIR.
+import { createServer, type Server } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
+import { devSubgraphSecret } from '../common/service/subgraph-config.ts';
+import { SUBGRAPH_NAMES } from '../gateway/config.ts';
+import { demoUsers } from '../prisma/seed-data.ts';
+import { graphql } from './support/graphql-client.ts';
+import { acceptsConnections, listeningAddresses, processesInGroup } from './support/process-tree.ts';
+import { requestInFlight } from './support/request-in-flight.ts';
+import { freePortBlock, startNpmStart, type NpmStart } from './support/service-process.ts';
+import { logInAsCustomer } from './support/sessions.ts';
+import { waitFor } from './support/wait-for.ts';
+
+let dataDir: string;
+let running: NpmStart | undefined;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'npm-start-'));
+});
+afterEach(() => {
+  running?.kill();
+  running = undefined;
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const SERVICES = ['gateway', ...SUBGRAPH_NAMES];
+const STOP_DEADLINE = { timeoutMs: 60_000, intervalMs: 200 };
+
+/** Every port closed and no process of the group left: what a process manager expects after a stop. */
+async function expectAllGone(started: NpmStart): Promise<void> {
+  await waitFor(async () => (await Promise.all(started.ports.map(acceptsConnections))).some(Boolean), (anyOpen) => !anyOpen, {
+    what: 'every port of npm start to be free',
+    ...STOP_DEADLINE,
+  });
+  await waitFor(() => processesInGroup(started.npmPid), (left) => left.length === 0, { what: 'no process of npm start left', ...STOP_DEADLINE });
+  for (const port of started.ports) expect(await listeningAddresses(port)).toEqual([]);
+}
+
+/** A gateway request that is in flight (headers read, body still to come) when the stop begins. */
+const inFlightAtGateway = (started: NpmStart) => requestInFlight(started.gatewayUrl, '{ __typename }');
+
+const customerOrderCount = async (gatewayUrl: string) => {
+  const customer = await logInAsCustomer(gatewayUrl);
+  const response = await graphql<{ me: { orders: { totalCount: number } } }>(gatewayUrl, '{ me { orders { totalCount } } }', {}, { token: customer.token });
+  return response.data?.me.orders.totalCount;
+};
+
+describe('npm start in development', () => {
+  it('shows a progress line per service and the banner last, no JSON; listens on loopback only; the committed secrets open nothing; one SIGTERM stops it gracefully', async () => {
+    running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir });
+    const started = running;
+
+    const lines = started.output().stdout.split('\n');
+    for (const [offset, service] of SERVICES.entries()) {
+      const port = started.basePort + offset;
+      expect(lines, service).toContainEqual(expect.stringMatching(new RegExp(`^  ${service} +ready on http://127\\.0\\.0\\.1:${port} \\(\\d+\\.\\d s\\)$`)));
+    }
+    expect(lines.filter((line) => line.trimStart().startsWith('{')), 'JSON lines').toEqual([]);
+    // The banner is the last block: nothing after it.
+    const text = started.output().stdout.trimEnd();
+    const banner = text.slice(text.lastIndexOf('\n\n') + 2).split('\n');
+    expect(banner[0]).toBe(`  Supergraph ready: http://127.0.0.1:${started.basePort}/graphql`);
+    for (const user of demoUsers) expect(banner).toContainEqual(expect.stringContaining(`${user.email} / ${user.password}`));
+    expect(text.lastIndexOf('demo orders ')).toBeLessThan(text.lastIndexOf('Supergraph ready'));
+
+    // Loopback only: nobody else on the network reaches a service.
+    for (const port of started.ports) expect(await listeningAddresses(port), `port ${port}`).toEqual(['127.0.0.1']);
+    // A credential signed with the development secret committed in the repository is refused.
+    const accountsUrl = `http://127.0.0.1:${started.basePort + 1}/graphql`;
+    const forged = await fetch(accountsUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential('accounts', devSubgraphSecret('accounts'), { viewer: { id: 'attacker', role: 'ADMIN' }, requestId: 'forged' }),
+      },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(forged.status).toBe(401);
+    // While the gateway, holding the generated secrets, is answered.
+    expect(await customerOrderCount(started.gatewayUrl)).toBe(4);
+
+    const inFlight = await inFlightAtGateway(started);
+    process.kill(started.nodePid, 'SIGTERM');
+    await waitFor(() => acceptsConnections(started.basePort), (accepted) => !accepted, { what: 'the gateway to stop accepting', ...STOP_DEADLINE });
+    const answer = await inFlight.finish();
+    expect(answer).toEqual({ status: 200, body: expect.stringContaining('"__typename":"Query"') });
+    const exit = await started.exited;
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stdout).toMatch(/supergraph: stopped gracefully/);
+    await expectAllGone(started);
+  }, 420_000);
+
+  it('stops everything when only the npm process gets SIGTERM; a second start places no demo order again', async () => {
+    running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir });
+    const started = running;
+    expect(await customerOrderCount(started.gatewayUrl)).toBe(4);
+    const inFlight = await inFlightAtGateway(started);
+    process.kill(started.npmPid, 'SIGTERM');
+    expect((await inFlight.finish()).status).toBe(200);
+    await expectAllGone(started);
+  }, 420_000);
+
+  it('stops everything gracefully on Ctrl-C (SIGINT to the whole process group)', async () => {
+    running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir });
+    const started = running;
+    const inFlight = await inFlightAtGateway(started);
+    process.kill(-started.npmPid, 'SIGINT');
+    expect((await inFlight.finish()).status).toBe(200);
+    await expectAllGone(started);
+    const { stdout } = started.output();
+    expect(stdout).toMatch(/supergraph: stopped gracefully/);
+    expect(stdout).not.toMatch(/exiting at once/);
+  }, 420_000);
+
+  it('says which port is taken and by whom when one is, exits non-zero and leaves nothing running', async () => {
+    const basePort = await freePortBlock(8);
+    const taken = basePort + 4; // orders': the other services start, then must be stopped again
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => holder.listen(taken, '127.0.0.1', resolve));
+    try {
+      running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir }, { untilReady: false, basePort });
+      const started = running;
+      const exit = await started.exited;
+      expect(exit.code).not.toBe(0);
+      expect(exit.stderr).toContain(`port ${taken} is in use by pid ${process.pid} (`);
+      expect(exit.stderr).not.toMatch(/^\s+at /m); // no stack trace
+      expect(exit.stderr).not.toContain('EADDRINUSE');
+      await waitFor(() => processesInGroup(started.npmPid), (left) => left.length === 0, { what: 'no process of npm start left', ...STOP_DEADLINE });
+      for (const port of started.ports.filter((port) => port !== taken)) expect(await listeningAddresses(port), `port ${port}`).toEqual([]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 420_000);
+});
+
+describe('npm start in production', () => {
+  const secret = 'npm-start-production-secret-0123456789';
+
+  it('refuses to seed the demo accounts: a config error naming SEED_DEMO_DATA, no stack, nothing started', async () => {
+    running = await startNpmStart({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true', SUBGRAPH_SECRET: secret, DATA_DIR: dataDir }, { untilReady: false });
+    const exit = await running.exited;
+    expect(exit.code).not.toBe(0);
+    expect(exit.stderr).toMatch(/^\s+- SEED_DEMO_DATA: must not be true when NODE_ENV=production/m);
+    expect(exit.stderr).not.toMatch(/^\s+at /m);
+    for (const port of running.ports) expect(await listeningAddresses(port)).toEqual([]);
+  }, 120_000);
+
+  it('logs JSON only, never a demo password, and one SIGTERM stops it gracefully', async () => {
+    running = await startNpmStart({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DATA_DIR: join(dataDir, 'production') });
+    const started = running;
+    const inFlight = await inFlightAtGateway(started);
+    process.kill(started.nodePid, 'SIGTERM');
+    expect(await inFlight.finish()).toEqual({ status: 200, body: expect.stringContaining('"__typename":"Query"') });
+    const exit = await started.exited;
+    expect(exit.code, exit.stderr).toBe(0);
+    await expectAllGone(started);
+
+    // What node wrote comes after npm's own "> node --import tsx scripts/start.ts" header.
+    const fromNode = exit.stdout.slice(exit.stdout.indexOf('scripts/start.ts\n') + 'scripts/start.ts\n'.length).split('\n').filter(Boolean);
+    expect(fromNode.length).toBeGreaterThan(0);
+    for (const line of fromNode) expect(() => JSON.parse(line), line).not.toThrow();
+    const messages = fromNode.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toContain('supergraph ready');
+    expect(messages.at(-1)).toBe('stopped gracefully');
+    for (const user of demoUsers) expect(exit.stdout + exit.stderr).not.toContain(user.password);
+  }, 420_000);
+});
