@@ -1,9 +1,17 @@
-// The basket. Until the cart API exists it is kept in the browser (localStorage, so it survives a
-// reload and a token renewal) and sent to placeOrder at checkout; switching to the server-side
-// cart changes this file only.
-import { useApolloClient } from '@apollo/client/react';
-import { useSyncExternalStore } from 'react';
-import { PlaceOrderDocument } from '../../sdk/generated/graphql.ts';
+// The cart. Signed in, it is the server's (the cart subgraph: one per customer, across devices;
+// checkout through it). Signed out, a basket kept in this browser (localStorage) that moves into
+// the customer's cart when they sign in. Pages see one shape either way.
+import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
+import { useEffect, useSyncExternalStore } from 'react';
+import {
+  AddToCartDocument,
+  CartDocument,
+  CheckoutDocument,
+  ClearCartDocument,
+  RemoveFromCartDocument,
+  UpdateCartItemDocument,
+} from '../../sdk/generated/graphql.ts';
+import { useSession } from './session-context.tsx';
 
 export interface CartLine {
   readonly productId: string;
@@ -12,38 +20,29 @@ export interface CartLine {
   readonly quantity: number;
 }
 
-interface StoredCart {
-  readonly lines: readonly CartLine[];
-  /** Reused while the cart is unchanged, so a retried checkout returns the same order. */
-  readonly idempotencyKey: string;
-  /** The order the last checkout placed: the cart empties when it is confirmed. */
-  readonly placedOrderId?: string;
-}
-
-const KEY = 'storefront.cart';
+const KEY = 'storefront.basket';
 const MAX_QUANTITY = 100;
 const listeners = new Set<() => void>();
-const emptyCart = (): StoredCart => ({ lines: [], idempotencyKey: crypto.randomUUID() });
+const NOTHING: readonly CartLine[] = [];
 
-let cached: StoredCart | null = null;
-function read(): StoredCart {
+let cached: readonly CartLine[] | null = null;
+function readBasket(): readonly CartLine[] {
   if (cached) return cached;
   try {
-    const parsed = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredCart | null;
-    cached = parsed && Array.isArray(parsed.lines) ? parsed : emptyCart();
+    const parsed = JSON.parse(localStorage.getItem(KEY) ?? '[]') as unknown;
+    cached = Array.isArray(parsed) ? (parsed as CartLine[]) : NOTHING;
   } catch {
-    cached = emptyCart();
+    cached = NOTHING;
   }
   return cached;
 }
-function write(lines: readonly CartLine[], placedOrderId?: string): void {
-  cached = { lines: lines.filter((line) => line.quantity > 0), idempotencyKey: crypto.randomUUID(), ...(placedOrderId ? { placedOrderId } : {}) };
+function writeBasket(lines: readonly CartLine[]): void {
+  cached = lines.filter((line) => line.quantity > 0);
   localStorage.setItem(KEY, JSON.stringify(cached));
   for (const listener of listeners) listener();
 }
 const subscribe = (listener: () => void) => {
   listeners.add(listener);
-  // Another tab changed it.
   const onStorage = (event: StorageEvent) => {
     if (event.key !== KEY) return;
     cached = null;
@@ -57,45 +56,67 @@ const subscribe = (listener: () => void) => {
 };
 const clamp = (quantity: number) => Math.max(0, Math.min(MAX_QUANTITY, Math.floor(quantity)));
 
-export function useCart() {
-  const cart = useSyncExternalStore(subscribe, read);
+// Pages that show the cart read it again meanwhile (another device, a cancelled order giving lines back).
+const CART_POLL_MS = 5_000;
+
+export function useCart({ live = false }: { live?: boolean } = {}) {
+  const { user } = useSession();
   const client = useApolloClient();
-  const { lines } = cart;
+  const basket = useSyncExternalStore(subscribe, readBasket);
+  const server = useQuery(CartDocument, { skip: !user, ...(live ? { pollInterval: CART_POLL_MS } : {}) });
+  const [addToCart] = useMutation(AddToCartDocument);
+  const [updateCartItem] = useMutation(UpdateCartItemDocument);
+  const [removeFromCart] = useMutation(RemoveFromCartDocument);
+  const [clearCart] = useMutation(ClearCartDocument);
+  const [checkout] = useMutation(CheckoutDocument, { refetchQueries: [CartDocument] });
+
+  // Signed in with a basket from before: it joins the customer's cart, once.
+  useEffect(() => {
+    // Read now, not from this render: another component's hook may have moved it already.
+    const moving = readBasket();
+    if (!user || moving.length === 0) return;
+    writeBasket([]);
+    void (async () => {
+      for (const line of moving) await addToCart({ variables: { productId: line.productId, quantity: line.quantity } }).catch(() => undefined);
+    })();
+  }, [user, basket, addToCart]);
+
+  const cart = user ? server.data?.cart : undefined;
+  const lines: readonly CartLine[] = user
+    ? (cart?.items.map((item) => ({ productId: item.product.id, name: item.product.name, unitPrice: item.unitPrice, quantity: item.quantity })) ?? NOTHING)
+    : basket;
   return {
     lines,
     count: lines.reduce((sum, line) => sum + line.quantity, 0),
-    subtotal: { amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0), currency: lines[0]?.unitPrice.currency ?? 'USD' },
-    add(product: Omit<CartLine, 'quantity'>, quantity = 1) {
-      const existing = lines.find((line) => line.productId === product.productId);
-      write(
-        existing
-          ? lines.map((line) => (line === existing ? { ...line, quantity: clamp(line.quantity + quantity) } : line))
-          : [...lines, { ...product, quantity: clamp(quantity) }],
-      );
+    subtotal: cart?.subtotal ?? { amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0), currency: lines[0]?.unitPrice.currency ?? 'USD' },
+    async add(product: Omit<CartLine, 'quantity'>, quantity = 1) {
+      if (user) return void (await addToCart({ variables: { productId: product.productId, quantity: clamp(quantity) } }));
+      const existing = basket.find((line) => line.productId === product.productId);
+      writeBasket(existing ? basket.map((line) => (line === existing ? { ...line, quantity: clamp(line.quantity + quantity) } : line)) : [...basket, { ...product, quantity: clamp(quantity) }]);
     },
-    setQuantity(productId: string, quantity: number) {
-      write(lines.map((line) => (line.productId === productId ? { ...line, quantity: clamp(quantity) } : line)));
+    async setQuantity(productId: string, quantity: number) {
+      if (user) return void (await updateCartItem({ variables: { productId, quantity: clamp(quantity) } }));
+      writeBasket(basket.map((line) => (line.productId === productId ? { ...line, quantity: clamp(quantity) } : line)));
     },
-    remove(productId: string) {
-      write(lines.filter((line) => line.productId !== productId));
+    async remove(productId: string) {
+      if (user) return void (await removeFromCart({ variables: { productId } }));
+      writeBasket(basket.filter((line) => line.productId !== productId));
     },
-    clear() {
-      write([]);
+    async clear() {
+      if (user) return void (await clearCart());
+      writeBasket([]);
     },
-    /** Places the order; the cart is kept until the order is confirmed (a declined card can be retried). */
+    /** Checks the cart out (signed in): the server empties it once the order exists, and refills it if the saga cancels the order. */
     async checkout(paymentToken: string): Promise<string> {
-      const { data } = await client.mutate({
-        mutation: PlaceOrderDocument,
-        variables: { input: { items: lines.map(({ productId, quantity }) => ({ productId, quantity })), paymentToken }, idempotencyKey: `${cart.idempotencyKey}:${paymentToken}` },
+      const { data } = await checkout({
+        variables: { input: { paymentToken, ...(cart ? { expectedVersion: cart.version } : {}) }, idempotencyKey: crypto.randomUUID() },
       });
       if (!data) throw new Error('the order was not placed');
-      // A new key for the next attempt (after a decline); the same key only for a retry of this one.
-      write(lines, data.placeOrder.id);
-      return data.placeOrder.id;
+      return data.checkout.id;
     },
-    /** The order page saw this order confirmed: if this cart placed it, the cart is done. */
-    orderConfirmed(orderId: string) {
-      if (cart.placedOrderId === orderId) write([]);
+    /** The cart may have changed on the server (an order placed or cancelled): read it again. */
+    refresh() {
+      if (user) void client.refetchQueries({ include: [CartDocument] });
     },
   };
 }

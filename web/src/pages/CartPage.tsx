@@ -1,9 +1,13 @@
+import { useEffect } from 'react';
 import { useCart } from '../cart.ts';
 import { formatMoney } from '../format.ts';
 import { Link } from '../router.tsx';
 
 export function CartPage() {
-  const cart = useCart();
+  const cart = useCart({ live: true });
+  // Read it again on arrival: another tab, device or a cancelled order may have changed it.
+  const { refresh } = cart;
+  useEffect(refresh, []); // eslint-disable-line react-hooks/exhaustive-deps -- on arrival only
   if (cart.lines.length === 0) {
     return (
       <section aria-labelledby="cart-title">

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useCart } from '../cart.ts';
 import { errorMessage } from '../components.tsx';
 import { formatMoney } from '../format.ts';
@@ -15,8 +15,11 @@ export const TEST_CARDS = [
 ] as const;
 
 export function Checkout() {
-  const cart = useCart();
+  const cart = useCart({ live: true });
   const { user } = useSession();
+  // Read it again on arrival: another tab, device or a cancelled order may have changed it.
+  const { refresh } = cart;
+  useEffect(refresh, []); // eslint-disable-line react-hooks/exhaustive-deps -- on arrival only
   const [card, setCard] = useState<string>(TEST_CARDS[0].token);
   const [placing, setPlacing] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);

@@ -1,5 +1,5 @@
 import { useQuery, useSubscription } from '@apollo/client/react';
-import { useEffect, useRef } from 'react';
+import { useEffect } from 'react';
 import { StorefrontOrderDocument, StorefrontOrderStatusDocument, ViewerDocument, type OrderStatus } from '../../../sdk/generated/graphql.ts';
 import { useCart } from '../cart.ts';
 import { errorCodes, QueryProblems } from '../components.tsx';
@@ -39,6 +39,8 @@ export function OrderPage({ id }: { id: string }) {
     // take it as it comes. The unread badge is read again.
     onData: () => {
       void viewer.refetch();
+      // A cancelled order's lines come back to the cart.
+      cart.refresh();
       // Notifications are made from the same event by another service, a moment later.
       setTimeout(() => void viewer.refetch(), NOTIFICATION_LAG_MS);
     },
@@ -51,12 +53,14 @@ export function OrderPage({ id }: { id: string }) {
     return () => clearTimeout(timer);
   }, [streamError, restart, done]);
 
-  const confirmedOnce = useRef(false);
+  // The saga gives a cancelled order's lines back to the cart by a message, a moment later.
   useEffect(() => {
-    if (!status || confirmedOnce.current || status === 'PENDING' || status === 'CANCELLED') return;
-    confirmedOnce.current = true;
-    cart.orderConfirmed(id);
-  }, [status, id, cart]);
+    if (status !== 'CANCELLED') return;
+    cart.refresh();
+    const timer = setTimeout(() => cart.refresh(), NOTIFICATION_LAG_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per status, not per render of the cart
+  }, [status]);
 
   const data = order.data?.order;
   if (order.loading && !order.data) return <p>Loading…</p>;

@@ -15,6 +15,7 @@ export function ProductPage({ id }: { id: string }) {
   const cart = useCart();
   const [quantity, setQuantity] = useState(1);
   const [added, setAdded] = useState(false);
+  const [failed, setFailed] = useState(false);
   const product = data?.product;
   if (loading && !data) return <p>Loading…</p>;
   if (!product) {
@@ -42,8 +43,11 @@ export function ProductPage({ id }: { id: string }) {
         className="inline"
         onSubmit={(event) => {
           event.preventDefault();
-          cart.add({ productId: product.id, name: product.name, unitPrice: product.price }, quantity);
-          setAdded(true);
+          setAdded(false);
+          cart.add({ productId: product.id, name: product.name, unitPrice: product.price }, quantity).then(
+            () => setAdded(true),
+            () => setFailed(true),
+          );
         }}
       >
         <label htmlFor="quantity">Quantity</label>
@@ -52,6 +56,7 @@ export function ProductPage({ id }: { id: string }) {
           Add to cart
         </button>
       </form>
+      {failed ? <p className="notice error" role="alert">The cart could not be changed; try again.</p> : null}
       {added ? (
         <p role="status">
           Added. <Link to="/cart">View cart ({cart.count})</Link>
