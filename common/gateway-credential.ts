@@ -1,4 +1,5 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { jwtVerify, errors as joseErrors } from 'jose';
 import { isRole, type Viewer } from './viewer.ts';
 
 /**
@@ -26,19 +27,38 @@ function secretKey(secret: string): Uint8Array {
   return key;
 }
 
-export async function signGatewayCredential(
-  subgraph: string,
-  secret: string,
-  assertion: GatewayAssertion,
-): Promise<string> {
-  const jwt = new SignJWT({ rid: assertion.requestId, ...(assertion.viewer ? { role: assertion.viewer.role } : {}) })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(ISSUER)
-    .setAudience(subgraph)
-    .setIssuedAt()
-    .setExpirationTime(`${LIFETIME_SECONDS}s`);
-  if (assertion.viewer) jwt.setSubject(assertion.viewer.id);
-  return jwt.sign(secretKey(secret));
+const hmacKeys = new Map<string, KeyObject>();
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+// The protected header jose writes for `setProtectedHeader({ alg: 'HS256' })`.
+const PROTECTED_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+
+/**
+ * The same compact JWS that jose's SignJWT produces (same header, same claims, same lifetime),
+ * signed with a synchronous node:crypto HMAC: jose signs through async WebCrypto, which was among
+ * the gateway's top CPU costs with one credential per subgraph fetch. Verification stays jose's.
+ */
+export function signGatewayCredential(subgraph: string, secret: string, assertion: GatewayAssertion): string {
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const claims = {
+    rid: assertion.requestId,
+    ...(assertion.viewer ? { role: assertion.viewer.role } : {}),
+    iss: ISSUER,
+    aud: subgraph,
+    iat: issuedAt,
+    exp: issuedAt + LIFETIME_SECONDS,
+    ...(assertion.viewer ? { sub: assertion.viewer.id } : {}),
+  };
+  const signingInput = `${PROTECTED_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const signature = createHmac('sha256', hmacKey(secret)).update(signingInput).digest('base64url');
+  return `${signingInput}.${signature}`;
 }
 
 export class GatewayCredentialError extends Error {

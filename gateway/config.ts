@@ -52,6 +52,10 @@ export interface GatewayConfig {
   readonly introspection: boolean;
   readonly maxBodyBytes: number;
   readonly subgraphTimeoutMs: number;
+  /** Who executes query plans: our executor (`native`) or @apollo/gateway's (`apollo`). */
+  readonly executor: 'native' | 'apollo';
+  /** Identical queries in flight share one execution (same operation, variables, viewer) and one subgraph fetch (same subgraph, document, variables, viewer). */
+  readonly dedupSubgraphQueries: boolean;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   readonly shutdownGraceMs: number;
   readonly resilience: ResilienceSettings;
@@ -117,6 +121,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       INTROSPECTION: booleanFlag(true),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+      GATEWAY_EXECUTOR: z.enum(['native', 'apollo']).default('native'),
+      GATEWAY_DEDUP: booleanFlag(false),
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
       SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
       SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5),
@@ -198,6 +204,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     introspection: production ? env['INTROSPECTION'] === 'true' : parsed.INTROSPECTION,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
+    executor: parsed.GATEWAY_EXECUTOR,
+    dedupSubgraphQueries: parsed.GATEWAY_DEDUP,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     resilience: {
       retries: parsed.SUBGRAPH_RETRIES,

@@ -26,6 +26,8 @@ export function createQueryPlanCache(registry: Registry) {
   };
   return {
     cache,
+    /** For an executor that keeps its own plans (GATEWAY_EXECUTOR=native): its look-ups, counted here too. */
+    events: { hit: () => hits.inc(), miss: () => misses.inc() },
     /** Stores a plan where @apollo/gateway looks for it (see `planKey`), without counting a look-up. */
     put: (query: string, operationName: string, plan: QueryPlan) => store.set(planKey(query, operationName), plan),
   };

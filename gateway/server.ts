@@ -30,9 +30,10 @@ import { createRateLimitMetrics } from './protection/rate-limit-metrics.ts';
 import { createRequestAdmission } from './protection/request-admission.ts';
 import { withTokenLimitCode } from './protection/token-limit-errors.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
+import { createNativeGateway } from './executor/native-gateway.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
+import { createSubgraphTransports, subgraphFetcher } from './subgraph-transport.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
-import { createSubgraphPolicies } from './resilience/subgraph-policies.ts';
 import { createQueryPlanCache } from './query-plan-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
@@ -104,26 +105,25 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
     registry: metrics.registry,
   });
-  const gateway = new ApolloGateway({
+  const transports = createSubgraphTransports(config, routed, fetchMetrics);
+  const apolloGateway = new ApolloGateway({
     supergraphSdl: reload.hook,
     logger: log,
     queryPlannerConfig: { cache: planCache.cache },
-    buildService: ({ name }) => {
-      const endpoint = config.subgraphs[name as SubgraphName];
-      return new SubgraphDataSource({
-        name,
-        url: endpoint.url,
-        secret: endpoint.secret ?? '',
-        timeoutMs: config.subgraphTimeoutMs,
-        policies: createSubgraphPolicies(name, config.resilience, fetchMetrics),
-        metrics: fetchMetrics,
-      });
-    },
+    buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!),
   });
-  reload.attach(gateway);
+  const formatError = withTokenLimitCode(maskUnexpectedErrors());
+  const nativeGateway =
+    config.executor === 'native'
+      ? createNativeGateway({ gateway: apolloGateway, fetcher: subgraphFetcher(transports), formatError, dedup: config.dedupSubgraphQueries, planCacheEvents: planCache.events })
+      : undefined;
+  const gateway = nativeGateway ?? apolloGateway;
+  // Plans made ahead (the trusted documents at each load, recent operations at a reload) go where
+  // the executor serving requests looks for them.
+  reload.attach(apolloGateway, nativeGateway?.warm);
   if (trustedDocuments) {
     // Before apollo.start() resolves (so before /health/ready), and again at each reload.
-    gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => trustedDocuments.warmUp(coreSupergraphSdl));
+    gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => trustedDocuments.warmUp(coreSupergraphSdl, nativeGateway?.warm));
   }
   // The API schema as the gateway serves it, with the supergraph's `@event` subscription fields:
   // what subscriptions are validated against and served from (set below, once the sessions exist).
@@ -135,7 +135,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
-    formatError: withTokenLimitCode(maskUnexpectedErrors()),
+    formatError,
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     // CSRF prevention is gateway/http/csrf-prevention.ts, in front of every transport on /graphql.
     csrfPrevention: false,
@@ -151,6 +151,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...(nativeGateway ? [nativeGateway.incrementalDelivery] : []),
     ],
   });
 
@@ -272,6 +273,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await http.close();
       await apollo.stop();
       await limiters.close();
+      await Promise.all([...transports.values()].map((transport) => transport.close()));
     },
   };
 }

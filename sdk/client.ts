@@ -109,6 +109,13 @@ export interface ShopClient {
     document: TypedDocumentNode<TData, TVariables>,
     ...args: Arguments<TVariables, never>
   ): AsyncIterableIterator<{ data?: TData | null; errors?: readonly ShopGraphQLError[] }>;
+  /**
+   * Runs an operation with `@defer` with incremental delivery (`multipart/mixed;deferSpec=20220824`,
+   * as Apollo Client speaks it): yields the result so far, first without the deferred fields, then
+   * with each deferred part merged in; `hasNext` is false on the last. A gateway that answers in
+   * one piece yields once.
+   */
+  deferred<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, ...args: Arguments<TVariables, CallOptions>): AsyncGenerator<ShopResult<TData> & { hasNext: boolean }>;
   /** Replaces the token for later requests; an open subscription connection reconnects with it. */
   setToken(token: TokenSource): void;
   /** Closes the subscription connection, if any. */
@@ -313,7 +320,41 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
     return iterator;
   }
 
+  async function* deferred<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables, call: CallOptions = {}) {
+    const response = await fetchImpl(options.url, {
+      method: 'POST',
+      headers: await headersFor('multipart/mixed;deferSpec=20220824, application/json', call.headers),
+      body: JSON.stringify(payloadOf(document, variables)),
+      ...(call.signal ? { signal: call.signal } : {}),
+    });
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!contentType.startsWith('multipart/mixed') || !response.body) {
+      const body = (await response.json().catch(() => ({ errors: [{ message: `HTTP ${response.status}` }] }))) as { data?: TData | null; errors?: ShopGraphQLError[] };
+      yield { status: response.status, headers: response.headers, ...body, hasNext: false };
+      return;
+    }
+    type Part = {
+      data?: TData | null;
+      errors?: ShopGraphQLError[];
+      hasNext?: boolean;
+      incremental?: { data?: Record<string, unknown> | null; path: (string | number)[]; errors?: ShopGraphQLError[] }[];
+    };
+    let data: TData | null | undefined;
+    const errors: ShopGraphQLError[] = [];
+    for await (const part of multipartParts<never>(response.body as unknown as AsyncIterable<Uint8Array>, multipartBoundary(contentType))) {
+      const payload = part as unknown as Part;
+      if ('data' in payload) data = payload.data;
+      errors.push(...(payload.errors ?? []));
+      for (const increment of payload.incremental ?? []) {
+        errors.push(...(increment.errors ?? []));
+        data = mergeAtPath(data, increment.path, increment.data) as TData | null | undefined;
+      }
+      yield { status: response.status, headers: response.headers, data, ...(errors.length > 0 ? { errors: [...errors] } : {}), hasNext: payload.hasNext === true };
+    }
+  }
+
   return {
+    deferred: (document, ...[variables, call]) => deferred(document, variables, call),
     execute: (document, ...[variables, call]) => execute(document, variables, call),
     request: (document, ...[variables, call]) => request(document, variables, call),
     subscribe,
@@ -329,4 +370,24 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
       await open?.dispose();
     },
   };
+}
+
+/** Merges a deferred part's data into the result so far, at the part's path. */
+function mergeAtPath(target: unknown, path: readonly (string | number)[], data: unknown): unknown {
+  if (path.length === 0) return deepMerged(target, data);
+  const [head, ...rest] = path;
+  if (target === null || typeof target !== 'object') return target;
+  const container = target as Record<string | number, unknown>;
+  container[head as string | number] = mergeAtPath(container[head as string | number], rest, data);
+  return target;
+}
+
+function deepMerged(target: unknown, source: unknown): unknown {
+  if (source === undefined) return target;
+  if (source === null || typeof source !== 'object') return source;
+  if (target === null || target === undefined || typeof target !== 'object') return source;
+  if (Array.isArray(source)) return source.map((item, index) => deepMerged((target as unknown[])[index], item));
+  const merged: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(source)) merged[key] = deepMerged(merged[key], value);
+  return merged;
 }

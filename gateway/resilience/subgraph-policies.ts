@@ -33,6 +33,10 @@ export function failureReason(error: unknown): FailureReason {
   if (error instanceof BulkheadRejectedError) return 'bulkhead_full';
   if (!(error instanceof Error)) return 'other';
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout';
+  // undici (the subgraph transport) names its failures by code.
+  const code = (error as { code?: unknown }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_ABORTED') return 'timeout';
+  if (typeof code === 'string' && /^(UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code)) return 'unreachable';
   const status = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status;
   if (typeof status === 'number') return status >= 500 ? 'http_5xx' : 'other';
   // undici reports refused and reset connections as "fetch failed" with the system error as cause.

@@ -48,8 +48,11 @@ export interface SupergraphReload {
   readonly hook: SupergraphSdlHook;
   /** Records the operations served, to warm the plan cache with at a switch. */
   readonly plugin: ApolloServerPlugin;
-  /** Lets the unit hand warmed plans to this gateway (its plan store is not public API). */
-  attach(gateway: object): void;
+  /**
+   * Lets the unit hand warmed plans to this gateway (its plan store is not public API), or, for an
+   * executor that keeps its own plans, have it plan the recent operations itself (`warm`).
+   */
+  attach(gateway: object, warm?: (query: string, operationName: string | undefined) => boolean): void;
   /** Serves `sdl` if it loads; what came of it. */
   offer(sdl: string, source: string): Promise<ReloadOutcome>;
   /** The id (sha256) of the supergraph served now. */
@@ -94,6 +97,7 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
   let redis: Redis | undefined;
   let subscriber: Redis | undefined;
   let stopped = false;
+  let warmer: ((query: string, operationName: string | undefined) => boolean) | undefined;
 
   /** Plans the recent operations for `supergraph`; those that no longer plan are left to plan (and fail) at request time. */
   function plan(supergraph: Supergraph): Map<string, QueryPlan> {
@@ -136,7 +140,7 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
     } catch (error) {
       return refuse('subgraphs unhealthy', error instanceof Error ? error.message : String(error));
     }
-    const plans = plan(supergraph);
+    const plans = warmer ? new Map<string, QueryPlan>() : plan(supergraph);
     try {
       update(sdl);
     } catch (error) {
@@ -144,10 +148,16 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
     }
     current = id;
     // Same turn as update(): no request has planned on the new supergraph yet.
-    for (const [key, value] of plans) void planStore?.set(key, value).catch(() => {});
-    warmed.set(planStore ? plans.size : 0);
+    let warmedPlans = 0;
+    if (warmer) {
+      for (const operation of recent.values()) if (warmer(operation.query, operation.operationName)) warmedPlans += 1;
+    } else {
+      for (const [key, value] of plans) void planStore?.set(key, value).catch(() => {});
+      warmedPlans = planStore ? plans.size : 0;
+    }
+    warmed.set(warmedPlans);
     reloads.inc({ source, outcome: 'applied' });
-    log.info({ source, supergraphId: id, warmedPlans: plans.size }, 'serving a new supergraph');
+    log.info({ source, supergraphId: id, warmedPlans }, 'serving a new supergraph');
     return 'applied';
   }
 
@@ -222,7 +232,11 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
         };
       },
     },
-    attach(gateway) {
+    attach(gateway, warm) {
+      if (warm) {
+        warmer = warm;
+        return;
+      }
       const store = (gateway as { queryPlanStore?: unknown }).queryPlanStore;
       if (store && typeof (store as PlanStore).set === 'function') planStore = store as PlanStore;
       else log.warn('the gateway has no plan store to warm: plans are made at the first request after a switch');

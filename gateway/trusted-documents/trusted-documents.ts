@@ -29,6 +29,9 @@ export type ResolvedOperation =
   | { readonly ok: true; readonly request: RequestPayload }
   | { readonly ok: false; readonly status: number; readonly code: string; readonly message: string };
 
+/** Plans and keeps an operation where the serving executor looks for it; false when it does not plan. */
+export type PlanWarmer = (query: string, operationName: string | undefined) => boolean;
+
 export type ResolveOperation = (payload: unknown, headers?: IncomingHttpHeaders | Readonly<Record<string, unknown>>) => ResolvedOperation;
 
 export interface TrustedDocuments {
@@ -39,8 +42,11 @@ export interface TrustedDocuments {
   prepareHttpRequest(request: HTTPGraphQLRequest): HTTPGraphQLRequest;
   /** For graphql-ws, multipart and SSE subscriptions: the same decision as over HTTP. */
   readonly resolveOperation: ResolveOperation;
-  /** Plans every manifest operation into the plan cache; run at each supergraph (re)load. */
-  warmUp(coreSupergraphSdl: string): void;
+  /**
+   * Plans every manifest operation into the plan cache; run at each supergraph (re)load. An executor
+   * that keeps its own plans passes `warm` (GATEWAY_EXECUTOR=native), else @apollo/gateway's cache is filled.
+   */
+  warmUp(coreSupergraphSdl: string, warm?: PlanWarmer): void;
   /**
    * How the request would run, decided without counting it: the text to negotiate the response by
    * (a manifest's, for an id), or undefined when the mode refuses it (nothing is parsed for it).
@@ -183,8 +189,20 @@ export function createTrustedDocuments({ settings, log: parentLog, registry, pla
     return { ok: true, request: decision.payload };
   }
 
-  function warmUp(coreSupergraphSdl: string): void {
+  function warmUp(coreSupergraphSdl: string, warm?: PlanWarmer): void {
     const started = performance.now();
+    if (warm) {
+      let planned = 0;
+      for (const document of byId.values()) {
+        if (document.type === 'subscription') continue; // served by the gateway itself, not planned as is
+        const ok = warm(document.body, document.name);
+        warmed.inc({ outcome: ok ? 'planned' : 'failed' });
+        if (ok) planned += 1;
+        else log.error({ operation: document.name, clients: document.clients }, 'a manifest operation does not plan against this supergraph');
+      }
+      log.info({ planned, ms: Math.round(performance.now() - started) }, 'query plans of the manifest operations cached');
+      return;
+    }
     const supergraph = Supergraph.build(coreSupergraphSdl);
     // The gateway's planner is built from the same supergraph with the same (default) config: the same plans.
     const planner = new QueryPlanner(supergraph);

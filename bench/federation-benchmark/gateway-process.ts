@@ -1,0 +1,41 @@
+// One gateway of the federation benchmark, in a process of its own (so it can be pinned to a
+// core and its memory measured): `tsx gateway-process.ts <variant> <supergraph file> <urls json>`.
+// Prints its /graphql URL on one line once it listens; stops on SIGTERM.
+import { readFile } from 'node:fs/promises';
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { startGateway } from '../../gateway/start-gateway.ts';
+import { startBareGateway } from '../bare-gateway.ts';
+
+export type GatewayVariant = 'bare' | 'native' | 'native-dedup' | 'apollo';
+
+const [variant, supergraphPath, urlsJson] = process.argv.slice(2) as [GatewayVariant, string, string];
+const urls = JSON.parse(urlsJson) as Record<string, string>;
+
+let url: string;
+let stop: () => Promise<unknown>;
+if (variant === 'bare') {
+  const bare = await startBareGateway(await readFile(supergraphPath, 'utf8'), urls);
+  url = bare.url;
+  stop = bare.stop;
+} else {
+  const config = loadGatewayConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SUPERGRAPH_PATH: supergraphPath,
+    // The benchmark's one anonymous client would spend the anonymous budget in a second.
+    RATE_LIMIT_ENABLED: 'false',
+    GATEWAY_EXECUTOR: variant === 'apollo' ? 'apollo' : 'native',
+    GATEWAY_DEDUP: variant === 'native-dedup' ? 'true' : 'false',
+    ...Object.fromEntries(Object.entries(urls).map(([name, subgraphUrl]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphUrl])),
+    ...Object.fromEntries(Object.keys(urls).map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `benchmark-secret-of-${name}`])),
+  });
+  const gateway = await startGateway(config);
+  url = `${gateway.url}/graphql`;
+  stop = gateway.stop;
+}
+process.stdout.write(`${url}\n`);
+process.once('SIGTERM', () => {
+  void stop().finally(() => process.exit(0));
+});

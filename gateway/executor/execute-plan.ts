@@ -1,0 +1,350 @@
+// Executes a query plan of @apollo/query-planner: the semantics of @apollo/gateway's
+// executeQueryPlan (fetch order, entity representations, merging, error paths and extensions,
+// value completion), so both executors answer byte for byte alike, without the per-request work
+// that does not depend on the request: the operation, the plan and the result shaper come
+// compiled from the plan cache, and representation builders are compiled once per fetch node.
+import { ERRORS, assert, errorCodeDef, type Operation } from '@apollo/federation-internals';
+import { evaluateCondition, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { Kind, OperationTypeNode, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type SelectionNode, type VariableDefinitionNode } from 'graphql';
+import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+
+const { GraphQLError: GraphQLErrorClass, executeSync, visit } = graphqlRuntime;
+import type { SubgraphCaller, SubgraphFetcher } from '../subgraph-transport.ts';
+import { applyRewrites } from './data-rewrites.ts';
+import { deepMerge, type ResultObject } from './deep-merge.ts';
+import { representationBuilderOf } from './representations.ts';
+import type { ResultShaper } from './result-shaper.ts';
+
+export const tracer = trace.getTracer('commerce-supergraph/executor');
+
+type Variables = Record<string, unknown>;
+type ResponsePath = (string | number)[];
+
+/** Everything about one operation that does not depend on the request. */
+export interface CompiledOperation {
+  readonly plan: QueryPlan;
+  /** The operation as the shaper and conditions see it (built like @apollo/gateway does, unvalidated). */
+  readonly operation: Operation;
+  readonly shaper: ResultShaper;
+  /** With an incremental delivery plan: the shaper of the primary response (deferred fragments left out). */
+  readonly primaryShaper?: ResultShaper;
+  readonly operationDefinition: OperationDefinitionNode;
+  readonly apiSchema: GraphQLSchema;
+  readonly supergraphSchema: GraphQLSchema;
+}
+
+export interface ExecutionResult {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLError[];
+  extensions?: Record<string, unknown>;
+}
+
+/** With deferred parts: the primary response, and the whole one once every deferred fetch is done. */
+export interface IncrementalExecutionResult extends ExecutionResult {
+  readonly rest?: Promise<ExecutionResult>;
+}
+
+interface Cursor {
+  readonly path: ResponsePath;
+  readonly data: unknown;
+  readonly fullResult: ResultObject;
+}
+
+interface RunState {
+  readonly compiled: CompiledOperation;
+  readonly variables: Variables | undefined;
+  readonly caller: SubgraphCaller;
+  readonly fetcher: SubgraphFetcher;
+  /** Errors of the phase running (the primary part, then the deferred parts). */
+  errors: GraphQLError[];
+  /** Deferred parts waiting for the primary part (only with an incremental delivery plan). */
+  readonly deferred: { readonly node: PlanNode; readonly cursor: Cursor }[];
+}
+
+function recordErrors(span: Span, errors: readonly unknown[]): void {
+  for (const error of errors) span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR });
+}
+
+export function executeQueryPlan(compiled: CompiledOperation, variables: Variables | undefined, caller: SubgraphCaller, fetcher: SubgraphFetcher): Promise<IncrementalExecutionResult> {
+  return tracer.startActiveSpan('gateway.execute', async (span) => {
+    try {
+      const state: RunState = { compiled, variables, caller, fetcher, errors: [], deferred: [] };
+      const unfilteredData = Object.create(null) as ResultObject;
+      const node = compiled.plan.node;
+      if (node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
+      if (node) await executeNode(state, node, { path: [], data: unfilteredData, fullResult: unfilteredData });
+      if (state.deferred.length > 0 && compiled.primaryShaper) {
+        const primary = postProcess(state, unfilteredData, compiled.primaryShaper);
+        // The primary response carries its own errors; the deferred phase's errors go with the rest.
+        state.errors = [];
+        const rest = executeDeferred(state).then(() => postProcess(state, unfilteredData, compiled.shaper));
+        if (primary.errors) recordErrors(span, primary.errors);
+        return { ...primary, rest };
+      }
+      const result = postProcess(state, unfilteredData, compiled.shaper);
+      if (result.errors) recordErrors(span, result.errors);
+      return result;
+    } catch (error) {
+      recordErrors(span, [error]);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+// Deferred parts run once the primary part is done (their dependencies are then met), all at
+// once; a deferred part's own @defer fragments queue up behind it.
+async function executeDeferred(state: RunState): Promise<void> {
+  while (state.deferred.length > 0) {
+    const batch = state.deferred.splice(0);
+    await Promise.all(batch.map(({ node, cursor }) => executeNode(state, node, cursor)));
+  }
+}
+
+function postProcess(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper): ExecutionResult {
+  return tracer.startActiveSpan('gateway.postprocessing', (span) => {
+    const { compiled, errors } = state;
+    let data: Record<string, unknown> | null;
+    try {
+      const shaped = shaper.shape(unfilteredData, state.variables, (selection, variables) =>
+        executeIntrospection(compiled.apiSchema, selection, compiled.operationDefinition.variableDefinitions, variables),
+      );
+      data = shaped.data;
+      if (errors.length === 0 && shaped.errors.length > 0) {
+        recordErrors(span, shaped.errors);
+        return { extensions: { valueCompletion: shaped.errors }, data };
+      }
+    } catch (error) {
+      recordErrors(span, [error]);
+      if (error instanceof GraphQLErrorClass) return { errors: [error] };
+      if (error instanceof Error) return { errors: [new GraphQLErrorClass(error.message, { originalError: error })] };
+      return { errors: [new GraphQLErrorClass('Unexpected error during query plan execution')] };
+    } finally {
+      span.end();
+    }
+    return errors.length === 0 ? { data } : { errors, data };
+  });
+}
+
+async function executeNode(state: RunState, node: PlanNode, cursor: Cursor | undefined): Promise<void> {
+  if (!cursor) return;
+  switch (node.kind) {
+    case 'Sequence':
+      for (const child of node.nodes) await executeNode(state, child, cursor);
+      return;
+    case 'Parallel':
+      await Promise.all(node.nodes.map((child) => executeNode(state, child, cursor)));
+      return;
+    case 'Flatten':
+      return executeNode(state, node.node, moveIntoCursor(cursor, node.path));
+    case 'Fetch':
+      try {
+        await executeFetch(state, node, cursor);
+      } catch (error) {
+        state.errors.push(error as GraphQLError);
+      }
+      return;
+    case 'Condition': {
+      const condition = evaluateCondition(node, state.compiled.operation.variableDefinitions, state.variables);
+      const branch = condition ? node.ifClause : node.elseClause;
+      if (branch) await executeNode(state, branch, cursor);
+      return;
+    }
+    case 'Defer':
+      // Only an incremental delivery plan has these (planned for a client that accepts multipart).
+      assert(state.compiled.primaryShaper, '@defer support is not available in the gateway');
+      if (node.primary.node) await executeNode(state, node.primary.node, cursor);
+      for (const deferred of node.deferred) if (deferred.node) state.deferred.push({ node: deferred.node, cursor });
+      return;
+  }
+}
+
+function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promise<void> {
+  return tracer.startActiveSpan('gateway.fetch', { attributes: { service: fetch.serviceName } }, async (span) => {
+    try {
+      if (!state.fetcher.has(fetch.serviceName)) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
+      const entities: ResultObject[] = Array.isArray(cursor.data)
+        ? (cursor.data as unknown[]).filter((entity): entity is ResultObject => entity !== null && entity !== undefined)
+        : [cursor.data as ResultObject];
+      if (entities.length < 1) return;
+      const variables = Object.create(null) as Variables;
+      if (fetch.variableUsages) {
+        const provided = state.variables;
+        for (const name of fetch.variableUsages) {
+          if (provided && Object.prototype.hasOwnProperty.call(provided, name) && typeof provided[name] !== 'undefined') variables[name] = provided[name];
+        }
+      }
+      const schema = state.compiled.supergraphSchema;
+      if (!fetch.requires) {
+        const received = await sendOperation(state, fetch, cursor, variables);
+        if (received) applyRewrites(schema, fetch.outputRewrites, received);
+        for (const entity of entities) deepMerge(entity, received);
+        return;
+      }
+      const buildRepresentation = representationBuilderOf(fetch, schema);
+      const representations: ResultObject[] = [];
+      const representationToEntity: number[] = [];
+      entities.forEach((entity, index) => {
+        const representation = buildRepresentation(entity);
+        if (representation && representation['__typename']) {
+          applyRewrites(schema, fetch.inputRewrites, representation);
+          representations.push(representation);
+          representationToEntity.push(index);
+        }
+      });
+      if (representations.length < 1) return;
+      if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
+      const received = await sendOperation(state, fetch, cursor, { ...variables, representations });
+      if (!received) return;
+      const receivedEntities = received['_entities'];
+      if (!(receivedEntities && Array.isArray(receivedEntities))) throw new Error(`Expected "data._entities" in response to be an array`);
+      if (receivedEntities.length !== representations.length) throw new Error(`Expected "data._entities" to contain ${representations.length} elements`);
+      // As @apollo/gateway does, up to the number of entities (beyond the representations, nothing happens).
+      for (let index = 0; index < entities.length; index++) {
+        const receivedEntity = receivedEntities[index] as ResultObject | null | undefined;
+        const existingEntity = entities[representationToEntity[index] as number];
+        if (receivedEntity && !receivedEntity['__typename']) receivedEntity['__typename'] = existingEntity?.['__typename'];
+        applyRewrites(schema, fetch.outputRewrites, receivedEntity);
+        deepMerge(existingEntity, receivedEntity);
+      }
+    } catch (error) {
+      recordErrors(span, [error]);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function sendOperation(state: RunState, fetch: FetchNode, cursor: Cursor, variables: Variables): Promise<ResultObject | null | undefined> {
+  const response = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
+  if (response.errors) {
+    const errorPath = lazyErrorPathGenerator(fetch, cursor);
+    for (const error of response.errors) state.errors.push(downstreamServiceError(error, fetch.serviceName, errorPath));
+  }
+  return response.data as ResultObject | null | undefined;
+}
+
+function lazyErrorPathGenerator(fetch: FetchNode, cursor: Cursor): (path: GraphQLFormattedError['path']) => ResponsePath | undefined {
+  let hydratedPaths: ResponsePath[] | undefined;
+  return (errorPath) => {
+    if (fetch.requires && typeof errorPath?.[1] === 'number') {
+      if (!hydratedPaths) {
+        hydratedPaths = [];
+        generateHydratedPaths([], cursor.path, cursor.fullResult, hydratedPaths);
+      }
+      const hydratedPath = hydratedPaths[errorPath[1]] ?? [];
+      return [...hydratedPath, ...errorPath.slice(2)];
+    }
+    return errorPath ? [...cursor.path, ...errorPath.slice()] : undefined;
+  };
+}
+
+function generateHydratedPaths(parent: ResponsePath, path: ResponsePath, data: unknown, result: ResponsePath[]): void {
+  const head = path[0];
+  if (data == null) return;
+  if (head == null) {
+    result.push(parent.slice());
+  } else if (head === '@') {
+    assert(Array.isArray(data), 'expected array when encountering `@`');
+    (data as unknown[]).forEach((value, index) => {
+      parent.push(index);
+      generateHydratedPaths(parent, path.slice(1), value, result);
+      parent.pop();
+    });
+  } else if (typeof head === 'string') {
+    if (Array.isArray(data)) {
+      data.forEach((value: unknown, index) => {
+        parent.push(index);
+        generateHydratedPaths(parent, path, value, result);
+        parent.pop();
+      });
+    } else if (Object.prototype.hasOwnProperty.call(data, head)) {
+      parent.push(head);
+      generateHydratedPaths(parent, path.slice(1), (data as ResultObject)[head], result);
+      parent.pop();
+    }
+  } else {
+    assert(false, `unknown path part "${head}"`);
+  }
+}
+
+function moveIntoCursor(cursor: Cursor, pathInCursor: ResponsePath): Cursor | undefined {
+  const data = flattenResultsAtPath(cursor.data, pathInCursor);
+  return data ? { path: cursor.path.concat(pathInCursor), data, fullResult: cursor.fullResult } : undefined;
+}
+
+// @apollo/gateway's flattenResultsAtPath, walking the path by index instead of copying its rest at every step.
+function flattenResultsAtPath(value: unknown, path: ResponsePath, from = 0): unknown {
+  let current = value;
+  for (let index = from; index < path.length; index++) {
+    if (current === undefined || current === null) return current;
+    const key = path[index];
+    if (key === '@') {
+      const flattened: unknown[] = [];
+      for (const element of current as unknown[]) {
+        const inner = flattenResultsAtPath(element, path, index + 1);
+        if (Array.isArray(inner)) for (const item of inner) flattened.push(item);
+        else flattened.push(inner);
+      }
+      return flattened;
+    }
+    assert(typeof key === 'string', () => `Unexpected ${typeof key} found in path`);
+    assert(!Array.isArray(current), () => `Unexpected array in result for path element ${key}`);
+    const object = current as ResultObject;
+    current = Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+  }
+  return current;
+}
+
+function downstreamServiceError(original: GraphQLFormattedError, serviceName: string, errorPath: (path: GraphQLFormattedError['path']) => ResponsePath | undefined): GraphQLError {
+  let { message } = original;
+  const { extensions } = original;
+  if (!message) message = `Error while fetching subquery from service "${serviceName}"`;
+  const options = {
+    // @apollo/gateway passes the subgraph's error object as it came; so do we (same error, same masking).
+    originalError: original as unknown as Error,
+    path: errorPath(original.path),
+    extensions: { ...extensions, serviceName },
+  };
+  const codeDef = errorCodeDef(original as unknown as GraphQLError);
+  if (!codeDef && extensions?.['code']) return new GraphQLErrorClass(message, options);
+  return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
+}
+
+function usedVariablesOf(node: SelectionNode): Set<string> {
+  const used = new Set<string>();
+  visit(node, { Variable: ({ name }) => void used.add(name.value) });
+  return used;
+}
+
+function executeIntrospection(
+  schema: GraphQLSchema,
+  selection: SelectionNode,
+  variableDefinitions: readonly VariableDefinitionNode[] | undefined,
+  variableValues: Variables | undefined,
+): unknown {
+  const used = usedVariablesOf(selection);
+  const usedDefinitions = variableDefinitions?.filter((definition) => used.has(definition.variable.name.value));
+  assert(used.size === (usedDefinitions?.length ?? 0), () => `Should have found all used variables ${[...used].join(',')} in definitions ${JSON.stringify(variableDefinitions)}`);
+  const document: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: OperationTypeNode.QUERY,
+        ...(usedDefinitions ? { variableDefinitions: usedDefinitions } : {}),
+        selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] },
+      },
+    ],
+  };
+  const { data, errors } = executeSync({ schema, document, rootValue: {}, ...(variableValues ? { variableValues } : {}) });
+  assert(!errors || errors.length === 0, () => `Introspection query for ${JSON.stringify(selection)} should not have failed but got ${JSON.stringify(errors)}`);
+  assert(data, () => `Introspection query for ${JSON.stringify(selection)} should not have failed`);
+  assert(selection.kind === Kind.FIELD, 'an introspection selection is a field');
+  const key = selection.alias?.value ?? selection.name.value;
+  return Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined;
+}

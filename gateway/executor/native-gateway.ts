@@ -1,0 +1,306 @@
+// GATEWAY_EXECUTOR=native: @apollo/gateway loads the supergraph; our own planner instance (the
+// same @apollo/query-planner, same configuration) plans, and our executor runs the plans. It
+// stands in for the ApolloGateway given to ApolloServer (the GatewayInterface: load,
+// onSchemaLoadOrUpdate, stop) and returns its own executor from `load`.
+import { Supergraph, operationFromDocument, type Operation, type Schema } from '@apollo/federation-internals';
+import { buildOperationContext, type ApolloGateway } from '@apollo/gateway';
+import { QueryPlanner } from '@apollo/query-planner';
+import type {
+  GatewayExecutor,
+  GatewayExecutionResult,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+  GatewayLoadResult,
+  GatewaySchemaLoadOrUpdateCallback,
+  GatewayUnsubscriber,
+} from '@apollo/server-gateway-interface';
+import { createHash } from 'node:crypto';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ApolloServerPlugin, GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2 } from '@apollo/server';
+import { Kind, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import type { GatewayContext } from '../context.ts';
+import { callerOf } from '../subgraph-data-source.ts';
+import type { SubgraphFetcher } from '../subgraph-transport.ts';
+import { executeQueryPlan, tracer, type CompiledOperation, type ExecutionResult, type IncrementalExecutionResult } from './execute-plan.ts';
+import { compileResultShaper } from './result-shaper.ts';
+
+interface Planning {
+  readonly planner: QueryPlanner;
+  /** The same planner with incremental delivery: for operations with @defer from clients that accept multipart. */
+  readonly deferPlanner: QueryPlanner;
+  readonly apiSchema: Schema;
+  readonly apiGraphQLSchema: GraphQLSchema;
+  readonly supergraphSchema: GraphQLSchema;
+  /** Compiled operations by query hash, operation name and override labels; cleared with a new supergraph. */
+  readonly cache: Map<string, CompiledOperation>;
+  /** Progressive @override labels (`percent(N)`), evaluated per request. */
+  readonly percentLabels: readonly { readonly label: string; readonly percent: number }[];
+}
+
+const PERCENT_LABEL = /^percent\((\d+(?:\.\d+)?)\)$/;
+
+/** The `percent(N)` override labels of a supergraph (other labels stay off, as the planner defaults them). */
+function percentLabelsOf(supergraph: Supergraph): { label: string; percent: number }[] {
+  const joinField = supergraph.schema.directives().find((directive) => directive.name === 'join__field');
+  const labels = new Set<string>();
+  for (const application of joinField?.applications() ?? []) {
+    const label: unknown = application.arguments()['overrideLabel'];
+    if (typeof label === 'string') labels.add(label);
+  }
+  return [...labels].flatMap((label) => {
+    const match = PERCENT_LABEL.exec(label);
+    return match ? [{ label, percent: Number(match[1]) }] : [];
+  });
+}
+
+export interface NativeGatewayOptions {
+  /** Loads the supergraph (and keeps doing what it does for schema updates). */
+  readonly gateway: ApolloGateway;
+  readonly fetcher: SubgraphFetcher;
+  /** Apollo Server's formatError, for the errors of deferred parts (Apollo Server formats the rest). */
+  readonly formatError: FormatError;
+  /**
+   * Identical queries in flight at once (same operation, variables and viewer) share one
+   * execution and its result (read-only from then on); never mutations, never @defer.
+   */
+  readonly dedup?: boolean;
+  /** Compiled operations kept (least recently compiled go first). */
+  readonly planCacheSize?: number;
+  /** Counts each look-up of a compiled operation (the gateway's plan-cache metrics). */
+  readonly planCacheEvents?: { hit(): void; miss(): void };
+}
+
+export interface NativeGateway extends GatewayInterface {
+  /** Streams the deferred parts of an operation with @defer (add it to Apollo Server's plugins). */
+  readonly incrementalDelivery: ApolloServerPlugin<GatewayContext>;
+  /**
+   * Plans and compiles an operation for the supergraph served now, so its first request finds it
+   * ready (trusted documents at start, recent operations at a reload). False when it does not plan.
+   */
+  readonly warm: (query: string, operationName: string | undefined) => boolean;
+}
+
+const INCREMENTAL_MEDIA_TYPE = /multipart\/mixed[^,]*deferSpec=20220824/i;
+const acceptsIncrementalDelivery = (accept: string | undefined) => accept !== undefined && INCREMENTAL_MEDIA_TYPE.test(accept);
+
+const deferUsage = new WeakMap<DocumentNode, boolean>();
+function hasDefer(document: DocumentNode): boolean {
+  let found = deferUsage.get(document);
+  if (found === undefined) {
+    found = false;
+    graphqlRuntime.visit(document, {
+      Directive(node) {
+        if (node.name.value === 'defer') found = true;
+      },
+    });
+    deferUsage.set(document, found);
+  }
+  return found;
+}
+
+// The rest of a deferred operation as the one subsequent part (deferSpec=20220824): its whole
+// data at the root path, with the errors of the deferred fetches, formatted as Apollo Server does.
+async function* restOf(rest: Promise<ExecutionResult>, formatError: FormatError): AsyncGenerator<GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2> {
+  let result: ExecutionResult;
+  try {
+    result = await rest;
+  } catch (error) {
+    result = { errors: [error instanceof graphqlRuntime.GraphQLError ? error : new graphqlRuntime.GraphQLError('Unexpected error during query plan execution')] };
+  }
+  const errors = result.errors?.map((error) => formatError(error.toJSON(), error));
+  yield { hasNext: false, incremental: [{ data: result.data ?? null, path: [], ...(errors ? { errors } : {}) }] };
+}
+
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+export function createNativeGateway({ gateway, fetcher, formatError, dedup = false, planCacheSize = 2_000, planCacheEvents }: NativeGatewayOptions): NativeGateway {
+  const inFlight = new Map<string, Promise<IncrementalExecutionResult>>();
+  let planning: Planning | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const supergraph = Supergraph.build(coreSupergraphSdl);
+    // The API schema Apollo Server validates against, with the @defer directive we can execute.
+    const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
+    withDefer.extensions = apiSchema.extensions;
+    planning = {
+      planner: new QueryPlanner(supergraph),
+      deferPlanner: new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } }),
+      apiSchema: supergraph.apiSchema(),
+      apiGraphQLSchema: withDefer,
+      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      cache: new Map(),
+      percentLabels: percentLabelsOf(supergraph),
+    };
+  });
+
+  const compile = (
+    current: Planning,
+    requestContext: GatewayGraphQLRequestContext,
+    operationContext: ReturnType<typeof buildOperationContext>,
+    overrideConditions: Map<string, boolean> | undefined,
+    incremental: boolean,
+  ): CompiledOperation | { errors: GraphQLError[] } => {
+    const { document, request } = requestContext;
+    const plan = tracer.startActiveSpan('gateway.plan', (span) => {
+      try {
+        const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
+        return (incremental ? current.deferPlanner : current.planner).buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+    // Built as @apollo/gateway's executeQueryPlan builds it for shaping: the operation and its fragments, unvalidated.
+    let operation: Operation;
+    try {
+      operation = operationFromDocument(
+        current.apiSchema,
+        { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] },
+        { validate: false },
+      );
+    } catch (error) {
+      // As @apollo/gateway: an operation it cannot build for shaping answers with that error.
+      if (error instanceof graphqlRuntime.GraphQLError) return { errors: [error] };
+      throw error;
+    }
+    return {
+      plan,
+      operation,
+      shaper: compileResultShaper(operation),
+      ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true }) } : {}),
+      operationDefinition: operationContext.operation,
+      apiSchema: current.apiGraphQLSchema,
+      supergraphSchema: current.supergraphSchema,
+    };
+  };
+
+  const remember = (current: Planning, key: string, compiled: CompiledOperation) => {
+    if (current.cache.size >= planCacheSize) current.cache.delete(current.cache.keys().next().value as string);
+    current.cache.set(key, compiled);
+  };
+  // The key of an operation without @defer and without override labels to draw (a request draws them).
+  const plainKey = (queryHash: string, operationName: string | undefined) => `${queryHash}\u0000${operationName ?? ''}\u0000`;
+
+  const warm = (query: string, operationName: string | undefined): boolean => {
+    const current = planning;
+    if (!current || current.percentLabels.length > 0) return false;
+    const queryHash = createHash('sha256').update(query).digest('hex');
+    const key = plainKey(queryHash, operationName);
+    if (current.cache.has(key)) return true;
+    try {
+      const document = graphqlRuntime.parse(query);
+      if (graphqlRuntime.validate(current.apiGraphQLSchema, document).length > 0) return false;
+      const operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName });
+      const requestContext = { document, request: { query, operationName } } as unknown as GatewayGraphQLRequestContext;
+      const built = compile(current, requestContext, operationContext, undefined, false);
+      if (!('plan' in built)) return false;
+      remember(current, key, built);
+      return true;
+    } catch {
+      return false; // planned (and answered) at request time
+    }
+  };
+
+  const executor: GatewayExecutor = (requestContext) =>
+    tracer.startActiveSpan('gateway.request', async (span): Promise<GatewayExecutionResult> => {
+      try {
+        const current = planning;
+        if (!current) throw new Error('the supergraph is not loaded yet');
+        const { request, queryHash } = requestContext;
+        // Each progressive override label is drawn for this request; the plan depends on the draw.
+        let overrideConditions: Map<string, boolean> | undefined;
+        let overrideKey = '';
+        if (current.percentLabels.length > 0) {
+          overrideConditions = new Map();
+          for (const { label, percent } of current.percentLabels) {
+            const enabled = Math.random() * 100 < percent;
+            overrideConditions.set(label, enabled);
+            overrideKey += enabled ? '1' : '0';
+          }
+        }
+        // @defer is honoured for clients that accept incremental delivery; for others it is ignored.
+        const incremental = acceptsIncrementalDelivery(request.http?.headers.get('accept') ?? undefined) && hasDefer(requestContext.document);
+        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}${incremental ? '\u0000defer' : ''}`;
+        let compiled = current.cache.get(key);
+        if (compiled) planCacheEvents?.hit();
+        else planCacheEvents?.miss();
+        const operationContext = compiled
+          ? undefined
+          : buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: requestContext.document, operationName: request.operationName });
+        const definition = compiled?.operationDefinition ?? operationContext?.operation;
+        if (definition?.variableDefinitions && definition.variableDefinitions.length > 0) {
+          const { errors } = graphqlRuntime.getVariableValues(current.apiGraphQLSchema, definition.variableDefinitions, request.variables ?? {});
+          if (errors) {
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            return { errors };
+          }
+        }
+        if (!compiled) {
+          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental);
+          if (!('plan' in built)) return built;
+          compiled = built;
+          remember(current, key, compiled);
+        }
+        const caller = callerOf(requestContext.context as Partial<GatewayContext>);
+        const run = () => executeQueryPlan(compiled, request.variables, caller, fetcher);
+        let execution: Promise<IncrementalExecutionResult>;
+        if (dedup && !incremental && compiled.operation.rootKind === 'query') {
+          // Authorization depends on the viewer alone, so the viewer's id and role complete the key.
+          const shareKey = `${key}\u0000${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`;
+          let shared = inFlight.get(shareKey);
+          if (!shared) {
+            shared = run();
+            inFlight.set(shareKey, shared);
+            const forget = () => inFlight.delete(shareKey);
+            shared.then(forget, forget);
+          }
+          execution = shared;
+        } else {
+          execution = run();
+        }
+        const { rest, ...result } = await execution;
+        if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
+        if (rest) deferredRests.set(requestContext.context, rest);
+        return result as GatewayExecutionResult;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+
+  // Apollo Server takes one result from a gateway's executor; for a deferred operation, this
+  // plugin turns the response into an incremental one (multipart) whose last part is the rest.
+  const deferredRests = new WeakMap<object, Promise<ExecutionResult>>();
+  const incrementalDelivery: ApolloServerPlugin<GatewayContext> = {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ contextValue, response }) => {
+        const rest = deferredRests.get(contextValue);
+        if (!rest || response.body.kind !== 'single') return;
+        deferredRests.delete(contextValue);
+        response.body = {
+          kind: 'incremental',
+          initialResult: { ...response.body.singleResult, hasNext: true },
+          subsequentResults: restOf(rest, formatError),
+        };
+      },
+    }),
+  };
+
+  return {
+    incrementalDelivery,
+    warm,
+    onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
+      // Apollo Server validates against the schema with @defer.
+      return gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl, apiSchema }) => callback({ coreSupergraphSdl, apiSchema: planning?.apiGraphQLSchema ?? apiSchema }));
+    },
+    async load(options): Promise<GatewayLoadResult> {
+      await gateway.load(options);
+      return { executor };
+    },
+    stop: () => gateway.stop(),
+  };
+}

@@ -1,0 +1,204 @@
+import { STATUS_CODES } from 'node:http';
+import { context, propagation } from '@opentelemetry/api';
+import type { GraphQLError as GraphQLErrorInstance, GraphQLFormattedError } from 'graphql';
+import { graphqlRuntime } from './subscriptions/graphql-runtime.ts';
+
+const { GraphQLError } = graphqlRuntime;
+import { Pool } from 'undici';
+import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
+import type { Viewer } from '../common/viewer.ts';
+import type { SubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
+import { createSubgraphPolicies, failureReason, type SubgraphPolicies } from './resilience/subgraph-policies.ts';
+import type { SubgraphName } from '../common/service/subgraph-config.ts';
+import type { GatewayConfig } from './config.ts';
+
+export const SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE';
+
+export interface SubgraphRequest {
+  readonly query: string;
+  readonly operationName?: string | undefined;
+  readonly variables?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** A subgraph's GraphQL response, parsed: the caller owns it (it may merge into it). */
+export interface SubgraphResponse {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
+}
+
+/** Who the fetch is made for: what the gateway credential asserts. */
+export interface SubgraphCaller {
+  readonly viewer: Viewer | null;
+  readonly requestId: string;
+}
+
+export interface SubgraphTransportOptions {
+  readonly name: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly timeoutMs: number;
+  readonly policies: SubgraphPolicies;
+  readonly metrics: SubgraphFetchMetrics;
+  /** Keep-alive connections to this subgraph (at most the bulkhead's concurrency is ever in use). */
+  readonly connections: number;
+  /** Share one in-flight query among identical ones (same document, variables, viewer; queries only). */
+  readonly dedup?: boolean;
+}
+
+const isMutationDocument = (query: string) => /^\s*mutation\b/.test(query);
+
+interface RawResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/**
+ * One subgraph, as both executors (ours and @apollo/gateway's) reach it: a keep-alive undici
+ * pool; the gateway credential for this subgraph carrying the verified viewer and request id
+ * (nothing from the client's own headers is forwarded, so an `x-user-id` a client invents never
+ * reaches a subgraph); the active span's trace context; the subgraph's bulkhead and circuit
+ * breaker, with retries for queries (never mutations); latency and failure metrics. A subgraph
+ * that cannot answer becomes one SUBGRAPH_UNAVAILABLE error: the rest of the response still arrives.
+ */
+export class SubgraphTransport {
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly inFlight = new Map<string, Promise<RawResponse>>();
+
+  constructor(private readonly options: SubgraphTransportOptions) {
+    const url = new URL(options.url);
+    this.pool = new Pool(url.origin, { connections: options.connections, pipelining: 1 });
+    this.path = `${url.pathname}${url.search}`;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  async send(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+    const { name, policies, metrics } = this.options;
+    const mutation = isMutationDocument(request.query);
+    const policy = mutation ? policies.write : policies.read;
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
+    const started = performance.now();
+    try {
+      const raw = this.options.dedup && !mutation ? await this.shared(body, caller, policy) : await policy.execute(() => this.post(body, caller));
+      const response = parseResponse(raw);
+      metrics.duration.observe({ subgraph: name, outcome: 'ok' }, (performance.now() - started) / 1000);
+      return response;
+    } catch (error) {
+      const reason = failureReason(error);
+      metrics.duration.observe({ subgraph: name, outcome: 'error' }, (performance.now() - started) / 1000);
+      metrics.failures.inc({ subgraph: name, reason });
+      if (reason === 'other') throw error;
+      throw new GraphQLError(`The ${name} service is unavailable (${reason.replace('_', ' ')}).`, {
+        extensions: { code: SUBGRAPH_UNAVAILABLE, serviceName: name, reason },
+      });
+    }
+  }
+
+  // Identical queries in flight share one fetch; each caller parses its own copy of the body.
+  // The credential scope is part of the key: the viewer's id and role (the subgraph is this one).
+  private shared(body: string, caller: SubgraphCaller, policy: SubgraphPolicies['read']): Promise<RawResponse> {
+    const key = `${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${body}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = policy.execute(() => this.post(body, caller));
+      this.inFlight.set(key, pending);
+      const forget = () => this.inFlight.delete(key);
+      pending.then(forget, forget);
+    }
+    return pending;
+  }
+
+  private async post(body: string, caller: SubgraphCaller): Promise<RawResponse> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [GATEWAY_CREDENTIAL_HEADER]: signGatewayCredential(this.options.name, this.options.secret, caller),
+      'x-request-id': caller.requestId,
+    };
+    // The active span is the `gateway.fetch` span of this fetch: the subgraph's spans become its children.
+    propagation.inject(context.active(), headers);
+    const response = await this.pool.request({
+      path: this.path,
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    const text = await response.body.text();
+    const contentType = response.headers['content-type'];
+    const raw = { status: response.statusCode, contentType: typeof contentType === 'string' ? contentType : '', body: text };
+    if (raw.status < 200 || raw.status > 299) throw errorFromResponse(raw, this.options.url);
+    return raw;
+  }
+
+  /** Called once the gateway's own connections are closed (after the grace period): cuts what is still in flight. */
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
+
+const isJson = (contentType: string) => contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
+
+// What @apollo/gateway's RemoteGraphQLDataSource made of an HTTP error, so clients see the same errors.
+function errorFromResponse(raw: RawResponse, url: string): GraphQLErrorInstance {
+  const statusText = STATUS_CODES[raw.status] ?? '';
+  const extensions: Record<string, unknown> = {
+    response: { url, status: raw.status, statusText, body: isJson(raw.contentType) ? safeParse(raw.body) : raw.body },
+  };
+  if (raw.status === 401) extensions['code'] = 'UNAUTHENTICATED';
+  else if (raw.status === 403) extensions['code'] = 'FORBIDDEN';
+  return new GraphQLError(`${raw.status}: ${statusText}`, { extensions });
+}
+
+const safeParse = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+};
+
+function parseResponse(raw: RawResponse): SubgraphResponse {
+  const body: unknown = isJson(raw.contentType) ? JSON.parse(raw.body) : raw.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new Error(`Expected JSON response body, but received: ${String(body)}`);
+  }
+  return body as SubgraphResponse;
+}
+
+/** What a plan fetches from: the transport of each subgraph, by name. */
+export interface SubgraphFetcher {
+  has(serviceName: string): boolean;
+  send(serviceName: string, request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse>;
+}
+
+export function subgraphFetcher(transports: ReadonlyMap<string, SubgraphTransport>): SubgraphFetcher {
+  return {
+    has: (serviceName) => transports.has(serviceName),
+    send: (serviceName, request, caller) => (transports.get(serviceName) as SubgraphTransport).send(request, caller),
+  };
+}
+
+/** One transport per subgraph the supergraph routes to, shared by both executors. */
+export function createSubgraphTransports(config: GatewayConfig, routed: readonly string[], metrics: SubgraphFetchMetrics): Map<string, SubgraphTransport> {
+  return new Map(
+    routed.map((name) => {
+      const endpoint = config.subgraphs[name as SubgraphName];
+      const transport = new SubgraphTransport({
+        name,
+        url: endpoint.url,
+        secret: endpoint.secret ?? '',
+        timeoutMs: config.subgraphTimeoutMs,
+        policies: createSubgraphPolicies(name, config.resilience, metrics),
+        metrics,
+        connections: config.resilience.maxConcurrent,
+        dedup: config.dedupSubgraphQueries,
+      });
+      return [name, transport];
+    }),
+  );
+}
