@@ -1,4 +1,5 @@
-# One image, one compiled entry point per service: `docker run IMAGE dist/subgraphs/catalog/main.js`.
+# One image, one compiled entry point per service: `docker run IMAGE dist/subgraphs/catalog/main.js`
+# (the storefront: `dist/web/server/main.js`).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,6 +10,8 @@ COPY patches ./patches
 RUN npm ci --ignore-scripts && npx patch-package
 COPY . .
 RUN npx tsx scripts/prisma-generate.ts && npx graphql-codegen --config codegen.ts && npx tsc --noEmit -p . && npm run build
+# The storefront's bundle (web/dist, hashed assets): built here, served by web/server/main.ts.
+RUN npx vite build --config web/vite.config.ts
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production

@@ -7,6 +7,8 @@ const supergraphSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'tes
 const brokerOnlySuites = ['test/e2e/amqp/**'];
 // Faults in a real PostgreSQL server's connections: the embedded PGlite has no server to cut off.
 const postgresOnlySuites = ['test/e2e/postgres/**'];
+// The storefront in a real Chromium against a supergraph on embedded defaults: once, not per database.
+const browserSuites = ['web/**/*.browser.test.ts'];
 
 export default defineConfig({
   test: {
@@ -16,6 +18,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'standalone', include: ['common/**/*.test.ts', 'scripts/**/*.test.ts', 'test/*.test.ts'] } },
+      { extends: true, test: { name: 'browser', include: browserSuites, env: { TEST_DATABASE: 'embedded' }, testTimeout: 180_000 } },
       { extends: true, test: { name: 'postgres', include: supergraphSuites, env: { TEST_DATABASE: 'postgres' } } },
       {
         extends: true,

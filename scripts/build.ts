@@ -15,13 +15,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where `npm run build` writes; anywhere inside the project works (packages resolve from its node_modules). */
 export const DIST = join(root, 'dist');
 
-/** gateway/main.ts and subgraphs/<name>/main.ts, as paths relative to the project root. */
+/** gateway/main.ts, subgraphs/<name>/main.ts and the storefront's server, as paths relative to the project root. */
 export function entryPoints(): string[] {
   const subgraphs = readdirSync(join(root, 'subgraphs'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => `subgraphs/${entry.name}/main.ts`)
     .filter((path) => readdirSync(join(root, dirname(path))).includes('main.ts'));
-  return ['gateway/main.ts', ...subgraphs.sort()];
+  return ['gateway/main.ts', ...subgraphs.sort(), 'web/server/main.ts'];
 }
 
 /** Rewrites `import.meta.url` in the project's sources to the source file's own URL, found from the bundle's. */
@@ -31,6 +31,8 @@ const sourceLocation = (outFile: string): Plugin => ({
     builder.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
       if (path.includes(`${join('node_modules', '')}`)) return undefined;
       const source = await readFile(path, 'utf8');
+      // import.meta.dirname and .filename would name dist/: files beside a module are found through its URL.
+      if (/import\.meta\.(dirname|filename)/.test(source)) throw new Error(`${relative(root, path)}: use new URL(..., import.meta.url) instead of import.meta.dirname/filename (they would point into dist/)`);
       if (!source.includes('import.meta.url')) return { contents: source, loader: 'ts' };
       const fromBundle = relative(dirname(outFile), path).split('\\').join('/');
       return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: 'ts' };

@@ -10,6 +10,7 @@ import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
 import { createDemoOrders } from './demo-orders.ts';
 import { startLocalSupergraph } from './local-supergraph.ts';
+import { startStorefront } from '../web/server/start-storefront.ts';
 
 const settings = await exitOnConfigError(() => {
   const parsed = parseEnv({
@@ -52,7 +53,9 @@ const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('co
 const supergraph = await exitOnConfigError(() =>
   startLocalSupergraph({ env: serviceEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }),
 );
+const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl, serviceEnv));
 const signals = stopOnSignals(async () => {
+  await storefront.stop();
   await supergraph.stop();
   await tracing.shutdown();
 }, log);
@@ -73,13 +76,14 @@ if (settings.seedDemoData) {
   );
 }
 if (production) {
-  log.info({ url: supergraph.gatewayUrl }, 'supergraph ready');
+  log.info({ url: supergraph.gatewayUrl, storefront: storefront.url }, 'supergraph ready');
 } else {
   // Last, so that it stays visible: where to go and how to sign in.
   say(
     [
       '',
       `  Supergraph ready: ${supergraph.gatewayUrl}`,
+      `Storefront: ${storefront.url}`,
       ...(settings.seedDemoData
         ? ['  Demo sign-ins (mutation logIn):', ...demoUsers.map((user) => `    ${user.role.padEnd(8)} ${user.email} / ${user.password}`)]
         : ['  No demo data (SEED_DEMO_DATA=false).']),

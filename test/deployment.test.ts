@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { variablesByService } from '../deploy/config-variables.ts';
+import { variablesByService, variablesReadBy } from '../deploy/config-variables.ts';
+import { loadStorefrontConfig } from '../web/server/config.ts';
 import { SERVICE_PORTS } from '../common/service/subgraph-config.ts';
 import { subgraphsOf } from '../gateway/server.ts';
 import { loadGatewayConfig } from '../gateway/config.ts';
@@ -163,6 +164,31 @@ describe('Kubernetes manifests', () => {
   it('lists every manifest in the kustomization', () => {
     const { resources } = parse(read('deploy/k8s/kustomization.yaml')) as { resources: string[] };
     expect(resources.sort()).toEqual([...manifestFiles.filter((file) => file !== 'secret.example.yaml'), 'secret.yaml'].sort());
+  });
+});
+
+describe('the storefront', () => {
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }> }>;
+  };
+  it('runs from the same image with exactly the variables its config reads, in front of the gateway', () => {
+    const storefront = compose.services['storefront']!;
+    // Compiled like every service (npm run build lists its source among the entry points).
+    expect(storefront.command).toEqual(['dist/web/server/main.js']);
+    expect(existsSync(resolve(root, 'web/server/main.ts'))).toBe(true);
+    expect(entryPoints()).toContain('web/server/main.ts');
+    const reads = variablesReadBy(loadStorefrontConfig);
+    expect(Object.keys(storefront.environment ?? {}).every((name) => reads.has(name))).toBe(true);
+    expect(new URL(storefront.environment!['GATEWAY_URL']!).host).toBe(`gateway:${portOf('gateway')}`);
+    expect(storefront.depends_on).toEqual({ gateway: { condition: 'service_healthy' } });
+  });
+
+  it('is built into the image, which keeps the bundle after pruning dev dependencies', () => {
+    const dockerfile = read('Dockerfile');
+    const build = dockerfile.indexOf('vite build --config web/vite.config.ts');
+    expect(build).toBeGreaterThan(0);
+    expect(build).toBeLessThan(dockerfile.lastIndexOf('FROM '));
+    expect(read('.dockerignore')).toMatch(/^web\/dist$/m);
   });
 });
 

@@ -24,5 +24,8 @@ if (!values['resolvers-only']) {
   const schema = sdkSchemaText(await readFile(resolve(root, 'supergraph.graphql'), 'utf8'));
   await writeFile(resolve(root, SDK_SCHEMA_FILE), schema);
   const written = await writeClientSdk(root);
+  // Imported only now: it reads the SDK's documents just written.
+  const { writeStorefrontManifest } = await import('./storefront-documents.ts');
+  written.push(await writeStorefrontManifest(root));
   process.stdout.write(`wrote ${[SDK_SCHEMA_FILE, ...written].join(', ')} and the resolver types of ${Object.keys(resolverTypes).length} subgraphs\n`);
 }

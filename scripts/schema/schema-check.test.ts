@@ -74,9 +74,10 @@ describe('schema check: API schema changes', () => {
       expect.objectContaining({ level: 'breaking', type: 'FIELD_ARGUMENT_TYPE_CHANGED', path: 'Query.products.after', message: expect.stringMatching(/'String' to 'String!'/) }),
     ]);
     expect(report.ok).toBe(false);
-    // The Products operation passes a nullable $after: it no longer validates either.
+    // The Products and StorefrontProducts operations pass a nullable $after: they no longer validate either.
     expect(report.operations?.errors).toEqual([
       expect.objectContaining({ file: 'sdk/operations/catalog.graphql', message: expect.stringMatching(/"\$after" of type "String" used in position expecting type "String!"/) }),
+      expect.objectContaining({ file: 'sdk/operations/storefront.graphql', message: expect.stringMatching(/"\$after" of type "String" used in position expecting type "String!"/) }),
     ]);
   });
 
@@ -103,17 +104,18 @@ describe('schema check: API schema changes', () => {
   it('fails every operation that selects a removed field, naming the file and line', async () => {
     const { report, text } = await checkAfter({ [CATALOG]: (sdl) => sdl.replace(/^\s*description: String!\n/m, '\n') });
     expect(report.changes).toContainEqual(expect.objectContaining({ level: 'breaking', type: 'FIELD_REMOVED', path: 'Product.description' }));
-    // Product (catalog.graphql), CreateProduct and UpdateProduct (admin.graphql) select it.
+    // Product (catalog.graphql), CreateProduct and UpdateProduct (admin.graphql), StorefrontProduct (storefront.graphql) select it.
     const linesOf = async (file: string) =>
       (await readFile(resolve(root, file), 'utf8')).split('\n').flatMap((line, index) => (line.trim() === 'description' ? [index + 1] : []));
     const message = 'Cannot query field "description" on type "Product".';
     const expected = [
       ...(await linesOf('sdk/operations/admin.graphql')).map((line) => ({ file: 'sdk/operations/admin.graphql', line, column: 5, message })),
       ...(await linesOf('sdk/operations/catalog.graphql')).map((line) => ({ file: 'sdk/operations/catalog.graphql', line, column: 5, message })),
+      ...(await linesOf('sdk/operations/storefront.graphql')).map((line) => ({ file: 'sdk/operations/storefront.graphql', line, column: 5, message })),
     ];
-    expect(expected).toHaveLength(3);
+    expect(expected).toHaveLength(4);
     expect(report.operations?.errors).toEqual(expected);
-    expect(report.failures.join('\n')).toMatch(/3 client operation error/);
+    expect(report.failures.join('\n')).toMatch(/4 client operation error/);
     expect(text).toContain(`error sdk/operations/catalog.graphql:${expected[2]!.line}:5: ${message}`);
   });
 
@@ -283,7 +285,7 @@ describe('trusted documents: the persisted operations manifest', () => {
     )) as { filename: string; content: string }[];
     const presetMap = JSON.parse(outputs.find((output) => output.filename.endsWith('persisted-documents.json'))!.content) as Record<string, string>;
     const manifest = await readManifest(root);
-    expect(manifest.operations.length).toBe(18);
+    expect(manifest.operations.length).toBe(33);
     expect(Object.fromEntries(manifest.operations.map((entry) => [`sha256:${entry.id}`, entry.body]))).toEqual(presetMap);
   });
 

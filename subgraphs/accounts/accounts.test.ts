@@ -7,7 +7,7 @@ import { errorCodes, graphql } from '../../test/support/graphql-client.ts';
 import { logInAsAdmin, logInAsCustomer, type Session } from '../../test/support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
 import { tokenFromAccountsKey } from '../../test/support/tokens.ts';
-import { LogInDocument, MeDocument, SignUpDocument } from '../../sdk/index.ts';
+import { LogInDocument, LogOutDocument, MeDocument, RefreshSessionDocument, SignUpDocument } from '../../sdk/index.ts';
 import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 
@@ -219,5 +219,75 @@ describe('a subgraph only answers the gateway', () => {
     expect(jwks.keys.length).toBeGreaterThan(0);
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+});
+
+describe('sessions: refresh tokens with rotation and reuse detection', () => {
+  const prisma = () => supergraph.subgraphs['accounts']!.prisma as PrismaClient;
+  const newSession = async () => {
+    const email = `session-${randomUUID()}@shop.test`;
+    const signedUp = await graphql(gateway, SignUpDocument, { input: { email, password: 'correct horse battery', name: 'Session Owner' } });
+    expect(signedUp.errors).toBeUndefined();
+    return signedUp.data!.signUp;
+  };
+  const refresh = (refreshToken: string) => graphql(gateway, RefreshSessionDocument, { refreshToken });
+  const refusedWith = async (refreshToken: string, reason: string) => {
+    const response = await refresh(refreshToken);
+    expect(response.data).toBeNull();
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(response.errors?.[0]?.extensions?.['reason']).toBe(reason);
+  };
+
+  it('exchanges a refresh token once for a working access token and the next refresh token', async () => {
+    const first = await newSession();
+    expect(new Date(first.refreshExpiresAt).getTime()).toBeGreaterThan(new Date(first.expiresAt).getTime());
+    const renewed = await refresh(first.refreshToken);
+    expect(renewed.errors).toBeUndefined();
+    const next = renewed.data!.refreshSession;
+    expect(next.user).toEqual(first.user);
+    expect(next.refreshToken).not.toBe(first.refreshToken);
+    const me = await graphql(gateway, MeDocument, {}, { token: next.token });
+    expect(me.data?.me?.id).toBe(first.user.id);
+    // Rotation again, from the new one.
+    expect((await refresh(next.refreshToken)).errors).toBeUndefined();
+  });
+
+  it('revokes the whole family when a used refresh token is presented again (a stolen copy)', async () => {
+    const first = await newSession();
+    const second = (await refresh(first.refreshToken)).data!.refreshSession;
+    await refusedWith(first.refreshToken, 'REFRESH_TOKEN_REUSED');
+    // The legitimate holder's current token is gone too: whoever holds the family must sign in again.
+    await refusedWith(second.refreshToken, 'REFRESH_TOKEN_INVALID');
+    // Another session of the same user is untouched.
+    const other = await graphql(gateway, LogInDocument, { input: { email: first.user.email!, password: 'correct horse battery' } });
+    expect((await refresh(other.data!.logIn.refreshToken)).errors).toBeUndefined();
+  });
+
+  it('lets exactly one of two concurrent refreshes with the same token win, and ends the session', async () => {
+    const first = await newSession();
+    const answers = await Promise.all([refresh(first.refreshToken), refresh(first.refreshToken)]);
+    const winners = answers.filter((answer) => answer.errors === undefined);
+    expect(winners).toHaveLength(1);
+    expect(answers.flatMap((answer) => errorCodes(answer))).toEqual(['UNAUTHENTICATED']);
+    await refusedWith(winners[0]!.data!.refreshSession.refreshToken, 'REFRESH_TOKEN_INVALID');
+  });
+
+  it('ends the session on log-out, and answers log-out the same for an unknown token', async () => {
+    const first = await newSession();
+    const second = (await refresh(first.refreshToken)).data!.refreshSession;
+    const loggedOut = await graphql(gateway, LogOutDocument, { refreshToken: second.refreshToken });
+    expect(loggedOut.data).toEqual({ logOut: true });
+    await refusedWith(second.refreshToken, 'REFRESH_TOKEN_INVALID');
+    expect((await graphql(gateway, LogOutDocument, { refreshToken: 'not-a-token' })).data).toEqual({ logOut: true });
+  });
+
+  it('refuses an unknown or expired refresh token, and stores only hashes', async () => {
+    await refusedWith(`forged-${randomUUID()}`, 'REFRESH_TOKEN_INVALID');
+    const first = await newSession();
+    const stored = await prisma().refreshToken.findMany({ where: { userId: first.user.id } });
+    expect(stored).toHaveLength(1);
+    expect(stored.some((row) => row.tokenHash.includes(first.refreshToken))).toBe(false);
+    await prisma().refreshToken.updateMany({ where: { userId: first.user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await refusedWith(first.refreshToken, 'REFRESH_TOKEN_INVALID');
   });
 });

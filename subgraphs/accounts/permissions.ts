@@ -11,7 +11,8 @@ const ownerOrAdmin = isOwnerOrAdmin(
 
 export const permissions: IRules = {
   Query: { me: allow, user: isAuthenticated },
-  Mutation: { signUp: allow, logIn: allow },
+  // The refresh token itself is the credential of refreshSession and logOut.
+  Mutation: { signUp: allow, logIn: allow, refreshSession: allow, logOut: allow },
   User: { id: allow, name: allow, createdAt: allow, email: ownerOrAdmin, role: ownerOrAdmin },
   AuthPayload: allow,
 };

@@ -2,7 +2,7 @@ import { ErrorCode, graphQLError } from '../../../common/errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from '../passwords.ts';
-import { issueAccessToken } from '../tokens.ts';
+import { endSession, refreshSession, startSession } from '../sessions.ts';
 import { checkName, checkNewPassword, normalizeEmail } from './validation.ts';
 
 const isUniqueViolation = (error: unknown) =>
@@ -16,7 +16,7 @@ export const Mutation: MutationResolvers = {
     try {
       const user = await prisma.user.create({ data: { email, name, passwordHash, role: 'CUSTOMER' } });
       authenticatedInThisRequest.add(user.id);
-      return { ...(await issueAccessToken(user, await keyRing.current(), jwt)), user };
+      return { ...(await startSession({ prisma, keyRing, jwt }, user)), user };
     } catch (error) {
       if (isUniqueViolation(error)) throw graphQLError(ErrorCode.emailTaken, 'An account with this email already exists.');
       throw error;
@@ -31,6 +31,17 @@ export const Mutation: MutationResolvers = {
       throw graphQLError(ErrorCode.invalidCredentials, 'The email or password is wrong.');
     }
     authenticatedInThisRequest.add(user.id);
-    return { ...(await issueAccessToken(user, await keyRing.current(), jwt)), user };
+    return { ...(await startSession({ prisma, keyRing, jwt }, user)), user };
+  },
+
+  async refreshSession(_parent, { refreshToken }, { prisma, keyRing, jwt, authenticatedInThisRequest }) {
+    const session = await refreshSession({ prisma, keyRing, jwt }, refreshToken);
+    authenticatedInThisRequest.add(session.user.id);
+    return session;
+  },
+
+  async logOut(_parent, { refreshToken }, { prisma }) {
+    await endSession(prisma, refreshToken);
+    return true;
   },
 };

@@ -1,0 +1,125 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from '../../common/logger.ts';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+// The app talks only to its own origin; nothing may frame it.
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
+// Vite names built assets by content hash: a changed file is a new URL, so they may be cached for
+// a year. Anything else (index.html above all) is revalidated, so a deploy is seen at once.
+const cacheControlFor = (path: string) => (path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+
+// Hop-by-hop headers are not forwarded (RFC 9110 7.6.1).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+const forwardable = (headers: IncomingMessage['headers']) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+
+// The browser's address for the gateway's per-IP budgets; the gateway believes it only when this
+// server's address is in its TRUSTED_PROXIES.
+const forwardedFor = (req: IncomingMessage) =>
+  [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter((entry): entry is string => typeof entry === 'string' && entry.length > 0).join(', ');
+
+export interface StorefrontServerOptions {
+  readonly distDir: string;
+  readonly gatewayUrl: string;
+  readonly log: Logger;
+}
+
+/**
+ * Serves the built storefront and forwards `/graphql` (queries, mutations and streamed multipart
+ * subscriptions) to the gateway, so the browser sees one origin: no CORS, and the gateway's CSRF
+ * rule (a JSON content type or a preflight header) holds as it is.
+ */
+export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontServerOptions) {
+  const gateway = new URL(gatewayUrl);
+  const root = normalize(distDir + sep);
+
+  const proxy = (req: IncomingMessage, res: ServerResponse) => {
+    const send = gateway.protocol === 'https:' ? httpsRequest : httpRequest;
+    const upstream = send(
+      gateway,
+      { method: req.method, headers: { ...forwardable(req.headers), host: gateway.host, 'x-forwarded-for': forwardedFor(req) } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
+        // Streams part by part (a subscription's results arrive as they happen).
+        res.flushHeaders();
+        pipeline(answer, res).catch(() => undefined);
+      },
+    );
+    upstream.on('error', (error) => {
+      log.warn({ err: error }, 'gateway unreachable');
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: 'The shop is unreachable right now.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
+    });
+    // A browser leaving the page ends the subscription upstream too.
+    res.on('close', () => upstream.destroy());
+    pipeline(req, upstream).catch(() => undefined);
+  };
+
+  const serveFile = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const candidate = normalize(join(root, path));
+    const inside = candidate.startsWith(root);
+    const file = inside ? await stat(candidate).catch(() => null) : null;
+    // Client-side routes (/products/…, /orders/…) get the app; a missing asset is a 404.
+    const target = file?.isFile() ? candidate : extname(path) === '' ? join(root, 'index.html') : null;
+    if (!target) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end('Not found');
+      return;
+    }
+    const served = target === candidate ? path : '/index.html';
+    res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'cache-control': cacheControlFor(served), ...SECURITY_HEADERS });
+    if (req.method === 'HEAD') return void res.end();
+    await pipeline(createReadStream(target), res);
+  };
+
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://storefront').pathname);
+    if (path === '/graphql') return proxy(req, res);
+    if (path === '/health/live' || path === '/health/ready') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    serveFile(req, res, path).catch((error: unknown) => {
+      log.error({ err: error }, 'serving a file failed');
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  return {
+    server,
+    listen(port: number, host: string): Promise<string> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const { port: bound } = server.address() as AddressInfo;
+          resolve(`http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${bound}`);
+        });
+      });
+    },
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

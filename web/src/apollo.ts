@@ -1,0 +1,85 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { ServerError } from '@apollo/client/errors';
+import { SetContextLink } from '@apollo/client/link/context';
+import { ErrorLink } from '@apollo/client/link/error';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { from, mergeMap } from 'rxjs';
+import { RefreshSessionDocument } from '../../sdk/generated/graphql.ts';
+import storefrontDocuments from '../../trusted-documents/storefront.json';
+import { rateLimitNotices } from './notices.ts';
+import type { SessionStore } from './session.ts';
+
+// The gateway runs only trusted documents in production: the storefront sends each operation's id
+// from its manifest (`npm run codegen` writes it, with the __typename fields Apollo's cache adds).
+const documentIds = new Map(storefrontDocuments.operations.map((operation) => [operation.name, operation.id]));
+const trustedDocuments = new PersistedQueryLink({
+  generateHash(document) {
+    const name = document.definitions.find((definition) => definition.kind === 'OperationDefinition')?.name?.value;
+    const id = name ? documentIds.get(name) : undefined;
+    if (!id) throw new Error(`${name ?? 'an anonymous operation'} is not in trusted-documents/storefront.json: run npm run codegen`);
+    return id;
+  },
+});
+
+/** Operations that carry their own credential (the refresh token), not the access token. */
+const SKIP_AUTH = 'skipAuth';
+
+/**
+ * The storefront's Apollo Client: `/graphql` on the page's own origin (the static server or Vite
+ * proxies it to the gateway), the access token on every request, subscriptions over Apollo's
+ * multipart HTTP protocol (HttpLink speaks it: no WebSocket needed).
+ */
+export function createApolloClient(sessions: SessionStore, uri = '/graphql'): ApolloClient {
+  const auth = new SetContextLink(async (context) => {
+    if (context[SKIP_AUTH]) return {};
+    const token = await sessions.accessToken();
+    return token ? { headers: { ...context.headers, authorization: `Bearer ${token}` } } : {};
+  });
+
+  const errors = new ErrorLink(({ error, operation, forward }) => {
+    // The gateway answers refusals as application/graphql-response+json, which Apollo Client reads
+    // as GraphQL errors; the HTTP status is on the response HttpLink keeps in the context.
+    const response: Response | undefined = ServerError.is(error) ? error.response : operation.getContext()['response'];
+    if (response?.status === 429) {
+      rateLimitNotices.raise(Number(response.headers.get('retry-after') ?? '') || 1);
+      return;
+    }
+    // A token refused (expired early, a clock off, a key rotated): renew once and try again.
+    const context = operation.getContext();
+    if (response?.status === 401 && !context[SKIP_AUTH] && !context['renewed'] && sessions.current()) {
+      operation.setContext({ renewed: true });
+      return from(sessions.renew()).pipe(mergeMap(() => forward(operation)));
+    }
+    return;
+  });
+
+  const client = new ApolloClient({
+    link: ApolloLink.from([errors, auth, trustedDocuments, new HttpLink({ uri })]),
+    cache: new InMemoryCache(),
+    // Partial results are results: a subgraph down leaves its fields null and the rest renders.
+    defaultOptions: { watchQuery: { errorPolicy: 'all' }, query: { errorPolicy: 'all' } },
+  });
+
+  sessions.useExchange(async (refreshToken) => {
+    const { data } = await client.mutate({ mutation: RefreshSessionDocument, variables: { refreshToken }, context: { [SKIP_AUTH]: true } });
+    if (!data) throw new Error('the session could not be renewed');
+    return data.refreshSession;
+  });
+  return client;
+}
+
+export { SKIP_AUTH };
+
+// Queries default to errorPolicy 'all' (above); declared so their result types include partial data with errors.
+declare module '@apollo/client' {
+  export namespace ApolloClient {
+    export namespace DeclareDefaultOptions {
+      interface WatchQuery {
+        errorPolicy: 'all';
+      }
+      interface Query {
+        errorPolicy: 'all';
+      }
+    }
+  }
+}

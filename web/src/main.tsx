@@ -1,0 +1,21 @@
+import { ApolloProvider } from '@apollo/client/react';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createApolloClient } from './apollo.ts';
+import { App } from './App.tsx';
+import { SessionStore } from './session.ts';
+import { SessionProvider } from './session-context.tsx';
+import './styles.css';
+
+const sessions = new SessionStore();
+const client = createApolloClient(sessions);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ApolloProvider client={client}>
+      <SessionProvider store={sessions}>
+        <App />
+      </SessionProvider>
+    </ApolloProvider>
+  </StrictMode>,
+);
