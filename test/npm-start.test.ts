@@ -9,6 +9,7 @@ import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gate
 import { devSubgraphSecret } from '../common/service/subgraph-config.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
+import persistedOperations from '../sdk/persisted-operations.json' with { type: 'json' };
 import { graphql } from './support/graphql-client.ts';
 import { acceptsConnections, listeningAddresses, processesInGroup } from './support/process-tree.ts';
 import { requestInFlight } from './support/request-in-flight.ts';
@@ -154,9 +155,11 @@ describe('npm start in production', () => {
   it('logs JSON only, never a demo password, and one SIGTERM stops it gracefully', async () => {
     running = await startNpmStart({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DATA_DIR: join(dataDir, 'production') });
     const started = running;
-    const inFlight = await inFlightAtGateway(started);
+    // Production requires trusted documents: the request in flight is the SDK's Categories by id.
+    const categories = persistedOperations.operations.find((operation) => operation.name === 'Categories')!;
+    const inFlight = await requestInFlight(started.gatewayUrl, { documentId: `sha256:${categories.id}` });
     process.kill(started.nodePid, 'SIGTERM');
-    expect(await inFlight.finish()).toEqual({ status: 200, body: expect.stringContaining('"__typename":"Query"') });
+    expect(await inFlight.finish()).toEqual({ status: 200, body: expect.stringContaining('{"data":{"categories":[') });
     const exit = await started.exited;
     expect(exit.code, exit.stderr).toBe(0);
     await expectAllGone(started);

@@ -10,8 +10,9 @@ export interface RequestInFlight {
  * whose body is still to come: a request in flight for as long as the test wants, with no
  * timing involved. What a stop does to it shows whether the stop is graceful.
  */
-export async function requestInFlight(url: string, query: string, headers: Record<string, string> = {}): Promise<RequestInFlight> {
-  const body = JSON.stringify({ query });
+export async function requestInFlight(url: string, query: string | Record<string, unknown>, headers: Record<string, string> = {}): Promise<RequestInFlight> {
+  // A query text, or a whole GraphQL request body (e.g. a persisted document id).
+  const body = JSON.stringify(typeof query === 'string' ? { query } : query);
   const req = request(url, {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), expect: '100-continue' },
