@@ -1,7 +1,7 @@
-import { ErrorCode } from '../common/errors.ts';
 import { STATUS_CODES } from 'node:http';
 import { context, propagation } from '@opentelemetry/api';
 import type { GraphQLError as GraphQLErrorInstance, GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '../common/errors.ts';
 import { graphqlRuntime } from './subscriptions/graphql-runtime.ts';
 
 const { GraphQLError } = graphqlRuntime;

@@ -9,7 +9,6 @@
 //   `Accept: text/event-stream`. `next` events with results, comment lines as heartbeats, a fatal
 //   error as a `next` with `errors`, then `complete`. Problems found before streaming (an invalid
 //   operation, someone else's entity) also go through the stream, as the protocol asks.
-import type { IncomingMessage } from 'node:http';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { parseAccept, preferred, type MediaOffer } from '../http/accept.ts';
 
