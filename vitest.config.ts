@@ -1,14 +1,56 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { testTiming } from './test/support/test-timing.ts';
 
-// Suites that start a supergraph run twice: on real PostgreSQL and on the embedded PGlite default.
-const supergraphSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+// The suite in layers by cost (README, "Tests by cost"); `npm test` runs them all, `npm run test:<layer>` one.
+// A file's layer is where it is listed below, not its name (files of other work in progress keep their names).
+
+// Unit: in memory only. No socket, no database, no broker, no server of its own; runs once.
+const unitSuites = [
+  'common/config.test.ts',
+  'common/errors.test.ts',
+  'common/gateway-credential.test.ts',
+  'common/messaging/messaging-units.test.ts',
+  'gateway/http/accept.test.ts',
+  'gateway/protection/client-ip.test.ts',
+  'gateway/request-id.test.ts',
+  'gateway/subscriptions/event-fields.test.ts',
+  'gateway/subscriptions/operation.test.ts',
+  'gateway/trusted-documents/trusted-documents.test.ts',
+  'scripts/**/*.test.ts',
+  'subgraphs/payments/payments-processor.test.ts',
+  'test/deployment.test.ts',
+  'test/gateway-boundaries.test.ts',
+  'test/node-version.test.ts',
+  'test/readme-query-plan.test.ts',
+];
+// Component: one unit with its real I/O (one subgraph with its database and the in-process bus, the
+// gateway in front of stub subgraphs, the buses against RabbitMQ, a process and its signals), its
+// neighbours stubbed or absent; runs once, on the real PostgreSQL (PGlite is the embedded e2e's).
+// What common/ and test/ hold is component unless listed as unit or end to end; in the end-to-end
+// folders a component file is listed.
+const componentInE2eFolders = [
+  'gateway/executor/**/*.test.ts',
+  'subgraphs/notifications/notifications.unit.test.ts',
+  'subgraphs/payments/payment-commands.test.ts',
+  'subgraphs/payments/payments-subgraph.test.ts',
+  'subgraphs/shipping/shipping.unit.test.ts',
+  'test/e2e/postgres/**',
+];
+const componentSuites = ['common/**/*.test.ts', 'test/*.test.ts', ...componentInE2eFolders];
+// End to end: the whole supergraph (or whole processes started as in production), on both
+// infrastructures: real PostgreSQL and RabbitMQ, and the embedded PGlite and in-process bus. A lone
+// subgraph whose test is about what its database does on a stop (test/e2e/stopping-subgraph,
+// service-process) stays here, on both.
+const e2eSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 // Several processes sharing a broker: only RabbitMQ connects them (the in-process bus cannot).
 const brokerOnlySuites = ['test/e2e/amqp/**'];
-// Faults in a real PostgreSQL server's connections: the embedded PGlite has no server to cut off.
-const postgresOnlySuites = ['test/e2e/postgres/**'];
+// `npm start`, the entry points and their builds as a person or a container runs them: on the embedded defaults.
+const embeddedOnlySuites = ['test/npm-start.test.ts', 'test/entry-points-signals.test.ts', 'test/built-entry-points.test.ts', 'test/embedded-default.test.ts'];
 // The storefront in a real Chromium against a supergraph on embedded defaults: once, not per database.
 const browserSuites = ['web/**/*.browser.test.ts'];
+
+const notIn = (...lists: string[][]) => [...configDefaults.exclude, ...lists.flat()];
 
 export default defineConfig({
   test: {
@@ -16,14 +58,26 @@ export default defineConfig({
     testTimeout: testTiming.testTimeoutMs,
     hookTimeout: testTiming.hookTimeoutMs,
     pool: 'forks',
+    // vitest's default leaves a core idle (cores - 1: one file at a time on 2 cores), while most of
+    // an e2e file's time is waiting on sockets, databases and timers: one file per core.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: [
-      { extends: true, test: { name: 'standalone', include: ['common/**/*.test.ts', 'scripts/**/*.test.ts', 'test/*.test.ts'] } },
-      { extends: true, test: { name: 'browser', include: browserSuites, env: { TEST_DATABASE: 'embedded' }, testTimeout: 180_000 } },
-      { extends: true, test: { name: 'postgres', include: supergraphSuites, env: { TEST_DATABASE: 'postgres' } } },
+      { extends: true, test: { name: 'unit', include: unitSuites } },
       {
         extends: true,
-        test: { name: 'embedded', include: supergraphSuites, exclude: [...configDefaults.exclude, ...brokerOnlySuites, ...postgresOnlySuites], env: { TEST_DATABASE: 'embedded' } },
+        test: { name: 'component', include: componentSuites, exclude: notIn(unitSuites, embeddedOnlySuites), env: { TEST_DATABASE: 'postgres' } },
       },
+      { extends: true, test: { name: 'e2e-postgres', include: e2eSuites, exclude: notIn(unitSuites, componentInE2eFolders), env: { TEST_DATABASE: 'postgres' } } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e-embedded',
+          include: [...e2eSuites, ...embeddedOnlySuites],
+          exclude: notIn(unitSuites, componentInE2eFolders, brokerOnlySuites),
+          env: { TEST_DATABASE: 'embedded' },
+        },
+      },
+      { extends: true, test: { name: 'browser', include: browserSuites, env: { TEST_DATABASE: 'embedded' }, testTimeout: 180_000 } },
     ],
   },
 });
