@@ -2,34 +2,43 @@
 // NODE_ENVs that run them (development, production; not test, where Apollo Server registers no
 // signal handler of its own): the stop is graceful. The request in flight gets its whole answer,
 // the process says it stopped gracefully and exits 0, and nothing re-raises the signal into an exit 130.
+// Development runs on the embedded PGlite (a developer's default), production on the real PostgreSQL
+// (as deployed), so each entry point's stop is seen closing either database. The entry points are
+// separate processes that share nothing: they start and stop side by side (vitest's maxConcurrency).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
+import { databaseUrlVariable, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { acceptsConnections } from './support/process-tree.ts';
 import { requestInFlight } from './support/request-in-flight.ts';
 import { startServiceProcess } from './support/service-process.ts';
+import { createTestDatabases, type TestDatabases } from './support/test-databases.ts';
 import { waitFor } from './support/wait-for.ts';
 
 let dataDir: string;
+let productionDatabases: TestDatabases | undefined;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'entry-points-'));
+  productionDatabases = await createTestDatabases(SUBGRAPH_NAMES);
 });
 afterAll(async () => {
+  await productionDatabases?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
 const SECRET = 'entry-point-test-secret-0123456789';
-const entryPoints = [
+const entryPoints: { service: string; entryPoint: string; subgraph?: SubgraphName }[] = [
   { service: 'gateway', entryPoint: 'gateway/main.ts' },
-  ...SUBGRAPH_NAMES.map((name) => ({ service: name, entryPoint: `subgraphs/${name}/main.ts` })),
+  ...SUBGRAPH_NAMES.map((name) => ({ service: name, entryPoint: `subgraphs/${name}/main.ts`, subgraph: name })),
 ];
 const cases = (['development', 'production'] as const).flatMap((nodeEnv) => entryPoints.map((entry) => ({ ...entry, nodeEnv })));
 
-describe('one SIGTERM to an entry point', () => {
-  it.each(cases)('stops $entryPoint gracefully under NODE_ENV=$nodeEnv', async ({ service, entryPoint, nodeEnv }) => {
+describe.concurrent('one SIGTERM to an entry point', () => {
+  it.for(cases)('stops $entryPoint gracefully under NODE_ENV=$nodeEnv', { timeout: 180_000 }, async ({ service, entryPoint, subgraph, nodeEnv }, { expect }) => {
+    const database = nodeEnv === 'production' && subgraph ? { [databaseUrlVariable(subgraph)]: productionDatabases!.urls[subgraph] } : {};
     const env: Record<string, string> = {
       NODE_ENV: nodeEnv,
       LOG_LEVEL: 'info',
@@ -42,12 +51,13 @@ describe('one SIGTERM to an entry point', () => {
       // Production refuses to run on the development secrets.
       SUBGRAPH_SECRET: SECRET,
       ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, SECRET])),
+      ...database,
     };
     const process = await startServiceProcess(entryPoint, env);
     try {
       // The gateway answers __typename itself; a subgraph wants the gateway's credential.
       const headers: Record<string, string> =
-        service === 'gateway' ? {} : { [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential(service, SECRET, { viewer: null, requestId: 'entry-point-test' }) };
+        subgraph ? { [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential(subgraph, SECRET, { viewer: null, requestId: 'entry-point-test' }) } : {};
       const inFlight = await requestInFlight(process.url, '{ __typename }', headers);
 
       process.terminate();
@@ -64,5 +74,5 @@ describe('one SIGTERM to an entry point', () => {
     } finally {
       await process.stop();
     }
-  }, 180_000);
+  });
 });
