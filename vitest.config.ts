@@ -5,7 +5,7 @@ import { testTiming } from './test/support/test-timing.ts';
 // The suite in layers by cost (README, "Tests by cost"); `npm test` runs them all, `npm run test:<layer>` one.
 // A file's layer is where it is listed below, not its name (files of other work in progress keep their names).
 
-// Unit: in memory only. No socket, no database, no broker, no server of its own; runs once.
+// Unit: in memory only. No socket, no database, no broker, no server or child process; runs once.
 const unitSuites = [
   'common/config.test.ts',
   'common/errors.test.ts',
@@ -17,17 +17,18 @@ const unitSuites = [
   'gateway/subscriptions/event-fields.test.ts',
   'gateway/subscriptions/operation.test.ts',
   'gateway/trusted-documents/trusted-documents.test.ts',
-  'scripts/**/*.test.ts',
+  'scripts/schema/compose.test.ts',
+  'scripts/schema/storefront-documents.test.ts',
   'subgraphs/payments/payments-processor.test.ts',
   'test/deployment.test.ts',
   'test/gateway-boundaries.test.ts',
   'test/node-version.test.ts',
-  'test/readme-query-plan.test.ts',
 ];
 // Component: one unit with its real I/O (one subgraph with its database and the in-process bus, the
-// gateway in front of stub subgraphs, the buses against RabbitMQ, a process and its signals), its
-// neighbours stubbed or absent; runs once, on the real PostgreSQL (PGlite is the embedded e2e's).
-// What common/ and test/ hold is component unless listed as unit or end to end; in the end-to-end
+// gateway in front of stub subgraphs, the buses against RabbitMQ, a process and its signals, the
+// schema scripts run as processes on a copy of the tree), its neighbours stubbed or absent; runs once,
+// on the real PostgreSQL (PGlite is the embedded e2e's).
+// What common/, scripts/ and test/ hold is component unless listed as unit or end to end; in the end-to-end
 // folders a component file is listed.
 const componentInE2eFolders = [
   'gateway/executor/**/*.test.ts',
@@ -37,7 +38,7 @@ const componentInE2eFolders = [
   'subgraphs/shipping/shipping.unit.test.ts',
   'test/e2e/postgres/**',
 ];
-const componentSuites = ['common/**/*.test.ts', 'test/*.test.ts', ...componentInE2eFolders];
+const componentSuites = ['common/**/*.test.ts', 'scripts/**/*.test.ts', 'test/*.test.ts', ...componentInE2eFolders];
 // End to end: the whole supergraph (or whole processes started as in production), on both
 // infrastructures: real PostgreSQL and RabbitMQ, and the embedded PGlite and in-process bus. A lone
 // subgraph whose test is about what its database does on a stop (test/e2e/stopping-subgraph,
@@ -45,7 +46,8 @@ const componentSuites = ['common/**/*.test.ts', 'test/*.test.ts', ...componentIn
 const e2eSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 // Several processes sharing a broker: only RabbitMQ connects them (the in-process bus cannot).
 const brokerOnlySuites = ['test/e2e/amqp/**'];
-// `npm start`, the entry points and their builds as a person or a container runs them: on the embedded defaults.
+// `npm start`, the entry points and their builds as a person or a container runs them, each on the
+// infrastructure it names (mostly the embedded defaults): once, in the e2e-embedded project.
 const embeddedOnlySuites = ['test/npm-start.test.ts', 'test/entry-points-signals.test.ts', 'test/built-entry-points.test.ts', 'test/embedded-default.test.ts'];
 // The storefront in a real Chromium against a supergraph on embedded defaults: once, not per database.
 const browserSuites = ['web/**/*.browser.test.ts'];
