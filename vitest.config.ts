@@ -24,31 +24,32 @@ const unitSuites = [
   'test/gateway-boundaries.test.ts',
   'test/node-version.test.ts',
 ];
-// Component: one unit with its real I/O (one subgraph with its database and the in-process bus, the
-// gateway in front of stub subgraphs, the buses against RabbitMQ, a process and its signals, the
-// schema scripts run as processes on a copy of the tree), its neighbours stubbed or absent; runs once,
-// on the real PostgreSQL (PGlite is the embedded e2e's).
-// What common/, scripts/ and test/ hold is component unless listed as unit or end to end; in the end-to-end
-// folders a component file is listed.
-const componentInE2eFolders = [
-  'gateway/executor/**/*.test.ts',
-  'subgraphs/notifications/notifications.unit.test.ts',
-  'subgraphs/payments/payment-commands.test.ts',
-  'subgraphs/payments/payments-subgraph.test.ts',
-  'subgraphs/shipping/shipping.unit.test.ts',
-  'test/e2e/postgres/**',
-];
-const componentSuites = ['common/**/*.test.ts', 'scripts/**/*.test.ts', 'test/*.test.ts', ...componentInE2eFolders];
 // End to end: the whole supergraph (or whole processes started as in production), on both
-// infrastructures: real PostgreSQL and RabbitMQ, and the embedded PGlite and in-process bus. A lone
-// subgraph whose test is about what its database does on a stop (test/e2e/stopping-subgraph,
-// service-process) stays here, on both.
-const e2eSuites = ['gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+// infrastructures: real PostgreSQL and RabbitMQ, and the embedded PGlite and in-process bus. Lone
+// subgraphs whose test is about what their database does on a stop (test/e2e/stopping-subgraph,
+// service-process) stay there, on both.
+const e2eInSourceFolders = [
+  'gateway/gateway.test.ts',
+  'subgraphs/accounts/accounts.test.ts',
+  'subgraphs/cart/cart.test.ts',
+  'subgraphs/catalog/catalog.test.ts',
+  'subgraphs/inventory/inventory.test.ts',
+  'subgraphs/orders/orders.test.ts',
+];
+const e2eSuites = ['test/e2e/**/*.test.ts', ...e2eInSourceFolders];
 // Several processes sharing a broker: only RabbitMQ connects them (the in-process bus cannot).
 const brokerOnlySuites = ['test/e2e/amqp/**'];
+// Faults in one subgraph's connections to a real PostgreSQL server: a component test, on PostgreSQL only.
+const postgresOnlySuites = ['test/e2e/postgres/**'];
 // `npm start`, the entry points and their builds as a person or a container runs them, each on the
 // infrastructure it names (mostly the embedded defaults): once, in the e2e-embedded project.
 const embeddedOnlySuites = ['test/npm-start.test.ts', 'test/entry-points-signals.test.ts', 'test/built-entry-points.test.ts', 'test/embedded-default.test.ts'];
+// Component: one unit with its real I/O (one subgraph with its database and the in-process bus, the
+// gateway in front of stub subgraphs, the buses against RabbitMQ, a process and its signals, the
+// schema scripts run as processes on a copy of the tree), its neighbours stubbed or absent; runs
+// once, on the real PostgreSQL (PGlite is the embedded e2e's). Any test file outside test/e2e/ not
+// listed above is one, so a new file runs once until it is listed.
+const componentSuites = ['common/**/*.test.ts', 'gateway/**/*.test.ts', 'scripts/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/*.test.ts', ...postgresOnlySuites];
 // The storefront in a real Chromium against a supergraph on embedded defaults: once, not per database.
 const browserSuites = ['web/**/*.browser.test.ts'];
 
@@ -67,15 +68,15 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: unitSuites } },
       {
         extends: true,
-        test: { name: 'component', include: componentSuites, exclude: notIn(unitSuites, embeddedOnlySuites), env: { TEST_DATABASE: 'postgres' } },
+        test: { name: 'component', include: componentSuites, exclude: notIn(unitSuites, e2eInSourceFolders, embeddedOnlySuites), env: { TEST_DATABASE: 'postgres' } },
       },
-      { extends: true, test: { name: 'e2e-postgres', include: e2eSuites, exclude: notIn(unitSuites, componentInE2eFolders), env: { TEST_DATABASE: 'postgres' } } },
+      { extends: true, test: { name: 'e2e-postgres', include: e2eSuites, exclude: notIn(postgresOnlySuites), env: { TEST_DATABASE: 'postgres' } } },
       {
         extends: true,
         test: {
           name: 'e2e-embedded',
           include: [...e2eSuites, ...embeddedOnlySuites],
-          exclude: notIn(unitSuites, componentInE2eFolders, brokerOnlySuites),
+          exclude: notIn(postgresOnlySuites, brokerOnlySuites),
           env: { TEST_DATABASE: 'embedded' },
         },
       },

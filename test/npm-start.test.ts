@@ -1,10 +1,12 @@
 // `npm start` as a person and a process manager meet it: run in a process group of its own, on a
-// free block of ports (BASE_PORT), on the embedded default in a temporary DATA_DIR.
+// free block of ports (BASE_PORT), on the embedded default in a temporary DATA_DIR. Each start is a
+// process tree of its own on its own ports and data: the development starts that share a data
+// directory run one after the other, everything else beside them (concurrent suites).
 import { createServer, type Server } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
 import { devSubgraphSecret } from '../common/service/subgraph-config.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
@@ -18,17 +20,19 @@ import { logInAsCustomer } from './support/sessions.ts';
 import { waitFor } from './support/wait-for.ts';
 
 let dataDir: string;
-let running: NpmStart | undefined;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'npm-start-'));
-});
-afterEach(() => {
-  running?.kill();
-  running = undefined;
 });
 afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
+
+/** `startNpmStart` for one test: whatever is left of its process group is killed when the test ends. */
+async function npmStart({ onTestFinished }: TestContext, ...args: Parameters<typeof startNpmStart>): Promise<NpmStart> {
+  const started = await startNpmStart(...args);
+  onTestFinished(() => started.kill());
+  return started;
+}
 
 const SERVICES = ['gateway', ...SUBGRAPH_NAMES];
 const STOP_DEADLINE = { timeoutMs: 60_000, intervalMs: 200 };
@@ -52,10 +56,11 @@ const customerOrderCount = async (gatewayUrl: string) => {
   return response.data?.me.orders.totalCount;
 };
 
-describe('npm start in development', () => {
-  it('shows a progress line per service and the banner last, no JSON; listens on loopback only; the committed secrets open nothing; one SIGTERM stops it gracefully', async () => {
-    running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir });
-    const started = running;
+// Three starts on one data directory, in order: the second and third find the first's demo data.
+describe.concurrent('npm start in development', () => {
+  it.sequential('shows a progress line per service and the banner last, no JSON; listens on loopback only; the committed secrets open nothing; one SIGTERM stops it gracefully', async (context) => {
+    const { expect } = context;
+    const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
 
     const lines = started.output().stdout.split('\n');
     for (const [offset, service] of SERVICES.entries()) {
@@ -99,9 +104,9 @@ describe('npm start in development', () => {
     await expectAllGone(started);
   }, 420_000);
 
-  it('stops everything when only the npm process gets SIGTERM; a second start places no demo order again', async () => {
-    running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir });
-    const started = running;
+  it.sequential('stops everything when only the npm process gets SIGTERM; a second start places no demo order again', async (context) => {
+    const { expect } = context;
+    const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
     expect(await customerOrderCount(started.gatewayUrl)).toBe(4);
     const inFlight = await inFlightAtGateway(started);
     process.kill(started.npmPid, 'SIGTERM');
@@ -109,9 +114,9 @@ describe('npm start in development', () => {
     await expectAllGone(started);
   }, 420_000);
 
-  it('stops everything gracefully on Ctrl-C (SIGINT to the whole process group)', async () => {
-    running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir });
-    const started = running;
+  it.sequential('stops everything gracefully on Ctrl-C (SIGINT to the whole process group)', async (context) => {
+    const { expect } = context;
+    const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
     const inFlight = await inFlightAtGateway(started);
     process.kill(-started.npmPid, 'SIGINT');
     expect((await inFlight.finish()).status).toBe(200);
@@ -120,15 +125,17 @@ describe('npm start in development', () => {
     expect(stdout).toMatch(/supergraph: stopped gracefully/);
     expect(stdout).not.toMatch(/exiting at once/);
   }, 420_000);
+});
 
-  it('says which port is taken and by whom when one is, exits non-zero and leaves nothing running', async () => {
+describe.concurrent('npm start in development on a taken port', () => {
+  it('says which port is taken and by whom when one is, exits non-zero and leaves nothing running', async (context) => {
+    const { expect } = context;
     const basePort = await freeNpmStartPorts();
     const taken = basePort + 4; // orders': the other services start, then must be stopped again
     const holder: Server = createServer();
     await new Promise<void>((resolve) => holder.listen(taken, '127.0.0.1', resolve));
     try {
-      running = await startNpmStart({ NODE_ENV: 'development', DATA_DIR: dataDir }, { untilReady: false, basePort });
-      const started = running;
+      const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: join(dataDir, 'taken-port') }, { untilReady: false, basePort });
       const exit = await started.exited;
       expect(exit.code).not.toBe(0);
       expect(exit.stderr).toContain(`port ${taken} is in use by pid ${process.pid} (`);
@@ -142,11 +149,12 @@ describe('npm start in development', () => {
   }, 420_000);
 });
 
-describe('npm start in production', () => {
+describe.concurrent('npm start in production', () => {
   const secret = 'npm-start-production-secret-0123456789';
 
-  it('refuses to seed the demo accounts: a config error naming SEED_DEMO_DATA, no stack, nothing started', async () => {
-    running = await startNpmStart({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true', SUBGRAPH_SECRET: secret, DATA_DIR: dataDir }, { untilReady: false });
+  it('refuses to seed the demo accounts: a config error naming SEED_DEMO_DATA, no stack, nothing started', async (context) => {
+    const { expect } = context;
+    const running = await npmStart(context, { NODE_ENV: 'production', SEED_DEMO_DATA: 'true', SUBGRAPH_SECRET: secret, DATA_DIR: join(dataDir, 'refused') }, { untilReady: false });
     const exit = await running.exited;
     expect(exit.code).not.toBe(0);
     expect(exit.stderr).toMatch(/^\s+- SEED_DEMO_DATA: must not be true when NODE_ENV=production/m);
@@ -154,9 +162,9 @@ describe('npm start in production', () => {
     for (const port of running.ports) expect(await listeningAddresses(port)).toEqual([]);
   }, 120_000);
 
-  it('logs JSON only, never a demo password, and one SIGTERM stops it gracefully', async () => {
-    running = await startNpmStart({ NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DATA_DIR: join(dataDir, 'production') });
-    const started = running;
+  it('logs JSON only, never a demo password, and one SIGTERM stops it gracefully', async (context) => {
+    const { expect } = context;
+    const started = await npmStart(context, { NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DATA_DIR: join(dataDir, 'production') });
     // Production requires trusted documents: the request in flight is the SDK's Categories by id.
     const categories = persistedOperations.operations.find((operation) => operation.name === 'Categories')!;
     const inFlight = await requestInFlight(started.gatewayUrl, { documentId: `sha256:${categories.id}` });
