@@ -20,7 +20,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { demoProducts } from '../prisma/seed-data.ts';
 import { startLocalSupergraph } from '../scripts/local-supergraph.ts';
-import { collect, wsClient, type CollectedSubscription } from '../test/e2e/support/subscriptions.ts';
+import { collect, wsClient, type CollectedSubscription } from '../test/support/subscriptions.ts';
 import { graphql } from '../test/support/graphql-client.ts';
 import { readCounter } from '../test/support/metrics.ts';
 import { logInAsCustomer } from '../test/support/sessions.ts';

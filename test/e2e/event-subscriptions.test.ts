@@ -13,7 +13,7 @@ import { logInAsAdmin, type Session } from '../support/sessions.ts';
 import { placeOrder, signUpCustomer } from '../support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { TRANSPORTS, subscribeOver, type Transport } from './support/any-transport.ts';
+import { TRANSPORTS, subscribeOver, type Transport } from '../support/any-transport.ts';
 
 const NOTIFICATIONS = /* GraphQL */ `
   subscription Mine {

@@ -12,8 +12,8 @@ import { readCounter } from '../support/metrics.ts';
 import { logInAsCustomer, type Session } from '../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { subscribeMultipart } from './support/multipart.ts';
-import { collect, wsClient } from './support/subscriptions.ts';
+import { subscribeMultipart } from '../support/multipart.ts';
+import { collect, wsClient } from '../support/subscriptions.ts';
 
 let supergraph: TestSupergraph;
 let customer: Session;

@@ -13,8 +13,8 @@ import { logIn, logInAsCustomer, type Session } from '../support/sessions.ts';
 import { placeOrder, waitForOrderStatus } from '../support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { subscribeMultipart, type MultipartPart, type MultipartSubscription } from './support/multipart.ts';
-import { collect, wsClient } from './support/subscriptions.ts';
+import { subscribeMultipart, type MultipartPart, type MultipartSubscription } from '../support/multipart.ts';
+import { collect, wsClient } from '../support/subscriptions.ts';
 import { tokenFromAccountsKey } from '../support/tokens.ts';
 
 const WATCH = /* GraphQL */ `subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status items { product { name } } } }`;

@@ -14,7 +14,7 @@ import { readCounter } from '../support/metrics.ts';
 import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { collect, wsClient, wsUrlOf, type SubscriptionResult } from './support/subscriptions.ts';
+import { collect, wsClient, wsUrlOf, type SubscriptionResult } from '../support/subscriptions.ts';
 import { tokenFromAccountsKey } from '../support/tokens.ts';
 
 // Aliases, a fragment, a variable and fields of five subgraphs (orders, catalog, payments, shipping, accounts).

@@ -18,7 +18,7 @@ import { signUpCustomer } from '../support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
 import { testTiming } from '../support/test-timing.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { subscribeOver, TRANSPORTS, type AnySubscription } from './support/any-transport.ts';
+import { subscribeOver, TRANSPORTS, type AnySubscription } from '../support/any-transport.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 

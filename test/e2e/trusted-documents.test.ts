@@ -13,8 +13,8 @@ import type { PersistedQueryManifest } from '../../scripts/schema/persisted-docu
 import { readCounter } from '../support/metrics.ts';
 import { logInAsCustomer, type Session } from '../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
-import { subscribeMultipart } from './support/multipart.ts';
-import { collect, wsClient } from './support/subscriptions.ts';
+import { subscribeMultipart } from '../support/multipart.ts';
+import { collect, wsClient } from '../support/subscriptions.ts';
 
 const manifest = JSON.parse(await readFile(resolve(import.meta.dirname, '../../sdk/persisted-operations.json'), 'utf8')) as PersistedQueryManifest;
 // The other clients' manifests the gateway loads by default (trusted-documents/<client>.json: the storefront's).

@@ -14,7 +14,7 @@ import { placeOrder, signUpCustomer } from '../../support/shop-actions.ts';
 import { testTiming } from '../../support/test-timing.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../support/test-supergraph.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { collect, wsClient, type CollectedSubscription } from '../support/subscriptions.ts';
+import { collect, wsClient, type CollectedSubscription } from '../../support/subscriptions.ts';
 
 const USERS = 50;
 /** Each user's 10 subscriptions: 4 on its order, 3 on its notifications, 3 on its cart, half on each gateway. */

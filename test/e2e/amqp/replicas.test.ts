@@ -15,7 +15,7 @@ import { logInAsCustomer } from '../../support/sessions.ts';
 import { placeOrder, waitForOrderStatus } from '../../support/shop-actions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../support/test-supergraph.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { collect, wsClient } from '../support/subscriptions.ts';
+import { collect, wsClient } from '../../support/subscriptions.ts';
 
 let supergraph: TestSupergraph;
 let secondOrders: RunningSubgraph<PrismaHandle>;

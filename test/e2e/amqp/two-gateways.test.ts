@@ -11,7 +11,7 @@ import { logInAsCustomer, type Session } from '../../support/sessions.ts';
 import { startTestSupergraph, type TestSupergraph } from '../../support/test-supergraph.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../../support/service-process.ts';
-import { collect, wsClient } from '../support/subscriptions.ts';
+import { collect, wsClient } from '../../support/subscriptions.ts';
 
 if (!(await rabbitmqctlAvailable())) throw new Error('rabbitmqctl is not available; the transient-queue test needs it.');
 
