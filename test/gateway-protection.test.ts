@@ -11,6 +11,7 @@ import { readCounter } from './support/metrics.ts';
 import { chunkedPost, exchangeOnOneConnection, secondRequest } from './support/raw-http.ts';
 import { startScratchRedis, type ScratchRedis } from './support/scratch-redis.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from './support/test-redis.ts';
+import { waitFor } from './support/wait-for.ts';
 
 // The gateway's protections act before any subgraph is asked, so these tests need no subgraph:
 // a stand-in records whether anything reached it at all.
@@ -95,8 +96,8 @@ describe('when Redis goes away', () => {
     };
     expect(await burst('198.51.100.1', 3)).toBe(4); // shared: 4 of 6
 
-    const readiness = async () => {
-      const response = await fetch(new URL('/health/ready', gateways[0]!.url));
+    const readiness = async (gateway = gateways[0]!) => {
+      const response = await fetch(new URL('/health/ready', gateway.url));
       return { status: response.status, report: (await response.json()) as { status: string; checks: Record<string, { status: string; critical: boolean }> } };
     };
     expect((await readiness()).report.checks['redis']).toMatchObject({ status: 'ok', critical: false });
@@ -110,7 +111,10 @@ describe('when Redis goes away', () => {
     expect(degraded.report.checks['redis']).toMatchObject({ status: 'unavailable', critical: false });
 
     await redis.start();
-    await new Promise((resolve) => setTimeout(resolve, 3_000)); // ioredis reconnects within 2 s
+    // Each process back on Redis (its readiness pings it) before the budget is shared again.
+    for (const gateway of gateways) {
+      await waitFor(() => readiness(gateway), ({ report }) => report.checks['redis']?.status === 'ok', { what: 'the gateway to reach Redis again' });
+    }
     expect(await burst('198.51.100.3', 3)).toBe(4); // shared again
     expect((await readiness()).report).toMatchObject({ status: 'ok', checks: { redis: { status: 'ok' } } });
   });
