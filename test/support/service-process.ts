@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { TestSupergraph } from './test-supergraph.ts';
 import { freePort } from './free-port.ts';
 import { acceptsConnections, listeningAddresses, processesInGroup } from './process-tree.ts';
+import { testTiming } from './test-timing.ts';
 import { waitFor } from './wait-for.ts';
 import { SUBGRAPH_NAMES } from '../../gateway/config.ts';
 
@@ -29,9 +30,11 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** The environment a gateway needs to front a test supergraph's subgraphs. */
+/** The environment a gateway needs to front a test supergraph's subgraphs, with its gateway's load-sized deadline. */
 export function gatewayEnvFor(supergraph: TestSupergraph): Record<string, string> {
   return {
+    // As the supergraph's own gateway: a subgraph under load (e.g. 50 users at once beside another test file) still answers in time.
+    SUBGRAPH_TIMEOUT_MS: String(testTiming.subgraphTimeoutMs),
     ...Object.fromEntries(
       Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]),
     ),
