@@ -31,7 +31,10 @@ execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve(line.trim()));
+    // A gateway's log lines (pino's JSON) may come first.
+    lines.on('line', (line) => {
+      if (!line.startsWith('{"level":')) resolve(line.trim());
+    });
     child.once('exit', (code) => reject(new Error(`exited with ${code} before it was ready`)));
   });
 }

@@ -67,6 +67,9 @@ export class SubgraphTransport {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly inFlight = new Map<string, Promise<RawResponse>>();
+  // A request's fetches to this subgraph within one second carry the same credential (same claims,
+  // same issue time): signed once, not once per fetch.
+  private readonly credentials = new WeakMap<SubgraphCaller, { readonly issuedAt: number; readonly token: string }>();
 
   constructor(private readonly options: SubgraphTransportOptions) {
     const url = new URL(options.url);
@@ -114,10 +117,19 @@ export class SubgraphTransport {
     return pending;
   }
 
+  private credentialFor(caller: SubgraphCaller): string {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const signed = this.credentials.get(caller);
+    if (signed?.issuedAt === issuedAt) return signed.token;
+    const token = signGatewayCredential(this.options.name, this.options.secret, caller, issuedAt);
+    this.credentials.set(caller, { issuedAt, token });
+    return token;
+  }
+
   private async post(body: string, caller: SubgraphCaller): Promise<RawResponse> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      [GATEWAY_CREDENTIAL_HEADER]: signGatewayCredential(this.options.name, this.options.secret, caller),
+      [GATEWAY_CREDENTIAL_HEADER]: this.credentialFor(caller),
       'x-request-id': caller.requestId,
     };
     // The active span is the `gateway.fetch` span of this fetch: the subgraph's spans become its children.

@@ -14,6 +14,7 @@ import type { SubgraphCaller, SubgraphFetcher } from '../subgraph-transport.ts';
 import { applyRewrites } from './data-rewrites.ts';
 import { deepMerge, type ResultObject } from './deep-merge.ts';
 import { representationBuilderOf } from './representations.ts';
+import { uniqueRepresentations, type UniqueRepresentations } from './unique-representations.ts';
 import type { ResultShaper } from './result-shaper.ts';
 
 export const tracer = trace.getTracer('commerce-supergraph/executor');
@@ -197,7 +198,8 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
       });
       if (representations.length < 1) return;
       if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
-      const received = await sendOperation(state, fetch, cursor, { ...variables, representations });
+      const deduplicated = uniqueRepresentations(representations);
+      const received = await sendOperation(state, fetch, cursor, { ...variables, representations: deduplicated?.unique ?? representations }, deduplicated);
       if (!received) return;
       const receivedEntities = received['_entities'];
       if (!(receivedEntities && Array.isArray(receivedEntities))) throw new Error(`Expected "data._entities" in response to be an array`);
@@ -219,8 +221,9 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
   });
 }
 
-async function sendOperation(state: RunState, fetch: FetchNode, cursor: Cursor, variables: Variables): Promise<ResultObject | null | undefined> {
-  const response = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
+async function sendOperation(state: RunState, fetch: FetchNode, cursor: Cursor, variables: Variables, deduplicated?: UniqueRepresentations): Promise<ResultObject | null | undefined> {
+  const sent = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
+  const response = deduplicated ? deduplicated.expand(sent) : sent;
   if (response.errors) {
     const errorPath = lazyErrorPathGenerator(fetch, cursor);
     for (const error of response.errors) state.errors.push(downstreamServiceError(error, fetch.serviceName, errorPath));
