@@ -17,6 +17,7 @@ export interface UniqueRepresentations {
 
 /** Undefined when every representation is distinct (the fetch goes as it is). */
 export function uniqueRepresentations(representations: readonly ResultObject[]): UniqueRepresentations | undefined {
+  if (representations.length < 2) return undefined;
   const indexOf = new Map<string, number>();
   const unique: ResultObject[] = [];
   // For each representation, the index of its distinct copy.
