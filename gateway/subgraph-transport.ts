@@ -134,18 +134,20 @@ export class SubgraphTransport {
     };
     // The active span is the `gateway.fetch` span of this fetch: the subgraph's spans become its children.
     propagation.inject(context.active(), headers);
-    const response = await this.pool.request({
-      path: this.path,
-      method: 'POST',
-      headers,
-      body,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    });
-    const text = await response.body.text();
-    const contentType = response.headers['content-type'];
-    const raw = { status: response.statusCode, contentType: typeof contentType === 'string' ? contentType : '', body: text };
-    if (raw.status < 200 || raw.status > 299) throw errorFromResponse(raw, this.options.url);
-    return raw;
+    // AbortSignal.timeout's timer cannot be cleared: it would fire (and build its DOMException) for
+    // every fetch long after the answer. This one aborts with the same reason, and only if it is late.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.options.timeoutMs).unref();
+    try {
+      const response = await this.pool.request({ path: this.path, method: 'POST', headers, body, signal: controller.signal });
+      const text = await response.body.text();
+      const contentType = response.headers['content-type'];
+      const raw = { status: response.statusCode, contentType: typeof contentType === 'string' ? contentType : '', body: text };
+      if (raw.status < 200 || raw.status > 299) throw errorFromResponse(raw, this.options.url);
+      return raw;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Called once the gateway's own connections are closed (after the grace period): cuts what is still in flight. */
