@@ -5,7 +5,7 @@ import { ErrorCode } from '../common/errors.ts';
 import { graphqlRuntime } from './subscriptions/graphql-runtime.ts';
 
 const { GraphQLError } = graphqlRuntime;
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
 import type { Viewer } from '../common/viewer.ts';
 import type { SubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
@@ -134,26 +134,80 @@ export class SubgraphTransport {
     };
     // The active span is the `gateway.fetch` span of this fetch: the subgraph's spans become its children.
     propagation.inject(context.active(), headers);
-    // AbortSignal.timeout's timer cannot be cleared: it would fire (and build its DOMException) for
-    // every fetch long after the answer. This one aborts with the same reason, and only if it is late.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.options.timeoutMs).unref();
-    try {
-      const response = await this.pool.request({ path: this.path, method: 'POST', headers, body, signal: controller.signal });
-      const text = await response.body.text();
-      const contentType = response.headers['content-type'];
-      const raw = { status: response.statusCode, contentType: typeof contentType === 'string' ? contentType : '', body: text };
-      if (raw.status < 200 || raw.status > 299) throw errorFromResponse(raw, this.options.url);
-      return raw;
-    } finally {
-      clearTimeout(timer);
-    }
+    const raw = await exchange(this.pool, { path: this.path, method: 'POST', headers, body }, this.options.timeoutMs);
+    if (raw.status < 200 || raw.status > 299) throw errorFromResponse(raw, this.options.url);
+    return raw;
   }
 
   /** Called once the gateway's own connections are closed (after the grace period): cuts what is still in flight. */
   close(): Promise<void> {
     return this.pool.destroy();
   }
+}
+
+/**
+ * One request on the pool, its answer read whole: undici's `request` without its per-response
+ * Readable stream, abort listeners and AsyncResource (a subgraph's answer is parsed whole anyway).
+ * Past `timeoutMs` it is aborted with the TimeoutError AbortSignal.timeout gives; answers and
+ * failures are those of `pool.request(...).body.text()`.
+ */
+function exchange(pool: Pool, request: { path: string; method: 'POST'; headers: Record<string, string>; body: string }, timeoutMs: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    let abort: ((reason: Error) => void) | undefined;
+    let late: Error | undefined;
+    let status = 0;
+    let contentType: string | undefined;
+    let contentTypes = 0;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const timer = setTimeout(() => {
+      late = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      abort?.(late);
+    }, timeoutMs).unref();
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortRequest) {
+        if (late) abortRequest(late);
+        else abort = abortRequest;
+      },
+      onHeaders(statusCode, rawHeaders) {
+        if (statusCode < 200) return true; // informational: the answer follows
+        status = statusCode;
+        for (let index = 0; index < rawHeaders.length; index += 2) {
+          if (String(rawHeaders[index]).toLowerCase() !== 'content-type') continue;
+          contentTypes += 1;
+          contentType = (rawHeaders[index + 1] as Buffer).toString('latin1');
+        }
+        return true;
+      },
+      onData(chunk) {
+        chunks.push(chunk);
+        length += chunk.length;
+        return true;
+      },
+      onComplete() {
+        clearTimeout(timer);
+        resolve({ status, contentType: contentTypes === 1 && contentType !== undefined ? contentType : '', body: decode(chunks, length) });
+      },
+      onError(error) {
+        clearTimeout(timer);
+        reject(error);
+      },
+    };
+    try {
+      pool.dispatch(request, handler);
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error as Error);
+    }
+  });
+}
+
+// As undici's body.text(): UTF-8, a byte order mark skipped.
+function decode(chunks: readonly Buffer[], length: number): string {
+  if (chunks.length === 0 || length === 0) return '';
+  const buffer = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+  const start = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString('utf8', start);
 }
 
 const isJson = (contentType: string) => contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
