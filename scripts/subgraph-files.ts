@@ -11,9 +11,8 @@ import { SUBGRAPHS, type SubgraphEntry } from '../common/service/subgraph-regist
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string) => readFileSync(resolve(root, file), 'utf8');
 const upper = (name: string) => name.toUpperCase();
-const subgraphs: readonly SubgraphEntry[] = SUBGRAPHS;
 
-function supergraphYaml(): string {
+function supergraphYaml(subgraphs: readonly SubgraphEntry[]): string {
   const { dependencies } = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
   return [
     "# Rover's supergraph config format: `rover supergraph compose --config supergraph.yaml` works too.",
@@ -32,7 +31,7 @@ function supergraphYaml(): string {
   ].join('\n');
 }
 
-function subgraphIndex(): string {
+function subgraphIndex(subgraphs: readonly SubgraphEntry[]): string {
   return [
     '// Written by `npm run subgraphs:generate` from common/service/subgraph-registry.ts.',
     "import type { SubgraphConfig } from '../common/service/subgraph-config.ts';",
@@ -55,7 +54,7 @@ const mainTs = (name: string) =>
     '',
   ].join('\n');
 
-const createDatabases = () =>
+const createDatabases = (subgraphs: readonly SubgraphEntry[]) =>
   [
     '-- One database per service: no service reads another\'s data.',
     '-- Written by `npm run subgraphs:generate` from common/service/subgraph-registry.ts.',
@@ -186,7 +185,7 @@ function k8sSubgraph({ name, port, autoscale, env = {} }: SubgraphEntry): string
   return `${lines.join('\n')}\n`;
 }
 
-const kustomization = () =>
+const kustomization = (subgraphs: readonly SubgraphEntry[]) =>
   [
     '# kubectl apply -k deploy/k8s   (after creating secret.yaml from secret.example.yaml)',
     '# Written by `npm run subgraphs:generate` from common/service/subgraph-registry.ts.',
@@ -198,7 +197,7 @@ const kustomization = () =>
     '',
   ].join('\n');
 
-const secretExample = () =>
+const secretExample = (subgraphs: readonly SubgraphEntry[]) =>
   [
     '# Copy to secret.yaml, fill in, and never commit it. One secret per subgraph, shared with the',
     '# gateway (16+ characters each); database URLs name one database per service.',
@@ -220,7 +219,7 @@ const secretExample = () =>
 const composeSecret = (name: string) => `\${SUBGRAPH_SECRET_${upper(name)}:-compose-${name}-secret-change-me}`;
 
 const regions = {
-  'compose-subgraphs': () =>
+  'compose-subgraphs': (subgraphs: readonly SubgraphEntry[]) =>
     subgraphs.flatMap(({ name, port, env = {} }) => [
       `  ${name}:`,
       '    <<: *service',
@@ -240,22 +239,22 @@ const regions = {
       '    healthcheck: *healthcheck',
       '',
     ]),
-  'compose-gateway-subgraphs': () =>
+  'compose-gateway-subgraphs': (subgraphs: readonly SubgraphEntry[]) =>
     subgraphs.flatMap(({ name, port }) => [
       `      SUBGRAPH_URL_${upper(name)}: http://${name}:${port}/graphql`,
       `      SUBGRAPH_SECRET_${upper(name)}: ${composeSecret(name)}`,
     ]),
-  'compose-gateway-depends-on': () => subgraphs.flatMap(({ name }) => [`      ${name}:`, '        condition: service_healthy']),
-  'k8s-gateway-subgraphs': () =>
+  'compose-gateway-depends-on': (subgraphs: readonly SubgraphEntry[]) => subgraphs.flatMap(({ name }) => [`      ${name}:`, '        condition: service_healthy']),
+  'k8s-gateway-subgraphs': (subgraphs: readonly SubgraphEntry[]) =>
     subgraphs.flatMap(({ name, port }) => [
       `            - name: SUBGRAPH_URL_${upper(name)}`,
       `              value: http://${name}:${port}/graphql`,
       ...secretRef(`SUBGRAPH_SECRET_${upper(name)}`, `SUBGRAPH_SECRET_${upper(name)}`, '            '),
     ]),
-} satisfies Record<string, () => string[]>;
+} satisfies Record<string, (subgraphs: readonly SubgraphEntry[]) => string[]>;
 
 /** Replaces each marked region of `text` with what the registry says it holds. */
-export function fillRegions(file: string, text: string): string {
+export function fillRegions(file: string, text: string, subgraphs: readonly SubgraphEntry[] = SUBGRAPHS): string {
   const lines = text.split('\n');
   const out: string[] = [];
   for (let index = 0; index < lines.length; index++) {
@@ -267,23 +266,23 @@ export function fillRegions(file: string, text: string): string {
     if (!(region in regions)) throw new Error(`${file}: unknown generated region "${region}"`);
     const end = lines.findIndex((candidate, at) => at > index && /^\s*# <\/generated>/.test(candidate));
     if (end < 0) throw new Error(`${file}: region "${region}" has no "# </generated>" line`);
-    out.push(...regions[region](), lines[end]!);
+    out.push(...regions[region](subgraphs), lines[end]!);
     index = end;
   }
   return out.join('\n');
 }
 
-/** Every file the registry writes, with the content it should have now. */
-export function subgraphFiles(): { readonly file: string; readonly content: string }[] {
+/** Every file the registry writes, with the content it should have now (a registry given: what it would write). */
+export function subgraphFiles(subgraphs: readonly SubgraphEntry[] = SUBGRAPHS): { readonly file: string; readonly content: string }[] {
   return [
-    { file: 'supergraph.yaml', content: supergraphYaml() },
-    { file: 'subgraphs/index.ts', content: subgraphIndex() },
+    { file: 'supergraph.yaml', content: supergraphYaml(subgraphs) },
+    { file: 'subgraphs/index.ts', content: subgraphIndex(subgraphs) },
     ...subgraphs.map(({ name }) => ({ file: `subgraphs/${name}/main.ts`, content: mainTs(name) })),
-    { file: 'deploy/postgres/create-databases.sql', content: createDatabases() },
+    { file: 'deploy/postgres/create-databases.sql', content: createDatabases(subgraphs) },
     ...subgraphs.map((subgraph) => ({ file: `deploy/k8s/${subgraph.name}.yaml`, content: k8sSubgraph(subgraph) })),
-    { file: 'deploy/k8s/kustomization.yaml', content: kustomization() },
-    { file: 'deploy/k8s/secret.example.yaml', content: secretExample() },
-    ...['docker-compose.yml', 'deploy/k8s/gateway.yaml'].map((file) => ({ file, content: fillRegions(file, read(file)) })),
+    { file: 'deploy/k8s/kustomization.yaml', content: kustomization(subgraphs) },
+    { file: 'deploy/k8s/secret.example.yaml', content: secretExample(subgraphs) },
+    ...['docker-compose.yml', 'deploy/k8s/gateway.yaml'].map((file) => ({ file, content: fillRegions(file, read(file), subgraphs) })),
   ];
 }
 
