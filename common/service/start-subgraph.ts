@@ -70,9 +70,10 @@ export async function createModuleServer<TConfig extends SubgraphConfig, TPrisma
 }
 
 /**
- * Starts one subgraph: its database (PGlite when no URL is configured), migrations, demo data,
- * outbox relay and consumers, then the HTTP server; stops them in reverse. The same path
- * serves `npm start`, each service's own entry point and the tests.
+ * Starts one subgraph module: its database (PGlite when no URL is configured), migrations, demo
+ * data, outbox relay, its parts, consumers and timers, then the HTTP server built from its schema,
+ * resolvers, permissions and context; stops them in reverse. The same path serves `npm start`,
+ * each service's own entry point and the tests.
  */
 export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle, TParts>(
   module: SubgraphModule<TConfig, TPrisma, TParts>,
