@@ -19,6 +19,8 @@ export default defineConfig(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
+      // A `let` that a closure reads before its one assignment (a cleanup that may run first) stays a `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // `_name` marks a binding kept on purpose: a rest sibling dropped from an object, a positional parameter.
       '@typescript-eslint/no-unused-vars': [
