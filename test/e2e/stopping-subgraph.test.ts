@@ -5,8 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SagaRoutes } from '../../common/contracts/order-saga.ts';
-import { createEnvelope, type Envelope } from '../../common/messaging/envelope.ts';
+import { ProductUpserted } from '../../common/contracts/messages/index.ts';
+import { envelopeOf } from '../../common/messaging/catalogue.ts';
+import type { Envelope } from '../../common/messaging/envelope.ts';
 import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { outboxRecord } from '../../common/messaging/outbox.ts';
 import { LONE_SUBGRAPH_ENV } from '../support/lone-subgraph-env.ts';
@@ -51,7 +52,7 @@ describe('a subgraph that stops', () => {
     });
     const running = await startSubgraph(catalog, config, { bus });
     const lastWords = Array.from({ length: 5 }, (_, index) =>
-      createEnvelope(SagaRoutes.productUpserted, 'ProductUpserted', { productId: `p-${index}`, name: 'Last', priceAmount: 100, priceCurrency: 'EUR' }),
+      envelopeOf(ProductUpserted, { productId: `p-${index}`, name: 'Last', priceAmount: 100, priceCurrency: 'EUR' }),
     );
     // Committed, and no kick(): without the flush on stop they would wait for the next start.
     await running.prisma.$transaction(lastWords.map((envelope) => running.prisma.outboxMessage.create({ data: outboxRecord(envelope) })));
