@@ -2,16 +2,9 @@
 // publishing twice), so a consumer records each message id it has processed, in the same transaction as
 // the work: the work and the record commit together or not at all.
 //
-// Each consuming service adds this model to prisma/<service>/schema.prisma:
-//
-//   model InboxMessage {
-//     consumer    String
-//     messageId   String   @db.Uuid
-//     processedAt DateTime @default(now())
-//
-//     @@id([consumer, messageId])
-//     @@index([processedAt])
-//   }
+// Each consuming service takes the InboxMessage model of prisma/messaging.prisma into its schema
+// (`npm run prisma:messaging`). A handler that also publishes uses `outbox.handleOnce`
+// (outbox-publisher.ts): the record, the work and the messages in one transaction.
 //
 // `consumer` names the handler (its queue name, say), so one message can be processed once by each of
 // several handlers of the same service. Rows are never needed after redeliveries stop: the retention
