@@ -10,7 +10,7 @@ import { causeOf, defineMessage, envelopeOf, InvalidMessageError, type PayloadOf
 import { bindingsOf, consumer, dispatcher, on } from './consumer.ts';
 import type { Envelope } from './envelope.ts';
 import type { TransactionOptions } from './inbox.ts';
-import { createOutbox } from './outbox-publisher.ts';
+import { createOutbox, type Publish } from './outbox-publisher.ts';
 
 const log = createLogger('catalogue-test', 'silent');
 
@@ -72,6 +72,10 @@ describe('the catalogue', () => {
       currency: string;
       items: { productId: string; quantity: number }[];
     }>();
+    const publish: Publish = () => {};
+    // @ts-expect-error a payload its message does not take fails the type-check
+    publish(OrderPlaced, { orderId });
+    on(StockChanged, async (payload) => void expectTypeOf(payload.available).toEqualTypeOf<number>());
   });
 });
 
