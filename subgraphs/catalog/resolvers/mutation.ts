@@ -1,8 +1,8 @@
+import { ProductUpserted } from '../../../common/contracts/messages/index.ts';
 import { ErrorCode, badUserInput, graphQLError, notFound } from '../../../common/errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import type { CatalogContext } from '../context.ts';
-import { ProductUpserted } from '../../../common/contracts/messages/index.ts';
 import { productUpserted } from '../product-events.ts';
 
 function checkPrice(amount: number | null | undefined): void {

@@ -1,8 +1,8 @@
 import { ErrorCode, graphQLError, notFound } from '../../../common/errors.ts';
-import type { Viewer } from '../../../common/viewer.ts';
-import type { Order, OrderStatus, PrismaClient } from '../generated/prisma/client.ts';
 import type { MessageCause } from '../../../common/messaging/catalogue.ts';
 import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
+import type { Viewer } from '../../../common/viewer.ts';
+import type { Order, OrderStatus, PrismaClient } from '../generated/prisma/client.ts';
 import { stepOf, type SagaMetrics } from './saga-metrics.ts';
 import { cancel } from './transitions.ts';
 

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { ORDER_LIMITS } from '../../../common/contracts/order-limits.ts';
 import { ErrorCode, badUserInput, echoed, graphQLError } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
-import { Prisma, type Order, type PrismaClient } from '../generated/prisma/client.ts';
-import type { PlaceOrderInput } from '../generated/graphql.ts';
 import type { MessageCause } from '../../../common/messaging/catalogue.ts';
 import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
+import { Prisma, type Order, type PrismaClient } from '../generated/prisma/client.ts';
+import type { PlaceOrderInput } from '../generated/graphql.ts';
 import { sagaMessages } from './saga-messages.ts';
 
 /**
