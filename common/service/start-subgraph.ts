@@ -7,6 +7,7 @@ import type { MessageBus } from '../messaging/message-bus.ts';
 import { createMessageBus } from '../messaging/messaging-config.ts';
 import { startMessageRetention } from '../messaging/message-retention.ts';
 import { startOutboxRelay } from '../messaging/outbox.ts';
+import { createOutbox } from '../messaging/outbox-publisher.ts';
 import { Counter, Gauge } from 'prom-client';
 import { createMetrics, type ServiceMetrics } from '../metrics.ts';
 import type { SubgraphConfig } from './subgraph-config.ts';
@@ -29,8 +30,6 @@ export interface StartSubgraphOptions {
 
 /** How long a stopping service keeps publishing its committed outbox rows. */
 const OUTBOX_FLUSH_ON_STOP_MS = 5_000;
-
-const noOutbox: OutboxPublisher = { kick: () => {} };
 
 /** The module's parts, built once, beside the dependencies: what its context, consumers and timers share. */
 async function serviceOf<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle, TParts>(
@@ -105,7 +104,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
 
     const bus = options.bus ?? (await createMessageBus(config.messaging, log));
     if (!options.bus) stack.push(() => bus.close());
-    let outbox = noOutbox;
+    let outbox: OutboxPublisher = createOutbox(() => {});
     if (module.outbox) {
       const relay = startOutboxRelay({ prisma, bus, log });
       stack.push(async () => {
@@ -114,7 +113,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
         await Promise.race([relay.flush(), new Promise((resolve) => setTimeout(resolve, OUTBOX_FLUSH_ON_STOP_MS).unref())]);
         await relay.stop();
       });
-      outbox = { kick: () => runAsBackground(() => relay.kick()) };
+      outbox = createOutbox(() => runAsBackground(() => relay.kick()));
       new Gauge({
         name: 'outbox_lag_seconds',
         help: 'Age of the oldest outbox row not yet published (0 when all are out).',

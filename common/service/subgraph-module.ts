@@ -4,6 +4,7 @@ import type { HealthCheck } from '../health.ts';
 import type { RequestHandler } from '../http/service-server.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageBus } from '../messaging/message-bus.ts';
+import type { Outbox } from '../messaging/outbox-publisher.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import type { SubgraphContext } from '../subgraph/context.ts';
 import type { ShieldRules } from '../subgraph/permissions.ts';
@@ -15,10 +16,8 @@ export interface PrismaHandle {
   $queryRawUnsafe<T = unknown>(query: string): Promise<T>;
 }
 
-/** Publishes committed outbox rows; `kick()` after a commit publishes at once instead of at the next poll. */
-export interface OutboxPublisher {
-  kick(): void;
-}
+/** Publishes catalogue messages through the outbox; the relay goes at once after each commit. */
+export type OutboxPublisher = Outbox;
 
 export interface SubgraphDependencies<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle> {
   readonly config: TConfig;
@@ -27,7 +26,7 @@ export interface SubgraphDependencies<TConfig extends SubgraphConfig, TPrisma ex
   readonly metrics: ServiceMetrics;
   readonly health: readonly HealthCheck[];
   readonly bus: MessageBus;
-  /** Relays the service's outbox when the module declares `outbox: true`; a no-op otherwise. */
+  /** Writes the service's outbox; relayed when the module declares `outbox: true`. */
   readonly outbox: OutboxPublisher;
 }
 

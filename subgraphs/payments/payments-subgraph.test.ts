@@ -4,6 +4,7 @@ import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/g
 import { createLogger } from '../../common/logger.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import type { MessageBus } from '../../common/messaging/message-bus.ts';
+import { createOutbox } from '../../common/messaging/outbox-publisher.ts';
 import { createMetrics } from '../../common/metrics.ts';
 import { createModuleServer } from '../../common/service/start-subgraph.ts';
 import type { SubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
@@ -39,7 +40,7 @@ beforeAll(async () => {
   prisma = database.prisma;
   bus = createInProcessBus({ log });
   const health = [{ name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) }];
-  server = await createModuleServer(payments, { config, prisma, log, metrics, health, bus, outbox: { kick: () => {} } });
+  server = await createModuleServer(payments, { config, prisma, log, metrics, health, bus, outbox: createOutbox(() => {}) });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 
   const base = { customerId: owner.id, amount: 2599, currency: 'USD' };
