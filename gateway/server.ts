@@ -32,6 +32,7 @@ import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphTransports, subgraphFetcher } from './subgraph-transport.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createQueryPlanCache } from './query-plan-cache.ts';
+import { createEntityCache } from './entity-cache/entity-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
 import { createEventHub } from './subscriptions/event-hub.ts';
@@ -101,7 +102,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
     registry: metrics.registry,
   });
-  const transports = createSubgraphTransports(config, routed, fetchMetrics);
+  const entityCache = createEntityCache({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry });
+  const transports = createSubgraphTransports(config, routed, fetchMetrics, entityCache);
   const apolloGateway = new ApolloGateway({
     supergraphSdl: reload.hook,
     logger: log,
@@ -143,6 +145,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
       ...(rateLimiting?.plugins ?? []),
+      // Before trusted documents: their public answer follows the policy the cache sets.
+      ...(entityCache ? [entityCache.plugin] : []),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -156,7 +160,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     const requestId = requestIdOf(req, config.trustedProxies);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
-    return { viewer, requestId, log: log.child({ requestId }), ...admission };
+    return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
   };
 
   // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
@@ -184,6 +188,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     if (!reloaded) return;
     // A reload: open subscriptions the new schema still accepts stay open; the hub follows the declared topics.
     sessions.revalidate(serving);
+    void entityCache?.update(coreSupergraphSdl).catch((error: unknown) => log.error({ err: error }, 'consuming the new cache invalidation topics failed'));
     void hub.consume(topicsOf(eventFields)).catch((error: unknown) => log.error({ err: error }, 'consuming the new subscription topics failed'));
   });
   const httpSubscriptions = createHttpSubscriptions({
@@ -234,6 +239,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       // events (not queries or mutations) need the broker.
       ...(rateLimiting?.healthChecks ?? []),
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
+      // Not critical either: without its store the cache steps aside and requests go to the subgraphs.
+      ...(entityCache?.healthChecks ?? []),
     ],
   });
 
@@ -255,15 +262,18 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     httpSubscriptions,
     hub,
     reload,
+    entityCache,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
       await hub.consume(serving ? topicsOf(serving.eventFields) : []);
+      await entityCache?.start();
       started = true;
       return http.listen(port, host);
     },
     async stop(): Promise<void> {
       await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
       await hub.stop();
+      await entityCache?.stop();
       await reload.stop();
       await http.close();
       await apollo.stop();

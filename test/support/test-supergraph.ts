@@ -60,6 +60,8 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
         AMQP_QUEUE_PREFIX: scratch.queuePrefix,
         REDIS_URL: TEST_REDIS_URL,
         RATE_LIMIT_KEY_PREFIX: redisPrefix,
+        // The entity cache is on with REDIS_URL: each test supergraph's entries are its own.
+        ENTITY_CACHE_KEY_PREFIX: `${redisPrefix}:entity-cache`,
       };
       cleanUps.push(() => deleteRedisKeys(redisPrefix));
     }
