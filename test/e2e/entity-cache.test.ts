@@ -1,0 +1,149 @@
+// The gateway's entity cache against the running supergraph (Redis store on PostgreSQL, memory
+// store on the embedded defaults): a warm catalog costs at most one SQL statement a request; a
+// price change or a stock change is seen by the next read once its event is handled; a PRIVATE
+// value is never served to another user; an answer with errors is never kept; reads racing updates
+// never leave an old price behind; the Cache-Control header is the most restrictive of the parts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoProducts } from '../../prisma/seed-data.ts';
+import { errorCodes, graphql } from '../support/graphql-client.ts';
+import { countSqlStatements, readCounter } from '../support/metrics.ts';
+import { logInAsAdmin, type Session } from '../support/sessions.ts';
+import { placeOrder, signUpCustomer, waitForOrderStatus } from '../support/shop-actions.ts';
+import { startTestSupergraph, type TestSupergraph } from '../support/test-supergraph.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+let supergraph: TestSupergraph;
+let gateway: string;
+let base: string;
+let admin: Session;
+let services: Record<string, string>;
+
+beforeAll(async () => {
+  supergraph = await startTestSupergraph({ env: { ENTITY_CACHE_ENABLED: 'true' } });
+  gateway = supergraph.gatewayUrl;
+  base = gateway.replace(/\/graphql$/, '');
+  admin = await logInAsAdmin(gateway);
+  services = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [subgraph.name, subgraph.url]));
+});
+afterAll(() => supergraph?.stop());
+
+const BROWSE = `query Browse($first: Int!) { products(first: $first) { edges { node { id name price { amount currency } category { name } inventory { available } inStock } } } }`;
+const PAGE = `query Page($id: ID!) { product(id: $id) { id name description price { amount currency } category { name } inventory { available } inStock } }`;
+interface PageData {
+  product: { id: string; name: string; price: { amount: number }; inventory: { available: number } | null };
+}
+const sqlOf = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
+const counter = (name: string, label: string) => readCounter(base, name, label);
+const price = async (id: string, token?: string) => (await graphql<PageData>(gateway, PAGE, { id }, token ? { token } : {})).data?.product.price.amount;
+const setPrice = async (id: string, amount: number) => {
+  const response = await graphql(gateway, `mutation ($id: ID!, $amount: Int!) { updateProduct(id: $id, input: { priceAmount: $amount }) { id price { amount } } }`, { id, amount }, { token: admin.token });
+  expect(response.errors).toBeUndefined();
+};
+
+describe('a warm cache', () => {
+  it('serves catalog browsing and the product page with at most one SQL statement a request', async () => {
+    const id = demoProducts[7]!.id;
+    // Cold: every subgraph is asked.
+    expect(sqlOf(await countSqlStatements(services, () => graphql(gateway, BROWSE, { first: 12 })))).toBeGreaterThan(1);
+    await graphql(gateway, PAGE, { id });
+    const hitsBefore = await counter('gateway_entity_cache_lookups_total', 'outcome="hit"');
+    let browse: Awaited<ReturnType<typeof graphql>> | undefined;
+    const warm = await countSqlStatements(services, async () => {
+      browse = await graphql(gateway, BROWSE, { first: 12 });
+      const page = await graphql(gateway, PAGE, { id });
+      expect(page.errors).toBeUndefined();
+    });
+    expect(browse?.errors).toBeUndefined();
+    expect(sqlOf(warm)).toBeLessThanOrEqual(2); // two requests, at most one statement each
+    expect(await counter('gateway_entity_cache_lookups_total', 'outcome="hit"')).toBeGreaterThan(hitsBefore);
+    // Anonymous and every part public: a CDN may keep it, for no longer than the shortest part.
+    expect(browse?.headers.get('cache-control')).toMatch(/^max-age=([1-9]\d*), public$/);
+  });
+
+  it('answers a signed-in caller privately, and a mutation with no-store', async () => {
+    const customer = await signUpCustomer(gateway, 'Cache header');
+    const response = await graphql(gateway, BROWSE, { first: 12 }, { token: customer.token });
+    expect(response.errors).toBeUndefined();
+    expect(response.headers.get('cache-control')).toMatch(/^max-age=\d+, private$/);
+    const mutation = await graphql(gateway, `mutation ($id: ID!) { addToCart(productId: $id, quantity: 1) { id } }`, { id: demoProducts[1]!.id }, { token: customer.token });
+    expect(mutation.errors).toBeUndefined();
+    expect(mutation.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('invalidation', () => {
+  it('shows a new price on the next read of the page and of every list that held the product', async () => {
+    const id = demoProducts[8]!.id;
+    const inList = async () =>
+      (await graphql<{ products: { edges: { node: { id: string; price: { amount: number } } }[] } }>(gateway, BROWSE, { first: 12 })).data?.products.edges.find((edge) => edge.node.id === id)?.node.price.amount;
+    const before = await price(id);
+    expect(await price(id)).toBe(before);
+    const listed = await inList();
+    await setPrice(id, (before ?? 0) + 101);
+    expect(await price(id)).toBe((before ?? 0) + 101);
+    if (listed !== undefined) expect(await inList()).toBe((before ?? 0) + 101);
+  });
+
+  it('shows the stock an order took once its order is confirmed', async () => {
+    const product = demoProducts[9]!;
+    const customer = await signUpCustomer(gateway, 'Cache stock');
+    const available = async () => (await graphql<PageData>(gateway, PAGE, { id: product.id })).data?.product.inventory?.available;
+    const before = await available();
+    expect(await available()).toBe(before); // kept
+    const events = await counter('gateway_entity_cache_invalidations_total', 'source="event"');
+    const orderId = await placeOrder(gateway, customer, [{ productId: product.id, quantity: 2 }]);
+    await waitForOrderStatus(gateway, customer, orderId, ['CONFIRMED']);
+    // The reservation's StockChanged has dropped the entry (not its maxAge running out)...
+    await waitFor(() => counter('gateway_entity_cache_invalidations_total', 'source="event"'), (count) => count > events, { what: 'a stock invalidation' });
+    // ...so the next read has the stock as it is now.
+    expect(await available()).toBe((before ?? 0) - 2);
+  });
+
+  it('never leaves an older price behind when reads race updates', async () => {
+    const id = demoProducts[10]!.id;
+    const start = (await price(id)) ?? 0;
+    let reading = true;
+    const readers = Array.from({ length: 4 }, async () => {
+      while (reading) await price(id);
+    });
+    const events = await counter('gateway_entity_cache_invalidations_total', 'source="event"');
+    const updates = 6;
+    for (let step = 1; step <= updates; step += 1) await setPrice(id, start + step);
+    // Every update's event handled, with reads in flight throughout.
+    await waitFor(() => counter('gateway_entity_cache_invalidations_total', 'source="event"'), (count) => count >= events + updates, { what: 'the updates\' events' });
+    reading = false;
+    await Promise.all(readers);
+    for (let read = 0; read < 5; read += 1) expect(await price(id)).toBe(start + updates);
+  });
+});
+
+describe('scope and errors', () => {
+  it('never serves one user\'s PRIVATE value to another', async () => {
+    const [first, second] = await Promise.all([signUpCustomer(gateway, 'Private one'), signUpCustomer(gateway, 'Private two')]);
+    const ME = `query Me { me { id name email } }`;
+    for (let round = 0; round < 2; round += 1) {
+      for (const session of [first!, second!]) {
+        const response = await graphql<{ me: { id: string } }>(gateway, ME, {}, { token: session.token });
+        expect(response.data?.me.id).toBe(session.userId);
+        expect(response.headers.get('cache-control')).toMatch(/private|no-store/);
+      }
+    }
+    // Kept per user: the second round was served from the cache.
+    expect(await counter('gateway_entity_cache_lookups_total', 'type="Query.me",outcome="hit"')).toBeGreaterThanOrEqual(2);
+    // An anonymous caller has no user to keep it for.
+    expect((await graphql<{ me: null }>(gateway, ME)).data?.me).toBeNull();
+  });
+
+  it('does not keep an answer that carries errors', async () => {
+    const customer = await signUpCustomer(gateway, 'Cache errors');
+    const query = `query ($id: ID!) { product(id: $id) { inventory { available onHand } } }`;
+    const ask = () => graphql(gateway, query, { id: demoProducts[11]!.id }, { token: customer.token });
+    expect(errorCodes(await ask())).toEqual(['FORBIDDEN']);
+    const again = await countSqlStatements({ inventory: supergraph.subgraphs['inventory']!.url }, async () => {
+      const response = await ask();
+      expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    });
+    expect(again.inventory).toBeGreaterThan(0);
+  });
+});
