@@ -45,7 +45,7 @@ export interface Invalidation {
 
 /** How one subgraph fetch may be cached, worked out once per document. */
 export interface FetchShape {
-  /** Root fields (`Query.products`) or the entities of a representation list (`_entities`). */
+  /** Root fields (`Query.<field>`) or the entities of a representation list (`_entities`). */
   readonly kind: 'root' | 'entities';
   readonly policy: CachePolicy;
   /** The metrics label of a root fetch: its root fields. */

@@ -41,39 +41,39 @@ describe.each(Object.keys(factories))('the %s store', (kind) => {
     const store = await open();
     const { generation, values } = await store.lookup(['a', 'b']);
     expect(values).toEqual([null, null]);
-    expect(await store.fill([entry('a', ['Product:1'])], generation)).toBe(1);
+    expect(await store.fill([entry('a', ['Item:1'])], generation)).toBe(1);
     expect((await store.lookup(['a', 'b'])).values).toEqual(['value of a', null]);
   });
 
   it('drops every entry carrying an invalidated tag, and only those', async () => {
     const store = await open();
     const { generation } = await store.lookup([]);
-    await store.fill([entry('page', ['Product:1']), entry('list', ['Product:1', 'Product:2']), entry('other', ['Product:2']), entry('untagged', [])], generation);
-    expect(await store.invalidate(['Product:1'])).toBe(2);
+    await store.fill([entry('page', ['Item:1']), entry('list', ['Item:1', 'Item:2']), entry('other', ['Item:2']), entry('untagged', [])], generation);
+    expect(await store.invalidate(['Item:1'])).toBe(2);
     expect((await store.lookup(['page', 'list', 'other', 'untagged'])).values).toEqual([null, null, 'value of other', 'value of untagged']);
-    expect(await store.invalidate(['Product:1'])).toBe(0);
+    expect(await store.invalidate(['Item:1'])).toBe(0);
   });
 
   it('refuses a fill whose lookup came before an invalidation of one of its tags (a read racing an update)', async () => {
     const store = await open();
     const before = await store.lookup(['page']);
     // The update's event is handled while the read's fetch is under way...
-    await store.invalidate(['Product:1']);
+    await store.invalidate(['Item:1']);
     // ...so what that fetch brings back is not kept; an entry with other tags is.
-    expect(await store.fill([entry('page', ['Product:1']), entry('unrelated', ['Product:9'])], before.generation)).toBe(1);
+    expect(await store.fill([entry('page', ['Item:1']), entry('unrelated', ['Item:9'])], before.generation)).toBe(1);
     expect((await store.lookup(['page', 'unrelated'])).values).toEqual([null, 'value of unrelated']);
     // A read that began after the invalidation fills as usual.
     const after = await store.lookup(['page']);
-    expect(await store.fill([entry('page', ['Product:1'], 'new')], after.generation)).toBe(1);
+    expect(await store.fill([entry('page', ['Item:1'], 'new')], after.generation)).toBe(1);
     expect((await store.lookup(['page'])).values).toEqual(['new']);
   });
 
   it('keeps a refill replacing the old entry under its new tags', async () => {
     const store = await open();
     const { generation } = await store.lookup([]);
-    await store.fill([entry('list', ['Product:1'])], generation);
-    await store.fill([entry('list', ['Product:2'], 'second')], generation);
-    await store.invalidate(['Product:2']);
+    await store.fill([entry('list', ['Item:1'])], generation);
+    await store.fill([entry('list', ['Item:2'], 'second')], generation);
+    await store.invalidate(['Item:2']);
     expect((await store.lookup(['list'])).values).toEqual([null]);
   });
 });

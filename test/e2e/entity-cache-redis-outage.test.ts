@@ -1,6 +1,9 @@
 // The entity cache's Redis stopped and started again while clients keep browsing: no request
 // fails (the cache steps aside and the subgraphs answer), readiness says `degraded` meanwhile and
-// `ok` after, and the cache is used again once Redis answers.
+// `ok` after, and the cache is used again once Redis answers. And `npm run cache:invalidate` drops
+// a product's entries in that Redis.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import { graphql } from '../support/graphql-client.ts';
@@ -55,4 +58,19 @@ it('answers every request while Redis is away, and uses it again once back', asy
   browsing = false;
   await Promise.all(clients);
   expect(failures).toEqual([]);
+});
+
+it('drops a product\'s entries at an operator\'s word (npm run cache:invalidate)', async () => {
+  const id = demoProducts[3]!.id;
+  await graphql(supergraph.gatewayUrl, PAGE, { id });
+  const before = await hits();
+  await graphql(supergraph.gatewayUrl, PAGE, { id });
+  expect(await hits()).toBeGreaterThan(before); // kept
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/cache-invalidate.ts', `Product:${id}`], {
+    env: { ...process.env, REDIS_URL: redis.url, ENTITY_CACHE_KEY_PREFIX: supergraph.env['ENTITY_CACHE_KEY_PREFIX'] ?? 'entity-cache', AMQP_URL: '' },
+  });
+  expect(stdout).toMatch(/[1-9]\d* entr(y|ies) dropped/);
+  const misses = await readCounter(base, 'gateway_entity_cache_lookups_total', 'outcome="miss"');
+  await graphql(supergraph.gatewayUrl, PAGE, { id });
+  expect(await readCounter(base, 'gateway_entity_cache_lookups_total', 'outcome="miss"')).toBeGreaterThan(misses);
 });

@@ -1,7 +1,9 @@
 // Two gateway processes, each with an entity cache in its own memory, on one RabbitMQ broker: a
 // price changed through one is seen by the next read on the other, because each replica drops the
 // entry when the catalog's ProductUpserted reaches its own queue (not because a maxAge ran out).
-// RabbitMQ only (vitest project `postgres`): the in-process bus cannot cross processes.
+// `npm run cache:invalidate` reaches both the same way. RabbitMQ only (vitest project `postgres`): the in-process bus cannot cross processes.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoProducts } from '../../../prisma/seed-data.ts';
 import { graphql } from '../../support/graphql-client.ts';
@@ -56,4 +58,17 @@ it('shows a new price on both gateways once its event has reached each', async (
   // The other drops it when the event arrives; its next read is fresh.
   await waitFor(() => counter(second, 'gateway_entity_cache_invalidations_total', 'source="event"'), (count) => count > (events[1] ?? 0), { what: 'the event on the second gateway' });
   expect(await priceOn(second, id)).toBe(before + 77);
+});
+
+it('drops a product on both gateways at an operator\'s word (npm run cache:invalidate)', async () => {
+  const id = demoProducts[13]!.id;
+  for (const gateway of gateways) await priceOn(gateway, id);
+  const operator = await Promise.all(gateways.map((gateway) => counter(gateway, 'gateway_entity_cache_invalidations_total', 'source="operator"')));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/cache-invalidate.ts', '--', `Product:${id}`], {
+    env: { ...process.env, REDIS_URL: '', AMQP_URL: supergraph.env['AMQP_URL']!, AMQP_EXCHANGE: supergraph.env['AMQP_EXCHANGE']!, AMQP_QUEUE_PREFIX: supergraph.env['AMQP_QUEUE_PREFIX']! },
+  });
+  expect(stdout).toMatch(/published to every gateway/);
+  for (const [index, gateway] of gateways.entries()) {
+    await waitFor(() => counter(gateway, 'gateway_entity_cache_invalidations_total', 'source="operator"'), (count) => count > (operator[index] ?? 0), { what: 'the operator\'s invalidation' });
+  }
 });
