@@ -5,6 +5,7 @@
 // never leave an old price behind; the Cache-Control header is the most restrictive of the parts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoProducts } from '../../prisma/seed-data.ts';
+import { CategoriesDocument, ProductsDocument, persistedDocumentIdOf } from '../../sdk/index.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
 import { countSqlStatements, readCounter } from '../support/metrics.ts';
 import { logInAsAdmin, type Session } from '../support/sessions.ts';
@@ -68,6 +69,27 @@ describe('a warm cache', () => {
     const mutation = await graphql(gateway, `mutation ($id: ID!) { addToCart(productId: $id, quantity: 1) { id } }`, { id: demoProducts[1]!.id }, { token: customer.token });
     expect(mutation.errors).toBeUndefined();
     expect(mutation.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('trusted documents by GET', () => {
+  const get = async (id: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const url = new URL(gateway);
+    url.searchParams.set('documentId', id);
+    url.searchParams.set('variables', JSON.stringify(variables));
+    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true', ...headers } });
+    expect(response.status).toBe(200);
+    return response.headers.get('cache-control');
+  };
+
+  it('says public for an anonymous caller for no longer than the cache hints allow, and never with a token', async () => {
+    // PERSISTED_DOCUMENTS_CACHE_MAX_AGE is 60 s; products are hinted 30 s, categories 60 s.
+    const products = await get(persistedDocumentIdOf(ProductsDocument), { first: 5 });
+    expect(Number(/^public, max-age=(\d+)$/.exec(products ?? '')?.[1])).toBeGreaterThan(0);
+    expect(Number(/^public, max-age=(\d+)$/.exec(products ?? '')?.[1])).toBeLessThanOrEqual(30);
+    expect(await get(persistedDocumentIdOf(CategoriesDocument), {})).toMatch(/^public, max-age=([1-9]\d*)$/);
+    const customer = await signUpCustomer(gateway, 'Cache GET');
+    expect(await get(persistedDocumentIdOf(ProductsDocument), { first: 5 }, { authorization: `Bearer ${customer.token}` })).toMatch(/private|no-store/);
   });
 });
 
