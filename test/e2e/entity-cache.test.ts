@@ -3,7 +3,10 @@
 // price change or a stock change is seen by the next read once its event is handled; a PRIVATE
 // value is never served to another user; an answer with errors is never kept; reads racing updates
 // never leave an old price behind; the Cache-Control header is the most restrictive of the parts.
+import { randomBytes } from 'node:crypto';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracing, type Tracing } from '../../common/telemetry/tracing.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import { CategoriesDocument, ProductsDocument, persistedDocumentIdOf } from '../../sdk/index.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
@@ -18,15 +21,22 @@ let gateway: string;
 let base: string;
 let admin: Session;
 let services: Record<string, string>;
+// Every service runs in this process: one in-memory exporter sees the gateway's fetch spans.
+const exporter = new InMemorySpanExporter();
+let tracing: Tracing;
 
 beforeAll(async () => {
+  tracing = startTracing({ serviceName: 'entity-cache-test', otlpEndpoint: undefined, sampleRatio: 1, exporter });
   supergraph = await startTestSupergraph({ env: { ENTITY_CACHE_ENABLED: 'true' } });
   gateway = supergraph.gatewayUrl;
   base = gateway.replace(/\/graphql$/, '');
   admin = await logInAsAdmin(gateway);
   services = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [subgraph.name, subgraph.url]));
 });
-afterAll(() => supergraph?.stop());
+afterAll(async () => {
+  await supergraph?.stop();
+  await tracing?.shutdown();
+});
 
 const BROWSE = `query Browse($first: Int!) { products(first: $first) { edges { node { id name price { amount currency } category { name } inventory { available } inStock } } } }`;
 const PAGE = `query Page($id: ID!) { product(id: $id) { id name description price { amount currency } category { name } inventory { available } inStock } }`;
@@ -59,6 +69,21 @@ describe('a warm cache', () => {
     expect(await counter('gateway_entity_cache_lookups_total', 'outcome="hit"')).toBeGreaterThan(hitsBefore);
     // Anonymous and every part public: a CDN may keep it, for no longer than the shortest part.
     expect(browse?.headers.get('cache-control')).toMatch(/^max-age=([1-9]\d*), public$/);
+  });
+
+  it('marks the fetch spans it answered', async () => {
+    const id = demoProducts[6]!.id;
+    const traced = async () => {
+      const traceId = randomBytes(16).toString('hex');
+      await graphql(gateway, PAGE, { id }, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
+      return () => exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId && span.name === 'gateway.fetch');
+    };
+    const cold = await traced();
+    const warm = await traced();
+    const outcomes = async (spans: typeof cold) => (await waitFor(async () => spans(), (found) => found.length >= 2, { what: 'the fetch spans' })).map((span) => span.attributes['cache.outcome']);
+    expect(await outcomes(cold)).toContain('miss');
+    expect(await outcomes(warm)).toEqual(expect.arrayContaining(['hit']));
+    expect(await outcomes(warm)).not.toContain('miss');
   });
 
   it('answers a signed-in caller privately, and a mutation with no-store', async () => {
