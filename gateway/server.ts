@@ -273,10 +273,11 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     async stop(): Promise<void> {
       await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
       await hub.stop();
-      await entityCache?.stop();
       await reload.stop();
       await http.close();
       await apollo.stop();
+      // After the requests in flight: they may still read and fill it.
+      await entityCache?.stop();
       await rateLimiting?.close();
       await Promise.all([...transports.values()].map((transport) => transport.close()));
     },

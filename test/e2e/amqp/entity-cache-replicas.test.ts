@@ -55,8 +55,12 @@ it('shows a new price on both gateways once its event has reached each', async (
   expect(changed.errors).toBeUndefined();
   // The gateway that ran the mutation dropped the entry before answering it.
   expect(await priceOn(first, id)).toBe(before + 77);
-  // The other drops it when the event arrives; its next read is fresh.
-  await waitFor(() => counter(second, 'gateway_entity_cache_invalidations_total', 'source="event"'), (count) => count > (events[1] ?? 0), { what: 'the event on the second gateway' });
+  // The other drops it when the event arrives (how long that took is reported, not asserted)...
+  const answered = performance.now();
+  await waitFor(() => priceOn(second, id), (amount) => amount === before + 77, { what: 'the new price on the second gateway', intervalMs: 10 });
+  console.log(`entity cache: the second gateway served the new price ${Math.round(performance.now() - answered)} ms after the mutation's answer`);
+  // ...and it was the event that dropped it, not its maxAge running out.
+  expect(await counter(second, 'gateway_entity_cache_invalidations_total', 'source="event"')).toBeGreaterThan(events[1] ?? 0);
   expect(await priceOn(second, id)).toBe(before + 77);
 });
 
