@@ -21,7 +21,15 @@ export const CACHE_SECTION_START = '<!-- entity-cache:start -->';
 export const CACHE_SECTION_END = '<!-- entity-cache:end -->';
 
 const supergraph = await startTestSupergraph({ mode, env: { LOG_LEVEL: 'silent', ENTITY_CACHE_ENABLED: 'false' } });
-const shared = { ...gatewayEnvFor(supergraph), ...Object.fromEntries(['AMQP_URL', 'AMQP_EXCHANGE', 'AMQP_QUEUE_PREFIX', 'REDIS_URL', 'RATE_LIMIT_KEY_PREFIX', 'ENTITY_CACHE_KEY_PREFIX'].flatMap((name) => (supergraph.env[name] ? [[name, supergraph.env[name]]] : []))), RATE_LIMIT_ENABLED: 'false' };
+const shared = {
+  ...gatewayEnvFor(supergraph),
+  ...Object.fromEntries(
+    ['AMQP_URL', 'AMQP_EXCHANGE', 'AMQP_QUEUE_PREFIX', 'REDIS_URL', 'RATE_LIMIT_KEY_PREFIX', 'ENTITY_CACHE_KEY_PREFIX'].flatMap((name) =>
+      supergraph.env[name] ? [[name, supergraph.env[name]]] : [],
+    ),
+  ),
+  RATE_LIMIT_ENABLED: 'false',
+};
 const [off, on] = await Promise.all([startGatewayProcess({ ...shared, ENTITY_CACHE_ENABLED: 'false' }), startGatewayProcess({ ...shared, ENTITY_CACHE_ENABLED: 'true' })]);
 
 const sqlStatements = async () => {
@@ -48,7 +56,13 @@ async function measure(url: string, body: string | (() => string)): Promise<Meas
     ...(typeof body === 'string' ? { body } : { requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }] }),
   });
   const requests = result.requests.total || 1;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, sqlPerRequest: ((await sqlStatements()) - sqlBefore) / requests };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    sqlPerRequest: ((await sqlStatements()) - sqlBefore) / requests,
+  };
 }
 
 const browse = JSON.stringify({ query: print(ProductsDocument), operationName: 'Products', variables: { first: 20 } });

@@ -103,7 +103,9 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     registry: metrics.registry,
   });
   const entityCache = createEntityCache({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry });
-  const transports = createSubgraphTransports(config, routed, fetchMetrics, entityCache);
+  const transports = createSubgraphTransports(config, fetchMetrics, entityCache);
+  // What the supergraph being served routes to: a reload may add or drop configured subgraphs.
+  let routedNow: readonly string[] = routed;
   const apolloGateway = new ApolloGateway({
     supergraphSdl: reload.hook,
     logger: log,
@@ -180,6 +182,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    routedNow = subgraphsOf(coreSupergraphSdl);
     const eventFields = readEventFields(coreSupergraphSdl);
     const problems = eventFieldProblems(eventFields, apiSchema);
     if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
@@ -227,14 +230,14 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
-    health: [
+    health: () => [
       {
         name: 'supergraph',
         check: async () => {
           if (!started) throw new Error('supergraph not loaded yet');
         },
       },
-      ...subgraphHealthChecks(config.subgraphs, routed),
+      ...subgraphHealthChecks(config.subgraphs, routedNow),
       // Neither is critical: rate limits fall back to per-process budgets, and only subscription
       // events (not queries or mutations) need the broker.
       ...(rateLimiting?.healthChecks ?? []),

@@ -194,10 +194,13 @@ export function subgraphFetcher(transports: ReadonlyMap<string, SubgraphTranspor
   };
 }
 
-/** One transport per subgraph the supergraph routes to, shared by both executors. */
-export function createSubgraphTransports(config: GatewayConfig, routed: readonly string[], metrics: SubgraphFetchMetrics, cache?: EntityCache): Map<string, SubgraphTransport> {
+/**
+ * One transport per configured subgraph, shared by both executors: a reload may route to a
+ * configured subgraph the first supergraph did not (a pool connects only when first used).
+ */
+export function createSubgraphTransports(config: GatewayConfig, metrics: SubgraphFetchMetrics, cache?: EntityCache): Map<string, SubgraphTransport> {
   return new Map(
-    routed.map((name) => {
+    Object.keys(config.subgraphs).map((name) => {
       const endpoint = config.subgraphs[name as SubgraphName];
       const transport = new SubgraphTransport({
         name,

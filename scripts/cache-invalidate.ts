@@ -23,7 +23,7 @@ const fail = (message: string): never => {
 if (tags.length === 0) fail('name what to drop: npm run cache:invalidate -- Product:<id>');
 const malformed = tags.filter((tag) => !/^[_A-Za-z]\w*(:.+)?$/.test(tag));
 if (malformed.length > 0) fail(`not Type:<id> or Type: ${malformed.join(', ')}`);
-if (!redisUrl && !amqpUrl) fail('set REDIS_URL (the gateways\' shared store) and/or AMQP_URL (their broker)');
+if (!redisUrl && !amqpUrl) fail("set REDIS_URL (the gateways' shared store) and/or AMQP_URL (their broker)");
 if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail('REDIS_URL must be a redis:// URL');
 
 // Each tag's own entries and those of its type without a key, as an event would drop them.

@@ -54,7 +54,8 @@ const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('co
 const supergraph = await exitOnConfigError(() =>
   startLocalSupergraph({ env: serviceEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }),
 );
-const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl, serviceEnv));
+// The storefront moves with the block too (3000 beside the default 4000), unless STOREFRONT_PORT says otherwise.
+const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl, { STOREFRONT_PORT: String(settings.BASE_PORT - 1000), ...serviceEnv }));
 const signals = stopOnSignals(async () => {
   await storefront.stop();
   await supergraph.stop();

@@ -35,7 +35,7 @@ describe('cache hints read from the supergraph', () => {
     expect([...withoutIds.tagsOf({ products: { edges: [{ node: { name: 'A' } }] } })]).toEqual(['Product']);
   });
 
-  it('tags an entity by its representation, and a mutation\'s answer by the entities it names', () => {
+  it("tags an entity by its representation, and a mutation's answer by the entities it names", () => {
     expect([...hints.shapeOf(ENTITIES)!.tagsOf({ inventory: { available: 1 }, inStock: true }, { __typename: 'Product', id: 'p1' })]).toEqual(['Product:p1']);
     expect([...hints.entityTagsOf('mutation { updateProduct(id: "p1", input: {}) { id name } }', { updateProduct: { id: 'p1', name: 'x' } })]).toEqual(['Product:p1']);
   });

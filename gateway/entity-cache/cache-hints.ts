@@ -175,7 +175,12 @@ export function readCacheHints(supergraphSdl: string): CacheHints {
     if (hint?.scope === 'PRIVATE') policy.scope = 'PRIVATE';
   }
 
-  function walkPolicy(selectionSet: SelectionSetNode, type: GraphQLCompositeType, fragments: ReadonlyMap<string, FragmentDefinitionNode>, policy: { maxAge: number; scope: CacheScope }): boolean {
+  function walkPolicy(
+    selectionSet: SelectionSetNode,
+    type: GraphQLCompositeType,
+    fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    policy: { maxAge: number; scope: CacheScope },
+  ): boolean {
     // Abstract parents: each fragment on a concrete type is walked with that type.
     for (const selection of selectionSet.selections) {
       if (selection.kind !== Kind.FIELD) {
@@ -200,7 +205,14 @@ export function readCacheHints(supergraphSdl: string): CacheHints {
     return true;
   }
 
-  function collectTags(selectionSet: SelectionSetNode, type: GraphQLCompositeType, value: unknown, fragments: ReadonlyMap<string, FragmentDefinitionNode>, tags: Set<string>, knownId?: string): void {
+  function collectTags(
+    selectionSet: SelectionSetNode,
+    type: GraphQLCompositeType,
+    value: unknown,
+    fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    tags: Set<string>,
+    knownId?: string,
+  ): void {
     if (Array.isArray(value)) {
       for (const item of value) collectTags(selectionSet, type, item, fragments, tags);
       return;
@@ -244,7 +256,9 @@ export function readCacheHints(supergraphSdl: string): CacheHints {
     const operations = parsed.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
     if (operations.length !== 1) return undefined;
     const fragments = new Map(
-      parsed.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
+      parsed.definitions
+        .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+        .map((fragment) => [fragment.name.value, fragment]),
     );
     return { operation: operations[0] as OperationDefinitionNode, fragments };
   };

@@ -15,7 +15,16 @@ afterAll(async () => {
   await Promise.all(prefixes.map((prefix) => deleteRedisKeys(prefix)));
 });
 
-const connected = (store: CacheStore) => waitFor(() => store.healthCheck().then(() => true, () => false), Boolean, { what: 'the store to connect' });
+const connected = (store: CacheStore) =>
+  waitFor(
+    () =>
+      store.healthCheck().then(
+        () => true,
+        () => false,
+      ),
+    Boolean,
+    { what: 'the store to connect' },
+  );
 
 const factories: Record<string, () => Promise<CacheStore>> = {
   memory: async () => createMemoryStore({ maxEntries: 1_000 }),

@@ -327,7 +327,12 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
         if (!isObject(entity)) return;
         const key = keys[index] as string;
         types.set(key, typeOf(index));
-        fills.push({ key, value: JSON.stringify({ data: entity, scope: shape.policy.scope, expiresAt } satisfies Cached), ttlSeconds: shape.policy.maxAge, tags: [...shape.tagsOf(entity, reps[index])] });
+        fills.push({
+          key,
+          value: JSON.stringify({ data: entity, scope: shape.policy.scope, expiresAt } satisfies Cached),
+          ttlSeconds: shape.policy.maxAge,
+          tags: [...shape.tagsOf(entity, reps[index])],
+        });
       });
       await fill(fills, found.generation, (entry) => types.get(entry.key) ?? '_entities');
     }

@@ -8,6 +8,7 @@ import { createEnvelope, type Envelope } from '../../common/messaging/envelope.t
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
 import { createMetrics } from '../../common/metrics.ts';
+import { createModuleServer } from '../../common/service/start-subgraph.ts';
 import type { SubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
@@ -16,7 +17,7 @@ import { loadNotificationsConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { ORDER_EVENTS_BINDINGS, ORDER_EVENTS_QUEUE, createOrderEventsHandler } from './handlers/order-events.ts';
 import { openNotificationsTestDatabase, type NotificationsTestDatabase } from './notifications-test-database.ts';
-import { createNotificationsServer } from './server.ts';
+import { notifications } from './service.ts';
 import { orderReference } from './texts.ts';
 
 // The notifications subgraph alone, against a database of its own (real PostgreSQL; in-memory PGlite
@@ -50,7 +51,7 @@ beforeAll(async () => {
     handled.push(message.id);
   });
   const health = [{ name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) }];
-  server = createNotificationsServer({ config, prisma, log, metrics, health, bus, outbox: { kick: () => {} } });
+  server = await createModuleServer(notifications, { config, prisma, log, metrics, health, bus, outbox: { kick: () => {} } });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 });
 

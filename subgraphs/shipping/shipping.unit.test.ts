@@ -8,6 +8,7 @@ import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
 import { startOutboxRelay, type OutboxRelay } from '../../common/messaging/outbox.ts';
 import { createMetrics } from '../../common/metrics.ts';
+import { createModuleServer } from '../../common/service/start-subgraph.ts';
 import type { SubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
@@ -15,7 +16,7 @@ import { waitFor } from '../../test/support/wait-for.ts';
 import { loadShippingConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { ORDER_EVENTS_BINDINGS, ORDER_EVENTS_QUEUE, createOrderEventsHandler } from './handlers/order-events.ts';
-import { createShippingServer } from './server.ts';
+import { shipping } from './service.ts';
 import { openShippingTestDatabase, type ShippingTestDatabase } from './shipping-test-database.ts';
 import { TRACKING_NUMBER } from './tracking-number.ts';
 
@@ -59,7 +60,7 @@ beforeAll(async () => {
     await bus.consume('test.shipping-events', [SagaRoutes.orderShipped, SagaRoutes.orderDelivered], async (message) => void published.push(message)),
   ];
   const health = [{ name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) }];
-  server = createShippingServer({ config, prisma, log, metrics, health, bus, outbox: relay });
+  server = await createModuleServer(shipping, { config, prisma, log, metrics, health, bus, outbox: relay });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 });
 

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 const PAGE = `query Page($id: ID!) { product(id: $id) { id name price { amount } inventory { available } } }`;
-const readiness = async () => ((await (await fetch(`${base}/health/ready`)).json()) as { status: string; checks: Record<string, { status: string }> });
+const readiness = async () => (await (await fetch(`${base}/health/ready`)).json()) as { status: string; checks: Record<string, { status: string }> };
 const hits = () => readCounter(base, 'gateway_entity_cache_lookups_total', 'outcome="hit"');
 
 it('answers every request while Redis is away, and uses it again once back', async () => {
@@ -49,7 +49,11 @@ it('answers every request while Redis is away, and uses it again once back', asy
   const report = await waitFor(readiness, (current) => current.status === 'degraded', { what: 'readiness to say degraded' });
   expect(report.checks['entity-cache']?.status).toBe('unavailable');
   const during = answered;
-  await waitFor(async () => answered, (count) => count >= during + 20, { what: 'requests answered while Redis is down' });
+  await waitFor(
+    async () => answered,
+    (count) => count >= during + 20,
+    { what: 'requests answered while Redis is down' },
+  );
 
   await redis.start();
   await waitFor(readiness, (current) => current.status === 'ok', { what: 'readiness to say ok again' });
@@ -60,7 +64,7 @@ it('answers every request while Redis is away, and uses it again once back', asy
   expect(failures).toEqual([]);
 });
 
-it('drops a product\'s entries at an operator\'s word (npm run cache:invalidate)', async () => {
+it("drops a product's entries at an operator's word (npm run cache:invalidate)", async () => {
   const id = demoProducts[3]!.id;
   await graphql(supergraph.gatewayUrl, PAGE, { id });
   const before = await hits();

@@ -47,7 +47,12 @@ const sqlOf = (counts: Record<string, number>) => Object.values(counts).reduce((
 const counter = (name: string, label: string) => readCounter(base, name, label);
 const price = async (id: string, token?: string) => (await graphql<PageData>(gateway, PAGE, { id }, token ? { token } : {})).data?.product.price.amount;
 const setPrice = async (id: string, amount: number) => {
-  const response = await graphql(gateway, `mutation ($id: ID!, $amount: Int!) { updateProduct(id: $id, input: { priceAmount: $amount }) { id price { amount } } }`, { id, amount }, { token: admin.token });
+  const response = await graphql(
+    gateway,
+    `mutation ($id: ID!, $amount: Int!) { updateProduct(id: $id, input: { priceAmount: $amount }) { id price { amount } } }`,
+    { id, amount },
+    { token: admin.token },
+  );
   expect(response.errors).toBeUndefined();
 };
 
@@ -80,7 +85,14 @@ describe('a warm cache', () => {
     };
     const cold = await traced();
     const warm = await traced();
-    const outcomes = async (spans: typeof cold) => (await waitFor(async () => spans(), (found) => found.length >= 2, { what: 'the fetch spans' })).map((span) => span.attributes['cache.outcome']);
+    const outcomes = async (spans: typeof cold) =>
+      (
+        await waitFor(
+          async () => spans(),
+          (found) => found.length >= 2,
+          { what: 'the fetch spans' },
+        )
+      ).map((span) => span.attributes['cache.outcome']);
     expect(await outcomes(cold)).toContain('miss');
     expect(await outcomes(warm)).toEqual(expect.arrayContaining(['hit']));
     expect(await outcomes(warm)).not.toContain('miss');
@@ -120,7 +132,8 @@ describe('trusted documents by GET', () => {
 
 describe('invalidation', () => {
   it('shows a new price on the next read of the page and of every list that held the product', async () => {
-    const list = async () => (await graphql<{ products: { edges: { node: { id: string; price: { amount: number } } }[] } }>(gateway, BROWSE, { first: 12 })).data?.products.edges ?? [];
+    const list = async () =>
+      (await graphql<{ products: { edges: { node: { id: string; price: { amount: number } } }[] } }>(gateway, BROWSE, { first: 12 })).data?.products.edges ?? [];
     const id = (await list()).at(-1)!.node.id;
     const inList = async () => (await list()).find((edge) => edge.node.id === id)?.node.price.amount;
     const before = (await price(id)) ?? 0;
@@ -141,7 +154,11 @@ describe('invalidation', () => {
     const orderId = await placeOrder(gateway, customer, [{ productId: product.id, quantity: 2 }]);
     await waitForOrderStatus(gateway, customer, orderId, ['CONFIRMED']);
     // The reservation's StockChanged has dropped the entry (not its maxAge running out)...
-    await waitFor(() => counter('gateway_entity_cache_invalidations_total', 'source="event"'), (count) => count > events, { what: 'a stock invalidation' });
+    await waitFor(
+      () => counter('gateway_entity_cache_invalidations_total', 'source="event"'),
+      (count) => count > events,
+      { what: 'a stock invalidation' },
+    );
     // ...so the next read has the stock as it is now.
     expect(await available()).toBe((before ?? 0) - 2);
   });
@@ -157,7 +174,11 @@ describe('invalidation', () => {
     const updates = 6;
     for (let step = 1; step <= updates; step += 1) await setPrice(id, start + step);
     // Every update's event handled, with reads in flight throughout.
-    await waitFor(() => counter('gateway_entity_cache_invalidations_total', 'source="event"'), (count) => count >= events + updates, { what: 'the updates\' events' });
+    await waitFor(
+      () => counter('gateway_entity_cache_invalidations_total', 'source="event"'),
+      (count) => count >= events + updates,
+      { what: "the updates' events" },
+    );
     reading = false;
     await Promise.all(readers);
     for (let read = 0; read < 5; read += 1) expect(await price(id)).toBe(start + updates);
@@ -165,7 +186,7 @@ describe('invalidation', () => {
 });
 
 describe('scope and errors', () => {
-  it('never serves one user\'s PRIVATE value to another', async () => {
+  it("never serves one user's PRIVATE value to another", async () => {
     const [first, second] = await Promise.all([signUpCustomer(gateway, 'Private one'), signUpCustomer(gateway, 'Private two')]);
     const ME = `query Me { me { id name email } }`;
     for (let round = 0; round < 2; round += 1) {

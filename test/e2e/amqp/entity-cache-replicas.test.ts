@@ -51,28 +51,47 @@ it('shows a new price on both gateways once its event has reached each', async (
     expect(await counter(gateway, 'gateway_entity_cache_lookups_total', 'outcome="hit"')).toBeGreaterThan(0);
   }
   const events = await Promise.all(gateways.map((gateway) => counter(gateway, 'gateway_entity_cache_invalidations_total', 'source="event"')));
-  const changed = await graphql(first.url, `mutation ($id: ID!, $amount: Int!) { updateProduct(id: $id, input: { priceAmount: $amount }) { id } }`, { id, amount: before + 77 }, { token: admin.token });
+  const changed = await graphql(
+    first.url,
+    `mutation ($id: ID!, $amount: Int!) { updateProduct(id: $id, input: { priceAmount: $amount }) { id } }`,
+    { id, amount: before + 77 },
+    { token: admin.token },
+  );
   expect(changed.errors).toBeUndefined();
   // The gateway that ran the mutation dropped the entry before answering it.
   expect(await priceOn(first, id)).toBe(before + 77);
   // The other drops it when the event arrives (how long that took is reported, not asserted)...
   const answered = performance.now();
-  await waitFor(() => priceOn(second, id), (amount) => amount === before + 77, { what: 'the new price on the second gateway', intervalMs: 10 });
+  await waitFor(
+    () => priceOn(second, id),
+    (amount) => amount === before + 77,
+    { what: 'the new price on the second gateway', intervalMs: 10 },
+  );
   console.log(`entity cache: the second gateway served the new price ${Math.round(performance.now() - answered)} ms after the mutation's answer`);
   // ...and it was the event that dropped it, not its maxAge running out.
   expect(await counter(second, 'gateway_entity_cache_invalidations_total', 'source="event"')).toBeGreaterThan(events[1] ?? 0);
   expect(await priceOn(second, id)).toBe(before + 77);
 });
 
-it('drops a product on both gateways at an operator\'s word (npm run cache:invalidate)', async () => {
+it("drops a product on both gateways at an operator's word (npm run cache:invalidate)", async () => {
   const id = demoProducts[13]!.id;
   for (const gateway of gateways) await priceOn(gateway, id);
   const operator = await Promise.all(gateways.map((gateway) => counter(gateway, 'gateway_entity_cache_invalidations_total', 'source="operator"')));
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/cache-invalidate.ts', '--', `Product:${id}`], {
-    env: { ...process.env, REDIS_URL: '', AMQP_URL: supergraph.env['AMQP_URL']!, AMQP_EXCHANGE: supergraph.env['AMQP_EXCHANGE']!, AMQP_QUEUE_PREFIX: supergraph.env['AMQP_QUEUE_PREFIX']! },
+    env: {
+      ...process.env,
+      REDIS_URL: '',
+      AMQP_URL: supergraph.env['AMQP_URL']!,
+      AMQP_EXCHANGE: supergraph.env['AMQP_EXCHANGE']!,
+      AMQP_QUEUE_PREFIX: supergraph.env['AMQP_QUEUE_PREFIX']!,
+    },
   });
   expect(stdout).toMatch(/published to every gateway/);
   for (const [index, gateway] of gateways.entries()) {
-    await waitFor(() => counter(gateway, 'gateway_entity_cache_invalidations_total', 'source="operator"'), (count) => count > (operator[index] ?? 0), { what: 'the operator\'s invalidation' });
+    await waitFor(
+      () => counter(gateway, 'gateway_entity_cache_invalidations_total', 'source="operator"'),
+      (count) => count > (operator[index] ?? 0),
+      { what: "the operator's invalidation" },
+    );
   }
 });
