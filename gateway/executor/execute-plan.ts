@@ -30,6 +30,8 @@ export interface CompiledOperation {
   /** With an incremental delivery plan: the shaper of the primary response (deferred fragments left out). */
   readonly primaryShaper?: ResultShaper;
   readonly operationDefinition: OperationDefinitionNode;
+  /** Aliases the gateway gave before planning -> the client's response names (requires-arguments.ts). */
+  readonly responseNames?: ReadonlyMap<string, string>;
   readonly apiSchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
 }
@@ -222,7 +224,9 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
 async function sendOperation(state: RunState, fetch: FetchNode, cursor: Cursor, variables: Variables): Promise<ResultObject | null | undefined> {
   const response = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
   if (response.errors) {
-    const errorPath = lazyErrorPathGenerator(fetch, cursor);
+    const pathOf = lazyErrorPathGenerator(fetch, cursor);
+    const names = state.compiled.responseNames;
+    const errorPath: typeof pathOf = names ? (path) => pathOf(path)?.map((element) => (typeof element === 'string' ? (names.get(element) ?? element) : element)) : pathOf;
     for (const error of response.errors) state.errors.push(downstreamServiceError(error, fetch.serviceName, errorPath));
   }
   return response.data as ResultObject | null | undefined;

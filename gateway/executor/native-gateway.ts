@@ -23,6 +23,7 @@ import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../subgraph-data-source.ts';
 import type { SubgraphFetcher } from '../subgraph-transport.ts';
 import { executeQueryPlan, tracer, type CompiledOperation, type ExecutionResult, type IncrementalExecutionResult } from './execute-plan.ts';
+import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
 import { compileResultShaper } from './result-shaper.ts';
 
 interface Planning {
@@ -36,6 +37,8 @@ interface Planning {
   readonly cache: Map<string, CompiledOperation>;
   /** Progressive @override labels (`percent(N)`), evaluated per request. */
   readonly percentLabels: readonly { readonly label: string; readonly percent: number }[];
+  /** Fields that @requires selections select with arguments (a selection of theirs may need an alias). */
+  readonly requiredArguments: RequiredArguments;
 }
 
 const PERCENT_LABEL = /^percent\((\d+(?:\.\d+)?)\)$/;
@@ -122,14 +125,16 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     // The API schema Apollo Server validates against, with the @defer directive we can execute.
     const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
     withDefer.extensions = apiSchema.extensions;
+    const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     planning = {
       planner: new QueryPlanner(supergraph),
       deferPlanner: new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } }),
       apiSchema: supergraph.apiSchema(),
       apiGraphQLSchema: withDefer,
-      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      supergraphSchema,
       cache: new Map(),
       percentLabels: percentLabelsOf(supergraph),
+      requiredArguments: requiredArgumentsOf(supergraph, supergraphSchema),
     };
   });
 
@@ -140,7 +145,11 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     overrideConditions: Map<string, boolean> | undefined,
     incremental: boolean,
   ): CompiledOperation | { errors: GraphQLError[] } => {
-    const { document, request } = requestContext;
+    const { request } = requestContext;
+    // A selection that would meet a @requires' field with other arguments gets an alias of its own.
+    const aliased = aliasRequiredArgumentConflicts(requestContext.document, current.apiGraphQLSchema, current.requiredArguments);
+    const document = aliased?.document ?? requestContext.document;
+    if (aliased) operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
     const plan = tracer.startActiveSpan('gateway.plan', (span) => {
       try {
         const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
@@ -168,9 +177,10 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     return {
       plan,
       operation,
-      shaper: compileResultShaper(operation),
-      ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true }) } : {}),
+      shaper: compileResultShaper(operation, { ...(aliased ? { responseNames: aliased.responseNames } : {}) }),
+      ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true, ...(aliased ? { responseNames: aliased.responseNames } : {}) }) } : {}),
       operationDefinition: operationContext.operation,
+      ...(aliased ? { responseNames: aliased.responseNames } : {}),
       apiSchema: current.apiGraphQLSchema,
       supergraphSchema: current.supergraphSchema,
     };

@@ -38,6 +38,8 @@ interface FieldStep {
   readonly kind: 'field';
   readonly conditions: readonly IfCondition[] | null;
   readonly responseName: string;
+  /** The client's response name (the response name, unless the gateway gave the field an alias of its own). */
+  readonly outputName: string;
   readonly isTypename: boolean;
   /** For __schema / __type: its selection, answered from the API schema. */
   readonly introspection: SelectionNode | null;
@@ -74,6 +76,8 @@ const OK = 0;
 export interface ShaperOptions {
   /** Shape the primary response of an incremental delivery: leave `@defer` fragments out. */
   readonly withoutDeferred?: boolean;
+  /** Aliases the gateway gave before planning -> the client's response names (requires-arguments.ts). */
+  readonly responseNames?: ReadonlyMap<string, string>;
 }
 
 export function compileResultShaper(operation: Operation, options: ShaperOptions = {}): ResultShaper {
@@ -117,6 +121,7 @@ export function compileResultShaper(operation: Operation, options: ShaperOptions
           kind: 'field',
           conditions: conditionsOf(selection),
           responseName: field.responseName(),
+          outputName: options.responseNames?.get(field.responseName()) ?? field.responseName(),
           isTypename: field.name === typenameFieldName,
           introspection: field.definition.isSchemaIntrospectionField() ? selection.expandFragments().toSelectionNode() : null,
           type: field.definition.type as Type,
@@ -202,9 +207,10 @@ class ShapingRun {
       if (this.skipped(step.conditions)) continue;
       if (step.kind === 'field') {
         const responseName = step.responseName;
-        const outputValue = output[responseName];
+        const outputName = step.outputName;
+        const outputValue = output[outputName];
         if (step.introspection !== null) {
-          if (outputValue === undefined) output[responseName] = this.introspect(step.introspection, this.requestVariables);
+          if (outputValue === undefined) output[outputName] = this.introspect(step.introspection, this.requestVariables);
           continue;
         }
         let inputValue = getOwn(input, responseName) ?? null;
@@ -213,14 +219,14 @@ class ShapingRun {
             if (inputValue === null && responseName !== typenameFieldName) inputValue = input[typenameFieldName] ?? null;
             const type: NamedType | CompositeType = inputValue !== null && typeof inputValue === 'string' ? (this.schema.type(inputValue) ?? parentType) : parentType;
             if (!isObjectType(type)) return BUBBLE;
-            output[responseName] = type.name;
+            output[outputName] = type.name;
           }
           continue;
         }
-        path.push(responseName);
+        path.push(outputName);
         const updated = this.updateOutputValue(outputValue, step.type, inputValue, step.selectionSet, path, parentType);
         const invalid = this.invalid;
-        output[responseName] = updated;
+        output[outputName] = updated;
         path.pop();
         if (invalid) return BUBBLE;
       } else {
