@@ -23,6 +23,8 @@ import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../subgraph-data-source.ts';
 import type { SubgraphFetcher } from '../subgraph-transport.ts';
 import { executeQueryPlan, tracer, type CompiledOperation, type ExecutionResult, type IncrementalExecutionResult } from './execute-plan.ts';
+import { ErrorCode } from '../../common/errors.ts';
+import { unplannedRootFields } from './plan-coverage.ts';
 import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
 import { compileResultShaper } from './result-shaper.ts';
 
@@ -161,6 +163,11 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
         span.end();
       }
     });
+    const unplanned = unplannedRootFields(plan, document, operationContext.operation);
+    if (unplanned.length > 0) {
+      const message = `The query planner found no way to resolve ${unplanned.map((name) => `"${name}"`).join(', ')}.`;
+      return { errors: [new graphqlRuntime.GraphQLError(message, { extensions: { code: ErrorCode.internal } })] };
+    }
     // Built as @apollo/gateway's executeQueryPlan builds it for shaping: the operation and its fragments, unvalidated.
     let operation: Operation;
     try {
