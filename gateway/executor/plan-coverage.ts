@@ -54,14 +54,14 @@ function fetchedRootFields(node: PlanNode | undefined, into: Set<string>): Set<s
       for (const deferred of node.deferred) fetchedRootFields(deferred.node, into);
       return into;
     case 'Flatten':
-    case 'Subscription':
       return into;
   }
 }
 
 /** The root fields of the operation (introspection aside) that no fetch of its plan asks for. */
 export function unplannedRootFields(plan: QueryPlan, document: DocumentNode, operation: OperationDefinitionNode): string[] {
-  if (plan.node?.kind === 'Subscription') return [];
+  // Subscriptions are served their own way (gateway/subscriptions/).
+  if (operation.operation === 'subscription' || plan.node?.kind === 'Subscription') return [];
   const fragments = new Map(document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])));
   const selected = rootFieldNames(operation.selectionSet, fragments, new Set());
   const fetched = fetchedRootFields(plan.node, new Set());
