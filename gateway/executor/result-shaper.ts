@@ -32,6 +32,8 @@ interface IfCondition {
   readonly variable: string | null;
   readonly constant: boolean;
   readonly description: () => string;
+  /** A deferred fragment's label: the condition stops applying once that part is released. */
+  readonly deferLabel?: string;
 }
 
 interface FieldStep {
@@ -67,14 +69,15 @@ export interface ShapedResponse {
 }
 
 export interface ResultShaper {
-  shape(input: Record<string, unknown>, variables: Variables | undefined, introspect: IntrospectionHandler): ShapedResponse;
+  /** `released`: the labels of the deferred fragments shaped too (with `withoutDeferred`). */
+  shape(input: Record<string, unknown>, variables: Variables | undefined, introspect: IntrospectionHandler, released?: ReadonlySet<string>): ShapedResponse;
 }
 
 const BUBBLE = 1;
 const OK = 0;
 
 export interface ShaperOptions {
-  /** Shape the primary response of an incremental delivery: leave `@defer` fragments out. */
+  /** Shape the primary response of an incremental delivery: leave `@defer` fragments out (but the released ones). */
   readonly withoutDeferred?: boolean;
   /** Aliases the gateway gave before planning -> the client's response names (requires-arguments.ts). */
   readonly responseNames?: ReadonlyMap<string, string>;
@@ -109,8 +112,10 @@ export function compileResultShaper(operation: Operation, options: ShaperOptions
     const defer = selection.element.appliedDirectivesOf(deferDirective)[0] as { arguments(): Record<string, unknown>; toString(): string } | undefined;
     if (!defer) return null;
     const ifArg: unknown = defer.arguments()['if'];
-    if (ifArg instanceof Variable) return { skip: true, variable: ifArg.name, constant: false, description: () => `${String(ifArg)} of ${String(defer)}` };
-    return { skip: true, variable: null, constant: ifArg !== false, description: () => String(defer) };
+    const label: unknown = defer.arguments()['label'];
+    const deferLabel = typeof label === 'string' ? { deferLabel: label } : {};
+    if (ifArg instanceof Variable) return { skip: true, variable: ifArg.name, constant: false, description: () => `${String(ifArg)} of ${String(defer)}`, ...deferLabel };
+    return { skip: true, variable: null, constant: ifArg !== false, description: () => String(defer), ...deferLabel };
   };
 
   const compileSet = (selectionSet: SelectionSet): CompiledSelectionSet =>
@@ -141,8 +146,8 @@ export function compileResultShaper(operation: Operation, options: ShaperOptions
 
   const compiled = compileSet(operation.selectionSet);
   return {
-    shape(input, variables, introspect) {
-      const run = new ShapingRun(schema, { __proto__: null, ...defaults, ...variables } as Variables, introspect, variables);
+    shape(input, variables, introspect, released) {
+      const run = new ShapingRun(schema, { __proto__: null, ...defaults, ...variables } as Variables, introspect, variables, released);
       const data = Object.create(null) as Record<string, unknown>;
       const result = run.applySelectionSet(input, compiled, data, [], rootType as CompositeType);
       return { data: result === BUBBLE ? null : data, errors: run.errors };
@@ -169,11 +174,13 @@ class ShapingRun {
     private readonly variables: Variables,
     private readonly introspect: IntrospectionHandler,
     private readonly requestVariables: Variables | undefined,
+    private readonly released: ReadonlySet<string> | undefined,
   ) {}
 
   private skipped(conditions: readonly IfCondition[] | null): boolean {
     if (conditions === null) return false;
     for (const condition of conditions) {
+      if (condition.deferLabel !== undefined && this.released?.has(condition.deferLabel)) continue;
       let value = condition.constant;
       if (condition.variable !== null) {
         const given = this.variables[condition.variable];
