@@ -117,28 +117,32 @@ export function executeQueryPlan(compiled: CompiledOperation, variables: Variabl
 }
 
 // Deferred parts start once the part holding them is done (the primary part first: their
-// dependencies are then met), all at once, and each is sent as soon as its own fetches are done,
-// with its own errors; a deferred part's own @defer fragments start behind it.
-async function* streamDeferred(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper): AsyncGenerator<SubsequentResult> {
+// dependencies are then met), all at once and right away, and each is sent as soon as its own
+// fetches are done, with its own errors; a deferred part's own @defer fragments start behind it.
+function streamDeferred(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper): AsyncGenerator<SubsequentResult> {
   const released = new Set<string>();
   const running = new Map<number, Promise<{ id: number; deferred: Deferred; partState: RunState }>>();
   let nextId = 0;
   const start = (deferred: Deferred) => {
     const id = nextId++;
     const partState: RunState = { ...state, errors: [], deferred: [] };
-    const done = deferred.node.node ? executeNode(partState, deferred.node.node, deferred.cursor) : Promise.resolve();
-    running.set(id, done.then(() => ({ id, deferred, partState })));
+    const done = (deferred.node.node ? executeNode(partState, deferred.node.node, deferred.cursor) : Promise.resolve()).then(() => ({ id, deferred, partState }));
+    // Handled where the parts are read; a client gone before then must not make it unhandled.
+    done.catch(() => undefined);
+    running.set(id, done);
   };
   for (const deferred of state.deferred.splice(0)) start(deferred);
-  while (running.size > 0) {
-    const { id, deferred, partState } = await Promise.race(running.values());
-    running.delete(id);
-    for (const nested of partState.deferred.splice(0)) start(nested);
-    const label = deferred.node.label;
-    if (label !== undefined) released.add(label);
-    const shaped = postProcess(partState, unfilteredData, shaper, released);
-    yield { incremental: payloadsOf(state.compiled, deferred.node, shaped.data, shaped.errors ?? []), hasNext: running.size > 0 };
-  }
+  return (async function* parts() {
+    while (running.size > 0) {
+      const { id, deferred, partState } = await Promise.race(running.values());
+      running.delete(id);
+      for (const nested of partState.deferred.splice(0)) start(nested);
+      const label = deferred.node.label;
+      if (label !== undefined) released.add(label);
+      const shaped = postProcess(partState, unfilteredData, shaper, released);
+      yield { incremental: payloadsOf(state.compiled, deferred.node, shaped.data, shaped.errors ?? []), hasNext: running.size > 0 };
+    }
+  })();
 }
 
 // The deferred fragment's fields at each place its query path reaches in the response (a list
