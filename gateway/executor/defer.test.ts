@@ -126,6 +126,27 @@ describe('@defer', () => {
     }
   });
 
+  it('a fragment deferred inside a deferred one follows it; a fragment without a label is sent without one', async () => {
+    const nested = graphqlRuntime.parse('query Nested { topProducts(first: 2) { upc ... @defer { name reviews { rating ... @defer { body } } } } }') as TypedDocumentNode<Products, Record<string, never>>;
+    const parts: IncrementalPart[] = [];
+    for await (const part of rawParts(nested)) parts.push(part);
+    expect(parts.map((part) => part.hasNext)).toEqual([true, true, false]);
+    const increments = parts.slice(1).map((part) => part.incremental!.map(({ path, label, data }) => ({ path, label, keys: Object.keys(data ?? {}) })));
+    expect(increments[0]).toEqual([0, 1].map((index) => ({ path: ['topProducts', index], label: undefined, keys: ['name', 'reviews'] })));
+    expect(increments[1]!.length).toBeGreaterThan(0);
+    for (const { path, label, keys } of increments[1]!) {
+      expect(path).toEqual(['topProducts', expect.any(Number), 'reviews', expect.any(Number)]);
+      expect(label).toBeUndefined();
+      expect(keys).toEqual(['body']);
+    }
+    const whole = await createShopClient({ url }).request(graphqlRuntime.parse('query { topProducts(first: 2) { upc name reviews { rating body } } }') as TypedDocumentNode<Products, Record<string, never>>, {});
+    let merged: unknown;
+    for await (const part of createShopClient({ url }).deferred(nested, {})) merged = part.data;
+    // The same shape (mock values differ when a field comes from an entity fetch instead of the root one).
+    const shape = (value: unknown): unknown => (Array.isArray(value) ? value.map(shape) : value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shape(inner)])) : typeof value);
+    expect(shape(merged)).toEqual(shape(whole));
+  });
+
   it('Apollo Client 4 shows the fast fragment before the slow subgraph answers, then the whole answer', async () => {
     const whole = await createShopClient({ url }).request(WHOLE_TWO_SPEEDS, {});
     const { snapshots, releasedBy } = await withOrdersHeld(async (release) => {

@@ -191,9 +191,11 @@ const deferredKeys = new WeakMap<DeferredNode, string[] | undefined>();
 function deferredKeysOf(node: DeferredNode): string[] | undefined {
   if (deferredKeys.has(node)) return deferredKeys.get(node);
   let keys: string[] | undefined;
+  // A fragment with deferred fragments of its own has its selection as its Defer node's primary one.
+  const subselection = node.subselection ?? (node.node?.kind === 'Defer' ? node.node.primary.subselection : undefined);
   try {
-    if (node.subselection) {
-      const definition = graphqlRuntime.parse(node.subselection).definitions[0];
+    if (subselection) {
+      const definition = graphqlRuntime.parse(subselection).definitions[0];
       if (definition?.kind === Kind.OPERATION_DEFINITION) {
         keys = [];
         const collect = (selections: readonly SelectionNode[]) => {
