@@ -15,9 +15,12 @@ const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3
 const SUBGRAPHS = {
   catalog: `${LINK}
     interface Node @key(fields: "id") { id: ID! }
-    type Query { a: Node }`,
+    type Product @key(fields: "id", resolvable: false) @interfaceObject { id: ID! }
+    type Query { a: Node product: Product! }`,
   orders: `${LINK}
     type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! field: String }
+    interface Product @key(fields: "id") { id: ID! }
+    type Bread implements Product @key(fields: "id") { id: ID! name: String! }
     type Query { b: Node }`,
 };
 
@@ -61,5 +64,11 @@ describe('a root field missing from the plan', () => {
   it('what the planner does plan is answered as before', async () => {
     expect(await post('{ b { id field } }')).toEqual({ data: { b: { id: expect.any(String), field: expect.any(String) } } });
     expect(await post('{ __typename a @skip(if: true) { field } }')).toEqual({ data: { __typename: 'Query' } });
+    // An @interfaceObject whose only key is non-resolvable still plans (patches/@apollo+query-graphs+2.14.4.patch
+    // keeps it): the concrete type is asked of the subgraph with the interface (the mock cannot answer it).
+    mocks.received.get('orders')!.length = 0;
+    const interfaceObject = await post('{ product { ... on Bread { id } } }');
+    expect(interfaceObject.data).toEqual({ product: expect.any(Object) });
+    expect(mocks.received.get('orders')!.join('\n')).toContain('_entities');
   });
 });
