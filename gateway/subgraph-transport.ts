@@ -12,6 +12,7 @@ import type { SubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.t
 import { createSubgraphPolicies, failureReason, type SubgraphPolicies } from './resilience/subgraph-policies.ts';
 import type { SubgraphName } from '../common/service/subgraph-config.ts';
 import type { GatewayConfig } from './config.ts';
+import type { CachePolicySink, EntityCache } from './entity-cache/entity-cache.ts';
 
 export const SUBGRAPH_UNAVAILABLE = ErrorCode.subgraphUnavailable;
 
@@ -32,6 +33,8 @@ export interface SubgraphResponse {
 export interface SubgraphCaller {
   readonly viewer: Viewer | null;
   readonly requestId: string;
+  /** A client request's cache policy (entity cache on, HTTP requests only): what its fetches allow. */
+  readonly cachePolicy?: CachePolicySink | undefined;
 }
 
 export interface SubgraphTransportOptions {
@@ -45,6 +48,8 @@ export interface SubgraphTransportOptions {
   readonly connections: number;
   /** Share one in-flight query among identical ones (same document, variables, viewer; queries only). */
   readonly dedup?: boolean;
+  /** The entity cache, when on: it answers what it holds and fetches the rest through this transport. */
+  readonly cache?: EntityCache | undefined;
 }
 
 const isMutationDocument = (query: string) => /^\s*mutation\b/.test(query);
@@ -78,7 +83,12 @@ export class SubgraphTransport {
     return this.options.name;
   }
 
-  async send(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+  send(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+    const cache = this.options.cache;
+    return cache ? cache.fetch(this.options.name, request, caller, (sent) => this.fetch(sent, caller)) : this.fetch(request, caller);
+  }
+
+  private async fetch(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
     const { name, policies, metrics } = this.options;
     const mutation = isMutationDocument(request.query);
     const policy = mutation ? policies.write : policies.read;
@@ -184,10 +194,13 @@ export function subgraphFetcher(transports: ReadonlyMap<string, SubgraphTranspor
   };
 }
 
-/** One transport per subgraph the supergraph routes to, shared by both executors. */
-export function createSubgraphTransports(config: GatewayConfig, routed: readonly string[], metrics: SubgraphFetchMetrics): Map<string, SubgraphTransport> {
+/**
+ * One transport per configured subgraph, shared by both executors: a reload may route to a
+ * configured subgraph the first supergraph did not (a pool connects only when first used).
+ */
+export function createSubgraphTransports(config: GatewayConfig, metrics: SubgraphFetchMetrics, cache?: EntityCache): Map<string, SubgraphTransport> {
   return new Map(
-    routed.map((name) => {
+    Object.keys(config.subgraphs).map((name) => {
       const endpoint = config.subgraphs[name as SubgraphName];
       const transport = new SubgraphTransport({
         name,
@@ -198,6 +211,7 @@ export function createSubgraphTransports(config: GatewayConfig, routed: readonly
         metrics,
         connections: config.resilience.maxConcurrent,
         dedup: config.dedupSubgraphQueries,
+        cache,
       });
       return [name, transport];
     }),

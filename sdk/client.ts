@@ -86,6 +86,7 @@ export interface CallOptions {
 }
 
 /** Variables are optional exactly when the operation has no required variable. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends T`: is every key of T optional?
 type Arguments<TVariables, TOptions> = {} extends TVariables
   ? [variables?: TVariables, options?: TOptions]
   : [variables: TVariables, options?: TOptions];

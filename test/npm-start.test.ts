@@ -13,7 +13,7 @@ import persistedOperations from '../sdk/persisted-operations.json' with { type: 
 import { graphql } from './support/graphql-client.ts';
 import { acceptsConnections, listeningAddresses, processesInGroup } from './support/process-tree.ts';
 import { requestInFlight } from './support/request-in-flight.ts';
-import { freePortBlock, startNpmStart, type NpmStart } from './support/service-process.ts';
+import { freeNpmStartPorts, startNpmStart, type NpmStart } from './support/service-process.ts';
 import { logInAsCustomer } from './support/sessions.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -68,6 +68,8 @@ describe('npm start in development', () => {
     const banner = text.slice(text.lastIndexOf('\n\n') + 2).split('\n');
     expect(banner[0]).toBe(`  Supergraph ready: http://127.0.0.1:${started.basePort}/graphql`);
     for (const user of demoUsers) expect(banner).toContainEqual(expect.stringContaining(`${user.email} / ${user.password}`));
+    // The storefront moves with BASE_PORT (1000 below it).
+    expect(banner).toContainEqual(expect.stringMatching(new RegExp(`Storefront: http://[^/]+:${started.basePort - 1000}$`)));
     expect(text.lastIndexOf('demo orders ')).toBeLessThan(text.lastIndexOf('Supergraph ready'));
 
     // Loopback only: nobody else on the network reaches a service.
@@ -120,7 +122,7 @@ describe('npm start in development', () => {
   }, 420_000);
 
   it('says which port is taken and by whom when one is, exits non-zero and leaves nothing running', async () => {
-    const basePort = await freePortBlock(8);
+    const basePort = await freeNpmStartPorts();
     const taken = basePort + 4; // orders': the other services start, then must be stopped again
     const holder: Server = createServer();
     await new Promise<void>((resolve) => holder.listen(taken, '127.0.0.1', resolve));

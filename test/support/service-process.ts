@@ -5,6 +5,7 @@ import type { TestSupergraph } from './test-supergraph.ts';
 import { freePort } from './free-port.ts';
 import { acceptsConnections, listeningAddresses, processesInGroup } from './process-tree.ts';
 import { waitFor } from './wait-for.ts';
+import { SUBGRAPH_NAMES } from '../../gateway/config.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -51,7 +52,8 @@ export async function startServiceProcess(entryPoint: string, env: Record<string
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, entryPoint.endsWith('.js') ? ['--enable-source-maps', entryPoint] : ['--import', 'tsx', entryPoint], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env, PORT: String(port) },
+    // The entity cache off unless the test turns it on (as test-supergraph.ts does).
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ENTITY_CACHE_ENABLED: 'false', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -93,12 +95,12 @@ export async function startServiceProcess(entryPoint: string, env: Record<string
  * BASE_PORT..BASE_PORT+7), below the kernel's ephemeral range, where the port-0 listeners and
  * outgoing connections of other tests cannot take one of them in the meantime.
  */
-export async function freePortBlock(count: number): Promise<number> {
+export async function freePortBlock(count: number, alsoFree: (base: number) => readonly number[] = () => []): Promise<number> {
   const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999');
   const ephemeralLow = Number(range.trim().split(/\s+/)[0]) || 32_768;
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 10_000 + Math.floor(Math.random() * (ephemeralLow - 10_000 - count));
-    const ports = Array.from({ length: count }, (_, offset) => base + offset);
+    const ports = [...Array.from({ length: count }, (_, offset) => base + offset), ...alsoFree(base)];
     const taken = await Promise.all(ports.map((port) => acceptsConnections(port)));
     if (taken.every((busy) => !busy) && (await Promise.all(ports.map((port) => listeningAddresses(port)))).every((found) => found.length === 0)) return base;
   }
@@ -117,7 +119,7 @@ export interface NpmStart {
   /** The node process that runs scripts/start.ts under npm. */
   readonly nodePid: number;
   readonly basePort: number;
-  /** The gateway's and the seven subgraphs' ports. */
+  /** The gateway's, every subgraph's (the block from BASE_PORT) and the storefront's (BASE_PORT - 1000). */
   readonly ports: readonly number[];
   readonly gatewayUrl: string;
   readonly exited: Promise<ProcessExit>;
@@ -125,6 +127,14 @@ export interface NpmStart {
   /** Whatever is left of the group: SIGKILL (a test's clean-up, after its assertions). */
   kill(): void;
 }
+
+/** The gateway and every subgraph, one port each from BASE_PORT. */
+const SERVICE_COUNT = SUBGRAPH_NAMES.length + 1;
+/** npm start puts the storefront 1000 below the block (3000 beside the default 4000). */
+const storefrontPort = (base: number) => [base - 1000];
+
+/** A BASE_PORT for npm start whose every port (block and storefront) is free. */
+export const freeNpmStartPorts = () => freePortBlock(SERVICE_COUNT, storefrontPort);
 
 /** The line npm start prints once everything is up (the banner in development, a log line in production). */
 const readyLine = /Supergraph ready: |"msg":"supergraph ready"/;
@@ -135,7 +145,7 @@ const readyLine = /Supergraph ready: |"msg":"supergraph ready"/;
  * returns at once, for a start that is meant to fail).
  */
 export async function startNpmStart(env: Record<string, string>, { untilReady = true, basePort }: { untilReady?: boolean; basePort?: number } = {}): Promise<NpmStart> {
-  const base = basePort ?? (await freePortBlock(8));
+  const base = basePort ?? (await freeNpmStartPorts());
   const child = spawn('npm', ['start'], {
     cwd: root,
     env: { ...inheritedEnv(), BASE_PORT: String(base), ...env },
@@ -175,7 +185,7 @@ export async function startNpmStart(env: Record<string, string>, { untilReady = 
     npmPid: pgid,
     nodePid,
     basePort: base,
-    ports: Array.from({ length: 8 }, (_, offset) => base + offset),
+    ports: [...Array.from({ length: SERVICE_COUNT }, (_, offset) => base + offset), ...storefrontPort(base)],
     gatewayUrl: `http://127.0.0.1:${base}/graphql`,
     exited,
     output: () => ({ stdout, stderr }),

@@ -104,7 +104,7 @@ export function OrderPage({ id }: { id: string }) {
           <tr>
             <th scope="col">Item</th>
             <th scope="col">Quantity</th>
-            <th scope="col">Price</th>
+            <th scope="col">Line total</th>
           </tr>
         </thead>
         <tbody>
