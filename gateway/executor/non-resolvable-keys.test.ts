@@ -45,7 +45,13 @@ beforeAll(async () => {
       GATEWAY_EXECUTOR: executor,
       ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
     };
-    const server = createGatewayServer({ config: loadGatewayConfig(env), supergraphSdl: composed.supergraphSdl, log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), bus });
+    const server = createGatewayServer({
+      config: loadGatewayConfig(env),
+      supergraphSdl: composed.supergraphSdl,
+      log: createLogger('gateway', 'silent'),
+      metrics: createMetrics('gateway'),
+      bus,
+    });
     servers.push(server);
     urls.push(`${await server.listen(0, '127.0.0.1')}/graphql`);
   }
@@ -60,7 +66,11 @@ describe('the fetch back into a subgraph for @requires', () => {
   it.each([0, 1])('sends the key the subgraph can resolve (executor %i: native, apollo)', async (index) => {
     const received = mocks.received.get('orders')!;
     received.length = 0;
-    const response = await fetch(urls[index]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ b { id a { id name nameInB } } }' }) });
+    const response = await fetch(urls[index]!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ b { id a { id name nameInB } } }' }),
+    });
     const body = (await response.json()) as { data?: { b: { a: { nameInB: string | null }[] } }; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
     expect(body.data!.b.a.length).toBeGreaterThan(0);

@@ -40,7 +40,13 @@ beforeAll(async () => {
     RATE_LIMIT_ENABLED: 'false',
     ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
   };
-  server = createGatewayServer({ config: loadGatewayConfig(env), supergraphSdl: composed.supergraphSdl, log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), bus });
+  server = createGatewayServer({
+    config: loadGatewayConfig(env),
+    supergraphSdl: composed.supergraphSdl,
+    log: createLogger('gateway', 'silent'),
+    metrics: createMetrics('gateway'),
+    bus,
+  });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 });
 afterAll(async () => {

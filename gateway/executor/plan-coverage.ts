@@ -38,7 +38,9 @@ function fetchedRootFields(node: PlanNode | undefined, into: Set<string>): Set<s
       if (!node.requires) {
         const document = parse(node.operation);
         const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
-        const fragments = new Map(document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])));
+        const fragments = new Map(
+          document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])),
+        );
         if (operation) rootFieldNames(operation.selectionSet, fragments, into);
       }
       return into;

@@ -42,7 +42,13 @@ beforeAll(async () => {
       GATEWAY_EXECUTOR: executor,
       ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
     };
-    const server = createGatewayServer({ config: loadGatewayConfig(env), supergraphSdl: composed.supergraphSdl, log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), bus });
+    const server = createGatewayServer({
+      config: loadGatewayConfig(env),
+      supergraphSdl: composed.supergraphSdl,
+      log: createLogger('gateway', 'silent'),
+      metrics: createMetrics('gateway'),
+      bus,
+    });
     servers.push(server);
     urls[executor] = `${await server.listen(0, '127.0.0.1')}/graphql`;
   }
