@@ -1,66 +1,22 @@
+import { existsSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import type { DocumentNode } from 'graphql';
+import { SUBGRAPH_NAMES } from './common/service/subgraph-registry.ts';
 import { persistedDocumentHash } from './scripts/schema/persisted-documents.ts';
 
 /**
- * Resolver types for every subgraph, mapped to Prisma's model types, so resolvers are typed
- * from the schema down to the database. `npm run codegen` writes them (not committed).
+ * Resolver types for every subgraph of the registry, mapped to Prisma's model types (each
+ * subgraph's `codegen.ts` names them), so resolvers are typed from the schema down to the database.
+ * The context type is `<Name>Context` from the subgraph's `context.ts`. `npm run codegen` writes
+ * them (not committed).
  */
-const subgraphs = {
-  accounts: { context: 'AccountsContext', mappers: { User: './prisma/client.ts#User' } },
-  catalog: {
-    context: 'CatalogContext',
-    mappers: { Product: './prisma/client.ts#Product', Category: './prisma/client.ts#Category' },
-  },
-  orders: {
-    context: 'OrdersContext',
-    mappers: {
-      Order: './prisma/client.ts#Order',
-      OrderItem: './prisma/client.ts#OrderItem',
-      OrderStatusChange: './prisma/client.ts#OrderStatusChange',
-      User: '../resolvers/references.ts#UserReference',
-      Product: '../resolvers/references.ts#ProductReference',
-    },
-  },
-  inventory: {
-    context: 'InventoryContext',
-    mappers: {
-      Product: '../resolvers/product-reference.ts#ProductReference',
-      Inventory: './prisma/client.ts#StockItem',
-      CartItem: '../resolvers/product-reference.ts#CartItemReference',
-    },
-  },
-  payments: {
-    context: 'PaymentsContext',
-    mappers: { Order: '../resolvers/order-reference.ts#OrderReference', Payment: './prisma/client.ts#Payment' },
-  },
-  shipping: {
-    context: 'ShippingContext',
-    mappers: {
-      Order: '../resolvers/order-reference.ts#OrderReference',
-      Shipment: './prisma/client.ts#Shipment',
-      ShipmentEvent: './prisma/client.ts#ShipmentEvent',
-    },
-  },
-  notifications: {
-    context: 'NotificationsContext',
-    mappers: {
-      User: '../resolvers/references.ts#UserReference',
-      Order: '../resolvers/references.ts#OrderReference',
-      Notification: './prisma/client.ts#Notification',
-    },
-  },
-  cart: {
-    context: 'CartContext',
-    mappers: {
-      Cart: './prisma/client.ts#Cart',
-      CartItem: '../resolvers/references.ts#PricedLine',
-      User: '../resolvers/references.ts#UserReference',
-      Product: '../resolvers/references.ts#ProductReference',
-      Order: '../resolvers/references.ts#OrderReference',
-    },
-  },
-} as const;
+const subgraphs = await Promise.all(
+  SUBGRAPH_NAMES.map(async (name) => {
+    const file = `./subgraphs/${name}/codegen.ts`;
+    const { mappers } = existsSync(new URL(file, import.meta.url)) ? ((await import(file)) as { mappers: Record<string, string> }) : { mappers: {} };
+    return [name, { context: `${name[0]!.toUpperCase()}${name.slice(1)}Context`, mappers }] as const;
+  }),
+);
 
 /**
  * The typed client SDK: operation types and TypedDocumentNodes for `sdk/operations/*.graphql`,
@@ -91,7 +47,7 @@ const config: CodegenConfig = {
   generates: {
     ...clientSdk,
     ...Object.fromEntries(
-      Object.entries(subgraphs).map(([name, { context, mappers }]) => [
+      subgraphs.map(([name, { context, mappers }]) => [
         `subgraphs/${name}/generated/graphql.ts`,
         {
           schema: `subgraphs/${name}/schema.graphql`,

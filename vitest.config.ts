@@ -8,9 +8,13 @@ import { testTiming } from './test/support/test-timing.ts';
 // Unit: in memory only. No socket, no database, no broker, no server or child process; runs once.
 const unitSuites = [
   'common/config.test.ts',
+  'common/database/messaging-models.test.ts',
   'common/errors.test.ts',
   'common/gateway-credential.test.ts',
+  'common/messaging/catalogue.test.ts',
   'common/messaging/messaging-units.test.ts',
+  'gateway/entity-cache/cache-hints.test.ts',
+  'gateway/executor/unique-representations.test.ts',
   'gateway/http/accept.test.ts',
   'gateway/protection/client-ip.test.ts',
   'gateway/request-id.test.ts',
@@ -23,6 +27,7 @@ const unitSuites = [
   'test/deployment.test.ts',
   'test/gateway-boundaries.test.ts',
   'test/node-version.test.ts',
+  'test/subgraph-registry.test.ts',
 ];
 // End to end: the whole supergraph (or whole processes started as in production), on both
 // infrastructures: real PostgreSQL and RabbitMQ, and the embedded PGlite and in-process bus. Lone

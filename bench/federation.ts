@@ -31,7 +31,10 @@ execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
 function firstLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve(line.trim()));
+    // A gateway's log lines (pino's JSON) may come first.
+    lines.on('line', (line) => {
+      if (!line.startsWith('{"level":')) resolve(line.trim());
+    });
     child.once('exit', (code) => reject(new Error(`exited with ${code} before it was ready`)));
   });
 }
@@ -87,20 +90,28 @@ const hive = (name: string, config: string): Variant => ({
   },
 });
 
+const hiveVariants = (withHive: readonly Variant[]) => (HIVE_DIR ? withHive : []);
+// Each of ours runs next to the Hive Gateway it compares with, so both meet the same load.
 const variants: Variant[] = [
   ours('bare @apollo/gateway', 'bare'),
   ours('ours, our executor, dedup off', 'native'),
+  ...hiveVariants([
+    // Without either of its deduplications: inbound (identical client requests) and outbound
+    // (identical subgraph requests, on by default in its HTTP transport).
+    hive(
+      'Hive Gateway (Rust planner runtime), dedup off',
+      `import { defineConfig } from '@graphql-hive/gateway';\nimport { unifiedGraphHandler } from '@graphql-hive/router-runtime';\nexport const gatewayConfig = defineConfig({ unifiedGraphHandler, inboundInflightRequestDeduplication: false, transportEntries: { '*': { options: { deduplicateInflightRequests: false } } } });\n`,
+    ),
+  ]),
   ours('ours, our executor, dedup on', 'native-dedup'),
+  ...hiveVariants([
+    hive(
+      'Hive Gateway (Rust planner runtime)',
+      `import { defineConfig } from '@graphql-hive/gateway';\nimport { unifiedGraphHandler } from '@graphql-hive/router-runtime';\nexport const gatewayConfig = defineConfig({ unifiedGraphHandler, inboundInflightRequestDeduplication: true });\n`,
+    ),
+    hive('Hive Gateway (JavaScript planner)', `import { defineConfig } from '@graphql-hive/gateway';\nexport const gatewayConfig = defineConfig({ inboundInflightRequestDeduplication: true });\n`),
+  ]),
   ours("ours, @apollo/gateway's executor", 'apollo'),
-  ...(HIVE_DIR
-    ? [
-        hive('Hive Gateway (JavaScript planner)', `import { defineConfig } from '@graphql-hive/gateway';\nexport const gatewayConfig = defineConfig({ inboundInflightRequestDeduplication: true });\n`),
-        hive(
-          'Hive Gateway (Rust planner runtime)',
-          `import { defineConfig } from '@graphql-hive/gateway';\nimport { unifiedGraphHandler } from '@graphql-hive/router-runtime';\nexport const gatewayConfig = defineConfig({ unifiedGraphHandler, inboundInflightRequestDeduplication: true });\n`,
-        ),
-      ]
-    : []),
 ];
 
 const subgraphs = node(1, ['--import', 'tsx', here('./federation-benchmark/subgraphs.ts')]);
@@ -165,7 +176,7 @@ const section = [
   '<!-- federation-benchmark:start -->',
   '## The Guild\'s federation benchmark',
   '',
-  `\`npm run bench:federation\`: the benchmark's query (\`users { reviews { product { reviews { author { reviews { product } } } } } } topProducts { ... }\`, about 87 KB of JSON) over Node ports of its four subgraphs (bench/federation-benchmark/), ${CONNECTIONS} connections, ${SECONDS} s per gateway after a ${WARMUP_SECONDS} s warm-up, one gateway at a time, each pinned to core 0 (\`taskset -c 0\`), subgraphs and autocannon on core 1. Ours runs with its token verification, operation limits, resilience, metrics and credentials on (rate limiting off: one anonymous client); Hive Gateway runs as the benchmark configures it (with inbound request deduplication). **The machine is shared with other developers' work while this runs**: absolute numbers move from run to run, ratios within one run are what to read.`,
+  `\`npm run bench:federation\`: the benchmark's query (\`users { reviews { product { reviews { author { reviews { product } } } } } } topProducts { ... }\`, about 87 KB of JSON) over Node ports of its four subgraphs (bench/federation-benchmark/), ${CONNECTIONS} connections, ${SECONDS} s per gateway after a ${WARMUP_SECONDS} s warm-up, one gateway at a time, each pinned to core 0 (\`taskset -c 0\`), subgraphs and autocannon on core 1. Ours runs with its token verification, operation limits, trusted documents (production's \`require\`: the query is in a manifest of its own and sent as text), resilience, metrics and credentials on (rate limiting off: one anonymous client); its executor sends each distinct entity representation once per fetch (as Hive Gateway and Apollo Router do). "Dedup" is the sharing of identical requests in flight: Hive Gateway runs as the benchmark configures it (inbound request deduplication on, and its HTTP transport's outbound one, on by default), and once more with its Rust runtime with neither. Ours runs next to the Hive Gateway it compares with. **The machine is shared with other developers' work while this runs**: absolute numbers move from run to run, ratios within one run are what to read.`,
   '',
   table,
   ...(skipped.length > 0 ? ['', `Did not run: ${skipped.join('; ')}.`] : []),

@@ -23,7 +23,8 @@ const jsonOut = process.env['BENCH_JSON'];
 const CONNECTIONS = 16;
 const mode = process.env['BENCH_INFRASTRUCTURE'] === 'embedded' ? 'embedded' : 'postgres';
 
-const supergraph = await startTestSupergraph({ mode, env: { LOG_LEVEL: 'silent', SAGA_STEP_TIMEOUT_MS: '60000' } });
+// The entity cache off: ours and bare both reach the subgraphs (bench/entity-cache.ts measures the cache).
+const supergraph = await startTestSupergraph({ mode, env: { LOG_LEVEL: 'silent', SAGA_STEP_TIMEOUT_MS: '60000', ENTITY_CACHE_ENABLED: 'false' } });
 const subgraphUrls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [subgraph.name, `${subgraph.url}/graphql`]));
 const bare = await startBareGateway(await readFile(new URL('../supergraph.graphql', import.meta.url), 'utf8'), subgraphUrls);
 const customer = await logInAsCustomer(supergraph.gatewayUrl);
@@ -123,6 +124,8 @@ const table = [
 const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
 // The federation benchmark's section (bench/federation.ts) stays as it is.
 const federationSection = /<!-- federation-benchmark:start -->[\s\S]*<!-- federation-benchmark:end -->/.exec(await readFile(new URL('./results.md', import.meta.url), 'utf8').catch(() => ''))?.[0];
+// So does the entity cache's (bench/entity-cache.ts).
+const cacheSection = /<!-- entity-cache:start -->[\s\S]*<!-- entity-cache:end -->/.exec(await readFile(new URL('./results.md', import.meta.url), 'utf8').catch(() => ''))?.[0];
 // The Node comparison (bench/node-versions.ts) lives at the end of results.md and stays.
 const kept = await readFile(new URL('./results.md', import.meta.url), 'utf8').then(
   (text) => (text.includes(NODE_SECTION) ? `\n${text.slice(text.indexOf(NODE_SECTION))}` : ''),
@@ -133,7 +136,7 @@ if (jsonOut) {
 } else {
   await writeFile(
   new URL('./results.md', import.meta.url),
-  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nTrusted documents, the same run (three runs of each, alternated; req/s averaged, the worst p50 and p99): the request body carries the persisted document id (\`documentId\`) or the operation's text; the gateway resolves the id from the manifest (and plans it ahead at start), or hashes and parses the text (Apollo Server caches parsed texts).\n\n${persistedTable}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n${federationSection ? `\n${federationSection}\n` : ''}${kept}`,
+  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nTrusted documents, the same run (three runs of each, alternated; req/s averaged, the worst p50 and p99): the request body carries the persisted document id (\`documentId\`) or the operation's text; the gateway resolves the id from the manifest (and plans it ahead at start), or hashes and parses the text (Apollo Server caches parsed texts).\n\n${persistedTable}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n${federationSection ? `\n${federationSection}\n` : ''}${cacheSection ? `\n${cacheSection}\n` : ''}${kept}`,
   );
 }
 process.stdout.write(`\n${table}\n\n${machine}\n`);

@@ -30,7 +30,8 @@ interface Run {
 /** One run: a supergraph in this process, traced to `endpoint` when given; prints its Run as JSON. */
 async function runOnce(endpoint: string | undefined): Promise<void> {
   const tracing = startTracing({ serviceName: 'bench', otlpEndpoint: endpoint, sampleRatio: 1 });
-  const supergraph = await startTestSupergraph({ env: { LOG_LEVEL: 'silent' } });
+  // The entity cache off: the traced fetches must reach the subgraphs.
+  const supergraph = await startTestSupergraph({ env: { LOG_LEVEL: 'silent', ENTITY_CACHE_ENABLED: 'false' } });
   const customer = await logInAsCustomer(supergraph.gatewayUrl);
   const body = JSON.stringify({ query: await readFile(new URL('../sdk/operations/dashboard.graphql', import.meta.url), 'utf8') });
   const measure = async (): Promise<Run> => {

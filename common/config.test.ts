@@ -50,6 +50,15 @@ describe('configuration fails fast and names the variable', () => {
     expect(config.corsOrigins).toEqual(['https://shop.example']);
   });
 
+  it('turns the entity cache on with Redis, and names a store it cannot use', () => {
+    expect(loadGatewayConfig({}).entityCache).toMatchObject({ enabled: false, store: 'memory' });
+    expect(loadGatewayConfig({ REDIS_URL: 'redis://cache:6379' }).entityCache).toMatchObject({ enabled: true, store: 'redis' });
+    expect(loadGatewayConfig({ ENTITY_CACHE_ENABLED: 'true' }).entityCache).toMatchObject({ enabled: true, store: 'memory' });
+    expect(loadGatewayConfig({ REDIS_URL: 'redis://cache:6379', ENTITY_CACHE_ENABLED: 'false' }).entityCache.enabled).toBe(false);
+    expect(issuesOf(() => loadGatewayConfig({ ENTITY_CACHE_ENABLED: 'true', ENTITY_CACHE_STORE: 'redis' }))).toEqual(['ENTITY_CACHE_STORE: "redis" needs REDIS_URL']);
+    expect(issuesOf(() => loadGatewayConfig({ ENTITY_CACHE_ENABLED: 'yes' }))[0]).toMatch(/^ENTITY_CACHE_ENABLED: /);
+  });
+
   it('allows the local dev servers cross-origin in development, nobody in production unless listed', () => {
     expect(loadGatewayConfig({ PORT: '4100' }).corsOrigins).toEqual(
       expect.arrayContaining(['http://localhost:5173', 'http://127.0.0.1:5173', 'http://localhost:4173', 'http://localhost:3000', 'http://localhost:4100']),

@@ -45,8 +45,7 @@ const PROTECTED_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString(
  * signed with a synchronous node:crypto HMAC: jose signs through async WebCrypto, which was among
  * the gateway's top CPU costs with one credential per subgraph fetch. Verification stays jose's.
  */
-export function signGatewayCredential(subgraph: string, secret: string, assertion: GatewayAssertion): string {
-  const issuedAt = Math.floor(Date.now() / 1000);
+export function signGatewayCredential(subgraph: string, secret: string, assertion: GatewayAssertion, issuedAt = Math.floor(Date.now() / 1000)): string {
   const claims = {
     rid: assertion.requestId,
     ...(assertion.viewer ? { role: assertion.viewer.role } : {}),

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { JWKS_PATH, JWT_DEFAULTS } from '../common/auth-defaults.ts';
-import { ConfigError, booleanFlag, logFormat, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../common/config.ts';
+import { ConfigError, booleanFlag, logFormat, logLevel, nodeEnv, optionalFlag, parseEnv, port, positiveInt } from '../common/config.ts';
 import { defaultLogFormat, type LogFormat } from '../common/logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, defaultHost, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
+import type { EntityCacheSettings } from './entity-cache/entity-cache.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
 import { parseTrustedProxies, type TrustedProxies } from './protection/client-ip.ts';
@@ -72,6 +73,8 @@ export interface GatewayConfig {
   readonly messaging: MessagingConfig;
   /** Which operations the gateway runs: its clients' manifests (see gateway/trusted-documents/). */
   readonly trustedDocuments: TrustedDocumentSettings;
+  /** Subgraph answers kept per fetch, dropped by the domain events (see gateway/entity-cache/). */
+  readonly entityCache: EntityCacheSettings;
 }
 
 /** Where a storefront runs on a laptop (Vite's dev server and preview, Next.js and the like), and the gateway's own origin. */
@@ -163,6 +166,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       PERSISTED_DOCUMENTS: z.enum(PERSISTED_DOCUMENT_MODES).optional(),
       PERSISTED_DOCUMENTS_MANIFESTS: z.string().default('web=sdk/persisted-operations.json,trusted-documents/'),
       PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60),
+      ENTITY_CACHE_ENABLED: optionalFlag,
+      ENTITY_CACHE_STORE: z.enum(['redis', 'memory']).optional(),
+      ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache'),
+      ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000),
     },
     env,
   );
@@ -189,6 +196,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   } catch (error) {
     issues.push(`CORS_ORIGINS: ${(error as Error).message}`);
   }
+  // On with a Redis to share it; a store named explicitly must be usable.
+  const cacheStore = parsed.ENTITY_CACHE_STORE ?? (parsed.REDIS_URL ? 'redis' : 'memory');
+  const cacheEnabled = parsed.ENTITY_CACHE_ENABLED ?? parsed.REDIS_URL !== undefined;
+  if (cacheEnabled && cacheStore === 'redis' && !parsed.REDIS_URL) issues.push('ENTITY_CACHE_STORE: "redis" needs REDIS_URL');
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -253,6 +264,13 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       mode: parsed.PERSISTED_DOCUMENTS ?? (production ? 'require' : 'allow'),
       manifests: parseManifestList(parsed.PERSISTED_DOCUMENTS_MANIFESTS),
       cacheMaxAgeSeconds: parsed.PERSISTED_DOCUMENTS_CACHE_MAX_AGE,
+    },
+    entityCache: {
+      enabled: cacheEnabled,
+      store: cacheStore,
+      redisUrl: parsed.REDIS_URL,
+      keyPrefix: parsed.ENTITY_CACHE_KEY_PREFIX,
+      maxEntries: parsed.ENTITY_CACHE_MAX_ENTRIES,
     },
   };
 }

@@ -32,6 +32,7 @@ import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphTransports, subgraphFetcher } from './subgraph-transport.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createQueryPlanCache } from './query-plan-cache.ts';
+import { createEntityCache } from './entity-cache/entity-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
 import { createEventHub } from './subscriptions/event-hub.ts';
@@ -101,7 +102,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
     registry: metrics.registry,
   });
-  const transports = createSubgraphTransports(config, routed, fetchMetrics);
+  const entityCache = createEntityCache({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry });
+  const transports = createSubgraphTransports(config, fetchMetrics, entityCache);
+  // What the supergraph being served routes to: a reload may add or drop configured subgraphs.
+  let routedNow: readonly string[] = routed;
   const apolloGateway = new ApolloGateway({
     supergraphSdl: reload.hook,
     logger: log,
@@ -143,6 +147,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
       ...(rateLimiting?.plugins ?? []),
+      // Before trusted documents: their public answer follows the policy the cache sets.
+      ...(entityCache ? [entityCache.plugin] : []),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -156,7 +162,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     const requestId = requestIdOf(req, config.trustedProxies);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
-    return { viewer, requestId, log: log.child({ requestId }), ...admission };
+    return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
   };
 
   // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
@@ -176,6 +182,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    routedNow = subgraphsOf(coreSupergraphSdl);
     const eventFields = readEventFields(coreSupergraphSdl);
     const problems = eventFieldProblems(eventFields, apiSchema);
     if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
@@ -184,6 +191,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     if (!reloaded) return;
     // A reload: open subscriptions the new schema still accepts stay open; the hub follows the declared topics.
     sessions.revalidate(serving);
+    void entityCache?.update(coreSupergraphSdl).catch((error: unknown) => log.error({ err: error }, 'consuming the new cache invalidation topics failed'));
     void hub.consume(topicsOf(eventFields)).catch((error: unknown) => log.error({ err: error }, 'consuming the new subscription topics failed'));
   });
   const httpSubscriptions = createHttpSubscriptions({
@@ -222,18 +230,20 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
-    health: [
+    health: () => [
       {
         name: 'supergraph',
         check: async () => {
           if (!started) throw new Error('supergraph not loaded yet');
         },
       },
-      ...subgraphHealthChecks(config.subgraphs, routed),
+      ...subgraphHealthChecks(config.subgraphs, routedNow),
       // Neither is critical: rate limits fall back to per-process budgets, and only subscription
       // events (not queries or mutations) need the broker.
       ...(rateLimiting?.healthChecks ?? []),
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
+      // Not critical either: without its store the cache steps aside and requests go to the subgraphs.
+      ...(entityCache?.healthChecks ?? []),
     ],
   });
 
@@ -255,9 +265,11 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     httpSubscriptions,
     hub,
     reload,
+    entityCache,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
       await hub.consume(serving ? topicsOf(serving.eventFields) : []);
+      await entityCache?.start();
       started = true;
       return http.listen(port, host);
     },
@@ -267,6 +279,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await reload.stop();
       await http.close();
       await apollo.stop();
+      // After the requests in flight: they may still read and fill it.
+      await entityCache?.stop();
       await rateLimiting?.close();
       await Promise.all([...transports.values()].map((transport) => transport.close()));
     },

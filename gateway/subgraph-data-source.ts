@@ -9,6 +9,7 @@ export { SUBGRAPH_UNAVAILABLE } from './subgraph-transport.ts';
 export const callerOf = (gatewayContext: Partial<GatewayContext> | undefined): SubgraphCaller => ({
   viewer: gatewayContext?.viewer ?? null,
   requestId: gatewayContext?.requestId ?? 'gateway-internal',
+  cachePolicy: gatewayContext?.cachePolicy,
 });
 
 /**

@@ -5,13 +5,14 @@ import { ErrorCode } from '../common/errors.ts';
 import { graphqlRuntime } from './subscriptions/graphql-runtime.ts';
 
 const { GraphQLError } = graphqlRuntime;
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../common/gateway-credential.ts';
 import type { Viewer } from '../common/viewer.ts';
 import type { SubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createSubgraphPolicies, failureReason, type SubgraphPolicies } from './resilience/subgraph-policies.ts';
 import type { SubgraphName } from '../common/service/subgraph-config.ts';
 import type { GatewayConfig } from './config.ts';
+import type { CachePolicySink, EntityCache } from './entity-cache/entity-cache.ts';
 
 export const SUBGRAPH_UNAVAILABLE = ErrorCode.subgraphUnavailable;
 
@@ -32,6 +33,8 @@ export interface SubgraphResponse {
 export interface SubgraphCaller {
   readonly viewer: Viewer | null;
   readonly requestId: string;
+  /** A client request's cache policy (entity cache on, HTTP requests only): what its fetches allow. */
+  readonly cachePolicy?: CachePolicySink | undefined;
 }
 
 export interface SubgraphTransportOptions {
@@ -45,6 +48,8 @@ export interface SubgraphTransportOptions {
   readonly connections: number;
   /** Share one in-flight query among identical ones (same document, variables, viewer; queries only). */
   readonly dedup?: boolean;
+  /** The entity cache, when on: it answers what it holds and fetches the rest through this transport. */
+  readonly cache?: EntityCache | undefined;
 }
 
 const isMutationDocument = (query: string) => /^\s*mutation\b/.test(query);
@@ -67,6 +72,9 @@ export class SubgraphTransport {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly inFlight = new Map<string, Promise<RawResponse>>();
+  // A request's fetches to this subgraph within one second carry the same credential (same claims,
+  // same issue time): signed once, not once per fetch.
+  private readonly credentials = new WeakMap<SubgraphCaller, { readonly issuedAt: number; readonly token: string }>();
 
   constructor(private readonly options: SubgraphTransportOptions) {
     const url = new URL(options.url);
@@ -78,7 +86,12 @@ export class SubgraphTransport {
     return this.options.name;
   }
 
-  async send(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+  send(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+    const cache = this.options.cache;
+    return cache ? cache.fetch(this.options.name, request, caller, (sent) => this.fetch(sent, caller)) : this.fetch(request, caller);
+  }
+
+  private async fetch(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
     const { name, policies, metrics } = this.options;
     const mutation = isMutationDocument(request.query);
     const policy = mutation ? policies.write : policies.read;
@@ -114,24 +127,24 @@ export class SubgraphTransport {
     return pending;
   }
 
+  private credentialFor(caller: SubgraphCaller): string {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const signed = this.credentials.get(caller);
+    if (signed?.issuedAt === issuedAt) return signed.token;
+    const token = signGatewayCredential(this.options.name, this.options.secret, caller, issuedAt);
+    this.credentials.set(caller, { issuedAt, token });
+    return token;
+  }
+
   private async post(body: string, caller: SubgraphCaller): Promise<RawResponse> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      [GATEWAY_CREDENTIAL_HEADER]: signGatewayCredential(this.options.name, this.options.secret, caller),
+      [GATEWAY_CREDENTIAL_HEADER]: this.credentialFor(caller),
       'x-request-id': caller.requestId,
     };
     // The active span is the `gateway.fetch` span of this fetch: the subgraph's spans become its children.
     propagation.inject(context.active(), headers);
-    const response = await this.pool.request({
-      path: this.path,
-      method: 'POST',
-      headers,
-      body,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    });
-    const text = await response.body.text();
-    const contentType = response.headers['content-type'];
-    const raw = { status: response.statusCode, contentType: typeof contentType === 'string' ? contentType : '', body: text };
+    const raw = await exchange(this.pool, { path: this.path, method: 'POST', headers, body }, this.options.timeoutMs);
     if (raw.status < 200 || raw.status > 299) throw errorFromResponse(raw, this.options.url);
     return raw;
   }
@@ -140,6 +153,71 @@ export class SubgraphTransport {
   close(): Promise<void> {
     return this.pool.destroy();
   }
+}
+
+/**
+ * One request on the pool, its answer read whole: undici's `request` without its per-response
+ * Readable stream, abort listeners and AsyncResource (a subgraph's answer is parsed whole anyway).
+ * Past `timeoutMs` it is aborted with the TimeoutError AbortSignal.timeout gives; answers and
+ * failures are those of `pool.request(...).body.text()`.
+ */
+function exchange(pool: Pool, request: { path: string; method: 'POST'; headers: Record<string, string>; body: string }, timeoutMs: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    let abort: ((reason: Error) => void) | undefined;
+    let late: Error | undefined;
+    let status = 0;
+    let contentType: string | undefined;
+    let contentTypes = 0;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const timer = setTimeout(() => {
+      late = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      abort?.(late);
+    }, timeoutMs).unref();
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortRequest) {
+        if (late) abortRequest(late);
+        else abort = abortRequest;
+      },
+      onHeaders(statusCode, rawHeaders) {
+        if (statusCode < 200) return true; // informational: the answer follows
+        status = statusCode;
+        for (let index = 0; index < rawHeaders.length; index += 2) {
+          if (String(rawHeaders[index]).toLowerCase() !== 'content-type') continue;
+          contentTypes += 1;
+          contentType = (rawHeaders[index + 1] as Buffer).toString('latin1');
+        }
+        return true;
+      },
+      onData(chunk) {
+        chunks.push(chunk);
+        length += chunk.length;
+        return true;
+      },
+      onComplete() {
+        clearTimeout(timer);
+        resolve({ status, contentType: contentTypes === 1 && contentType !== undefined ? contentType : '', body: decode(chunks, length) });
+      },
+      onError(error) {
+        clearTimeout(timer);
+        reject(error);
+      },
+    };
+    try {
+      pool.dispatch(request, handler);
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error as Error);
+    }
+  });
+}
+
+// As undici's body.text(): UTF-8, a byte order mark skipped.
+function decode(chunks: readonly Buffer[], length: number): string {
+  if (chunks.length === 0 || length === 0) return '';
+  const buffer = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+  const start = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString('utf8', start);
 }
 
 const isJson = (contentType: string) => contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
@@ -184,10 +262,13 @@ export function subgraphFetcher(transports: ReadonlyMap<string, SubgraphTranspor
   };
 }
 
-/** One transport per subgraph the supergraph routes to, shared by both executors. */
-export function createSubgraphTransports(config: GatewayConfig, routed: readonly string[], metrics: SubgraphFetchMetrics): Map<string, SubgraphTransport> {
+/**
+ * One transport per configured subgraph, shared by both executors: a reload may route to a
+ * configured subgraph the first supergraph did not (a pool connects only when first used).
+ */
+export function createSubgraphTransports(config: GatewayConfig, metrics: SubgraphFetchMetrics, cache?: EntityCache): Map<string, SubgraphTransport> {
   return new Map(
-    routed.map((name) => {
+    Object.keys(config.subgraphs).map((name) => {
       const endpoint = config.subgraphs[name as SubgraphName];
       const transport = new SubgraphTransport({
         name,
@@ -198,6 +279,7 @@ export function createSubgraphTransports(config: GatewayConfig, routed: readonly
         metrics,
         connections: config.resilience.maxConcurrent,
         dedup: config.dedupSubgraphQueries,
+        cache,
       });
       return [name, transport];
     }),

@@ -25,7 +25,8 @@ const settings = await exitOnConfigError(() => {
 const production = settings.NODE_ENV === 'production';
 // A person watches npm start in development: the services only speak up for warnings, and the
 // progress lines and the banner below are what the terminal shows. LOG_LEVEL says otherwise.
-const serviceEnv = { ...process.env, LOG_LEVEL: settings.LOG_LEVEL ?? (production ? 'info' : 'warn') };
+// The entity cache is on here even without Redis: one gateway, so its memory is store enough.
+const serviceEnv = { ...process.env, LOG_LEVEL: settings.LOG_LEVEL ?? (production ? 'info' : 'warn'), ENTITY_CACHE_ENABLED: process.env['ENTITY_CACHE_ENABLED'] ?? 'true' };
 const log = createLogger('supergraph', settings.LOG_LEVEL ?? 'info', settings.format);
 
 /**

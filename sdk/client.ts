@@ -86,6 +86,7 @@ export interface CallOptions {
 }
 
 /** Variables are optional exactly when the operation has no required variable. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends T`: is every key of T optional?
 type Arguments<TVariables, TOptions> = {} extends TVariables
   ? [variables?: TVariables, options?: TOptions]
   : [variables: TVariables, options?: TOptions];
@@ -377,9 +378,10 @@ function mergeAtPath(target: unknown, path: readonly (string | number)[], data: 
   if (path.length === 0) return deepMerged(target, data);
   const [head, ...rest] = path;
   if (target === null || typeof target !== 'object') return target;
-  const container = target as Record<string | number, unknown>;
+  // Copied along the path: each result yielded stays as it was.
+  const container = (Array.isArray(target) ? [...(target as unknown[])] : { ...(target as Record<string, unknown>) }) as Record<string | number, unknown>;
   container[head as string | number] = mergeAtPath(container[head as string | number], rest, data);
-  return target;
+  return container;
 }
 
 function deepMerged(target: unknown, source: unknown): unknown {

@@ -1,10 +1,13 @@
 // One gateway of the federation benchmark, in a process of its own (so it can be pinned to a
 // core and its memory measured): `tsx gateway-process.ts <variant> <supergraph file> <urls json>`.
 // Prints its /graphql URL on one line once it listens; stops on SIGTERM.
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { startGateway } from '../../gateway/start-gateway.ts';
 import { startBareGateway } from '../bare-gateway.ts';
+import { BENCHMARK_QUERY } from './subgraphs.ts';
 
 export type GatewayVariant = 'bare' | 'native' | 'native-dedup' | 'apollo';
 
@@ -18,6 +21,11 @@ if (variant === 'bare') {
   url = bare.url;
   stop = bare.stop;
 } else {
+  // Production requires trusted documents: the benchmark is a client whose manifest holds its query
+  // (sent as text, identical to the manifest's body, as a client without persisted ids would).
+  const manifest = join(dirname(supergraphPath), 'benchmark-manifest.json');
+  const id = createHash('sha256').update(BENCHMARK_QUERY).digest('hex');
+  await writeFile(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'TestQuery', type: 'query', body: BENCHMARK_QUERY }] }));
   const config = loadGatewayConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -26,6 +34,7 @@ if (variant === 'bare') {
     SUPERGRAPH_PATH: supergraphPath,
     // The benchmark's one anonymous client would spend the anonymous budget in a second.
     RATE_LIMIT_ENABLED: 'false',
+    PERSISTED_DOCUMENTS_MANIFESTS: `benchmark=${manifest}`,
     GATEWAY_EXECUTOR: variant === 'apollo' ? 'apollo' : 'native',
     GATEWAY_DEDUP: variant === 'native-dedup' ? 'true' : 'false',
     ...Object.fromEntries(Object.entries(urls).map(([name, subgraphUrl]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphUrl])),

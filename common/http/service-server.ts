@@ -12,7 +12,8 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Prom
 export interface HttpServiceOptions {
   readonly log: Logger;
   readonly graphql: RequestHandler;
-  readonly health: readonly HealthCheck[];
+  /** A list, or a function giving the current one (a gateway's subgraphs change with its supergraph). */
+  readonly health: readonly HealthCheck[] | (() => readonly HealthCheck[]);
   readonly metrics: Registry;
   /** Extra routes by path, e.g. the accounts service's JWKS. */
   readonly routes?: Readonly<Record<string, RequestHandler>>;
@@ -34,7 +35,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     '/graphql': options.graphql,
     '/health/live': (_req, res) => sendJson(res, 200, JSON.stringify({ status: 'ok' })),
     '/health/ready': async (_req, res) => {
-      const report = await runHealthChecks(options.health);
+      const report = await runHealthChecks(typeof options.health === 'function' ? options.health() : options.health);
       sendJson(res, isReady(report) ? 200 : 503, JSON.stringify(report));
     },
     '/metrics': async (_req, res) => {

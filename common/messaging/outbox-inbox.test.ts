@@ -1,11 +1,14 @@
 // The transactional outbox and the inbox, on a real PostgreSQL (a database of its own, dropped after)
 // and on the embedded PGlite. The tables come from the model text in outbox.ts / inbox.ts; any
 // service's generated client serves (raw SQL), the accounts one here.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { PrismaClient, type Prisma } from '../../subgraphs/accounts/generated/prisma/client.ts';
 import { createTestDatabases, POSTGRES_ADMIN_URL } from '../../test/support/test-databases.ts';
+import { testTiming } from '../../test/support/test-timing.ts';
 import { IN_MEMORY, startEmbeddedPostgres } from '../database/embedded-postgres.ts';
+import { OrderPlaced } from '../contracts/messages/index.ts';
 import { createPrismaClient } from '../database/prisma-client.ts';
 import { createLogger } from '../logger.ts';
 import { createEnvelope, type Envelope } from './envelope.ts';
@@ -13,6 +16,7 @@ import { handleOnce } from './inbox.ts';
 import { startMessageRetention } from './message-retention.ts';
 import type { MessageBus } from './message-bus.ts';
 import { outboxRecord, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox.ts';
+import { createOutbox, writeOutbox as writeOutboxRows } from './outbox-publisher.ts';
 import type { RawSqlClient } from './raw-sql-client.ts';
 import { messagingTablesSql } from './testing/messaging-tables.ts';
 import { JsonNull, type InputJsonValue } from '@prisma/client/runtime/client';
@@ -88,21 +92,8 @@ function recordingBus(options: { fail?: (call: number) => boolean; delayMs?: num
   return { bus, published };
 }
 
-/** What `tx.outboxMessage.create({ data: outboxRecord(envelope) })` does, in raw SQL (this client has no such model). */
-async function writeOutbox(tx: RawSqlClient, ...envelopes: Envelope[]): Promise<void> {
-  for (const envelope of envelopes) {
-    const record = outboxRecord(envelope);
-    await tx.$queryRawUnsafe(
-      `INSERT INTO "OutboxMessage" ("id", "routingKey", "type", "payload", "headers", "occurredAt") VALUES ($1::uuid, $2, $3, $4::jsonb, $5::jsonb, $6)`,
-      record.id,
-      record.routingKey,
-      record.type,
-      JSON.stringify(envelope.payload),
-      JSON.stringify(record.headers),
-      record.occurredAt,
-    );
-  }
-}
+/** The outbox write of `outbox.transaction` (outbox-publisher.ts), as it runs on a service's client. */
+const writeOutbox = (tx: RawSqlClient, ...envelopes: Envelope[]) => writeOutboxRows(tx, envelopes);
 
 /** Envelopes whose occurredAt are `spacingMs` apart, oldest first. */
 function envelopes(count: number, label: string, spacingMs = 1): Envelope[] {
@@ -206,6 +197,23 @@ describe.each(backends)('outbox and inbox on $name', (backend) => {
     expect(published).toEqual(sent);
     expect(await unpublishedCount(prisma)).toBe(0);
     expect(await outbox.lagMs()).toBe(0);
+  });
+
+  test("outbox.transaction: a committed transaction's messages go out at once (the kick), a rolled-back one's never", async () => {
+    const { bus, published } = recordingBus();
+    const outbox = relay({ bus, pollIntervalMs: 600_000 }); // no poll in time: only the kick publishes
+    const publisher = createOutbox(() => outbox.kick());
+    const payload = { orderId: randomUUID(), customerId: randomUUID(), amount: 5, currency: 'EUR', items: [{ productId: randomUUID(), quantity: 1 }] };
+    await expect(
+      publisher.transaction(prisma, { requestId: 'rolled-back' }, async (_tx, publish) => {
+        publish(OrderPlaced, payload);
+        throw new Error('business rule refused');
+      }),
+    ).rejects.toThrow('business rule refused');
+    await publisher.transaction(prisma, { requestId: 'committed' }, async (_tx, publish) => publish(OrderPlaced, payload));
+    await vi.waitFor(() => expect(published).toHaveLength(1), { timeout: testTiming.conditionMs, interval: 20 });
+    expect(published[0]).toMatchObject({ routingKey: OrderPlaced.route, type: OrderPlaced.type, payload, headers: { 'x-request-id': 'committed', 'correlation-id': payload.orderId } });
+    expect(await unpublishedCount(prisma)).toBe(0);
   });
 
   test('publishes every committed row at least once while publishing fails now and then', async () => {

@@ -49,7 +49,7 @@ async function hasLeaseColumn(prisma: RawSqlClient): Promise<boolean> {
                     WHERE table_schema = current_schema() AND table_name = 'OutboxMessage' AND column_name = 'claimedUntil') AS "lease"`,
   );
   const [row] = rows;
-  if (!row?.table) throw new Error('The database has no "OutboxMessage" table (see common/messaging/outbox.ts for the model)');
+  if (!row?.table) throw new Error('The database has no "OutboxMessage" table (see prisma/messaging.prisma for the model)');
   return row.lease;
 }
 

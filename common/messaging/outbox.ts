@@ -2,25 +2,9 @@
 // database transaction, and a relay publishes the committed messages to the bus afterwards. A message
 // is published at least once if and only if its transaction committed.
 //
-// Each publishing service adds this model to prisma/<service>/schema.prisma:
-//
-//   model OutboxMessage {
-//     id           String    @id @db.Uuid
-//     routingKey   String
-//     type         String
-//     payload      Json
-//     headers      Json
-//     occurredAt   DateTime
-//     publishedAt  DateTime?
-//     attempts     Int       @default(0)
-//     // Lease of the relay publishing the row, then the time of its next try after a failure.
-//     claimedUntil DateTime?
-//
-//     @@index([publishedAt, occurredAt])
-//   }
-//
-// Write: `await tx.outboxMessage.create({ data: outboxRecord(envelope) })` (or createMany with
-// `envelopes.map(outboxRecord)`) inside the transaction, then `relay.kick()` after it commits.
+// Each publishing service takes the OutboxMessage model of prisma/messaging.prisma into its schema
+// (`npm run prisma:messaging`). Services write rows through `outbox.transaction(...)`
+// (outbox-publisher.ts), which kicks the relay after the commit.
 //
 // Relay semantics (details in outbox-store.ts):
 // - A row is marked published only after the broker confirmed it; a failed publish leaves it for a
@@ -83,7 +67,7 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelay {
-  /** Publishes now instead of at the next poll: call it after committing outbox rows. */
+  /** Publishes now instead of at the next poll (the publisher calls it after each commit). */
   kick(): void;
   /** Resolves after a full pass that started after the call (rows that fail stay for later). */
   flush(): Promise<void>;
@@ -119,7 +103,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     store ??= openOutboxStore(prisma, leaseMs).then(
       (opened) => {
         if (!opened.leased) {
-          log.warn('"OutboxMessage" has no "claimedUntil" column (see common/messaging/outbox.ts): relaying without claims, so several replicas may publish a row twice');
+          log.warn('"OutboxMessage" has no "claimedUntil" column (see prisma/messaging.prisma): relaying without claims, so several replicas may publish a row twice');
         }
         return opened;
       },

@@ -7,10 +7,12 @@ import type { MessageBus } from '../messaging/message-bus.ts';
 import { createMessageBus } from '../messaging/messaging-config.ts';
 import { startMessageRetention } from '../messaging/message-retention.ts';
 import { startOutboxRelay } from '../messaging/outbox.ts';
+import { createOutbox } from '../messaging/outbox-publisher.ts';
 import { Counter, Gauge } from 'prom-client';
 import { createMetrics, type ServiceMetrics } from '../metrics.ts';
 import type { SubgraphConfig } from './subgraph-config.ts';
-import type { BackgroundWorker, OutboxPublisher, PrismaHandle, SubgraphModule } from './subgraph-module.ts';
+import { createSubgraphServer, type SubgraphServer } from '../subgraph/create-subgraph-server.ts';
+import type { BackgroundWorker, OutboxPublisher, PrismaHandle, SubgraphDependencies, SubgraphModule, SubgraphService } from './subgraph-module.ts';
 
 export interface RunningSubgraph<TPrisma extends PrismaHandle> {
   readonly name: string;
@@ -29,15 +31,51 @@ export interface StartSubgraphOptions {
 /** How long a stopping service keeps publishing its committed outbox rows. */
 const OUTBOX_FLUSH_ON_STOP_MS = 5_000;
 
-const noOutbox: OutboxPublisher = { kick: () => {} };
+/** The module's parts, built once, beside the dependencies: what its context, consumers and timers share. */
+async function serviceOf<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle, TParts>(
+  module: SubgraphModule<TConfig, TPrisma, TParts>,
+  dependencies: SubgraphDependencies<TConfig, TPrisma>,
+): Promise<SubgraphService<TConfig, TPrisma, TParts>> {
+  // A module without parts declares none of its own: its functions never read them.
+  const parts = module.parts ? await module.parts(dependencies) : (undefined as TParts);
+  return { ...dependencies, parts };
+}
+
+function serverOf<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle, TParts>(
+  module: SubgraphModule<TConfig, TPrisma, TParts>,
+  service: SubgraphService<TConfig, TPrisma, TParts>,
+): SubgraphServer {
+  const routes = module.routes?.(service);
+  return createSubgraphServer({
+    name: module.name,
+    typeDefs: module.typeDefs,
+    resolvers: module.resolvers,
+    permissions: module.permissions,
+    dependencies: service,
+    extendContext: (base) => module.context(base, service),
+    ...(routes ? { routes } : {}),
+  });
+}
 
 /**
- * Starts one subgraph: its database (PGlite when no URL is configured), migrations, demo data,
- * outbox relay and consumers, then the HTTP server; stops them in reverse. The same path
- * serves `npm start`, each service's own entry point and the tests.
+ * A module's HTTP server alone, without its consumers and timers: for a test of one subgraph's
+ * GraphQL side that feeds its messages by hand. Nothing listens until `listen`.
  */
-export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle>(
-  module: SubgraphModule<TConfig, TPrisma>,
+export async function createModuleServer<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle, TParts>(
+  module: SubgraphModule<TConfig, TPrisma, TParts>,
+  dependencies: SubgraphDependencies<TConfig, TPrisma>,
+): Promise<SubgraphServer> {
+  return serverOf(module, await serviceOf(module, dependencies));
+}
+
+/**
+ * Starts one subgraph module: its database (PGlite when no URL is configured), migrations, demo
+ * data, outbox relay, its parts, consumers and timers, then the HTTP server built from its schema,
+ * resolvers, permissions and context; stops them in reverse. The same path serves `npm start`,
+ * each service's own entry point and the tests.
+ */
+export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma extends PrismaHandle, TParts>(
+  module: SubgraphModule<TConfig, TPrisma, TParts>,
   config: TConfig,
   options: StartSubgraphOptions = {},
 ): Promise<RunningSubgraph<TPrisma>> {
@@ -66,7 +104,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
 
     const bus = options.bus ?? (await createMessageBus(config.messaging, log));
     if (!options.bus) stack.push(() => bus.close());
-    let outbox = noOutbox;
+    let outbox: OutboxPublisher = createOutbox(() => {});
     if (module.outbox) {
       const relay = startOutboxRelay({ prisma, bus, log });
       stack.push(async () => {
@@ -75,7 +113,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
         await Promise.race([relay.flush(), new Promise((resolve) => setTimeout(resolve, OUTBOX_FLUSH_ON_STOP_MS).unref())]);
         await relay.stop();
       });
-      outbox = { kick: () => runAsBackground(() => relay.kick()) };
+      outbox = createOutbox(() => runAsBackground(() => relay.kick()));
       new Gauge({
         name: 'outbox_lag_seconds',
         help: 'Age of the oldest outbox row not yet published (0 when all are out).',
@@ -106,12 +144,15 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
       // Not critical: writes keep landing in the outbox and go out when the broker is back.
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
     ];
-    const dependencies = { config, prisma, log, metrics, health, bus, outbox };
-    const workers: readonly BackgroundWorker[] = module.startWorkers ? await module.startWorkers(dependencies) : [];
-    stack.push(async () => {
+    const service = await serviceOf(module, { config, prisma, log, metrics, health, bus, outbox });
+    const stopEach = (workers: readonly BackgroundWorker[]) => async () => {
       await Promise.all(workers.map((worker) => worker.stop()));
-    });
-    const server = await module.createServer(dependencies);
+    };
+    const consumers = module.consumers ? await module.consumers(service) : [];
+    stack.push(stopEach(consumers));
+    const timers = module.timers?.(service) ?? [];
+    stack.push(stopEach(timers));
+    const server = serverOf(module, service);
     const url = await server.listen(config.port, config.host);
     stack.push(() => server.stop());
     log.info({ url: `${url}/graphql`, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'subgraph listening');

@@ -3,19 +3,9 @@ import { z } from 'zod';
 import { ConfigError, booleanFlag, logFormat, optionalFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
 import { defaultLogFormat, type LogFormat } from '../logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../messaging/messaging-config.ts';
+import { SERVICE_PORTS, type SubgraphName } from './subgraph-registry.ts';
 
-export const SERVICE_PORTS = {
-  gateway: 4000,
-  accounts: 4001,
-  catalog: 4002,
-  inventory: 4003,
-  orders: 4004,
-  payments: 4005,
-  shipping: 4006,
-  notifications: 4007,
-  cart: 4008,
-} as const;
-export type SubgraphName = Exclude<keyof typeof SERVICE_PORTS, 'gateway'>;
+export { SERVICE_PORTS, type SubgraphName } from './subgraph-registry.ts';
 
 /** The secret a subgraph and the gateway share when none is configured: for a laptop only. */
 export const devSubgraphSecret = (name: SubgraphName) => `dev-only-secret-${name}-change-me`;

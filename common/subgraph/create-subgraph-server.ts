@@ -8,7 +8,6 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import { parse, type DocumentNode } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { applyMiddleware } from 'graphql-middleware';
-import type { IRules } from 'graphql-shield';
 import { ErrorCode } from '../errors.ts';
 import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialError, verifyGatewayCredential } from '../gateway-credential.ts';
 import type { HealthCheck } from '../health.ts';
@@ -21,7 +20,7 @@ import { maskUnexpectedErrors } from '../plugins/mask-errors.ts';
 import { metricsPlugin } from '../plugins/metrics-plugin.ts';
 import { logUnexpectedErrorsPlugin } from '../plugins/log-unexpected-errors-plugin.ts';
 import type { SubgraphContext } from './context.ts';
-import { subgraphShield } from './permissions.ts';
+import { subgraphShield, type ShieldRules } from './permissions.ts';
 import type { SubgraphConfig } from '../service/subgraph-config.ts';
 
 export interface SubgraphServerOptions<TContext extends SubgraphContext> {
@@ -29,7 +28,7 @@ export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   readonly typeDefs: DocumentNode;
   /** The service's codegen-typed resolver map. */
   readonly resolvers: object;
-  readonly permissions: IRules;
+  readonly permissions: ShieldRules;
   /** What the runner hands every service: its config (gateway secret, body limit), log, metrics, health checks. */
   readonly dependencies: {
     readonly config: Pick<SubgraphConfig, 'gatewaySecret' | 'maxBodyBytes' | 'shutdownGraceMs'>;

@@ -1,4 +1,5 @@
 -- One database per service: no service reads another's data.
+-- Written by `npm run subgraphs:generate` from common/service/subgraph-registry.ts.
 CREATE DATABASE accounts;
 CREATE DATABASE catalog;
 CREATE DATABASE inventory;

@@ -4,7 +4,7 @@
 // that does not depend on the request: the operation, the plan and the result shaper come
 // compiled from the plan cache, and representation builders are compiled once per fetch node.
 import { ERRORS, assert, errorCodeDef, type Operation } from '@apollo/federation-internals';
-import { evaluateCondition, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { evaluateCondition, type DeferredNode, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { Kind, OperationTypeNode, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type SelectionNode, type VariableDefinitionNode } from 'graphql';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
@@ -14,6 +14,7 @@ import type { SubgraphCaller, SubgraphFetcher } from '../subgraph-transport.ts';
 import { applyRewrites } from './data-rewrites.ts';
 import { deepMerge, type ResultObject } from './deep-merge.ts';
 import { representationBuilderOf } from './representations.ts';
+import { uniqueRepresentations, type UniqueRepresentations } from './unique-representations.ts';
 import type { ResultShaper } from './result-shaper.ts';
 
 export const tracer = trace.getTracer('commerce-supergraph/executor');
@@ -30,6 +31,10 @@ export interface CompiledOperation {
   /** With an incremental delivery plan: the shaper of the primary response (deferred fragments left out). */
   readonly primaryShaper?: ResultShaper;
   readonly operationDefinition: OperationDefinitionNode;
+  /** Aliases the gateway gave before planning -> the client's response names (requires-arguments.ts). */
+  readonly responseNames?: ReadonlyMap<string, string>;
+  /** Labels the gateway gave to @defer fragments without one (never sent to the client). */
+  readonly generatedDeferLabels?: ReadonlySet<string>;
   readonly apiSchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
 }
@@ -40,9 +45,24 @@ export interface ExecutionResult {
   extensions?: Record<string, unknown>;
 }
 
-/** With deferred parts: the primary response, and the whole one once every deferred fetch is done. */
+/** One deferred fragment's data at one place of the response (a fragment inside a list: one per element). */
+export interface DeferredPayload {
+  readonly data: Record<string, unknown> | null;
+  readonly path: ResponsePath;
+  /** The client's label (none when the client gave none). */
+  readonly label?: string;
+  readonly errors?: GraphQLError[];
+}
+
+/** What one deferred fragment brings once its fetches are done; the last has hasNext false. */
+export interface SubsequentResult {
+  readonly incremental: DeferredPayload[];
+  readonly hasNext: boolean;
+}
+
+/** With deferred parts: the primary response, then each deferred fragment as soon as it is done. */
 export interface IncrementalExecutionResult extends ExecutionResult {
-  readonly rest?: Promise<ExecutionResult>;
+  readonly subsequent?: AsyncGenerator<SubsequentResult>;
 }
 
 interface Cursor {
@@ -58,8 +78,13 @@ interface RunState {
   readonly fetcher: SubgraphFetcher;
   /** Errors of the phase running (the primary part, then the deferred parts). */
   errors: GraphQLError[];
-  /** Deferred parts waiting for the primary part (only with an incremental delivery plan). */
-  readonly deferred: { readonly node: PlanNode; readonly cursor: Cursor }[];
+  /** Deferred parts waiting for the part that holds them (only with an incremental delivery plan). */
+  readonly deferred: Deferred[];
+}
+
+interface Deferred {
+  readonly node: DeferredNode;
+  readonly cursor: Cursor;
 }
 
 function recordErrors(span: Span, errors: readonly unknown[]): void {
@@ -77,11 +102,8 @@ export function executeQueryPlan(compiled: CompiledOperation, variables: Variabl
       if (node) await executeNode(state, node, { path: [], data: unfilteredData, fullResult: unfilteredData });
       if (state.deferred.length > 0 && compiled.primaryShaper) {
         const primary = postProcess(state, unfilteredData, compiled.primaryShaper);
-        // The primary response carries its own errors; the deferred phase's errors go with the rest.
-        state.errors = [];
-        const rest = executeDeferred(state).then(() => postProcess(state, unfilteredData, compiled.shaper));
         if (primary.errors) recordErrors(span, primary.errors);
-        return { ...primary, rest };
+        return { ...primary, subsequent: streamDeferred(state, unfilteredData, compiled.primaryShaper) };
       }
       const result = postProcess(state, unfilteredData, compiled.shaper);
       if (result.errors) recordErrors(span, result.errors);
@@ -95,22 +117,114 @@ export function executeQueryPlan(compiled: CompiledOperation, variables: Variabl
   });
 }
 
-// Deferred parts run once the primary part is done (their dependencies are then met), all at
-// once; a deferred part's own @defer fragments queue up behind it.
-async function executeDeferred(state: RunState): Promise<void> {
-  while (state.deferred.length > 0) {
-    const batch = state.deferred.splice(0);
-    await Promise.all(batch.map(({ node, cursor }) => executeNode(state, node, cursor)));
-  }
+// Deferred parts start once the part holding them is done (the primary part first: their
+// dependencies are then met), all at once and right away, and each is sent as soon as its own
+// fetches are done, with its own errors; a deferred part's own @defer fragments start behind it.
+function streamDeferred(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper): AsyncGenerator<SubsequentResult> {
+  const released = new Set<string>();
+  const running = new Map<number, Promise<{ id: number; deferred: Deferred; partState: RunState }>>();
+  let nextId = 0;
+  const start = (deferred: Deferred) => {
+    const id = nextId++;
+    const partState: RunState = { ...state, errors: [], deferred: [] };
+    const done = (deferred.node.node ? executeNode(partState, deferred.node.node, deferred.cursor) : Promise.resolve()).then(() => ({ id, deferred, partState }));
+    // Handled where the parts are read; a client gone before then must not make it unhandled.
+    done.catch(() => undefined);
+    running.set(id, done);
+  };
+  for (const deferred of state.deferred.splice(0)) start(deferred);
+  return (async function* parts() {
+    while (running.size > 0) {
+      const { id, deferred, partState } = await Promise.race(running.values());
+      running.delete(id);
+      for (const nested of partState.deferred.splice(0)) start(nested);
+      const label = deferred.node.label;
+      if (label !== undefined) released.add(label);
+      const shaped = postProcess(partState, unfilteredData, shaper, released);
+      yield { incremental: payloadsOf(state.compiled, deferred.node, shaped.data, shaped.errors ?? []), hasNext: running.size > 0 };
+    }
+  })();
 }
 
-function postProcess(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper): ExecutionResult {
+// The deferred fragment's fields at each place its query path reaches in the response (a list
+// gives one place per element); the errors of its fetches go with its first payload.
+function payloadsOf(compiled: CompiledOperation, node: DeferredNode, data: ExecutionResult['data'], errors: readonly GraphQLError[]): DeferredPayload[] {
+  const clientName = (name: string) => compiled.responseNames?.get(name) ?? name;
+  const keys = deferredKeysOf(node)?.map(clientName);
+  const label = node.label !== undefined && !compiled.generatedDeferLabels?.has(node.label) ? { label: node.label } : {};
+  const payloads: DeferredPayload[] = [];
+  const walk = (value: unknown, path: ResponsePath, index: number) => {
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      value.forEach((element: unknown, position) => walk(element, [...path, position], index));
+      return;
+    }
+    const object = value as ResultObject;
+    const element = node.queryPath[index];
+    if (element === undefined) {
+      const fields = Object.create(null) as ResultObject;
+      let found = false;
+      for (const key of keys ?? Object.keys(object)) {
+        if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
+        fields[key] = object[key];
+        found = true;
+      }
+      // A place whose type the fragment's type condition does not meet (another member of a union) gets nothing.
+      if (found) payloads.push({ data: fields, path, ...label });
+    } else if (element.startsWith('...')) {
+      walk(object, path, index + 1);
+    } else {
+      const responseName = clientName(element);
+      walk(object[responseName], [...path, responseName], index + 1);
+    }
+  };
+  walk(data, [], 0);
+  if (errors.length > 0) {
+    const first = payloads[0];
+    if (first) payloads[0] = { ...first, errors: [...errors] };
+    else payloads.push({ data: null, path: [], ...label, errors: [...errors] });
+  }
+  return payloads;
+}
+
+const deferredKeys = new WeakMap<DeferredNode, string[] | undefined>();
+/** The response names at the top of a deferred fragment's selection (undefined: not known, take all). */
+function deferredKeysOf(node: DeferredNode): string[] | undefined {
+  if (deferredKeys.has(node)) return deferredKeys.get(node);
+  let keys: string[] | undefined;
+  // A fragment with deferred fragments of its own has its selection as its Defer node's primary one.
+  const subselection = node.subselection ?? (node.node?.kind === 'Defer' ? node.node.primary.subselection : undefined);
+  try {
+    if (subselection) {
+      const definition = graphqlRuntime.parse(subselection).definitions[0];
+      if (definition?.kind === Kind.OPERATION_DEFINITION) {
+        keys = [];
+        const collect = (selections: readonly SelectionNode[]) => {
+          for (const selection of selections) {
+            if (selection.kind === Kind.FIELD) keys!.push(selection.alias?.value ?? selection.name.value);
+            else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet.selections);
+          }
+        };
+        collect(definition.selectionSet.selections);
+      }
+    }
+  } catch {
+    keys = undefined;
+  }
+  deferredKeys.set(node, keys);
+  return keys;
+}
+
+function postProcess(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper, released?: ReadonlySet<string>): ExecutionResult {
   return tracer.startActiveSpan('gateway.postprocessing', (span) => {
     const { compiled, errors } = state;
     let data: Record<string, unknown> | null;
     try {
-      const shaped = shaper.shape(unfilteredData, state.variables, (selection, variables) =>
-        executeIntrospection(compiled.apiSchema, selection, compiled.operationDefinition.variableDefinitions, variables),
+      const shaped = shaper.shape(
+        unfilteredData,
+        state.variables,
+        (selection, variables) => executeIntrospection(compiled.apiSchema, selection, compiled.operationDefinition.variableDefinitions, variables),
+        released,
       );
       data = shaped.data;
       if (errors.length === 0 && shaped.errors.length > 0) {
@@ -157,7 +271,7 @@ async function executeNode(state: RunState, node: PlanNode, cursor: Cursor | und
       // Only an incremental delivery plan has these (planned for a client that accepts multipart).
       assert(state.compiled.primaryShaper, '@defer support is not available in the gateway');
       if (node.primary.node) await executeNode(state, node.primary.node, cursor);
-      for (const deferred of node.deferred) if (deferred.node) state.deferred.push({ node: deferred.node, cursor });
+      for (const deferred of node.deferred) state.deferred.push({ node: deferred, cursor });
       return;
   }
 }
@@ -197,7 +311,8 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
       });
       if (representations.length < 1) return;
       if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
-      const received = await sendOperation(state, fetch, cursor, { ...variables, representations });
+      const deduplicated = uniqueRepresentations(representations);
+      const received = await sendOperation(state, fetch, cursor, { ...variables, representations: deduplicated?.unique ?? representations }, deduplicated);
       if (!received) return;
       const receivedEntities = received['_entities'];
       if (!(receivedEntities && Array.isArray(receivedEntities))) throw new Error(`Expected "data._entities" in response to be an array`);
@@ -219,10 +334,13 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
   });
 }
 
-async function sendOperation(state: RunState, fetch: FetchNode, cursor: Cursor, variables: Variables): Promise<ResultObject | null | undefined> {
-  const response = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
+async function sendOperation(state: RunState, fetch: FetchNode, cursor: Cursor, variables: Variables, deduplicated?: UniqueRepresentations): Promise<ResultObject | null | undefined> {
+  const sent = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
+  const response = deduplicated ? deduplicated.expand(sent) : sent;
   if (response.errors) {
-    const errorPath = lazyErrorPathGenerator(fetch, cursor);
+    const pathOf = lazyErrorPathGenerator(fetch, cursor);
+    const names = state.compiled.responseNames;
+    const errorPath: typeof pathOf = names ? (path) => pathOf(path)?.map((element) => (typeof element === 'string' ? (names.get(element) ?? element) : element)) : pathOf;
     for (const error of response.errors) state.errors.push(downstreamServiceError(error, fetch.serviceName, errorPath));
   }
   return response.data as ResultObject | null | undefined;

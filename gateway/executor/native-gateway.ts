@@ -22,7 +22,10 @@ import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../subgraph-data-source.ts';
 import type { SubgraphFetcher } from '../subgraph-transport.ts';
-import { executeQueryPlan, tracer, type CompiledOperation, type ExecutionResult, type IncrementalExecutionResult } from './execute-plan.ts';
+import { executeQueryPlan, tracer, type CompiledOperation, type IncrementalExecutionResult, type SubsequentResult } from './execute-plan.ts';
+import { ErrorCode } from '../../common/errors.ts';
+import { unplannedRootFields } from './plan-coverage.ts';
+import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
 import { compileResultShaper } from './result-shaper.ts';
 
 interface Planning {
@@ -36,6 +39,8 @@ interface Planning {
   readonly cache: Map<string, CompiledOperation>;
   /** Progressive @override labels (`percent(N)`), evaluated per request. */
   readonly percentLabels: readonly { readonly label: string; readonly percent: number }[];
+  /** Fields that @requires selections select with arguments (a selection of theirs may need an alias). */
+  readonly requiredArguments: RequiredArguments;
 }
 
 const PERCENT_LABEL = /^percent\((\d+(?:\.\d+)?)\)$/;
@@ -99,17 +104,47 @@ function hasDefer(document: DocumentNode): boolean {
   return found;
 }
 
-// The rest of a deferred operation as the one subsequent part (deferSpec=20220824): its whole
-// data at the root path, with the errors of the deferred fetches, formatted as Apollo Server does.
-async function* restOf(rest: Promise<ExecutionResult>, formatError: FormatError): AsyncGenerator<GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2> {
-  let result: ExecutionResult;
+// The deferred parts as subsequent payloads (deferSpec=20220824), each as soon as it is done,
+// their errors formatted as Apollo Server formats the primary part's. An execution that fails
+// midway ends the stream with that error.
+async function* subsequentOf(parts: AsyncGenerator<SubsequentResult>, formatError: FormatError): AsyncGenerator<GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2> {
+  const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   try {
-    result = await rest;
+    for await (const { incremental, hasNext } of parts) {
+      yield {
+        hasNext,
+        ...(incremental.length > 0
+          ? { incremental: incremental.map(({ data, path, label, errors }) => ({ data, path, ...(label !== undefined ? { label } : {}), ...(errors ? { errors: format(errors) } : {}) })) }
+          : {}),
+      };
+    }
   } catch (error) {
-    result = { errors: [error instanceof graphqlRuntime.GraphQLError ? error : new graphqlRuntime.GraphQLError('Unexpected error during query plan execution')] };
+    const failure = error instanceof graphqlRuntime.GraphQLError ? error : new graphqlRuntime.GraphQLError('Unexpected error during query plan execution');
+    yield { hasNext: false, incremental: [{ data: null, path: [], errors: format([failure]) }] };
   }
-  const errors = result.errors?.map((error) => formatError(error.toJSON(), error));
-  yield { hasNext: false, incremental: [{ data: result.data ?? null, path: [], ...(errors ? { errors } : {}) }] };
+}
+
+// Every @defer gets a label (the plan's deferred parts and the shaper's deferred fragments are
+// matched by label); the ones made here are never sent to the client.
+function labelDefers(document: DocumentNode): { document: DocumentNode; generated: Set<string> } | undefined {
+  const taken = new Set<string>();
+  graphqlRuntime.visit(document, {
+    Directive(node) {
+      const label = node.name.value === 'defer' ? node.arguments?.find((argument) => argument.name.value === 'label')?.value : undefined;
+      if (label?.kind === Kind.STRING) taken.add(label.value);
+    },
+  });
+  const generated = new Set<string>();
+  const labelled = graphqlRuntime.visit(document, {
+    Directive(node) {
+      if (node.name.value !== 'defer' || node.arguments?.some((argument) => argument.name.value === 'label')) return undefined;
+      let label = `_deferred${generated.size}`;
+      while (taken.has(label)) label = `${label}_`;
+      generated.add(label);
+      return { ...node, arguments: [...(node.arguments ?? []), { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'label' }, value: { kind: Kind.STRING, value: label } }] };
+    },
+  });
+  return generated.size > 0 ? { document: labelled, generated } : undefined;
 }
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -122,14 +157,16 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     // The API schema Apollo Server validates against, with the @defer directive we can execute.
     const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
     withDefer.extensions = apiSchema.extensions;
+    const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     planning = {
       planner: new QueryPlanner(supergraph),
       deferPlanner: new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } }),
       apiSchema: supergraph.apiSchema(),
       apiGraphQLSchema: withDefer,
-      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      supergraphSchema,
       cache: new Map(),
       percentLabels: percentLabelsOf(supergraph),
+      requiredArguments: requiredArgumentsOf(supergraph, supergraphSchema),
     };
   });
 
@@ -140,7 +177,12 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     overrideConditions: Map<string, boolean> | undefined,
     incremental: boolean,
   ): CompiledOperation | { errors: GraphQLError[] } => {
-    const { document, request } = requestContext;
+    const { request } = requestContext;
+    // A selection that would meet a @requires' field with other arguments gets an alias of its own.
+    const aliased = aliasRequiredArgumentConflicts(requestContext.document, current.apiGraphQLSchema, current.requiredArguments);
+    const labelled = incremental ? labelDefers(aliased?.document ?? requestContext.document) : undefined;
+    const document = labelled?.document ?? aliased?.document ?? requestContext.document;
+    if (document !== requestContext.document) operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
     const plan = tracer.startActiveSpan('gateway.plan', (span) => {
       try {
         const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
@@ -152,6 +194,11 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
         span.end();
       }
     });
+    const unplanned = unplannedRootFields(plan, document, operationContext.operation);
+    if (unplanned.length > 0) {
+      const message = `The query planner found no way to resolve ${unplanned.map((name) => `"${name}"`).join(', ')}.`;
+      return { errors: [new graphqlRuntime.GraphQLError(message, { extensions: { code: ErrorCode.internal } })] };
+    }
     // Built as @apollo/gateway's executeQueryPlan builds it for shaping: the operation and its fragments, unvalidated.
     let operation: Operation;
     try {
@@ -168,9 +215,11 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     return {
       plan,
       operation,
-      shaper: compileResultShaper(operation),
-      ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true }) } : {}),
+      shaper: compileResultShaper(operation, { ...(aliased ? { responseNames: aliased.responseNames } : {}) }),
+      ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true, ...(aliased ? { responseNames: aliased.responseNames } : {}) }) } : {}),
       operationDefinition: operationContext.operation,
+      ...(aliased ? { responseNames: aliased.responseNames } : {}),
+      ...(labelled ? { generatedDeferLabels: labelled.generated } : {}),
       apiSchema: current.apiGraphQLSchema,
       supergraphSchema: current.supergraphSchema,
     };
@@ -260,9 +309,9 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
         } else {
           execution = run();
         }
-        const { rest, ...result } = await execution;
+        const { subsequent, ...result } = await execution;
         if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
-        if (rest) deferredRests.set(requestContext.context, rest);
+        if (subsequent) deferredParts.set(requestContext.context, subsequent);
         return result as GatewayExecutionResult;
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -273,18 +322,18 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     });
 
   // Apollo Server takes one result from a gateway's executor; for a deferred operation, this
-  // plugin turns the response into an incremental one (multipart) whose last part is the rest.
-  const deferredRests = new WeakMap<object, Promise<ExecutionResult>>();
+  // plugin turns the response into an incremental one (multipart): the deferred parts follow it.
+  const deferredParts = new WeakMap<object, AsyncGenerator<SubsequentResult>>();
   const incrementalDelivery: ApolloServerPlugin<GatewayContext> = {
     requestDidStart: async () => ({
       willSendResponse: async ({ contextValue, response }) => {
-        const rest = deferredRests.get(contextValue);
-        if (!rest || response.body.kind !== 'single') return;
-        deferredRests.delete(contextValue);
+        const parts = deferredParts.get(contextValue);
+        if (!parts || response.body.kind !== 'single') return;
+        deferredParts.delete(contextValue);
         response.body = {
           kind: 'incremental',
           initialResult: { ...response.body.singleResult, hasNext: true },
-          subsequentResults: restOf(rest, formatError),
+          subsequentResults: subsequentOf(parts, formatError),
         };
       },
     }),

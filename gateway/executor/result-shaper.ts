@@ -32,12 +32,16 @@ interface IfCondition {
   readonly variable: string | null;
   readonly constant: boolean;
   readonly description: () => string;
+  /** A deferred fragment's label: the condition stops applying once that part is released. */
+  readonly deferLabel?: string;
 }
 
 interface FieldStep {
   readonly kind: 'field';
   readonly conditions: readonly IfCondition[] | null;
   readonly responseName: string;
+  /** The client's response name (the response name, unless the gateway gave the field an alias of its own). */
+  readonly outputName: string;
   readonly isTypename: boolean;
   /** For __schema / __type: its selection, answered from the API schema. */
   readonly introspection: SelectionNode | null;
@@ -65,15 +69,18 @@ export interface ShapedResponse {
 }
 
 export interface ResultShaper {
-  shape(input: Record<string, unknown>, variables: Variables | undefined, introspect: IntrospectionHandler): ShapedResponse;
+  /** `released`: the labels of the deferred fragments shaped too (with `withoutDeferred`). */
+  shape(input: Record<string, unknown>, variables: Variables | undefined, introspect: IntrospectionHandler, released?: ReadonlySet<string>): ShapedResponse;
 }
 
 const BUBBLE = 1;
 const OK = 0;
 
 export interface ShaperOptions {
-  /** Shape the primary response of an incremental delivery: leave `@defer` fragments out. */
+  /** Shape the primary response of an incremental delivery: leave `@defer` fragments out (but the released ones). */
   readonly withoutDeferred?: boolean;
+  /** Aliases the gateway gave before planning -> the client's response names (requires-arguments.ts). */
+  readonly responseNames?: ReadonlyMap<string, string>;
 }
 
 export function compileResultShaper(operation: Operation, options: ShaperOptions = {}): ResultShaper {
@@ -105,8 +112,10 @@ export function compileResultShaper(operation: Operation, options: ShaperOptions
     const defer = selection.element.appliedDirectivesOf(deferDirective)[0] as { arguments(): Record<string, unknown>; toString(): string } | undefined;
     if (!defer) return null;
     const ifArg: unknown = defer.arguments()['if'];
-    if (ifArg instanceof Variable) return { skip: true, variable: ifArg.name, constant: false, description: () => `${String(ifArg)} of ${String(defer)}` };
-    return { skip: true, variable: null, constant: ifArg !== false, description: () => String(defer) };
+    const label: unknown = defer.arguments()['label'];
+    const deferLabel = typeof label === 'string' ? { deferLabel: label } : {};
+    if (ifArg instanceof Variable) return { skip: true, variable: ifArg.name, constant: false, description: () => `${String(ifArg)} of ${String(defer)}`, ...deferLabel };
+    return { skip: true, variable: null, constant: ifArg !== false, description: () => String(defer), ...deferLabel };
   };
 
   const compileSet = (selectionSet: SelectionSet): CompiledSelectionSet =>
@@ -117,6 +126,7 @@ export function compileResultShaper(operation: Operation, options: ShaperOptions
           kind: 'field',
           conditions: conditionsOf(selection),
           responseName: field.responseName(),
+          outputName: options.responseNames?.get(field.responseName()) ?? field.responseName(),
           isTypename: field.name === typenameFieldName,
           introspection: field.definition.isSchemaIntrospectionField() ? selection.expandFragments().toSelectionNode() : null,
           type: field.definition.type as Type,
@@ -136,8 +146,8 @@ export function compileResultShaper(operation: Operation, options: ShaperOptions
 
   const compiled = compileSet(operation.selectionSet);
   return {
-    shape(input, variables, introspect) {
-      const run = new ShapingRun(schema, { __proto__: null, ...defaults, ...variables } as Variables, introspect, variables);
+    shape(input, variables, introspect, released) {
+      const run = new ShapingRun(schema, { __proto__: null, ...defaults, ...variables } as Variables, introspect, variables, released);
       const data = Object.create(null) as Record<string, unknown>;
       const result = run.applySelectionSet(input, compiled, data, [], rootType as CompositeType);
       return { data: result === BUBBLE ? null : data, errors: run.errors };
@@ -164,11 +174,13 @@ class ShapingRun {
     private readonly variables: Variables,
     private readonly introspect: IntrospectionHandler,
     private readonly requestVariables: Variables | undefined,
+    private readonly released: ReadonlySet<string> | undefined,
   ) {}
 
   private skipped(conditions: readonly IfCondition[] | null): boolean {
     if (conditions === null) return false;
     for (const condition of conditions) {
+      if (condition.deferLabel !== undefined && this.released?.has(condition.deferLabel)) continue;
       let value = condition.constant;
       if (condition.variable !== null) {
         const given = this.variables[condition.variable];
@@ -202,9 +214,10 @@ class ShapingRun {
       if (this.skipped(step.conditions)) continue;
       if (step.kind === 'field') {
         const responseName = step.responseName;
-        const outputValue = output[responseName];
+        const outputName = step.outputName;
+        const outputValue = output[outputName];
         if (step.introspection !== null) {
-          if (outputValue === undefined) output[responseName] = this.introspect(step.introspection, this.requestVariables);
+          if (outputValue === undefined) output[outputName] = this.introspect(step.introspection, this.requestVariables);
           continue;
         }
         let inputValue = getOwn(input, responseName) ?? null;
@@ -213,14 +226,14 @@ class ShapingRun {
             if (inputValue === null && responseName !== typenameFieldName) inputValue = input[typenameFieldName] ?? null;
             const type: NamedType | CompositeType = inputValue !== null && typeof inputValue === 'string' ? (this.schema.type(inputValue) ?? parentType) : parentType;
             if (!isObjectType(type)) return BUBBLE;
-            output[responseName] = type.name;
+            output[outputName] = type.name;
           }
           continue;
         }
-        path.push(responseName);
+        path.push(outputName);
         const updated = this.updateOutputValue(outputValue, step.type, inputValue, step.selectionSet, path, parentType);
         const invalid = this.invalid;
-        output[responseName] = updated;
+        output[outputName] = updated;
         path.pop();
         if (invalid) return BUBBLE;
       } else {

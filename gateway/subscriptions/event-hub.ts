@@ -56,6 +56,9 @@ export function createEventHub({ bus, log: parentLog, queue = `gateway.subscript
   let count = 0;
   let consumer: Consumer | undefined;
   let consumed = '';
+  // Each set of topics gets a queue of its own (see consume).
+  let generation = 0;
+  let switching: Promise<void> = Promise.resolve();
   let stopped = false;
 
   const dispatch = async (message: Envelope) => {
@@ -83,20 +86,36 @@ export function createEventHub({ bus, log: parentLog, queue = `gateway.subscript
     }
   };
 
+  const switchTo = async (topics: readonly string[]) => {
+    const wanted = [...new Set(topics)].sort();
+    const key = wanted.join('\n');
+    if (stopped || (consumer && key === consumed)) return;
+    // The new queue is bound and consuming before the old one goes, so no event falls in between
+    // (one heard on both is dropped by its id).
+    const previous = consumer;
+    consumed = key;
+    const next =
+      wanted.length === 0
+        ? undefined
+        : // Listeners only queue the event, so the handler is quick; maxAttempts 1: it never throws anyway.
+          await bus.consume(generation === 0 ? queue : `${queue}.${generation}`, wanted, dispatch, { transient: true, prefetch: 500, maxAttempts: 1 });
+    generation += 1;
+    if (stopped) {
+      await next?.cancel();
+      return;
+    }
+    consumer = next;
+    await previous?.cancel();
+    log.debug({ topics: wanted }, 'consuming subscription events');
+  };
+
   return {
     queue,
-    async consume(topics) {
-      const wanted = [...new Set(topics)].sort();
-      const key = wanted.join('\n');
-      if (stopped || (consumer && key === consumed)) return;
-      const previous = consumer;
-      consumer = undefined;
-      await previous?.cancel();
-      consumed = key;
-      if (wanted.length === 0) return;
-      // Listeners only queue the event, so the handler is quick; maxAttempts 1: it never throws anyway.
-      consumer = await bus.consume(queue, wanted, dispatch, { transient: true, prefetch: 500, maxAttempts: 1 });
-      log.debug({ topics: wanted }, 'consuming subscription events');
+    consume(topics) {
+      // One change at a time: a second reload's change waits for the first.
+      const change = switching.then(() => switchTo(topics));
+      switching = change.catch(() => {});
+      return change;
     },
     listen({ topic, field, value }, listener) {
       const key = value.toLowerCase();

@@ -178,7 +178,8 @@ function compile(schema: ServingSchema, text: string, operationName: string | un
     return [failed(ErrorCode.badRequest, 'Select one subscription field directly at the root of the subscription.')];
   }
   if (!field) return [failed(ErrorCode.badRequest, `Subscription.${root.name.value} is not served by this gateway.`)];
-  const queryArg = schema.api.getQueryType()?.getFields()[field.query]?.args.find((argument) => argument.name === field.queryArg);
+  const queryField = schema.api.getQueryType()?.getFields()[field.query];
+  const queryArg = queryField?.args.find((argument) => argument.name === field.queryArg);
   if (!queryArg) return [failed(ErrorCode.internal, `Subscription.${root.name.value} names Query.${field.query}(${field.queryArg}:), which this schema does not have.`)];
 
   const fragments = new Map(

@@ -63,7 +63,7 @@ export function readManifests(sources: readonly ManifestSource[]): ClientManifes
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`${file}: ${(error as Error).message}`);
+      throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
     }
     const parsed = manifestSchema.safeParse(json);
     if (!parsed.success) throw new Error(`${file}: not an Apollo persisted query manifest: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);

@@ -164,14 +164,19 @@ export function createTrustedDocuments({ settings, log: parentLog, registry, pla
           // A public answer only for a caller with no credentials: anything a token can see is no one else's.
           publicAnswer = operation?.operation === 'query' && http.headers.get('authorization') === undefined;
         },
-        async willSendResponse({ response }) {
+        async willSendResponse({ response, overallCachePolicy }) {
           // The same URL with a token must not be answered from a shared cache.
           response.http.headers.set('vary', [response.http.headers.get('vary'), 'authorization'].filter(Boolean).join(', '));
           const failed = response.body.kind !== 'single' || (response.body.singleResult.errors?.length ?? 0) > 0 || (response.http.status ?? 200) !== 200;
           if (!publicAnswer || failed) return;
-          // Subgraphs send no cache hints (so Apollo's policy is no-store); the manifest's anonymous
-          // queries are public by construction. Written so Apollo's cache-control plugin leaves it as is.
-          response.http.headers.set('cache-control', `public, max-age=${settings.cacheMaxAgeSeconds}`);
+          // With the entity cache on, the subgraphs' hints set a policy: the answer is public for no
+          // longer than its parts allow, and not at all when one forbids it. Without it, the manifest's
+          // anonymous queries are public by construction.
+          const hinted = overallCachePolicy.maxAge !== undefined;
+          const maxAge = hinted ? (overallCachePolicy.scope === 'PRIVATE' ? 0 : Math.min(overallCachePolicy.maxAge ?? 0, settings.cacheMaxAgeSeconds)) : settings.cacheMaxAgeSeconds;
+          if (maxAge <= 0) return;
+          // Written so Apollo's cache-control plugin leaves it as is.
+          response.http.headers.set('cache-control', `public, max-age=${maxAge}`);
         },
       };
     },

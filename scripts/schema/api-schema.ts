@@ -35,7 +35,7 @@ export async function readCommittedSupergraph(root: string, ref?: string): Promi
     const { stdout } = await promisify(execFile)('git', ['show', `${revision}:./supergraph.graphql`], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
     return { sdl: stdout, source: `git ${revision}:supergraph.graphql` };
   } catch (error) {
-    if (ref !== undefined) throw new Error(`cannot read supergraph.graphql at ${ref}: ${(error as Error).message.split('\n')[0]}`);
+    if (ref !== undefined) throw new Error(`cannot read supergraph.graphql at ${ref}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
     return { sdl: await readFile(resolve(root, 'supergraph.graphql'), 'utf8'), source: 'supergraph.graphql on disk (no git HEAD to compare with)' };
   }
 }

@@ -4,10 +4,11 @@
 // classes fail graphql's instanceof checks against the first ("from another module or realm").
 // The schema tools import graphql from here, so one copy is used whoever runs them.
 import { createRequire } from 'node:module';
+import type * as GraphQLModule from 'graphql';
 
-const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const graphql = createRequire(import.meta.url)('graphql') as typeof GraphQLModule;
 
 export const { GraphQLError, Kind, Source, parse, printSchema, validate, visit } = graphql;
 export type { ASTNode, DocumentNode, GraphQLSchema } from 'graphql';
-export type Source = import('graphql').Source;
-export type GraphQLError = import('graphql').GraphQLError;
+export type Source = GraphQLModule.Source;
+export type GraphQLError = GraphQLModule.GraphQLError;

@@ -1,7 +1,9 @@
-import { ORDER_LIMITS } from '../../common/contracts/order-saga.ts';
+import { ORDER_LIMITS } from '../../common/contracts/order-limits.ts';
 import { ErrorCode, badUserInput, graphQLError } from '../../common/errors.ts';
 import { isUuid } from '../../common/loaders.ts';
-import { cartChangedRecord } from './cart-messages.ts';
+import { CartChanged } from '../../common/contracts/messages/index.ts';
+import type { Outbox, Publish } from '../../common/messaging/outbox-publisher.ts';
+import { cartChanged } from './cart-messages.ts';
 import { Prisma, type Cart, type CartLine, type PrismaClient } from './generated/prisma/client.ts';
 
 export type Tx = Prisma.TransactionClient;
@@ -11,6 +13,12 @@ export type Tx = Prisma.TransactionClient;
  * (2 s to get a connection, 5 s to finish) would fail a burst of edits that only had to wait.
  */
 export const CART_TRANSACTION = { maxWait: 5_000, timeout: 10_000 } as const;
+
+/** The cart's database and its outbox, which the changes publish CartChanged through. */
+export interface CartStore {
+  readonly prisma: PrismaClient;
+  readonly outbox: Outbox;
+}
 
 /** The caller's cart, created empty on first use (one per user: a concurrent creation finds the winner's). */
 export async function ensureCart(prisma: PrismaClient, userId: string): Promise<Cart> {
@@ -29,9 +37,9 @@ export async function lockCart(tx: Tx, cartId: string): Promise<CartLine[]> {
 }
 
 /** After a change: version + 1 and a CartChanged event, in the change's transaction. */
-export async function recordChange(tx: Tx, cartId: string, requestId: string): Promise<Cart> {
+export async function recordChange(tx: Tx, publish: Publish, cartId: string): Promise<Cart> {
   const cart = await tx.cart.update({ where: { id: cartId }, data: { version: { increment: 1 } } });
-  await tx.outboxMessage.create({ data: cartChangedRecord(cart, requestId) });
+  publish(CartChanged, cartChanged(cart));
   return cart;
 }
 
@@ -40,15 +48,15 @@ export async function recordChange(tx: Tx, cartId: string, requestId: string): P
  * changed anything (a no-op keeps the version) and throws to refuse: nothing is written then.
  */
 async function changeCart(
-  prisma: PrismaClient,
+  { prisma, outbox }: CartStore,
   userId: string,
   requestId: string,
   change: (tx: Tx, cartId: string, lines: CartLine[]) => Promise<boolean>,
 ): Promise<Cart> {
   const { id } = await ensureCart(prisma, userId);
-  return prisma.$transaction(async (tx) => {
+  return outbox.transaction(prisma, { requestId }, async (tx, publish) => {
     const lines = await lockCart(tx, id);
-    if (await change(tx, id, lines)) return recordChange(tx, id, requestId);
+    if (await change(tx, id, lines)) return recordChange(tx, publish, id);
     return tx.cart.findUniqueOrThrow({ where: { id } });
   }, CART_TRANSACTION);
 }
@@ -83,34 +91,34 @@ async function setLine(tx: Tx, cartId: string, lines: CartLine[], productId: str
   return true;
 }
 
-export async function addToCart(prisma: PrismaClient, userId: string, productId: string, quantity: number, requestId: string): Promise<Cart> {
+export async function addToCart(store: CartStore, userId: string, productId: string, quantity: number, requestId: string): Promise<Cart> {
   checkQuantity(quantity, 1);
-  const id = await knownProduct(prisma, productId);
-  return changeCart(prisma, userId, requestId, (tx, cartId, lines) => {
+  const id = await knownProduct(store.prisma, productId);
+  return changeCart(store, userId, requestId, (tx, cartId, lines) => {
     const current = lines.find((line) => line.productId === id)?.quantity ?? 0;
     return setLine(tx, cartId, lines, id, current + quantity);
   });
 }
 
-export async function updateCartItem(prisma: PrismaClient, userId: string, productId: string, quantity: number, requestId: string): Promise<Cart> {
+export async function updateCartItem(store: CartStore, userId: string, productId: string, quantity: number, requestId: string): Promise<Cart> {
   checkQuantity(quantity, 0);
-  if (quantity === 0) return removeFromCart(prisma, userId, productId, requestId);
-  const id = await knownProduct(prisma, productId);
-  return changeCart(prisma, userId, requestId, (tx, cartId, lines) => setLine(tx, cartId, lines, id, quantity));
+  if (quantity === 0) return removeFromCart(store, userId, productId, requestId);
+  const id = await knownProduct(store.prisma, productId);
+  return changeCart(store, userId, requestId, (tx, cartId, lines) => setLine(tx, cartId, lines, id, quantity));
 }
 
-export async function removeFromCart(prisma: PrismaClient, userId: string, productId: string, requestId: string): Promise<Cart> {
+export async function removeFromCart(store: CartStore, userId: string, productId: string, requestId: string): Promise<Cart> {
   // A product that is not in the cart (or no product at all) leaves it as it is.
   const id = isUuid(productId) ? productId.toLowerCase() : null;
-  return changeCart(prisma, userId, requestId, async (tx, cartId, lines) => {
+  return changeCart(store, userId, requestId, async (tx, cartId, lines) => {
     if (!id || !lines.some((line) => line.productId === id)) return false;
     await tx.cartLine.delete({ where: { cartId_productId: { cartId, productId: id } } });
     return true;
   });
 }
 
-export async function clearCart(prisma: PrismaClient, userId: string, requestId: string): Promise<Cart> {
-  return changeCart(prisma, userId, requestId, async (tx, cartId, lines) => {
+export async function clearCart(store: CartStore, userId: string, requestId: string): Promise<Cart> {
+  return changeCart(store, userId, requestId, async (tx, cartId, lines) => {
     if (lines.length === 0) return false;
     await tx.cartLine.deleteMany({ where: { cartId } });
     return true;

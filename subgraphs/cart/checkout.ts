@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { ORDER_LIMITS } from '../../common/contracts/order-saga.ts';
+import { CheckoutRequested } from '../../common/contracts/messages/index.ts';
+import { ORDER_LIMITS } from '../../common/contracts/order-limits.ts';
 import { ErrorCode, badUserInput, graphQLError, isErrorCode } from '../../common/errors.ts';
-import { checkoutRequestedRecord } from './cart-messages.ts';
-import { CART_TRANSACTION, ensureCart, lockCart, type LineQuantity } from './cart-store.ts';
+import { CART_TRANSACTION, ensureCart, lockCart, type CartStore, type LineQuantity } from './cart-store.ts';
 import { Prisma, type Checkout, type PrismaClient } from './generated/prisma/client.ts';
 import type { CheckoutInput } from './generated/graphql.ts';
 
@@ -20,8 +20,6 @@ export interface CheckoutRequest {
   readonly idempotencyKey: string;
   readonly requestId: string;
   readonly waitMs: number;
-  /** Publishes the command at once instead of at the relay's next poll. */
-  readonly kick: () => void;
 }
 
 /**
@@ -29,7 +27,8 @@ export interface CheckoutRequest {
  * still holds its lines), then waits, bounded, for orders' answer, which the reply handler
  * writes on the checkout. Returns the order's id; the gateway resolves the rest from orders.
  */
-export async function checkout(prisma: PrismaClient, request: CheckoutRequest): Promise<{ id: string }> {
+export async function checkout(store: CartStore, request: CheckoutRequest): Promise<{ id: string }> {
+  const { prisma } = store;
   const { idempotencyKey, input } = request;
   if (idempotencyKey.length === 0 || idempotencyKey.length > ORDER_LIMITS.maxKeyLength) {
     throw badUserInput(`idempotencyKey has 1 to ${ORDER_LIMITS.maxKeyLength} characters.`, 'idempotencyKey');
@@ -43,8 +42,7 @@ export async function checkout(prisma: PrismaClient, request: CheckoutRequest): 
   let record = await prisma.checkout.findUnique({ where: key });
   // A refused checkout placed nothing: its key may be used again, as placeOrder's can.
   if (!record || record.status === 'REJECTED') {
-    record = await begin(prisma, request, { paymentToken, expectedVersion, requestHash, replacing: record?.id ?? null });
-    request.kick();
+    record = await begin(store, request, { paymentToken, expectedVersion, requestHash, replacing: record?.id ?? null });
   }
   if (record.requestHash !== requestHash) {
     throw graphQLError(ErrorCode.idempotencyKeyReused, 'This idempotencyKey was used for a different checkout.', { field: 'idempotencyKey' });
@@ -59,10 +57,10 @@ interface Begin {
   readonly replacing: string | null;
 }
 
-async function begin(prisma: PrismaClient, request: CheckoutRequest, { paymentToken, expectedVersion, requestHash, replacing }: Begin): Promise<Checkout> {
+async function begin({ prisma, outbox }: CartStore, request: CheckoutRequest, { paymentToken, expectedVersion, requestHash, replacing }: Begin): Promise<Checkout> {
   const cart = await ensureCart(prisma, request.userId);
   try {
-    return await prisma.$transaction(async (tx) => {
+    return await outbox.transaction(prisma, { requestId: request.requestId }, async (tx, publish) => {
       const lines = await lockCart(tx, cart.id);
       const { version } = await tx.cart.findUniqueOrThrow({ where: { id: cart.id } });
       if (expectedVersion !== null && expectedVersion !== version) {
@@ -86,12 +84,7 @@ async function begin(prisma: PrismaClient, request: CheckoutRequest, { paymentTo
       const record = await tx.checkout.create({
         data: { cartId: cart.id, userId: request.userId, idempotencyKey: request.idempotencyKey, requestHash, lines: items, cartVersion: version },
       });
-      await tx.outboxMessage.create({
-        data: checkoutRequestedRecord(
-          { checkoutId: record.id, customerId: request.userId, idempotencyKey: request.idempotencyKey, paymentToken, items: priced },
-          request.requestId,
-        ),
-      });
+      publish(CheckoutRequested, { checkoutId: record.id, customerId: request.userId, idempotencyKey: request.idempotencyKey, paymentToken, items: priced });
       return record;
     }, CART_TRANSACTION);
   } catch (error) {

@@ -1,17 +1,25 @@
 import { prismaOpener } from '../../common/database/prisma-client.ts';
-import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
-import { loadInventoryConfig, type InventoryConfig } from './config.ts';
+import { defineSubgraph } from '../../common/service/subgraph-module.ts';
+import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
+import { loadInventoryConfig } from './config.ts';
+import type { InventoryContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
+import { createInventoryLoaders } from './loaders.ts';
+import { permissions } from './permissions.ts';
+import { resolvers } from './resolvers/index.ts';
 import { seedInventory } from './seed.ts';
-import { createInventoryServer } from './server.ts';
 import { startInventoryWorkers } from './workers.ts';
 
-export const inventory: SubgraphModule<InventoryConfig, PrismaClient> = {
+/** The inventory subgraph: stock levels, contributed to catalog's Product. */
+export const inventory = defineSubgraph({
   name: 'inventory',
   loadConfig: loadInventoryConfig,
   openPrisma: prismaOpener(PrismaClient),
   seed: seedInventory,
   outbox: true,
-  startWorkers: startInventoryWorkers,
-  createServer: createInventoryServer,
-};
+  typeDefs: loadTypeDefs(import.meta.url),
+  resolvers,
+  permissions,
+  context: (base, { prisma, outbox }): InventoryContext => ({ ...base, prisma, loaders: createInventoryLoaders(prisma), outbox }),
+  consumers: startInventoryWorkers,
+});

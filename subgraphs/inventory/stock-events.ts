@@ -1,21 +1,15 @@
-import { DomainEventRoutes, type StockChanged } from '../../common/contracts/domain-events.ts';
-import { createEnvelope } from '../../common/messaging/envelope.ts';
-import { outboxRecord } from '../../common/messaging/outbox.ts';
+import { StockChanged } from '../../common/contracts/messages/index.ts';
+import type { Publish } from '../../common/messaging/outbox-publisher.ts';
 import type { Prisma } from './generated/prisma/client.ts';
 
 /**
- * One StockChanged per product whose stock a transaction moved, written in that transaction (the
+ * One StockChanged per product whose stock a transaction moved, published in that transaction (the
  * outbox), with what is available once it commits. Subscribers (`stockChanged`) read the product
  * again through the gateway; the payload is what routes the event and describes it.
  */
-export async function recordStockChanges(tx: Prisma.TransactionClient, productIds: readonly string[], headers: Record<string, string>): Promise<void> {
+export async function recordStockChanges(tx: Prisma.TransactionClient, publish: Publish, productIds: readonly string[]): Promise<void> {
   if (productIds.length === 0) return;
   const items = await tx.stockItem.findMany({ where: { productId: { in: [...productIds] } }, orderBy: { productId: 'asc' } });
   const at = new Date().toISOString();
-  await tx.outboxMessage.createMany({
-    data: items.map((item) => {
-      const event: StockChanged = { productId: item.productId, available: item.onHand - item.reserved, at };
-      return outboxRecord(createEnvelope(DomainEventRoutes.stockChanged, 'StockChanged', event, headers));
-    }),
-  });
+  for (const item of items) publish(StockChanged, { productId: item.productId, available: item.onHand - item.reserved, at });
 }

@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DomainEventRoutes, NotificationAdded } from '../../common/contracts/domain-events.ts';
-import { SagaRoutes } from '../../common/contracts/order-saga.ts';
+import { NotificationAdded, OrderCancelled, OrderConfirmed, OrderDelivered, OrderShipped } from '../../common/contracts/messages/index.ts';
+import { envelopeOf } from '../../common/messaging/catalogue.ts';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
 import { createLogger } from '../../common/logger.ts';
-import { createEnvelope, type Envelope } from '../../common/messaging/envelope.ts';
+import type { Envelope } from '../../common/messaging/envelope.ts';
+import { bindingsOf, dispatcher } from '../../common/messaging/consumer.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
+import { createOutbox } from '../../common/messaging/outbox-publisher.ts';
 import { createMetrics } from '../../common/metrics.ts';
+import { createModuleServer } from '../../common/service/start-subgraph.ts';
 import type { SubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { loadNotificationsConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import { ORDER_EVENTS_BINDINGS, ORDER_EVENTS_QUEUE, createOrderEventsHandler } from './handlers/order-events.ts';
+import { ORDER_EVENTS_QUEUE, orderEvents } from './handlers/order-events.ts';
 import { openNotificationsTestDatabase, type NotificationsTestDatabase } from './notifications-test-database.ts';
-import { createNotificationsServer } from './server.ts';
+import { notifications } from './service.ts';
 import { orderReference } from './texts.ts';
 
 // The notifications subgraph alone, against a database of its own (real PostgreSQL; in-memory PGlite
@@ -44,13 +47,14 @@ beforeAll(async () => {
   database = await openNotificationsTestDatabase({ onQuery: () => metrics.sqlStatements.inc() });
   prisma = database.prisma;
   bus = createInProcessBus({ log });
-  const handle = createOrderEventsHandler({ prisma, log, outbox: { kick: () => {} } });
-  consumer = await bus.consume(ORDER_EVENTS_QUEUE, ORDER_EVENTS_BINDINGS, async (message) => {
+  const events = orderEvents({ prisma, log, outbox: createOutbox(() => {}) });
+  const handle = dispatcher(events, log);
+  consumer = await bus.consume(events.queue, bindingsOf(events), async (message) => {
     await handle(message);
     handled.push(message.id);
   });
   const health = [{ name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) }];
-  server = createNotificationsServer({ config, prisma, log, metrics, health, bus, outbox: { kick: () => {} } });
+  server = await createModuleServer(notifications, { config, prisma, log, metrics, health, bus, outbox: createOutbox(() => {}) });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 });
 
@@ -64,11 +68,11 @@ afterAll(async () => {
 // ---- helpers ----
 
 const events = {
-  confirmed: (orderId: string, customerId: string) => createEnvelope(SagaRoutes.orderConfirmed, 'OrderConfirmed', { orderId, customerId }),
+  confirmed: (orderId: string, customerId: string) => envelopeOf(OrderConfirmed, { orderId, customerId }),
   cancelled: (orderId: string, customerId: string, reason = 'OUT_OF_STOCK') =>
-    createEnvelope(SagaRoutes.orderCancelled, 'OrderCancelled', { orderId, customerId, reason }),
+    envelopeOf(OrderCancelled, { orderId, customerId, reason }),
   shipped: (orderId: string, customerId: string) =>
-    createEnvelope(SagaRoutes.orderShipped, 'OrderShipped', {
+    envelopeOf(OrderShipped, {
       orderId,
       customerId,
       shipmentId: randomUUID(),
@@ -77,7 +81,7 @@ const events = {
       at: new Date().toISOString(),
     }),
   delivered: (orderId: string, customerId: string) =>
-    createEnvelope(SagaRoutes.orderDelivered, 'OrderDelivered', { orderId, customerId, shipmentId: randomUUID(), at: new Date().toISOString() }),
+    envelopeOf(OrderDelivered, { orderId, customerId, shipmentId: randomUUID(), at: new Date().toISOString() }),
 };
 
 /** Publishes the events and waits until the consumer has handled this delivery of each. */
@@ -194,8 +198,8 @@ describe('order events', () => {
     const { customerId, sent } = await customerWithHistory();
     await deliver(...sent);
     const rows = await prisma.notification.findMany({ where: { userId: customerId }, orderBy: { createdAt: 'asc' } });
-    const outbox = await prisma.outboxMessage.findMany({ where: { routingKey: DomainEventRoutes.notificationAdded } });
-    const added = outbox.map((row) => NotificationAdded.parse(row.payload)).filter((event) => event.userId === customerId);
+    const outbox = await prisma.outboxMessage.findMany({ where: { routingKey: NotificationAdded.route } });
+    const added = outbox.map((row) => NotificationAdded.schema.parse(row.payload)).filter((event) => event.userId === customerId);
     expect(added.map((event) => [event.notificationId, event.kind]).sort()).toEqual(rows.map((row) => [row.id, row.kind]).sort());
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SagaRoutes } from '../../common/contracts/order-saga.ts';
-import { createEnvelope } from '../../common/messaging/envelope.ts';
+import { PaymentCaptured, ReserveStock } from '../../common/contracts/messages/index.ts';
+import { envelopeOf } from '../../common/messaging/catalogue.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import {
   CancelOrderDocument,
@@ -191,8 +191,8 @@ describe('saga outcome metrics', () => {
 
     // Neither a redelivered reply, nor a late duplicate, nor cancelling the confirmed order counts again.
     const confirmedId = ids[0]!;
-    const captured = createEnvelope(SagaRoutes.paymentCaptured, 'PaymentCaptured', { orderId: confirmedId, paymentId: randomUUID(), amount: 1, currency: 'USD' });
-    const lateCopy = createEnvelope(SagaRoutes.paymentCaptured, 'PaymentCaptured', { orderId: confirmedId, paymentId: randomUUID(), amount: 1, currency: 'USD' });
+    const captured = envelopeOf(PaymentCaptured, { orderId: confirmedId, paymentId: randomUUID(), amount: 1, currency: 'USD' });
+    const lateCopy = envelopeOf(PaymentCaptured, { orderId: confirmedId, paymentId: randomUUID(), amount: 1, currency: 'USD' });
     for (const message of [captured, captured, lateCopy]) await supergraph.bus.publish(message);
     const inbox = prismaOf<OrdersPrisma>('orders').inboxMessage;
     await waitFor(() => inbox.count({ where: { messageId: { in: [captured.id, lateCopy.id] } } }), (count) => count === 2, { what: 'the repeated replies to be handled' });
@@ -313,8 +313,8 @@ describe('at-least-once delivery', () => {
     const historyBefore = await orders.orderStatusChange.count({ where: { orderId: id } });
     const stockBefore = await stockOf(product.id);
 
-    const captured = createEnvelope(SagaRoutes.paymentCaptured, 'PaymentCaptured', { orderId: id, paymentId: randomUUID(), amount: 1, currency: 'USD' });
-    const reserve = createEnvelope(SagaRoutes.reserveStock, 'ReserveStock', { orderId: id, items: [{ productId: product.id, quantity: 1 }] });
+    const captured = envelopeOf(PaymentCaptured, { orderId: id, paymentId: randomUUID(), amount: 1, currency: 'USD' });
+    const reserve = envelopeOf(ReserveStock, { orderId: id, items: [{ productId: product.id, quantity: 1 }] });
     for (let copy = 0; copy < 2; copy += 1) {
       await supergraph.bus.publish(captured);
       await supergraph.bus.publish(reserve);

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SagaRoutes } from '../../common/contracts/order-saga.ts';
+import { ChargePayment, PaymentCaptured, PaymentFailed, PaymentRefunded, RefundPayment } from '../../common/contracts/messages/index.ts';
+import { envelopeOf } from '../../common/messaging/catalogue.ts';
 import { createLogger } from '../../common/logger.ts';
-import { createEnvelope, type Envelope } from '../../common/messaging/envelope.ts';
+import type { Envelope } from '../../common/messaging/envelope.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { startOutboxRelay } from '../../common/messaging/outbox.ts';
+import { createOutbox } from '../../common/messaging/outbox-publisher.ts';
 import type { BackgroundWorker } from '../../common/service/subgraph-module.ts';
 import {
   ChargeInProgressError,
@@ -48,11 +50,11 @@ beforeAll(async () => {
   database = await openPaymentsTestDatabase();
   prisma = database.prisma;
   bus = createInProcessBus({ log });
-  await bus.consume('test.payment-replies', [SagaRoutes.paymentCaptured, SagaRoutes.paymentFailed, SagaRoutes.paymentRefunded], async (message) => void replies.push(message));
+  await bus.consume('test.payment-replies', [PaymentCaptured.route, PaymentFailed.route, PaymentRefunded.route], async (message) => void replies.push(message));
   relay = startOutboxRelay({ prisma, bus, log });
   worker = await startPaymentCommandConsumer(
     bus,
-    { prisma, processor: delegating, processorTimeoutMs: PROCESSOR_TIMEOUT_MS, outbox: relay, log },
+    { prisma, processor: delegating, processorTimeoutMs: PROCESSOR_TIMEOUT_MS, outbox: createOutbox(() => relay.kick()), log },
     testTiming.consumerRetries,
   );
 });
@@ -71,19 +73,13 @@ beforeEach(() => {
 const customerId = randomUUID();
 
 function chargeCommand(orderId: string, paymentToken = 'tok_visa', amount = 4200) {
-  return createEnvelope(
-    SagaRoutes.chargePayment,
-    'ChargePayment',
-    { orderId, customerId, amount, currency: 'USD', paymentToken },
+  return envelopeOf(ChargePayment, { orderId, customerId, amount, currency: 'USD', paymentToken },
     { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` },
   );
 }
 
 function refundCommand(orderId: string) {
-  return createEnvelope(
-    SagaRoutes.refundPayment,
-    'RefundPayment',
-    { orderId, reason: 'order cancelled' },
+  return envelopeOf(RefundPayment, { orderId, reason: 'order cancelled' },
     { 'correlation-id': orderId, 'x-request-id': `req-refund-${orderId}` },
   );
 }
@@ -123,7 +119,7 @@ describe('ChargePayment', () => {
     expect(payment).toMatchObject({ customerId, amount: 4200, currency: 'USD', status: 'CAPTURED', cardLast4: '4242', failureReason: null });
     expect(payment?.processorReference).toMatch(/^ch_sim_/);
     expect(reply).toMatchObject({
-      routingKey: SagaRoutes.paymentCaptured,
+      routingKey: PaymentCaptured.route,
       type: 'PaymentCaptured',
       payload: { orderId, paymentId: payment?.id, amount: 4200, currency: 'USD' },
       headers: { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` },
@@ -143,7 +139,7 @@ describe('ChargePayment', () => {
     await bus.publish(chargeCommand(orderId, token));
     const [reply] = await waitForReplies(orderId, 1);
     expect(await paymentsFor(orderId)).toEqual([expect.objectContaining({ status, failureReason: reason, cardLast4, processorReference: null })]);
-    expect(reply).toMatchObject({ routingKey: SagaRoutes.paymentFailed, type: 'PaymentFailed', payload: { orderId, reason } });
+    expect(reply).toMatchObject({ routingKey: PaymentFailed.route, type: 'PaymentFailed', payload: { orderId, reason } });
     expect(simulated.moved.captures).toBe(before.moved.captures);
   });
 
@@ -187,7 +183,7 @@ describe('RefundPayment', () => {
     expect(payment).toMatchObject({ status: 'REFUNDED', amount: 4200 });
     expect(payment?.refundedAt).toBeInstanceOf(Date);
     expect(refunded).toMatchObject({
-      routingKey: SagaRoutes.paymentRefunded,
+      routingKey: PaymentRefunded.route,
       type: 'PaymentRefunded',
       payload: { orderId, paymentId: payment?.id, amount: 4200 },
       headers: { 'correlation-id': orderId, 'x-request-id': `req-refund-${orderId}` },
@@ -211,7 +207,7 @@ describe('RefundPayment', () => {
 
     await bus.publish(chargeCommand(orderId));
     const [, failed] = await waitForReplies(orderId, 2);
-    expect(failed).toMatchObject({ routingKey: SagaRoutes.paymentFailed, payload: { orderId, reason: 'ORDER_VOIDED' } });
+    expect(failed).toMatchObject({ routingKey: PaymentFailed.route, payload: { orderId, reason: 'ORDER_VOIDED' } });
     // Still VOIDED, now showing its customer and what was asked; the processor never heard of it.
     expect(await paymentsFor(orderId)).toEqual([
       expect.objectContaining({ status: 'VOIDED', customerId, amount: 4200, currency: 'USD', failureReason: 'ORDER_VOIDED' }),
@@ -234,7 +230,7 @@ describe('RefundPayment', () => {
     const orderId = randomUUID();
     // The handler alone: a PROCESSING payment makes the refund throw.
     await prisma.payment.create({ data: { orderId, customerId, amount: 4200, currency: 'USD', status: 'PROCESSING' } });
-    const handle = createPaymentCommandHandler({ prisma, processor: simulated, processorTimeoutMs: PROCESSOR_TIMEOUT_MS, outbox: relay, log });
+    const handle = createPaymentCommandHandler({ prisma, processor: simulated, processorTimeoutMs: PROCESSOR_TIMEOUT_MS, outbox: createOutbox(() => relay.kick()), log });
     await expect(handle(refundCommand(orderId))).rejects.toBeInstanceOf(ChargeInProgressError);
     expect(await outboxRowsFor(orderId)).toHaveLength(0);
 

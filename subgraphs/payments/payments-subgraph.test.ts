@@ -4,14 +4,16 @@ import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/g
 import { createLogger } from '../../common/logger.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import type { MessageBus } from '../../common/messaging/message-bus.ts';
+import { createOutbox } from '../../common/messaging/outbox-publisher.ts';
 import { createMetrics } from '../../common/metrics.ts';
+import { createModuleServer } from '../../common/service/start-subgraph.ts';
 import type { SubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
 import { loadPaymentsConfig } from './config.ts';
 import type { Payment, PrismaClient } from './generated/prisma/client.ts';
 import { openPaymentsTestDatabase, type PaymentsTestDatabase } from './payments-test-database.ts';
-import { createPaymentsServer } from './server.ts';
+import { payments } from './service.ts';
 
 // Order.payment as the gateway fetches it (`_entities`), on the payments subgraph alone: the orders
 // subgraph that owns Order is not needed to check what payments contributes and who may see it.
@@ -38,7 +40,7 @@ beforeAll(async () => {
   prisma = database.prisma;
   bus = createInProcessBus({ log });
   const health = [{ name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) }];
-  server = createPaymentsServer({ config, prisma, log, metrics, health, bus, outbox: { kick: () => {} } });
+  server = await createModuleServer(payments, { config, prisma, log, metrics, health, bus, outbox: createOutbox(() => {}) });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 
   const base = { customerId: owner.id, amount: 2599, currency: 'USD' };

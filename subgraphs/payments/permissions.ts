@@ -1,9 +1,11 @@
-import { allow, rule, type IRules } from 'graphql-shield';
+import { allow, rule } from 'graphql-shield';
 import { forbidden, unauthenticated } from '../../common/errors.ts';
 import { isOwnerOrAdmin } from '../../common/subgraph/rules.ts';
 import type { PaymentsContext } from './context.ts';
 import type { Payment } from './generated/prisma/client.ts';
 import type { OrderReference } from './resolvers/order-reference.ts';
+import type { PermissionsFor } from '../../common/subgraph/permissions.ts';
+import type { Resolvers } from './generated/graphql.ts';
 
 /** The payment's customer or an admin. A VOIDED tombstone whose charge never came has no customer: admins only. */
 const ownsPayment = (payment: Payment) => payment.customerId ?? '';
@@ -25,7 +27,7 @@ export const canSeeOrderPayment = rule({ cache: 'strict' })(async (order: OrderR
 
 // Deny by default (subgraphShield): a payment is for the order's customer and admins only. Payment's
 // own fields keep the owner rule, so it holds however a payment is reached.
-export const permissions: IRules = {
+export const permissions: PermissionsFor<Resolvers> = {
   Order: { id: allow, payment: canSeeOrderPayment },
   Payment: paymentOwnerOrAdmin,
   Money: allow,

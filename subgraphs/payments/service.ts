@@ -1,31 +1,38 @@
 import { prismaOpener } from '../../common/database/prisma-client.ts';
-import type { SubgraphModule } from '../../common/service/subgraph-module.ts';
-import { startPaymentCommandConsumer } from './commands/payment-commands.ts';
-import { loadPaymentsConfig, type PaymentsConfig } from './config.ts';
+import { defineSubgraph } from '../../common/service/subgraph-module.ts';
+import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
+import { loadPaymentsConfig } from './config.ts';
+import type { PaymentsContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
+import { createPaymentsLoaders } from './loaders.ts';
+import { permissions } from './permissions.ts';
 import type { CardProcessor } from './processor/card-processor.ts';
 import { SimulatedCardProcessor } from './processor/simulated-processor.ts';
-import { createPaymentsServer } from './server.ts';
+import { resolvers } from './resolvers/index.ts';
+import { startPaymentsWorkers } from './workers.ts';
+
+const typeDefs = loadTypeDefs(import.meta.url);
 
 /**
- * The payments service. `processor` is the card processor it charges through: the simulated one
- * unless a caller (a test) passes its own.
+ * The payments subgraph: each order's payment, contributed to orders' Order. `processor` is the card
+ * processor it charges through: the simulated one unless a caller (a test) passes its own.
  */
-export function createPaymentsModule(
-  options: { readonly processor?: CardProcessor } = {},
-): SubgraphModule<PaymentsConfig, PrismaClient> {
+export function createPaymentsModule(options: { readonly processor?: CardProcessor } = {}) {
+  // One per module, not per start: a processor remembers its charges across a restart, as a real one does.
   const processor = options.processor ?? new SimulatedCardProcessor();
-  return {
+  return defineSubgraph({
     name: 'payments',
     loadConfig: loadPaymentsConfig,
     openPrisma: prismaOpener(PrismaClient),
     // Replies to the saga are written to the OutboxMessage table in the transaction that decides them.
     outbox: true,
-    startWorkers: async ({ config, prisma, log, bus, outbox }) => [
-      await startPaymentCommandConsumer(bus, { prisma, processor, processorTimeoutMs: config.processorTimeoutMs, outbox, log }),
-    ],
-    createServer: createPaymentsServer,
-  };
+    typeDefs,
+    resolvers,
+    permissions,
+    parts: () => ({ processor }),
+    context: (base, { prisma }): PaymentsContext => ({ ...base, prisma, loaders: createPaymentsLoaders(prisma) }),
+    consumers: startPaymentsWorkers,
+  });
 }
 
 export const payments = createPaymentsModule();

@@ -1,9 +1,11 @@
-import { allow, rule, type IRules } from 'graphql-shield';
+import { allow, rule } from 'graphql-shield';
 import { forbidden, unauthenticated } from '../../common/errors.ts';
 import { isAdmin, isOwnerOrAdmin } from '../../common/subgraph/rules.ts';
 import type { ShippingContext } from './context.ts';
 import type { Shipment } from './generated/prisma/client.ts';
 import type { OrderReference } from './resolvers/order-reference.ts';
+import type { PermissionsFor } from '../../common/subgraph/permissions.ts';
+import type { Resolvers } from './generated/graphql.ts';
 
 /** The shipment's customer (the order's) or an admin. */
 export const shipmentOwnerOrAdmin = isOwnerOrAdmin((shipment: Shipment) => shipment.customerId);
@@ -25,7 +27,7 @@ export const canSeeOrderShipment = rule({ cache: 'strict' })(async (order: Order
 
 // Deny by default (subgraphShield). Shipment keeps the owner rule on the type, so it holds however a
 // shipment is reached; its events are only reachable through it.
-export const permissions: IRules = {
+export const permissions: PermissionsFor<Resolvers> = {
   Order: { id: allow, shipment: canSeeOrderShipment },
   Shipment: shipmentOwnerOrAdmin,
   ShipmentEvent: allow,

@@ -1,23 +1,16 @@
-import { OrderDelivered, OrderShipped, SagaRoutes } from '../../common/contracts/order-saga.ts';
+import { OrderDelivered, OrderShipped } from '../../common/contracts/messages/index.ts';
 import { badUserInput, echoed, notFound } from '../../common/errors.ts';
 import { isUuid } from '../../common/loaders.ts';
-import { createEnvelope } from '../../common/messaging/envelope.ts';
-import { outboxRecord } from '../../common/messaging/outbox.ts';
+import type { MessageCause } from '../../common/messaging/catalogue.ts';
+import type { Outbox } from '../../common/messaging/outbox-publisher.ts';
 import { orderNotShippable } from './errors.ts';
 import { Prisma, type Carrier, type PrismaClient, type Shipment, type ShippableOrderStatus } from './generated/prisma/client.ts';
 import { generateTrackingNumber } from './tracking-number.ts';
-
-/** Context carried on the events a request causes. */
-export interface ShippingTrace {
-  readonly requestId: string;
-}
 
 /** Tries of the whole transaction when a generated tracking number is already taken. */
 const TRACKING_NUMBER_TRIES = 3;
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-
-const headersFor = (orderId: string, trace: ShippingTrace) => ({ 'correlation-id': orderId, 'x-request-id': trace.requestId });
 
 function refusal(orderId: string, status: ShippableOrderStatus | null) {
   switch (status) {
@@ -37,13 +30,13 @@ function refusal(orderId: string, status: ShippableOrderStatus | null) {
  * Ships a CONFIRMED order, in one transaction: the order moves CONFIRMED -> SHIPPED (a conditional
  * update, so of two requests at once the second waits for the first and then finds it SHIPPED), the
  * shipment and its first event are created, and OrderShipped goes to the outbox. Anything else is
- * refused with ORDER_NOT_SHIPPABLE and changes nothing. The caller kicks the outbox after it returns.
+ * refused with ORDER_NOT_SHIPPABLE and changes nothing.
  */
-export async function shipOrder(prisma: PrismaClient, orderId: string, carrier: Carrier, trace: ShippingTrace): Promise<Shipment> {
+export async function shipOrder(prisma: PrismaClient, outbox: Outbox, orderId: string, carrier: Carrier, cause: MessageCause): Promise<Shipment> {
   if (!isUuid(orderId)) throw badUserInput('orderId is not an order id.', 'orderId');
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await prisma.$transaction(async (tx) => {
+      return await outbox.transaction(prisma, cause, async (tx, publish) => {
         const [order] = await tx.shippableOrder.updateManyAndReturn({ where: { orderId, status: 'CONFIRMED' }, data: { status: 'SHIPPED' } });
         if (!order) throw refusal(orderId, (await tx.shippableOrder.findUnique({ where: { orderId } }))?.status ?? null);
 
@@ -60,15 +53,7 @@ export async function shipOrder(prisma: PrismaClient, orderId: string, carrier: 
             events: { create: { status: 'SHIPPED', description: `Handed to ${carrier}, tracking number ${trackingNumber}.`, at: shippedAt } },
           },
         });
-        const event = OrderShipped.parse({
-          orderId,
-          customerId: order.customerId,
-          shipmentId: shipment.id,
-          carrier,
-          trackingNumber,
-          at: shippedAt.toISOString(),
-        });
-        await tx.outboxMessage.create({ data: outboxRecord(createEnvelope(SagaRoutes.orderShipped, 'OrderShipped', event, headersFor(orderId, trace))) });
+        publish(OrderShipped, { orderId, customerId: order.customerId, shipmentId: shipment.id, carrier, trackingNumber, at: shippedAt.toISOString() });
         return shipment;
       });
     } catch (error) {
@@ -90,9 +75,9 @@ export interface DeliveryOutcome {
  * Marks a SHIPPED shipment DELIVERED, in one transaction with its event, the order's DELIVERED and
  * OrderDelivered in the outbox. A delivered one is returned as it is; a missing one is NOT_FOUND.
  */
-export async function markDelivered(prisma: PrismaClient, shipmentId: string, trace: ShippingTrace): Promise<DeliveryOutcome> {
+export async function markDelivered(prisma: PrismaClient, outbox: Outbox, shipmentId: string, cause: MessageCause): Promise<DeliveryOutcome> {
   if (!isUuid(shipmentId)) throw notFound('Shipment');
-  return prisma.$transaction(async (tx) => {
+  return outbox.transaction(prisma, cause, async (tx, publish) => {
     const deliveredAt = new Date();
     const [shipment] = await tx.shipment.updateManyAndReturn({ where: { id: shipmentId, status: 'SHIPPED' }, data: { status: 'DELIVERED', deliveredAt } });
     if (!shipment) {
@@ -103,15 +88,7 @@ export async function markDelivered(prisma: PrismaClient, shipmentId: string, tr
     await tx.shipmentEvent.create({ data: { shipmentId, status: 'DELIVERED', description: `Delivered by ${shipment.carrier}.`, at: deliveredAt } });
     // An order cancelled after it shipped stays CANCELLED: the parcel still arrived, and that is recorded.
     await tx.shippableOrder.updateMany({ where: { orderId: shipment.orderId, status: 'SHIPPED' }, data: { status: 'DELIVERED' } });
-    const event = OrderDelivered.parse({
-      orderId: shipment.orderId,
-      customerId: shipment.customerId,
-      shipmentId: shipment.id,
-      at: deliveredAt.toISOString(),
-    });
-    await tx.outboxMessage.create({
-      data: outboxRecord(createEnvelope(SagaRoutes.orderDelivered, 'OrderDelivered', event, headersFor(shipment.orderId, trace))),
-    });
+    publish(OrderDelivered, { orderId: shipment.orderId, customerId: shipment.customerId, shipmentId: shipment.id, at: deliveredAt.toISOString() });
     return { shipment, changed: true };
   });
 }

@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderDelivered, OrderShipped, SagaRoutes } from '../../common/contracts/order-saga.ts';
+import { OrderCancelled, OrderConfirmed, OrderDelivered, OrderShipped } from '../../common/contracts/messages/index.ts';
+import { envelopeOf } from '../../common/messaging/catalogue.ts';
 import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/gateway-credential.ts';
 import { createLogger } from '../../common/logger.ts';
-import { createEnvelope, type Envelope } from '../../common/messaging/envelope.ts';
+import type { Envelope } from '../../common/messaging/envelope.ts';
+import { bindingsOf, dispatcher } from '../../common/messaging/consumer.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
 import { startOutboxRelay, type OutboxRelay } from '../../common/messaging/outbox.ts';
+import { createOutbox } from '../../common/messaging/outbox-publisher.ts';
 import { createMetrics } from '../../common/metrics.ts';
+import { createModuleServer } from '../../common/service/start-subgraph.ts';
 import type { SubgraphServer } from '../../common/subgraph/create-subgraph-server.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import { errorCodes, graphql, type GraphQLResponse } from '../../test/support/graphql-client.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { loadShippingConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import { ORDER_EVENTS_BINDINGS, ORDER_EVENTS_QUEUE, createOrderEventsHandler } from './handlers/order-events.ts';
-import { createShippingServer } from './server.ts';
+import { ORDER_EVENTS_QUEUE, orderEvents } from './handlers/order-events.ts';
+import { shipping } from './service.ts';
 import { openShippingTestDatabase, type ShippingTestDatabase } from './shipping-test-database.ts';
 import { TRACKING_NUMBER } from './tracking-number.ts';
 
@@ -50,16 +54,17 @@ beforeAll(async () => {
   prisma = database.prisma;
   bus = createInProcessBus({ log });
   relay = startOutboxRelay({ prisma, bus, log });
-  const handle = createOrderEventsHandler({ prisma, log });
+  const events = orderEvents({ prisma, log });
+  const handle = dispatcher(events, log);
   consumers = [
-    await bus.consume(ORDER_EVENTS_QUEUE, ORDER_EVENTS_BINDINGS, async (message) => {
+    await bus.consume(events.queue, bindingsOf(events), async (message) => {
       await handle(message);
       handled.push(message.id);
     }),
-    await bus.consume('test.shipping-events', [SagaRoutes.orderShipped, SagaRoutes.orderDelivered], async (message) => void published.push(message)),
+    await bus.consume('test.shipping-events', [OrderShipped.route, OrderDelivered.route], async (message) => void published.push(message)),
   ];
   const health = [{ name: 'database', check: async () => void (await prisma.$queryRawUnsafe('SELECT 1')) }];
-  server = createShippingServer({ config, prisma, log, metrics, health, bus, outbox: relay });
+  server = await createModuleServer(shipping, { config, prisma, log, metrics, health, bus, outbox: createOutbox(() => relay.kick()) });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 });
 
@@ -74,9 +79,9 @@ afterAll(async () => {
 // ---- helpers ----
 
 const confirmed = (orderId: string, customerId: string) =>
-  createEnvelope(SagaRoutes.orderConfirmed, 'OrderConfirmed', { orderId, customerId }, { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` });
+  envelopeOf(OrderConfirmed, { orderId, customerId }, { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` });
 const cancelled = (orderId: string, customerId: string, reason = 'CANCELLED_BY_CUSTOMER') =>
-  createEnvelope(SagaRoutes.orderCancelled, 'OrderCancelled', { orderId, customerId, reason }, { 'correlation-id': orderId });
+  envelopeOf(OrderCancelled, { orderId, customerId, reason }, { 'correlation-id': orderId });
 
 /** Publishes the event and waits until the consumer has handled this delivery of it. */
 async function deliver(message: Envelope): Promise<void> {
@@ -175,10 +180,10 @@ describe('shipOrder', () => {
     expect(await shippableStatus(orderId)).toBe('SHIPPED');
     const rows = await outboxRowsFor(orderId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ routingKey: SagaRoutes.orderShipped, type: 'OrderShipped' });
+    expect(rows[0]).toMatchObject({ routingKey: OrderShipped.route, type: 'OrderShipped' });
 
     const [event] = await waitFor(async () => publishedFor(orderId), (events) => events.length >= 1, { what: 'OrderShipped on the bus' });
-    expect(OrderShipped.parse(event?.payload)).toEqual({
+    expect(OrderShipped.schema.parse(event?.payload)).toEqual({
       orderId,
       customerId,
       shipmentId: shipment.id,
@@ -272,7 +277,7 @@ describe('markDelivered', () => {
     const events = await waitFor(async () => publishedFor(orderId), (found) => found.length >= 2, { what: 'OrderDelivered on the bus' });
     await relay.flush();
     expect(publishedFor(orderId).map((event) => event.type)).toEqual(['OrderShipped', 'OrderDelivered']);
-    expect(OrderDelivered.parse(events[1]?.payload)).toEqual({ orderId, customerId, shipmentId: shipment.id, at: view.deliveredAt });
+    expect(OrderDelivered.schema.parse(events[1]?.payload)).toEqual({ orderId, customerId, shipmentId: shipment.id, at: view.deliveredAt });
   });
 
   it('is NOT_FOUND for a shipment that does not exist, and for admins only', async () => {

@@ -1,10 +1,10 @@
+import { startConsumers } from '../../common/messaging/consumer.ts';
 import type { BackgroundWorker, SubgraphDependencies } from '../../common/service/subgraph-module.ts';
 import type { ShippingConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import { ORDER_EVENTS_BINDINGS, ORDER_EVENTS_QUEUE, createOrderEventsHandler } from './handlers/order-events.ts';
+import { orderEvents } from './handlers/order-events.ts';
 
 /** orders' OrderConfirmed and OrderCancelled, kept as ShippableOrder. */
 export async function startShippingWorkers({ prisma, bus, log }: SubgraphDependencies<ShippingConfig, PrismaClient>): Promise<BackgroundWorker[]> {
-  const orderEvents = await bus.consume(ORDER_EVENTS_QUEUE, ORDER_EVENTS_BINDINGS, createOrderEventsHandler({ prisma, log }));
-  return [{ stop: () => orderEvents.cancel() }];
+  return startConsumers(bus, log, [orderEvents({ prisma, log })]);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SagaRoutes } from '../../common/contracts/order-saga.ts';
-import { createEnvelope } from '../../common/messaging/envelope.ts';
+import { OrderShipped } from '../../common/contracts/messages/index.ts';
+import { envelopeOf } from '../../common/messaging/catalogue.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
 import type { PrismaClient as NotificationsPrisma } from '../../subgraphs/notifications/generated/prisma/client.ts';
 import type { PrismaClient as OrdersPrisma } from '../../subgraphs/orders/generated/prisma/client.ts';
@@ -183,7 +183,7 @@ describe('shipping', () => {
     const orders = prismaOf<OrdersPrisma>('orders');
     const historyBefore = await orders.orderStatusChange.count({ where: { orderId } });
 
-    const again = createEnvelope(SagaRoutes.orderShipped, 'OrderShipped', {
+    const again = envelopeOf(OrderShipped, {
       orderId,
       customerId: customer.userId,
       shipmentId: shipped.data!.shipOrder.id,

@@ -1,12 +1,14 @@
 // A subgraph that stops publishes what its last transactions committed before it closes the broker:
 // an outbox row written just before stop() is on the bus when stop() resolves, not left for the next
 // start. Runs on both infrastructures (the service's database), with a bus that records publishes.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SagaRoutes } from '../../common/contracts/order-saga.ts';
-import { createEnvelope, type Envelope } from '../../common/messaging/envelope.ts';
+import { ProductUpserted } from '../../common/contracts/messages/index.ts';
+import { envelopeOf } from '../../common/messaging/catalogue.ts';
+import type { Envelope } from '../../common/messaging/envelope.ts';
 import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { outboxRecord } from '../../common/messaging/outbox.ts';
 import { LONE_SUBGRAPH_ENV } from '../support/lone-subgraph-env.ts';
@@ -51,7 +53,7 @@ describe('a subgraph that stops', () => {
     });
     const running = await startSubgraph(catalog, config, { bus });
     const lastWords = Array.from({ length: 5 }, (_, index) =>
-      createEnvelope(SagaRoutes.productUpserted, 'ProductUpserted', { productId: `p-${index}`, name: 'Last', priceAmount: 100, priceCurrency: 'EUR' }),
+      envelopeOf(ProductUpserted, { productId: randomUUID(), name: `Last ${index}`, priceAmount: 100, priceCurrency: 'EUR' }),
     );
     // Committed, and no kick(): without the flush on stop they would wait for the next start.
     await running.prisma.$transaction(lastWords.map((envelope) => running.prisma.outboxMessage.create({ data: outboxRecord(envelope) })));

@@ -22,6 +22,14 @@ import { subscribeOver, TRANSPORTS, type AnySubscription } from '../support/any-
 
 const root = resolve(import.meta.dirname, '../..');
 
+/** The repository's supergraph composed without one subgraph. */
+async function composedWithout(subgraph: string): Promise<string> {
+  const { subgraphs } = await readSupergraphConfig(resolve(root, 'supergraph.yaml'));
+  const result = composeSupergraph(subgraphs.filter((source) => source.name !== subgraph));
+  if (!result.ok) throw new Error(`composition failed: ${JSON.stringify(result.issues)}`);
+  return result.supergraphSdl;
+}
+
 /** The repository's supergraph composed with one subgraph schema changed by `edit`. */
 async function composedWith(subgraph: string, edit: (sdl: string) => string): Promise<string> {
   const { subgraphs } = await readSupergraphConfig(resolve(root, 'supergraph.yaml'));
@@ -35,6 +43,7 @@ let supergraph: TestSupergraph;
 let directory: string;
 let supergraphFile: string;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
+let urls: Record<string, string>;
 let url: string;
 let admin: Session;
 let customer: Session;
@@ -44,7 +53,7 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'supergraph-reload-'));
   supergraphFile = join(directory, 'supergraph.graphql');
   await copyFile(resolve(root, 'supergraph.graphql'), supergraphFile);
-  const urls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]));
+  urls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]));
   gateway = await startGateway(
     loadGatewayConfig({
       ...supergraph.env,
@@ -161,5 +170,43 @@ describe('supergraph hot reload from SUPERGRAPH_PATH', () => {
     expect(response.data?.me.id).toBe(customer.userId);
     const health = await fetch(`${gateway.url}/health/ready`);
     expect(health.status).toBe(200);
+  });
+
+  it('routes to a subgraph a reload adds, and readiness follows the supergraph being served', async () => {
+    // A second gateway whose first supergraph has no notifications subgraph.
+    const file = join(directory, 'without-notifications.graphql');
+    const without = await composedWithout('notifications');
+    await writeFile(file, without);
+    const second = await startGateway(
+      loadGatewayConfig({
+        ...supergraph.env,
+        ...urls,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        JWKS_URL: `${supergraph.subgraphs['accounts']!.url}/.well-known/jwks.json`,
+        SUPERGRAPH_PATH: file,
+        SUPERGRAPH_WATCH: 'true',
+      }),
+      { bus: supergraph.bus },
+    );
+    onTestFinished(() => second.stop());
+    const secondUrl = `${second.url}/graphql`;
+    const readiness = async () => (await (await fetch(`${second.url}/health/ready`)).json()) as { status: string; checks: Record<string, { status: string }> };
+    const applied = () => readCounter(second.url, 'gateway_supergraph_reloads_total', 'outcome="applied"');
+    expect(Object.keys((await readiness()).checks)).not.toContain('subgraph:notifications');
+
+    const appliedBefore = await applied();
+    await copyFile(resolve(root, 'supergraph.graphql'), file);
+    await waitFor(applied, (count) => count === appliedBefore + 1, { what: 'the supergraph with notifications to be served', timeoutMs: 30_000 });
+    const response = await graphql<{ me: { id: string; unreadNotificationCount: number } }>(secondUrl, `query { me { id unreadNotificationCount } }`, {}, { token: customer.token });
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.me).toEqual({ id: customer.userId, unreadNotificationCount: expect.any(Number) });
+    const withNotifications = await readiness();
+    expect(withNotifications.checks['subgraph:notifications']).toMatchObject({ status: 'ok' });
+
+    // And dropped again: readiness no longer waits on it.
+    await writeFile(file, without);
+    await waitFor(applied, (count) => count === appliedBefore + 2, { what: 'the supergraph without notifications to be served', timeoutMs: 30_000 });
+    expect(Object.keys((await readiness()).checks)).not.toContain('subgraph:notifications');
   });
 });

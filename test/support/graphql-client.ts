@@ -15,6 +15,7 @@ export interface RequestOptions {
 }
 
 /** Variables may be left out exactly when the operation has no required variable. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends T`: is every key of T optional?
 type TypedArguments<TVariables> = {} extends TVariables
   ? [variables?: TVariables, options?: RequestOptions]
   : [variables: TVariables, options?: RequestOptions];

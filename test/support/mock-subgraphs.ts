@@ -24,6 +24,8 @@ export interface Faults {
   unavailable?: string | undefined;
   /** Every subgraph answers this much later (so that requests overlap). */
   delayMs?: number | undefined;
+  /** One subgraph answers only once `until` settles (a slow subgraph, without timings). */
+  hold?: { readonly subgraph: string; readonly until: Promise<unknown> } | undefined;
 }
 
 export interface MockSubgraph {
@@ -130,6 +132,7 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
           return;
         }
         if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+        if (faults.hold?.subgraph === name) await faults.hold.until;
         const body = JSON.parse(text) as { query: string; variables?: Record<string, unknown>; operationName?: string };
         const response = await apollo.executeOperation({ query: body.query, ...(body.variables ? { variables: body.variables } : {}), ...(body.operationName ? { operationName: body.operationName } : {}) });
         const result = response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'incremental' }] };

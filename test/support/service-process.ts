@@ -55,7 +55,8 @@ export async function startServiceProcess(entryPoint: string, env: Record<string
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, entryPoint.endsWith('.js') ? ['--enable-source-maps', entryPoint] : ['--import', 'tsx', entryPoint], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env, PORT: String(port) },
+    // The entity cache off unless the test turns it on (as test-supergraph.ts does).
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ENTITY_CACHE_ENABLED: 'false', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

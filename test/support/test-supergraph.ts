@@ -60,6 +60,8 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
         AMQP_QUEUE_PREFIX: scratch.queuePrefix,
         REDIS_URL: TEST_REDIS_URL,
         RATE_LIMIT_KEY_PREFIX: redisPrefix,
+        // The entity cache is on with REDIS_URL: each test supergraph's entries are its own.
+        ENTITY_CACHE_KEY_PREFIX: `${redisPrefix}:entity-cache`,
       };
       cleanUps.push(() => deleteRedisKeys(redisPrefix));
     }
@@ -72,6 +74,9 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
       RATE_LIMIT_ANONYMOUS_POINTS: '1000000',
       // Saga, gateway and database deadlines sized for a loaded CI machine.
       ...loadSizedServiceEnv(),
+      // Off unless a test turns it on (the entity cache's own tests): the others watch subgraph
+      // fetches, failures and headers that a cache hit would hide.
+      ENTITY_CACHE_ENABLED: 'false',
       ...infrastructureEnv,
       ...options.env,
     };

@@ -1,5 +1,5 @@
-// The SQL Prisma Migrate writes for the OutboxMessage and InboxMessage models exactly as the comments
-// of outbox.ts and inbox.ts give them to the services: tests create their tables from it, so a model
+// The SQL Prisma Migrate writes for the OutboxMessage and InboxMessage models exactly as
+// prisma/messaging.prisma gives them to the services: tests create their tables from it, so a model
 // text that drifts from what the code needs fails the tests.
 //
 // The schema engine takes ~4 s, so its SQL is kept in the temp dir under a hash of the models and the
@@ -9,23 +9,16 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { messagingModels, readMessagingModels } from '../../database/messaging-models.ts';
 import { createMigration } from '../../database/schema-engine.ts';
 
-const messagingDir = fileURLToPath(new URL('..', import.meta.url));
-
-/** The `model <name> { … }` block of a file's leading comment, without the comment markers. */
-export async function modelFromComment(file: string, model: string): Promise<string> {
-  const lines = (await readFile(path.join(messagingDir, file), 'utf8')).split('\n');
-  const uncommented = (line: string) => line.replace(/^\s*\/\/\s?/, '');
-  const start = lines.findIndex((line) => uncommented(line).trim() === `model ${model} {`);
-  const end = lines.findIndex((line, i) => i > start && uncommented(line).trim() === '}');
-  if (start < 0 || end < 0) throw new Error(`no model ${model} in the comment of ${file}`);
-  return lines.slice(start, end + 1).map(uncommented).join('\n');
-}
-
 export async function messagingTablesSql(): Promise<string> {
-  const models = [await modelFromComment('outbox.ts', 'OutboxMessage'), await modelFromComment('inbox.ts', 'InboxMessage')];
+  const source = messagingModels(await readMessagingModels());
+  const models = ['OutboxMessage', 'InboxMessage'].map((name) => {
+    const model = source.get(name);
+    if (model === undefined) throw new Error(`prisma/messaging.prisma has no model ${name}`);
+    return model;
+  });
   const schema = ['datasource db {\n  provider = "postgresql"\n}', ...models].join('\n\n');
   const cached = path.join(tmpdir(), `messaging-tables-${createHash('sha256').update(`${engineVersion()}\n${schema}`).digest('hex').slice(0, 16)}.sql`);
   const known = await readFile(cached, 'utf8').catch(() => undefined);

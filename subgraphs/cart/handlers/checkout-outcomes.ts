@@ -1,15 +1,11 @@
-import { CartRoutes, CheckoutAccepted, CheckoutRejected } from '../../../common/contracts/cart.ts';
-import { OrderCancelled, SagaRoutes } from '../../../common/contracts/order-saga.ts';
-import type { z } from 'zod';
-import type { Envelope } from '../../../common/messaging/envelope.ts';
-import { handleOnce } from '../../../common/messaging/inbox.ts';
-import type { OutboxPublisher } from '../../../common/service/subgraph-module.ts';
-import { lockCart, putBack, recordChange, takeOut, type Tx } from '../cart-store.ts';
+import { CheckoutAccepted, CheckoutRejected, OrderCancelled } from '../../../common/contracts/messages/index.ts';
+import type { PayloadOf } from '../../../common/messaging/catalogue.ts';
+import { consumer, on, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
+import type { Publish } from '../../../common/messaging/outbox-publisher.ts';
+import { lockCart, putBack, recordChange, takeOut, type CartStore, type Tx } from '../cart-store.ts';
 import { checkoutLines } from '../checkout.ts';
-import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export const CHECKOUT_OUTCOMES_QUEUE = 'cart.checkout-outcomes';
-export const CHECKOUT_OUTCOMES_BINDINGS = [CartRoutes.checkoutAccepted, CartRoutes.checkoutRejected, SagaRoutes.orderCancelled] as const;
 
 /** Cancellations the customer (or an admin) chose: the lines stay out of the cart. */
 const CHOSEN_CANCELLATIONS = new Set(['CANCELLED_BY_CUSTOMER', 'CANCELLED_BY_ADMIN']);
@@ -25,34 +21,39 @@ class NotYet extends Error {}
  * same transaction as the cart change, so a redelivery or a crash between the two changes
  * nothing twice and loses nothing.
  */
-export function createCheckoutOutcomesHandler(prisma: PrismaClient, outbox: OutboxPublisher) {
-  return async (message: Envelope): Promise<void> => {
-    const requestId = message.headers['x-request-id'] ?? message.id;
-    const outcome = await handleOnce(prisma, CHECKOUT_OUTCOMES_QUEUE, message, async (tx) => {
-      if (message.routingKey === CartRoutes.checkoutAccepted) return accepted(tx, CheckoutAccepted.parse(message.payload), requestId);
-      if (message.routingKey === CartRoutes.checkoutRejected) return rejected(tx, CheckoutRejected.parse(message.payload));
-      return cancelled(tx, OrderCancelled.parse(message.payload), requestId);
-    });
-    if (outcome === 'handled') outbox.kick();
-  };
+export function checkoutOutcomes({ prisma, outbox }: CartStore): ConsumerDefinition {
+  return consumer({
+    queue: CHECKOUT_OUTCOMES_QUEUE,
+    handlers: [
+      on(CheckoutAccepted, async (outcome, message) => {
+        await outbox.handleOnce(prisma, CHECKOUT_OUTCOMES_QUEUE, message, (tx, publish) => accepted(tx, publish, outcome));
+      }),
+      on(CheckoutRejected, async (outcome, message) => {
+        await outbox.handleOnce(prisma, CHECKOUT_OUTCOMES_QUEUE, message, (tx) => rejected(tx, outcome));
+      }),
+      on(OrderCancelled, async (event, message) => {
+        await outbox.handleOnce(prisma, CHECKOUT_OUTCOMES_QUEUE, message, (tx, publish) => cancelled(tx, publish, event));
+      }),
+    ],
+  });
 }
 
-async function accepted(tx: Tx, { checkoutId, orderId }: CheckoutAccepted, requestId: string): Promise<void> {
+async function accepted(tx: Tx, publish: Publish, { checkoutId, orderId }: PayloadOf<typeof CheckoutAccepted>): Promise<void> {
   const moved = await tx.checkout.updateMany({ where: { id: checkoutId, status: 'REQUESTED' }, data: { status: 'PLACED', orderId } });
   if (moved.count === 0) return;
   const checkout = await tx.checkout.findUniqueOrThrow({ where: { id: checkoutId } });
   const lines = await lockCart(tx, checkout.cartId);
-  if (await takeOut(tx, checkout.cartId, lines, checkoutLines(checkout))) await recordChange(tx, checkout.cartId, requestId);
+  if (await takeOut(tx, checkout.cartId, lines, checkoutLines(checkout))) await recordChange(tx, publish, checkout.cartId);
 }
 
-async function rejected(tx: Tx, { checkoutId, code, message, productIds }: CheckoutRejected): Promise<void> {
+async function rejected(tx: Tx, { checkoutId, code, message, productIds }: PayloadOf<typeof CheckoutRejected>): Promise<void> {
   await tx.checkout.updateMany({
     where: { id: checkoutId, status: 'REQUESTED' },
     data: { status: 'REJECTED', errorCode: code, errorMessage: message, errorDetails: productIds ? { productIds } : {} },
   });
 }
 
-async function cancelled(tx: Tx, { orderId, customerId, reason }: z.infer<typeof OrderCancelled>, requestId: string): Promise<void> {
+async function cancelled(tx: Tx, publish: Publish, { orderId, customerId, reason }: PayloadOf<typeof OrderCancelled>): Promise<void> {
   const checkout = await tx.checkout.findUnique({ where: { orderId } });
   if (!checkout) {
     // An order from placeOrder, or one whose acceptance this queue has not seen yet (messages
@@ -64,5 +65,5 @@ async function cancelled(tx: Tx, { orderId, customerId, reason }: z.infer<typeof
   const moved = await tx.checkout.updateMany({ where: { id: checkout.id, status: 'PLACED' }, data: { status: 'RESTORED' } });
   if (moved.count === 0) return;
   const lines = await lockCart(tx, checkout.cartId);
-  if (await putBack(tx, checkout.cartId, lines, checkoutLines(checkout))) await recordChange(tx, checkout.cartId, requestId);
+  if (await putBack(tx, checkout.cartId, lines, checkoutLines(checkout))) await recordChange(tx, publish, checkout.cartId);
 }

@@ -11,35 +11,26 @@ function caller({ viewer }: CartContext): string {
 }
 
 export const Mutation: MutationResolvers = {
-  async addToCart(_parent, { productId, quantity }, context) {
-    const cart = await addToCart(context.prisma, caller(context), productId, quantity, context.requestId);
-    context.outbox.kick();
-    return cart;
+  addToCart(_parent, { productId, quantity }, context) {
+    return addToCart(context, caller(context), productId, quantity, context.requestId);
   },
-  async updateCartItem(_parent, { productId, quantity }, context) {
-    const cart = await updateCartItem(context.prisma, caller(context), productId, quantity, context.requestId);
-    context.outbox.kick();
-    return cart;
+  updateCartItem(_parent, { productId, quantity }, context) {
+    return updateCartItem(context, caller(context), productId, quantity, context.requestId);
   },
-  async removeFromCart(_parent, { productId }, context) {
-    const cart = await removeFromCart(context.prisma, caller(context), productId, context.requestId);
-    context.outbox.kick();
-    return cart;
+  removeFromCart(_parent, { productId }, context) {
+    return removeFromCart(context, caller(context), productId, context.requestId);
   },
-  async clearCart(_parent, _args, context) {
-    const cart = await clearCart(context.prisma, caller(context), context.requestId);
-    context.outbox.kick();
-    return cart;
+  clearCart(_parent, _args, context) {
+    return clearCart(context, caller(context), context.requestId);
   },
   checkout(_parent, { input, idempotencyKey }, context) {
     return context.checkoutMetrics.observe(() =>
-      checkout(context.prisma, {
+      checkout(context, {
         userId: caller(context),
         input,
         idempotencyKey,
         requestId: context.requestId,
         waitMs: context.checkoutWaitMs,
-        kick: () => context.outbox.kick(),
       }),
     );
   },

@@ -1,8 +1,9 @@
+import { ProductUpserted } from '../../../common/contracts/messages/index.ts';
 import { ErrorCode, badUserInput, graphQLError, notFound } from '../../../common/errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import type { CatalogContext } from '../context.ts';
-import { productUpsertedRecord } from '../product-events.ts';
+import { productUpserted } from '../product-events.ts';
 
 function checkPrice(amount: number | null | undefined): void {
   if (amount !== null && amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {
@@ -30,7 +31,7 @@ export const Mutation: MutationResolvers = {
     if (!/^[A-Z]{3}$/.test(currency)) throw badUserInput('currency is an ISO-4217 code such as USD.', 'currency');
     await requireCategory(input.categoryId, context);
     try {
-      const product = await context.prisma.$transaction(async (tx) => {
+      return await context.outbox.transaction(context.prisma, { requestId: context.requestId }, async (tx, publish) => {
         const created = await tx.product.create({
           data: {
             sku: input.sku.trim(),
@@ -41,11 +42,9 @@ export const Mutation: MutationResolvers = {
             categoryId: input.categoryId,
           },
         });
-        await tx.outboxMessage.create({ data: productUpsertedRecord(created, context.requestId) });
+        publish(ProductUpserted, productUpserted(created));
         return created;
       });
-      context.outbox.kick();
-      return product;
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
         throw graphQLError(ErrorCode.badUserInput, 'A product with this SKU already exists.', { field: 'sku' });
@@ -60,7 +59,7 @@ export const Mutation: MutationResolvers = {
     checkText(input.description, 'description', 5000);
     checkPrice(input.priceAmount);
     if (input.categoryId) await requireCategory(input.categoryId, context);
-    const product = await context.prisma.$transaction(async (tx) => {
+    return context.outbox.transaction(context.prisma, { requestId: context.requestId }, async (tx, publish) => {
       const updated = await tx.product.update({
         where: { id },
         data: {
@@ -70,10 +69,8 @@ export const Mutation: MutationResolvers = {
           ...(input.categoryId ? { categoryId: input.categoryId } : {}),
         },
       });
-      await tx.outboxMessage.create({ data: productUpsertedRecord(updated, context.requestId) });
+      publish(ProductUpserted, productUpserted(updated));
       return updated;
     });
-    context.outbox.kick();
-    return product;
   },
 };

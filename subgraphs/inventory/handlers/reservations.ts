@@ -1,6 +1,7 @@
-import { outboxRecord } from '../../../common/messaging/outbox.ts';
-import { createEnvelope, type Envelope } from '../../../common/messaging/envelope.ts';
-import { SagaRoutes, type ReserveStock, type StockReservationFailed } from '../../../common/contracts/order-saga.ts';
+import { ReserveStock, StockCommitted, StockReleased, StockReservationFailed, StockReserved } from '../../../common/contracts/messages/index.ts';
+import { causeOf, type PayloadOf } from '../../../common/messaging/catalogue.ts';
+import type { Envelope } from '../../../common/messaging/envelope.ts';
+import type { Outbox, Publish } from '../../../common/messaging/outbox-publisher.ts';
 import { Prisma, type PrismaClient, type ReservationStatus } from '../generated/prisma/client.ts';
 import { recordStockChanges } from '../stock-events.ts';
 
@@ -12,21 +13,16 @@ class OutOfStock extends Error {
   }
 }
 
-const reply = (routingKey: string, type: string, payload: object, cause: Envelope) =>
-  outboxRecord(
-    createEnvelope(routingKey, type, payload, {
-      'correlation-id': cause.headers['correlation-id'] ?? '',
-      'x-request-id': cause.headers['x-request-id'] ?? cause.id,
-    }),
-  );
-
-const headersOf = (cause: Envelope) => ({ 'correlation-id': cause.headers['correlation-id'] ?? '', 'x-request-id': cause.headers['x-request-id'] ?? cause.id });
-
-const replyFor = (orderId: string, status: ReservationStatus, cause: Envelope) => {
-  if (status === 'RESERVED' || status === 'COMMITTED') return reply(SagaRoutes.stockReserved, 'StockReserved', { orderId }, cause);
-  const failure: StockReservationFailed = { orderId, reason: status === 'RELEASED' ? 'ORDER_RELEASED' : 'OUT_OF_STOCK' };
-  return reply(SagaRoutes.stockReservationFailed, 'StockReservationFailed', failure, cause);
+/** What a reservation in this state answers to ReserveStock. */
+const replyFor = (publish: Publish, orderId: string, status: ReservationStatus) => {
+  if (status === 'RESERVED' || status === 'COMMITTED') publish(StockReserved, { orderId });
+  else publish(StockReservationFailed, { orderId, reason: status === 'RELEASED' ? 'ORDER_RELEASED' : 'OUT_OF_STOCK' });
 };
+
+export interface Inventory {
+  readonly prisma: PrismaClient;
+  readonly outbox: Outbox;
+}
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
@@ -36,15 +32,17 @@ const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClie
  * never wait on each other's rows. The order's reservation row makes a repeated command
  * answer the same, and a RELEASED row written earlier makes a late command refuse.
  */
-export async function reserveStock(prisma: PrismaClient, command: ReserveStock, cause: Envelope): Promise<void> {
+export async function reserveStock(inventory: Inventory, command: PayloadOf<typeof ReserveStock>, message: Envelope): Promise<void> {
+  const { prisma, outbox } = inventory;
+  const cause = causeOf(message);
   const existing = await prisma.orderReservation.findUnique({ where: { orderId: command.orderId } });
   if (existing) {
-    await prisma.outboxMessage.create({ data: replyFor(command.orderId, existing.status, cause) });
+    await outbox.transaction(prisma, cause, async (_tx, publish) => replyFor(publish, command.orderId, existing.status));
     return;
   }
   const lines = [...command.items].sort((a, b) => a.productId.localeCompare(b.productId));
   try {
-    await prisma.$transaction(async (tx) => {
+    await outbox.transaction(prisma, cause, async (tx, publish) => {
       for (const line of lines) {
         const taken = await tx.$executeRaw`
           UPDATE "StockItem" SET "reserved" = "reserved" + ${line.quantity}, "updatedAt" = now()
@@ -52,17 +50,15 @@ export async function reserveStock(prisma: PrismaClient, command: ReserveStock, 
         if (taken !== 1) throw new OutOfStock(line.productId);
       }
       await tx.orderReservation.create({ data: { orderId: command.orderId, status: 'RESERVED', lines: { create: lines } } });
-      await tx.outboxMessage.create({ data: replyFor(command.orderId, 'RESERVED', cause) });
-      await recordStockChanges(tx, lines.map((line) => line.productId), headersOf(cause));
+      replyFor(publish, command.orderId, 'RESERVED');
+      await recordStockChanges(tx, publish, lines.map((line) => line.productId));
     });
   } catch (error) {
-    if (isUniqueViolation(error)) return reserveStock(prisma, command, cause); // a duplicate delivery won the race
+    if (isUniqueViolation(error)) return reserveStock(inventory, command, message); // a duplicate delivery won the race
     if (!(error instanceof OutOfStock)) throw error;
-    await prisma.$transaction(async (tx) => {
+    await outbox.transaction(prisma, cause, async (tx, publish) => {
       await tx.orderReservation.create({ data: { orderId: command.orderId, status: 'REFUSED' } });
-      await tx.outboxMessage.create({
-        data: reply(SagaRoutes.stockReservationFailed, 'StockReservationFailed', { orderId: command.orderId, reason: 'OUT_OF_STOCK', productId: error.productId }, cause),
-      });
+      publish(StockReservationFailed, { orderId: command.orderId, reason: 'OUT_OF_STOCK', productId: error.productId });
     });
   }
 }
@@ -73,9 +69,10 @@ async function moveReservation(tx: Tx, orderId: string, from: ReservationStatus,
 }
 
 /** Gives an order's stock back: reserved units become available, committed units return to the shelf. */
-export async function releaseStock(prisma: PrismaClient, orderId: string, cause: Envelope): Promise<void> {
+export async function releaseStock(inventory: Inventory, orderId: string, message: Envelope): Promise<void> {
+  const { prisma, outbox } = inventory;
   try {
-    await prisma.$transaction(async (tx) => {
+    await outbox.transaction(prisma, causeOf(message), async (tx, publish) => {
       const reserved = await moveReservation(tx, orderId, 'RESERVED', 'RELEASED');
       for (const line of reserved ?? []) {
         await tx.$executeRaw`UPDATE "StockItem" SET "reserved" = "reserved" - ${line.quantity}, "updatedAt" = now() WHERE "productId" = ${line.productId}::uuid`;
@@ -88,25 +85,25 @@ export async function releaseStock(prisma: PrismaClient, orderId: string, cause:
         // Nothing reserved yet: leave a tombstone so a reserve that arrives later refuses.
         await tx.orderReservation.create({ data: { orderId, status: 'RELEASED' } });
       }
-      await tx.outboxMessage.create({ data: reply(SagaRoutes.stockReleased, 'StockReleased', { orderId }, cause) });
-      await recordStockChanges(tx, [...(reserved ?? []), ...(committed ?? [])].map((line) => line.productId), headersOf(cause));
+      publish(StockReleased, { orderId });
+      await recordStockChanges(tx, publish, [...(reserved ?? []), ...(committed ?? [])].map((line) => line.productId));
     });
   } catch (error) {
-    if (isUniqueViolation(error)) return releaseStock(prisma, orderId, cause); // a reserve created the row meanwhile
+    if (isUniqueViolation(error)) return releaseStock(inventory, orderId, message); // a reserve created the row meanwhile
     throw error;
   }
 }
 
 /** The order is confirmed: its reserved units leave the warehouse count. */
-export async function commitStock(prisma: PrismaClient, orderId: string, cause: Envelope): Promise<void> {
-  await prisma.$transaction(async (tx) => {
+export async function commitStock({ prisma, outbox }: Inventory, orderId: string, message: Envelope): Promise<void> {
+  await outbox.transaction(prisma, causeOf(message), async (tx, publish) => {
     const lines = await moveReservation(tx, orderId, 'RESERVED', 'COMMITTED');
     for (const line of lines ?? []) {
       await tx.$executeRaw`
         UPDATE "StockItem" SET "onHand" = "onHand" - ${line.quantity}, "reserved" = "reserved" - ${line.quantity}, "updatedAt" = now()
         WHERE "productId" = ${line.productId}::uuid`;
     }
-    await tx.outboxMessage.create({ data: reply(SagaRoutes.stockCommitted, 'StockCommitted', { orderId }, cause) });
-    await recordStockChanges(tx, (lines ?? []).map((line) => line.productId), headersOf(cause));
+    publish(StockCommitted, { orderId });
+    await recordStockChanges(tx, publish, (lines ?? []).map((line) => line.productId));
   });
 }

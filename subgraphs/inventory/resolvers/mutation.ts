@@ -12,16 +12,14 @@ export const Mutation: MutationResolvers = {
       throw badUserInput(`quantity is between 1 and ${MAX_RESTOCK}.`, 'quantity');
     }
     // One atomic upsert: concurrent restocks add up instead of overwriting each other.
-    const stock = await prisma.$transaction(async (tx) => {
+    return outbox.transaction(prisma, { requestId }, async (tx, publish) => {
       const upserted = await tx.stockItem.upsert({
         where: { productId },
         create: { productId, onHand: quantity },
         update: { onHand: { increment: quantity } },
       });
-      await recordStockChanges(tx, [productId], { 'x-request-id': requestId });
+      await recordStockChanges(tx, publish, [productId]);
       return upserted;
     });
-    outbox.kick();
-    return stock;
   },
 };

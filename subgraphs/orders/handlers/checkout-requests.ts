@@ -1,17 +1,18 @@
 import { GraphQLError } from 'graphql';
-import { CartRoutes, CheckoutRequested, type CheckoutAccepted, type CheckoutRejected } from '../../../common/contracts/cart.ts';
+import { CheckoutAccepted, CheckoutRejected, CheckoutRequested } from '../../../common/contracts/messages/index.ts';
 import { ErrorCode } from '../../../common/errors.ts';
-import { createEnvelope, type Envelope } from '../../../common/messaging/envelope.ts';
-import { outboxRecord } from '../../../common/messaging/outbox.ts';
-import type { OutboxPublisher } from '../../../common/service/subgraph-module.ts';
+import { causeOf, type PayloadInput, type PayloadOf } from '../../../common/messaging/catalogue.ts';
+import { consumer, on, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
+import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { placeOrder } from '../saga/place-order.ts';
 
 export const CHECKOUT_REQUESTS_QUEUE = 'orders.checkout-requests';
-export const CHECKOUT_REQUESTS_BINDINGS = [CartRoutes.checkoutRequested] as const;
 
 /** What placeOrder refuses for the request itself: answered to the cart instead of retried. */
 const REFUSALS = new Set<string>([ErrorCode.unknownProduct, ErrorCode.idempotencyKeyReused, ErrorCode.badUserInput]);
+
+type CheckoutRequest = PayloadOf<typeof CheckoutRequested>;
 
 /**
  * Places a cart's checkout through placeOrder, the same code path (prices from orders' catalog
@@ -19,41 +20,41 @@ const REFUSALS = new Set<string>([ErrorCode.unknownProduct, ErrorCode.idempotenc
  * answer is written after the order's transaction: a crash in between leaves the command
  * unacknowledged, its redelivery finds the order by its key and answers then.
  */
-export function createCheckoutRequestsHandler(options: { prisma: PrismaClient; outbox: OutboxPublisher; stepTimeoutMs: number }) {
+export function checkoutRequests(options: { prisma: PrismaClient; outbox: Outbox; stepTimeoutMs: number }): ConsumerDefinition {
   const { prisma, outbox, stepTimeoutMs } = options;
-  return async (message: Envelope): Promise<void> => {
-    const request = CheckoutRequested.parse(message.payload);
-    const trace = { requestId: message.headers['x-request-id'] ?? message.id };
-    const headers = { 'x-request-id': trace.requestId, 'correlation-id': request.checkoutId };
-    const reject = (rejected: Omit<CheckoutRejected, 'checkoutId'>) =>
-      createEnvelope(CartRoutes.checkoutRejected, 'CheckoutRejected', { checkoutId: request.checkoutId, ...rejected } satisfies CheckoutRejected, headers);
-    const moved = await pricesMoved(prisma, request);
-    let reply: Envelope;
-    if (moved.length > 0) {
-      reply = reject({ code: ErrorCode.cartChanged, message: 'Prices changed since you saw the cart: review it and check out again.', productIds: moved });
-      await prisma.outboxMessage.create({ data: outboxRecord(reply) });
-      outbox.kick();
-      return;
-    }
-    try {
-      const order = await placeOrder(prisma, {
-        customerId: request.customerId,
-        input: { items: request.items.map(({ productId, quantity }) => ({ productId, quantity })), paymentToken: request.paymentToken },
-        idempotencyKey: request.idempotencyKey,
-        stepTimeoutMs,
-        trace,
-      });
-      const accepted: CheckoutAccepted = { checkoutId: request.checkoutId, orderId: order.id };
-      reply = createEnvelope(CartRoutes.checkoutAccepted, 'CheckoutAccepted', accepted, headers);
-    } catch (error) {
-      const code = error instanceof GraphQLError ? String(error.extensions['code']) : '';
-      if (!(error instanceof GraphQLError) || !REFUSALS.has(code)) throw error;
-      const productIds = error.extensions['productIds'];
-      reply = reject({ code, message: error.message, ...(Array.isArray(productIds) ? { productIds: productIds.map(String) } : {}) });
-    }
-    await prisma.outboxMessage.create({ data: outboxRecord(reply) });
-    outbox.kick();
-  };
+  return consumer({
+    queue: CHECKOUT_REQUESTS_QUEUE,
+    handlers: [
+      on(CheckoutRequested, async (request, message) => {
+        const cause = causeOf(message);
+        const reject = (rejected: Omit<PayloadInput<typeof CheckoutRejected>, 'checkoutId'>) =>
+          outbox.publish(prisma, cause, CheckoutRejected, { checkoutId: request.checkoutId, ...rejected });
+        const moved = await pricesMoved(prisma, request);
+        if (moved.length > 0) {
+          await reject({ code: ErrorCode.cartChanged, message: 'Prices changed since you saw the cart: review it and check out again.', productIds: moved });
+          return;
+        }
+        let orderId: string;
+        try {
+          const order = await placeOrder(prisma, outbox, {
+            customerId: request.customerId,
+            input: { items: request.items.map(({ productId, quantity }) => ({ productId, quantity })), paymentToken: request.paymentToken },
+            idempotencyKey: request.idempotencyKey,
+            stepTimeoutMs,
+            cause,
+          });
+          orderId = order.id;
+        } catch (error) {
+          const code = error instanceof GraphQLError ? String(error.extensions['code']) : '';
+          if (!(error instanceof GraphQLError) || !REFUSALS.has(code)) throw error;
+          const productIds = error.extensions['productIds'];
+          await reject({ code, message: error.message, ...(Array.isArray(productIds) ? { productIds: productIds.map(String) } : {}) });
+          return;
+        }
+        await outbox.publish(prisma, cause, CheckoutAccepted, { checkoutId: request.checkoutId, orderId });
+      }),
+    ],
+  });
 }
 
 /**
@@ -61,7 +62,7 @@ export function createCheckoutRequestsHandler(options: { prisma: PrismaClient; o
  * price change that reached orders first). A checkout already placed is answered with its
  * order whatever the prices are now.
  */
-async function pricesMoved(prisma: PrismaClient, request: CheckoutRequested): Promise<string[]> {
+async function pricesMoved(prisma: PrismaClient, request: CheckoutRequest): Promise<string[]> {
   const placed = await prisma.order.findUnique({
     where: { customerId_idempotencyKey: { customerId: request.customerId, idempotencyKey: request.idempotencyKey } },
     select: { id: true },

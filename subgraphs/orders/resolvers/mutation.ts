@@ -6,21 +6,11 @@ import { placeOrder } from '../saga/place-order.ts';
 export const Mutation: MutationResolvers = {
   async placeOrder(_parent, { input, idempotencyKey }, { viewer, prisma, outbox, saga, requestId }) {
     if (!viewer) throw unauthenticated();
-    const order = await placeOrder(prisma, {
-      customerId: viewer.id,
-      input,
-      idempotencyKey,
-      stepTimeoutMs: saga.stepTimeoutMs,
-      trace: { requestId },
-    });
-    outbox.kick();
-    return order;
+    return placeOrder(prisma, outbox, { customerId: viewer.id, input, idempotencyKey, stepTimeoutMs: saga.stepTimeoutMs, cause: { requestId } });
   },
 
   async cancelOrder(_parent, { id }, { viewer, prisma, outbox, sagaMetrics, requestId }) {
     if (!viewer) throw unauthenticated();
-    const order = await cancelOrderFor(prisma, sagaMetrics, viewer, id, { requestId });
-    outbox.kick();
-    return order;
+    return cancelOrderFor({ prisma, outbox, metrics: sagaMetrics }, viewer, id, { requestId });
   },
 };

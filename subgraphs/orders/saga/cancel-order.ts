@@ -1,7 +1,8 @@
 import { ErrorCode, graphQLError, notFound } from '../../../common/errors.ts';
+import type { MessageCause } from '../../../common/messaging/catalogue.ts';
+import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
 import type { Viewer } from '../../../common/viewer.ts';
 import type { Order, OrderStatus, PrismaClient } from '../generated/prisma/client.ts';
-import type { SagaTrace } from './saga-messages.ts';
 import { stepOf, type SagaMetrics } from './saga-metrics.ts';
 import { cancel } from './transitions.ts';
 
@@ -16,7 +17,12 @@ const CANCELLABLE_BY: Record<Viewer['role'], readonly OrderStatus[]> = {
  * happened yet. Cancelling a PENDING order ends its saga (counted in `metrics`); a CONFIRMED or
  * SHIPPED one had its saga end already.
  */
-export async function cancelOrderFor(prisma: PrismaClient, metrics: SagaMetrics, viewer: Viewer, orderId: string, trace: SagaTrace): Promise<Order> {
+export async function cancelOrderFor(
+  { prisma, outbox, metrics }: { prisma: PrismaClient; outbox: Outbox; metrics: SagaMetrics },
+  viewer: Viewer,
+  orderId: string,
+  cause: MessageCause,
+): Promise<Order> {
   const order = await prisma.order.findUnique({ where: { id: orderId } });
   // Someone else's order is reported exactly like a missing one.
   if (!order || (viewer.role !== 'ADMIN' && order.customerId !== viewer.id)) throw notFound('Order');
@@ -29,8 +35,8 @@ export async function cancelOrderFor(prisma: PrismaClient, metrics: SagaMetrics,
   // A PENDING order is also held to its saga step, so the step counted as cancelled is the one that was running.
   const step = order.status === 'PENDING' ? stepOf(order.sagaStep) : undefined;
   const from = { status: order.status, ...(step ? { sagaStep: order.sagaStep } : {}) };
-  const moved = await prisma.$transaction((tx) => cancel(tx, order, { reason, from, refund: true, release: true }, trace));
-  if (!moved) return cancelOrderFor(prisma, metrics, viewer, orderId, trace); // it moved meanwhile: decide again on its new state
+  const moved = await outbox.transaction(prisma, cause, (tx, publish) => cancel(tx, publish, order, { reason, from, refund: true, release: true }));
+  if (!moved) return cancelOrderFor({ prisma, outbox, metrics }, viewer, orderId, cause); // it moved meanwhile: decide again on its new state
   if (step) metrics.record({ step, result: 'cancelled', outcome: 'cancelled' });
   return prisma.order.findUniqueOrThrow({ where: { id: orderId } });
 }

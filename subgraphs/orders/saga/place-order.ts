@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ORDER_LIMITS } from '../../../common/contracts/order-saga.ts';
+import { ORDER_LIMITS } from '../../../common/contracts/order-limits.ts';
 import { ErrorCode, badUserInput, echoed, graphQLError } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
+import type { MessageCause } from '../../../common/messaging/catalogue.ts';
+import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
 import { Prisma, type Order, type PrismaClient } from '../generated/prisma/client.ts';
 import type { PlaceOrderInput } from '../generated/graphql.ts';
-import { sagaMessages, type SagaTrace } from './saga-messages.ts';
-import { publishFromTransaction } from './transitions.ts';
+import { sagaMessages } from './saga-messages.ts';
 
 /**
  * A burst of orders queues for the pool (on the embedded PGlite, for its one connection): Prisma's
@@ -64,7 +65,8 @@ export interface PlaceOrderRequest {
   readonly input: PlaceOrderInput;
   readonly idempotencyKey: string;
   readonly stepTimeoutMs: number;
-  readonly trace: SagaTrace;
+  /** The request (or checkout command) the order is placed for: its messages carry its id. */
+  readonly cause: MessageCause;
 }
 
 /**
@@ -72,7 +74,7 @@ export interface PlaceOrderRequest {
  * first command and the OrderPlaced event, in one transaction. The same key from the same
  * customer returns the first order.
  */
-export async function placeOrder(prisma: PrismaClient, request: PlaceOrderRequest): Promise<Order> {
+export async function placeOrder(prisma: PrismaClient, outbox: Outbox, request: PlaceOrderRequest): Promise<Order> {
   const { lines, paymentToken } = normalise(request.input, request.idempotencyKey);
   const requestHash = hashOf(lines, paymentToken);
   const earlier = await replay(prisma, request.customerId, request.idempotencyKey, requestHash);
@@ -93,7 +95,7 @@ export async function placeOrder(prisma: PrismaClient, request: PlaceOrderReques
   });
 
   try {
-    return await prisma.$transaction(async (tx) => {
+    return await outbox.transaction(prisma, request.cause, async (tx, publish) => {
       const order = await tx.order.create({
         data: {
           customerId: request.customerId,
@@ -108,11 +110,10 @@ export async function placeOrder(prisma: PrismaClient, request: PlaceOrderReques
         },
         include: { history: true },
       });
-      await publishFromTransaction(tx, [
-        sagaMessages.orderPlaced(order, priced, request.trace),
-        sagaMessages.statusChanged(order, { status: 'PENDING', previousStatus: null, reason: null, at: order.createdAt }, request.trace),
-        sagaMessages.reserveStock(order, priced, request.trace),
-      ]);
+      const messages = sagaMessages(publish);
+      messages.orderPlaced(order, priced);
+      messages.statusChanged(order, { status: 'PENDING', previousStatus: null, reason: null, at: order.createdAt });
+      messages.reserveStock(order, priced);
       const { history: _history, ...plain } = order;
       return plain;
     }, PLACE_ORDER_TRANSACTION);

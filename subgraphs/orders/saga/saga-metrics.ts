@@ -40,14 +40,8 @@ export function stepOf(sagaStep: SagaStep): SagaStepName | undefined {
   }
 }
 
-// The runner hands the same registry to createServer (customer cancellations) and to startWorkers
-// (replies, the timeout sweeper), and a registry refuses a second metric of the same name.
-const byRegistry = new WeakMap<Registry, SagaMetrics>();
-
-/** The saga's counters in a service's registry, created on first use. */
+/** The saga's counters in a service's registry; the orders module builds them once, in its parts. */
 export function sagaMetrics(registry: Registry): SagaMetrics {
-  const existing = byRegistry.get(registry);
-  if (existing) return existing;
   const outcomes = new Counter({
     name: 'saga_outcomes_total',
     help:
@@ -69,12 +63,10 @@ export function sagaMetrics(registry: Registry): SagaMetrics {
   });
   // Zero series from the start, so a rate() over a fresh process is defined and dashboards show both outcomes.
   for (const outcome of ['confirmed', 'cancelled'] satisfies SagaOutcome[]) outcomes.inc({ outcome }, 0);
-  const metrics: SagaMetrics = {
+  return {
     record({ step, result, outcome }) {
       steps.inc({ step, result });
       if (outcome) outcomes.inc({ outcome });
     },
   };
-  byRegistry.set(registry, metrics);
-  return metrics;
 }

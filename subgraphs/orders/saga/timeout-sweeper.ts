@@ -28,30 +28,22 @@ export function startTimeoutSweeper({ prisma, outbox, log, metrics, intervalMs }
     let cancelled = 0;
     for (const order of overdue) {
       const charging = order.sagaStep === 'CHARGING_PAYMENT';
-      const moved = await prisma.$transaction((tx) =>
-        cancel(
-          tx,
-          order,
-          {
-            reason: charging ? 'PAYMENT_TIMEOUT' : 'STOCK_TIMEOUT',
-            from: { status: 'PENDING', sagaStep: order.sagaStep },
-            // Either participant may still act on a command it got late; the compensations are
-            // idempotent and leave tombstones that make such a late command refuse.
-            refund: charging,
-            release: true,
-          },
-          { requestId: `saga-timeout-${order.id}` },
-        ),
+      const moved = await outbox.transaction(prisma, { requestId: `saga-timeout-${order.id}` }, (tx, publish) =>
+        cancel(tx, publish, order, {
+          reason: charging ? 'PAYMENT_TIMEOUT' : 'STOCK_TIMEOUT',
+          from: { status: 'PENDING', sagaStep: order.sagaStep },
+          // Either participant may still act on a command it got late; the compensations are
+          // idempotent and leave tombstones that make such a late command refuse.
+          refund: charging,
+          release: true,
+        }),
       );
       if (!moved) continue; // a reply, a cancellation or another replica's sweeper got there first
       cancelled += 1;
       const step = stepOf(order.sagaStep);
       if (step) metrics.record({ step, result: 'timed_out', outcome: 'cancelled' });
     }
-    if (cancelled > 0) {
-      log.warn({ cancelled }, 'cancelled orders whose saga step timed out');
-      outbox.kick();
-    }
+    if (cancelled > 0) log.warn({ cancelled }, 'cancelled orders whose saga step timed out');
   };
   const timer = setInterval(() => {
     running ??= sweep()

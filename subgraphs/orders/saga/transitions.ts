@@ -1,7 +1,6 @@
-import { outboxRecord } from '../../../common/messaging/outbox.ts';
-import type { Envelope } from '../../../common/messaging/envelope.ts';
+import type { Publish } from '../../../common/messaging/outbox-publisher.ts';
 import type { Order, OrderStatus, Prisma, SagaStep } from '../generated/prisma/client.ts';
-import { sagaMessages, type SagaTrace } from './saga-messages.ts';
+import { sagaMessages } from './saga-messages.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -30,29 +29,25 @@ async function moveIfStill(tx: Tx, orderId: string, expected: Expected, data: Pr
   return count === 1;
 }
 
-async function publish(tx: Tx, messages: readonly Envelope[]): Promise<void> {
-  if (messages.length > 0) await tx.outboxMessage.createMany({ data: messages.map(outboxRecord) });
-}
-
-async function recordStatus(tx: Tx, order: Order, status: OrderStatus, reason: string | null, trace: SagaTrace): Promise<Envelope> {
+async function recordStatus(tx: Tx, publish: Publish, order: Order, status: OrderStatus, reason: string | null): Promise<void> {
   const change = await tx.orderStatusChange.create({ data: { orderId: order.id, status, reason } });
-  return sagaMessages.statusChanged(order, { status, previousStatus: order.status, reason, at: change.at }, trace);
+  sagaMessages(publish).statusChanged(order, { status, previousStatus: order.status, reason, at: change.at });
 }
 
 /** Stock is reserved: charge the payment next. */
-export async function startCharging(tx: Tx, order: Order, stepTimeoutMs: number, trace: SagaTrace): Promise<boolean> {
+export async function startCharging(tx: Tx, publish: Publish, order: Order, stepTimeoutMs: number): Promise<boolean> {
   const moved = await moveIfStill(
     tx,
     order.id,
     { status: 'PENDING', sagaStep: 'RESERVING_STOCK' },
     { sagaStep: 'CHARGING_PAYMENT', sagaDeadline: new Date(Date.now() + stepTimeoutMs) },
   );
-  if (moved) await publish(tx, [sagaMessages.chargePayment(order, trace)]);
+  if (moved) sagaMessages(publish).chargePayment(order);
   return moved;
 }
 
 /** Payment captured: the order is CONFIRMED and its reserved stock is committed. */
-export async function confirm(tx: Tx, order: Order, trace: SagaTrace): Promise<boolean> {
+export async function confirm(tx: Tx, publish: Publish, order: Order): Promise<boolean> {
   const moved = await moveIfStill(
     tx,
     order.id,
@@ -60,8 +55,10 @@ export async function confirm(tx: Tx, order: Order, trace: SagaTrace): Promise<b
     { status: 'CONFIRMED', sagaStep: 'DONE', sagaDeadline: null },
   );
   if (!moved) return false;
-  const statusChanged = await recordStatus(tx, order, 'CONFIRMED', null, trace);
-  await publish(tx, [sagaMessages.commitStock(order, trace), sagaMessages.orderConfirmed(order, trace), statusChanged]);
+  await recordStatus(tx, publish, order, 'CONFIRMED', null);
+  const messages = sagaMessages(publish);
+  messages.commitStock(order);
+  messages.orderConfirmed(order);
   return true;
 }
 
@@ -74,7 +71,7 @@ export interface Cancellation {
 }
 
 /** Ends the order CANCELLED with its reason, sending the compensations it needs. */
-export async function cancel(tx: Tx, order: Order, cancellation: Cancellation, trace: SagaTrace): Promise<boolean> {
+export async function cancel(tx: Tx, publish: Publish, order: Order, cancellation: Cancellation): Promise<boolean> {
   const moved = await moveIfStill(tx, order.id, cancellation.from, {
     status: 'CANCELLED',
     sagaStep: 'DONE',
@@ -82,28 +79,25 @@ export async function cancel(tx: Tx, order: Order, cancellation: Cancellation, t
     cancellationReason: cancellation.reason,
   });
   if (!moved) return false;
-  const statusChanged = await recordStatus(tx, order, 'CANCELLED', cancellation.reason, trace);
-  await publish(tx, [
-    ...(cancellation.refund ? [sagaMessages.refundPayment(order, cancellation.reason, trace)] : []),
-    ...(cancellation.release ? [sagaMessages.releaseStock(order, trace)] : []),
-    sagaMessages.orderCancelled(order, cancellation.reason, trace),
-    statusChanged,
-  ]);
+  await recordStatus(tx, publish, order, 'CANCELLED', cancellation.reason);
+  const messages = sagaMessages(publish);
+  if (cancellation.refund) messages.refundPayment(order, cancellation.reason);
+  if (cancellation.release) messages.releaseStock(order);
+  messages.orderCancelled(order, cancellation.reason);
   return true;
 }
 
 /** A reply that arrives after the order was cancelled: undo what it did. */
-export async function compensateLate(tx: Tx, order: Order, what: 'release' | 'refund', trace: SagaTrace): Promise<void> {
-  await publish(tx, [what === 'release' ? sagaMessages.releaseStock(order, trace) : sagaMessages.refundPayment(order, order.cancellationReason ?? 'CANCELLED', trace)]);
+export function compensateLate(publish: Publish, order: Order, what: 'release' | 'refund'): void {
+  const messages = sagaMessages(publish);
+  if (what === 'release') messages.releaseStock(order);
+  else messages.refundPayment(order, order.cancellationReason ?? 'CANCELLED');
 }
-
 
 /** Shipping reports the order on its way (CONFIRMED -> SHIPPED) or arrived (SHIPPED -> DELIVERED). */
-export async function advanceFulfilment(tx: Tx, order: Order, to: 'SHIPPED' | 'DELIVERED', trace: SagaTrace): Promise<boolean> {
+export async function advanceFulfilment(tx: Tx, publish: Publish, order: Order, to: 'SHIPPED' | 'DELIVERED'): Promise<boolean> {
   const from = to === 'SHIPPED' ? 'CONFIRMED' : 'SHIPPED';
   if (!(await moveIfStill(tx, order.id, { status: from }, { status: to }))) return false;
-  await publish(tx, [await recordStatus(tx, order, to, null, trace)]);
+  await recordStatus(tx, publish, order, to, null);
   return true;
 }
-
-export { publish as publishFromTransaction };

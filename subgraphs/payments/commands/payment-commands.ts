@@ -5,20 +5,20 @@ import {
   PaymentFailureReason,
   PaymentRefunded,
   RefundPayment,
-  SagaRoutes,
-} from '../../../common/contracts/order-saga.ts';
+} from '../../../common/contracts/messages/index.ts';
 import type { Logger } from '../../../common/logger.ts';
-import { createEnvelope, type Envelope } from '../../../common/messaging/envelope.ts';
+import { causeOf, type PayloadOf } from '../../../common/messaging/catalogue.ts';
+import { consumer, dispatcher, on, startConsumer, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
+import type { Envelope } from '../../../common/messaging/envelope.ts';
 import type { ConsumeOptions, MessageBus, MessageHandler } from '../../../common/messaging/message-bus.ts';
-import { outboxRecord } from '../../../common/messaging/outbox.ts';
-import type { BackgroundWorker, OutboxPublisher } from '../../../common/service/subgraph-module.ts';
+import type { Outbox, Publish } from '../../../common/messaging/outbox-publisher.ts';
+import type { BackgroundWorker } from '../../../common/service/subgraph-module.ts';
 import { Prisma, type Payment, type PrismaClient } from '../generated/prisma/client.ts';
 import type { CardProcessor } from '../processor/card-processor.ts';
 import { chargeCard, refundCharge, type ChargeOutcome } from '../processor/charge.ts';
 
 /** The queue of the saga's commands to payments. */
 export const PAYMENT_COMMANDS_QUEUE = 'payments.commands';
-export const PAYMENT_COMMAND_BINDINGS = [SagaRoutes.chargePayment, SagaRoutes.refundPayment] as const;
 
 /**
  * A refund that finds its charge still in progress is retried until the charge ends: the retries
@@ -43,12 +43,10 @@ export interface PaymentCommandDependencies {
   readonly processor: CardProcessor;
   /** Bound on each processor call (PAYMENT_PROCESSOR_TIMEOUT_MS). */
   readonly processorTimeoutMs: number;
-  /** Publishes the replies written to the outbox at once instead of at the relay's next poll. */
-  readonly outbox: OutboxPublisher;
+  /** Where the replies are written, in the transaction that decides them. */
+  readonly outbox: Outbox;
   readonly log: Logger;
 }
-
-type Transaction = Prisma.TransactionClient;
 
 /**
  * Handles ChargePayment and RefundPayment, idempotent by state: an order has at most one Payment
@@ -66,35 +64,38 @@ type Transaction = Prisma.TransactionClient;
  *   no payment and amount 0. DECLINED, FAILED, VOIDED, REFUNDED: PaymentRefunded again. PROCESSING:
  *   throws ChargeInProgressError, and the bus retries after the charge has finished.
  *
- * Replies carry the command's `correlation-id` (the order id) and `x-request-id` (and `traceparent`).
+ * Replies carry the order id as `correlation-id`, and the command's `x-request-id` (and `traceparent`).
+ * A throw leaves the message unacked: the bus logs it and delivers it again after a backoff.
  */
+export function paymentCommands(dependencies: PaymentCommandDependencies, options: ConsumeOptions = PAYMENT_COMMANDS_CONSUME_OPTIONS): ConsumerDefinition {
+  return consumer({
+    queue: PAYMENT_COMMANDS_QUEUE,
+    handlers: [
+      on(ChargePayment, (command, message) => handleChargePayment(dependencies, command, message)),
+      on(RefundPayment, (command, message) => handleRefundPayment(dependencies, command, message)),
+    ],
+    unknown: 'retry', // a command nobody handles must reach the dead-letter queue, not vanish
+    options,
+  });
+}
+
+/** The bus handler of `payments.commands` (tests drive it directly). */
 export function createPaymentCommandHandler(dependencies: PaymentCommandDependencies): MessageHandler {
-  // A throw leaves the message unacked: the bus logs it and delivers it again after a backoff.
-  return async (message) => {
-    switch (message.routingKey) {
-      case SagaRoutes.chargePayment:
-        return handleChargePayment(dependencies, message);
-      case SagaRoutes.refundPayment:
-        return handleRefundPayment(dependencies, message);
-      default:
-        throw new Error(`payments got an unexpected command ${message.routingKey}`);
-    }
-  };
+  return dispatcher(paymentCommands(dependencies), dependencies.log);
 }
 
 /** Consumes `payments.commands` until stopped. */
-export async function startPaymentCommandConsumer(
+export function startPaymentCommandConsumer(
   bus: MessageBus,
   dependencies: PaymentCommandDependencies,
   options: ConsumeOptions = PAYMENT_COMMANDS_CONSUME_OPTIONS,
 ): Promise<BackgroundWorker> {
-  const consumer = await bus.consume(PAYMENT_COMMANDS_QUEUE, PAYMENT_COMMAND_BINDINGS, createPaymentCommandHandler(dependencies), options);
-  return { stop: () => consumer.cancel() };
+  return startConsumer(bus, dependencies.log, paymentCommands(dependencies, options));
 }
 
-async function handleChargePayment(dependencies: PaymentCommandDependencies, message: Envelope): Promise<void> {
+async function handleChargePayment(dependencies: PaymentCommandDependencies, command: PayloadOf<typeof ChargePayment>, message: Envelope): Promise<void> {
   const { prisma, processor, processorTimeoutMs, outbox, log } = dependencies;
-  const command = ChargePayment.parse(message.payload);
+  const cause = causeOf(message);
   const payment = await findOrInsert(prisma, command.orderId, () =>
     prisma.payment.create({
       data: {
@@ -115,44 +116,43 @@ async function handleChargePayment(dependencies: PaymentCommandDependencies, mes
       { amount: payment.amount, currency: payment.currency, paymentToken: command.paymentToken, idempotencyKey: command.orderId },
       processorTimeoutMs,
     );
-    finished = await prisma.$transaction(async (tx) => {
+    finished = await outbox.transaction(prisma, cause, async (tx, publish) => {
       const [updated] = await tx.payment.updateManyAndReturn({
         where: { id: payment.id, status: 'PROCESSING' },
         data: chargeOutcomeData(outcome),
       });
       // Not PROCESSING any more: a concurrent delivery finished first, and its outcome stands.
       const current = updated ?? (await tx.payment.findUniqueOrThrow({ where: { id: payment.id } }));
-      await writeReply(tx, chargeReply(current), message, command.orderId);
+      chargeReply(publish, current);
       return current;
     });
     log.info({ orderId: command.orderId, paymentId: finished.id, status: finished.status, reason: finished.failureReason }, 'charge finished');
   } else if (payment.status === 'VOIDED') {
     // The order was refunded before it was charged: refuse, and note what was asked for.
-    finished = await prisma.$transaction(async (tx) => {
+    finished = await outbox.transaction(prisma, cause, async (tx, publish) => {
       const [claimed] = await tx.payment.updateManyAndReturn({
         where: { id: payment.id, status: 'VOIDED', customerId: null },
         data: { customerId: command.customerId, amount: command.amount, currency: command.currency, failureReason: 'ORDER_VOIDED' },
       });
       const current = claimed ?? payment;
-      await writeReply(tx, chargeReply(current), message, command.orderId);
+      chargeReply(publish, current);
       return current;
     });
     log.info({ orderId: command.orderId, paymentId: finished.id }, 'charge refused: the order was voided before it was charged');
   } else {
-    await prisma.$transaction((tx) => writeReply(tx, chargeReply(payment), message, command.orderId));
+    await outbox.transaction(prisma, cause, async (_tx, publish) => chargeReply(publish, payment));
   }
-  outbox.kick();
 }
 
-async function handleRefundPayment(dependencies: PaymentCommandDependencies, message: Envelope): Promise<void> {
+async function handleRefundPayment(dependencies: PaymentCommandDependencies, { orderId }: PayloadOf<typeof RefundPayment>, message: Envelope): Promise<void> {
   const { prisma, processor, processorTimeoutMs, outbox, log } = dependencies;
-  const { orderId } = RefundPayment.parse(message.payload);
+  const cause = causeOf(message);
 
   let tombstoned = false;
   const payment = await findOrInsert(prisma, orderId, () =>
-    prisma.$transaction(async (tx) => {
+    outbox.transaction(prisma, cause, async (tx, publish) => {
       const tombstone = await tx.payment.create({ data: { orderId, amount: 0, currency: VOIDED_CURRENCY, status: 'VOIDED' } });
-      await writeReply(tx, refundReply(tombstone), message, orderId);
+      refundReply(publish, tombstone);
       tombstoned = true;
       return tombstone;
     }),
@@ -171,20 +171,19 @@ async function handleRefundPayment(dependencies: PaymentCommandDependencies, mes
         processorTimeoutMs,
       );
     }
-    const refunded = await prisma.$transaction(async (tx) => {
+    const refunded = await outbox.transaction(prisma, cause, async (tx, publish) => {
       const [updated] = await tx.payment.updateManyAndReturn({
         where: { id: payment.id, status: 'CAPTURED' },
         data: { status: 'REFUNDED', refundedAt: new Date() },
       });
       const current = updated ?? (await tx.payment.findUniqueOrThrow({ where: { id: payment.id } }));
-      await writeReply(tx, refundReply(current), message, orderId);
+      refundReply(publish, current);
       return current;
     });
     log.info({ orderId, paymentId: refunded.id, amount: refunded.amount }, 'payment refunded');
   } else {
-    await prisma.$transaction((tx) => writeReply(tx, refundReply(payment), message, orderId));
+    await outbox.transaction(prisma, cause, async (_tx, publish) => refundReply(publish, payment));
   }
-  outbox.kick();
 }
 
 /** The order's payment row, inserted by `insert` when there is none (a concurrent insert wins the race). */
@@ -208,63 +207,33 @@ function chargeOutcomeData(outcome: ChargeOutcome): Prisma.PaymentUpdateManyMuta
   return { status: outcome.status, failureReason: outcome.reason, cardLast4: outcome.cardLast4 };
 }
 
-interface Reply {
-  readonly routingKey: string;
-  readonly type: string;
-  readonly payload: unknown;
-}
-
-/** What a ChargePayment answers for a payment in this state. */
-function chargeReply(payment: Payment): Reply {
+/** Publishes what a ChargePayment answers for a payment in this state. */
+function chargeReply(publish: Publish, payment: Payment): void {
   switch (payment.status) {
     case 'CAPTURED':
     case 'REFUNDED': // captured, then refunded: the charge itself was captured
-      return {
-        routingKey: SagaRoutes.paymentCaptured,
-        type: 'PaymentCaptured',
-        payload: PaymentCaptured.parse({ orderId: payment.orderId, paymentId: payment.id, amount: payment.amount, currency: payment.currency }),
-      };
+      return publish(PaymentCaptured, { orderId: payment.orderId, paymentId: payment.id, amount: payment.amount, currency: payment.currency });
     case 'DECLINED':
     case 'FAILED':
     case 'VOIDED':
-      return {
-        routingKey: SagaRoutes.paymentFailed,
-        type: 'PaymentFailed',
-        payload: PaymentFailed.parse({
-          orderId: payment.orderId,
-          reason: payment.status === 'VOIDED' ? 'ORDER_VOIDED' : PaymentFailureReason.parse(payment.failureReason),
-        }),
-      };
+      return publish(PaymentFailed, {
+        orderId: payment.orderId,
+        reason: payment.status === 'VOIDED' ? 'ORDER_VOIDED' : PaymentFailureReason.parse(payment.failureReason),
+      });
     case 'PROCESSING':
       throw new Error(`payment ${payment.id} is still processing: no reply yet`);
   }
 }
 
-/** What a RefundPayment answers for a payment in this state. */
-function refundReply(payment: Payment): Reply {
+/** Publishes what a RefundPayment answers for a payment in this state. */
+function refundReply(publish: Publish, payment: Payment): void {
   if (payment.status === 'PROCESSING' || payment.status === 'CAPTURED') {
     throw new Error(`payment ${payment.id} is ${payment.status}: not refunded yet`);
   }
-  return {
-    routingKey: SagaRoutes.paymentRefunded,
-    type: 'PaymentRefunded',
-    payload: PaymentRefunded.parse({
-      orderId: payment.orderId,
-      // A tombstone stands for "no payment": it has no id to report.
-      paymentId: payment.status === 'VOIDED' ? null : payment.id,
-      amount: payment.status === 'REFUNDED' ? payment.amount : 0,
-    }),
-  };
-}
-
-const CARRIED_HEADERS = ['x-request-id', 'traceparent'] as const;
-
-/** Writes a reply to the outbox in the caller's transaction, with the command's context headers. */
-async function writeReply(tx: Transaction, reply: Reply, command: Envelope, orderId: string): Promise<void> {
-  const headers: Record<string, string> = { 'correlation-id': command.headers['correlation-id'] ?? orderId };
-  for (const name of CARRIED_HEADERS) {
-    const value = command.headers[name];
-    if (value !== undefined) headers[name] = value;
-  }
-  await tx.outboxMessage.create({ data: outboxRecord(createEnvelope(reply.routingKey, reply.type, reply.payload, headers)) });
+  publish(PaymentRefunded, {
+    orderId: payment.orderId,
+    // A tombstone stands for "no payment": it has no id to report.
+    paymentId: payment.status === 'VOIDED' ? null : payment.id,
+    amount: payment.status === 'REFUNDED' ? payment.amount : 0,
+  });
 }

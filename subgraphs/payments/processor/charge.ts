@@ -1,4 +1,4 @@
-import type { PaymentFailureReason } from '../../../common/contracts/order-saga.ts';
+import type { PaymentFailureReason } from '../../../common/contracts/messages/index.ts';
 import { ProcessorTimeoutError, withProcessorTimeout, type CardProcessor } from './card-processor.ts';
 
 export interface ChargeRequest {

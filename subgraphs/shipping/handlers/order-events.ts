@@ -1,11 +1,10 @@
-import { OrderCancelled, OrderConfirmed, SagaRoutes } from '../../../common/contracts/order-saga.ts';
+import { OrderCancelled, OrderConfirmed } from '../../../common/contracts/messages/index.ts';
 import type { Logger } from '../../../common/logger.ts';
-import type { Envelope } from '../../../common/messaging/envelope.ts';
+import { consumer, on, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
 import { handleOnce } from '../../../common/messaging/inbox.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export const ORDER_EVENTS_QUEUE = 'shipping.order-events';
-export const ORDER_EVENTS_BINDINGS = [SagaRoutes.orderConfirmed, SagaRoutes.orderCancelled] as const;
 
 /**
  * Keeps ShippableOrder: which orders shipping may ship. Each message is handled once (inbox), and
@@ -18,29 +17,24 @@ export const ORDER_EVENTS_BINDINGS = [SagaRoutes.orderConfirmed, SagaRoutes.orde
  *   and an unknown one CANCELLED (the cancellation overtook the confirmation), which a late
  *   OrderConfirmed then leaves alone. A DELIVERED order stays DELIVERED.
  */
-export function createOrderEventsHandler({ prisma, log }: { readonly prisma: PrismaClient; readonly log: Logger }) {
-  return async (message: Envelope): Promise<void> => {
-    switch (message.routingKey) {
-      case SagaRoutes.orderConfirmed: {
-        const { orderId, customerId } = OrderConfirmed.parse(message.payload);
+export function orderEvents({ prisma, log }: { readonly prisma: PrismaClient; readonly log: Logger }): ConsumerDefinition {
+  return consumer({
+    queue: ORDER_EVENTS_QUEUE,
+    handlers: [
+      on(OrderConfirmed, async ({ orderId, customerId }, message) => {
         await handleOnce(prisma, ORDER_EVENTS_QUEUE, message, async (tx) => {
           const { count } = await tx.shippableOrder.createMany({ data: [{ orderId, customerId, status: 'CONFIRMED' }], skipDuplicates: true });
           if (count === 1) log.info({ orderId }, 'order confirmed: it can be shipped');
         });
-        return;
-      }
-      case SagaRoutes.orderCancelled: {
-        const { orderId, customerId } = OrderCancelled.parse(message.payload);
+      }),
+      on(OrderCancelled, async ({ orderId, customerId }, message) => {
         await handleOnce(prisma, ORDER_EVENTS_QUEUE, message, async (tx) => {
           const { count } = await tx.shippableOrder.createMany({ data: [{ orderId, customerId, status: 'CANCELLED' }], skipDuplicates: true });
           if (count === 1) return;
           const moved = await tx.shippableOrder.updateMany({ where: { orderId, status: { in: ['CONFIRMED', 'SHIPPED'] } }, data: { status: 'CANCELLED' } });
           if (moved.count === 1) log.info({ orderId }, 'order cancelled: it will not be shipped');
         });
-        return;
-      }
-      default:
-        log.warn({ routingKey: message.routingKey, messageId: message.id }, 'order event with an unexpected routing key ignored');
-    }
-  };
+      }),
+    ],
+  });
 }

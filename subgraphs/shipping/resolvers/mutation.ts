@@ -3,18 +3,14 @@ import { markDelivered, shipOrder } from '../shipments.ts';
 
 export const Mutation: MutationResolvers = {
   async shipOrder(_parent, { orderId, carrier }, { prisma, outbox, requestId, log }) {
-    const shipment = await shipOrder(prisma, orderId, carrier, { requestId });
-    outbox.kick();
+    const shipment = await shipOrder(prisma, outbox, orderId, carrier, { requestId });
     log.info({ orderId, shipmentId: shipment.id, carrier, trackingNumber: shipment.trackingNumber }, 'order shipped');
     return shipment;
   },
 
   async markDelivered(_parent, { shipmentId }, { prisma, outbox, requestId, log }) {
-    const { shipment, changed } = await markDelivered(prisma, shipmentId, { requestId });
-    if (changed) {
-      outbox.kick();
-      log.info({ orderId: shipment.orderId, shipmentId }, 'shipment delivered');
-    }
+    const { shipment, changed } = await markDelivered(prisma, outbox, shipmentId, { requestId });
+    if (changed) log.info({ orderId: shipment.orderId, shipmentId }, 'shipment delivered');
     return shipment;
   },
 };

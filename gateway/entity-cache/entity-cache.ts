@@ -1,0 +1,395 @@
+// The entity cache as one unit (README "Entity cache"): it wraps each subgraph fetch both
+// executors make through gateway/subgraph-transport.ts, consumes the invalidating events on a
+// transient queue of this gateway's own, restricts each response's Cache-Control to what its parts
+// allow, and reports its store's health. With ENTITY_CACHE_ENABLED=false none of it exists.
+import { createHash, randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Registry } from 'prom-client';
+import type { HealthCheck } from '../../common/health.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { Envelope } from '../../common/messaging/envelope.ts';
+import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
+import type { Viewer } from '../../common/viewer.ts';
+import type { SubgraphCaller, SubgraphRequest, SubgraphResponse } from '../subgraph-transport.ts';
+import { entityTag, readCacheHints, type CacheHints, type CachePolicy, type FetchShape } from './cache-hints.ts';
+import { createMemoryStore, createRedisStore, type CacheFill, type CacheStore } from './cache-store.ts';
+import { createEntityCacheMetrics } from './entity-cache-metrics.ts';
+
+/** Operators' invalidations (`npm run cache:invalidate`): payload `{ tags: ["Type:id", ...] }`. */
+export const OPERATOR_INVALIDATION_TOPIC = 'gateway.entity-cache.invalidate';
+
+export interface EntityCacheSettings {
+  readonly enabled: boolean;
+  readonly store: 'redis' | 'memory';
+  readonly redisUrl: string | undefined;
+  readonly keyPrefix: string;
+  /** The memory store's bound. */
+  readonly maxEntries: number;
+}
+
+/**
+ * What one client request's fetches allowed: the response's Cache-Control is the most restrictive
+ * of its parts (Apollo Router's rule). Present in the context of HTTP requests only: fetches made
+ * for subscription events read the subgraphs (the event may not have reached this cache yet).
+ */
+export class CachePolicySink {
+  private maxAge = Number.POSITIVE_INFINITY;
+  private scope: CachePolicy['scope'] = 'PUBLIC';
+  private parts = 0;
+
+  restrict(policy: CachePolicy): void {
+    this.parts += 1;
+    this.maxAge = Math.min(this.maxAge, Math.max(0, Math.floor(policy.maxAge)));
+    if (policy.scope === 'PRIVATE') this.scope = 'PRIVATE';
+  }
+
+  /** Undefined when no fetch ran (nothing to say). A signed-in caller's answer is never public. */
+  policyFor(viewer: Viewer | null): CachePolicy | undefined {
+    if (this.parts === 0) return undefined;
+    return { maxAge: this.maxAge, scope: viewer ? 'PRIVATE' : this.scope };
+  }
+}
+
+export interface CacheContext {
+  readonly cachePolicy?: CachePolicySink;
+  readonly viewer: Viewer | null;
+}
+
+type Send = (request: SubgraphRequest) => Promise<SubgraphResponse>;
+
+interface Cached {
+  readonly data: unknown;
+  readonly scope: CachePolicy['scope'];
+  /** Epoch ms. */
+  readonly expiresAt: number;
+}
+
+const UNCACHEABLE: CachePolicy = { maxAge: 0, scope: 'PUBLIC' };
+
+/** JSON with object keys sorted, so equal variables make equal keys. */
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${stable((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+export interface EntityCacheOptions {
+  readonly settings: EntityCacheSettings;
+  readonly supergraphSdl: string;
+  readonly bus: MessageBus;
+  readonly log: Logger;
+  readonly registry: Registry;
+  /** A store of the caller's (tests); else the one the settings name. */
+  readonly store?: CacheStore;
+  /** Defaults to `gateway.entity-cache.<random uuid>`. */
+  readonly queue?: string;
+}
+
+export interface EntityCache {
+  /** Wraps one subgraph fetch. */
+  fetch(subgraph: string, request: SubgraphRequest, caller: SubgraphCaller, send: Send): Promise<SubgraphResponse>;
+  /** A new request's sink (GatewayContext.cachePolicy). */
+  sink(): CachePolicySink;
+  /** Restricts each response's cache policy to what its fetches allowed. */
+  readonly plugin: ApolloServerPlugin<CacheContext>;
+  readonly healthChecks: readonly HealthCheck[];
+  /** A new supergraph: new hints, and the topics it declares. */
+  update(supergraphSdl: string): Promise<void>;
+  /** Starts consuming the invalidating events. */
+  start(): Promise<void>;
+  /** Drops the entries holding these entities (`Type:id`), as an event would. */
+  invalidate(tags: readonly string[], source: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The entity cache, or undefined when it is switched off (then nothing of it exists). */
+export function createEntityCache(options: EntityCacheOptions): EntityCache | undefined {
+  const { settings, bus, registry } = options;
+  if (!settings.enabled) return undefined;
+  const log = options.log.child({ component: 'entity-cache' });
+  const store =
+    options.store ??
+    (settings.store === 'redis' && settings.redisUrl
+      ? createRedisStore({ url: settings.redisUrl, keyPrefix: settings.keyPrefix })
+      : createMemoryStore({ maxEntries: settings.maxEntries }));
+  const metrics = createEntityCacheMetrics(registry);
+  const queue = options.queue ?? `gateway.entity-cache.${randomUUID()}`;
+  let hints: CacheHints = readCacheHints(options.supergraphSdl);
+  let consumer: Consumer | undefined;
+  let consumed = '';
+  let stopped = false;
+  // Invalidations the store could not take (Redis down): applied again as soon as it answers.
+  const pending = new Set<string>();
+  let storeDown = false;
+
+  const storeFailed = (operation: string, error: unknown) => {
+    metrics.storeErrors.inc({ operation });
+    if (!storeDown) log.warn({ err: error instanceof Error ? error.message : String(error), store: store.kind }, 'entity cache store unreachable: requests go to the subgraphs');
+    storeDown = true;
+  };
+
+  const typeOfTag = (tag: string) => tag.split(':', 1)[0] ?? tag;
+
+  async function invalidate(tags: readonly string[], source: string): Promise<number> {
+    if (tags.length === 0) return 0;
+    for (const tag of new Set(tags.map(typeOfTag))) metrics.invalidations.inc({ type: tag, source });
+    try {
+      const dropped = await store.invalidate(tags);
+      storeDown = false;
+      return dropped;
+    } catch (error) {
+      storeFailed('invalidate', error);
+      for (const tag of tags) pending.add(tag);
+      return 0;
+    }
+  }
+
+  store.onRecovered(() => {
+    if (pending.size === 0) return;
+    const tags = [...pending];
+    pending.clear();
+    log.info({ tags: tags.length }, 'entity cache store is back: applying the invalidations it missed');
+    void invalidate(tags, 'replay');
+  });
+
+  async function handle(message: Envelope): Promise<void> {
+    const payload = message.payload;
+    if (!isObject(payload)) return;
+    if (message.routingKey === OPERATOR_INVALIDATION_TOPIC) {
+      const tags = Array.isArray(payload['tags']) ? payload['tags'].filter((tag): tag is string => typeof tag === 'string') : [];
+      await invalidate(tags, 'operator');
+      return;
+    }
+    const tags = new Set<string>();
+    for (const declared of hints.invalidations) {
+      if (declared.topic !== message.routingKey) continue;
+      const id = payload[declared.idField];
+      if (typeof id !== 'string' && typeof id !== 'number') continue;
+      // The entity's own entries, and those that hold values of its type without their key.
+      tags.add(entityTag(declared.type, String(id)));
+      tags.add(entityTag(declared.type, undefined));
+    }
+    await invalidate([...tags], 'event');
+  }
+
+  async function consume(): Promise<void> {
+    const topics = [...new Set([...hints.topics, OPERATOR_INVALIDATION_TOPIC])].sort();
+    const key = topics.join('\n');
+    if (stopped || (consumer && key === consumed)) return;
+    const previous = consumer;
+    consumer = undefined;
+    await previous?.cancel();
+    consumed = key;
+    // maxAttempts 1: the handler never throws (a store failure is remembered and replayed).
+    consumer = await bus.consume(queue, topics, handle, { transient: true, prefetch: 500, maxAttempts: 1 });
+    log.debug({ topics }, 'consuming cache invalidations');
+  }
+
+  /** Per user for PRIVATE values; per role otherwise (the subgraphs authorize fields by role). */
+  const scopeKey = (policy: CachePolicy, viewer: Viewer | null): string | undefined => {
+    if (policy.scope === 'PRIVATE') return viewer ? `user:${viewer.id}` : undefined;
+    return `role:${viewer?.role ?? 'anonymous'}`;
+  };
+
+  const decode = (value: string | null | undefined, now: number): Cached | undefined => {
+    if (!value) return undefined;
+    try {
+      const cached = JSON.parse(value) as Cached;
+      return cached.expiresAt > now ? cached : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const remaining = (cached: Cached, now: number): CachePolicy => ({ maxAge: Math.max(0, Math.floor((cached.expiresAt - now) / 1000)), scope: cached.scope });
+
+  async function lookup(keys: readonly string[]): Promise<{ values: readonly (string | null)[]; generation: number } | undefined> {
+    try {
+      const found = await store.lookup(keys);
+      storeDown = false;
+      return found;
+    } catch (error) {
+      storeFailed('lookup', error);
+      return undefined;
+    }
+  }
+
+  async function fill(entries: readonly CacheFill[], generation: number, type: (entry: CacheFill) => string): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      await store.fill(entries, generation);
+      for (const entry of entries) metrics.storedBytes.inc({ type: type(entry) }, entry.value.length);
+    } catch (error) {
+      storeFailed('fill', error);
+    }
+  }
+
+  async function fetchRoot(shape: FetchShape, keyBase: string, request: SubgraphRequest, sink: CachePolicySink, send: Send): Promise<SubgraphResponse> {
+    const span = trace.getActiveSpan();
+    const key = digest(`${keyBase}\u0000${stable(request.variables ?? {})}`);
+    const found = await lookup([key]);
+    const now = Date.now();
+    const cached = decode(found?.values[0], now);
+    if (cached) {
+      metrics.lookups.inc({ type: shape.label, outcome: 'hit' });
+      span?.setAttributes({ 'cache.outcome': 'hit', 'cache.hits': 1, 'cache.misses': 0 });
+      sink.restrict(remaining(cached, now));
+      return { data: cached.data as Record<string, unknown> };
+    }
+    metrics.lookups.inc({ type: shape.label, outcome: found ? 'miss' : 'unavailable' });
+    span?.setAttributes({ 'cache.outcome': found ? 'miss' : 'unavailable', 'cache.hits': 0, 'cache.misses': 1 });
+    const response = await send(request);
+    if (response.errors?.length || !isObject(response.data)) {
+      sink.restrict(UNCACHEABLE);
+      return response;
+    }
+    sink.restrict(shape.policy);
+    if (found) {
+      const value = JSON.stringify({ data: response.data, scope: shape.policy.scope, expiresAt: Date.now() + shape.policy.maxAge * 1000 } satisfies Cached);
+      await fill([{ key, value, ttlSeconds: shape.policy.maxAge, tags: [...shape.tagsOf(response.data)] }], found.generation, () => shape.label);
+    }
+    return response;
+  }
+
+  async function fetchEntities(shape: FetchShape, keyBase: string, request: SubgraphRequest, sink: CachePolicySink, send: Send): Promise<SubgraphResponse> {
+    const span = trace.getActiveSpan();
+    const { representations, ...rest } = request.variables ?? {};
+    if (!Array.isArray(representations) || representations.length === 0 || !representations.every(isObject)) {
+      sink.restrict(UNCACHEABLE);
+      return send(request);
+    }
+    const reps = representations as Record<string, unknown>[];
+    const typeOf = (index: number) => String(reps[index]?.['__typename'] ?? '_entities');
+    const base = `${keyBase}\u0000${stable(rest)}`;
+    const keys = reps.map((representation) => digest(`${base}\u0000${stable(representation)}`));
+    const found = await lookup(keys);
+    const now = Date.now();
+    const entities: unknown[] = new Array(reps.length);
+    const missing: number[] = [];
+    const hitPolicies: CachePolicy[] = [];
+    reps.forEach((_, index) => {
+      const cached = decode(found?.values[index], now);
+      if (cached) {
+        entities[index] = cached.data;
+        hitPolicies.push(remaining(cached, now));
+        metrics.lookups.inc({ type: typeOf(index), outcome: 'hit' });
+      } else {
+        missing.push(index);
+        metrics.lookups.inc({ type: typeOf(index), outcome: found ? 'miss' : 'unavailable' });
+      }
+    });
+    span?.setAttributes({
+      'cache.outcome': missing.length === 0 ? 'hit' : !found ? 'unavailable' : missing.length === reps.length ? 'miss' : 'partial',
+      'cache.hits': reps.length - missing.length,
+      'cache.misses': missing.length,
+    });
+    for (const policy of hitPolicies) sink.restrict(policy);
+    if (missing.length === 0) return { data: { _entities: entities } };
+
+    const response = await send(missing.length === reps.length ? request : { ...request, variables: { ...rest, representations: missing.map((index) => reps[index]) } });
+    const fetched = isObject(response.data) && Array.isArray(response.data['_entities']) ? (response.data['_entities'] as unknown[]) : undefined;
+    if (missing.length === reps.length && (response.errors?.length || !fetched)) {
+      sink.restrict(UNCACHEABLE);
+      return response;
+    }
+    missing.forEach((index, position) => {
+      entities[index] = fetched?.[position] ?? null;
+    });
+    // Error paths name positions in what was sent: put them back at the positions the plan asked for.
+    const errors = response.errors?.map((error) => {
+      const path = error.path;
+      if (!path || path[0] !== '_entities' || typeof path[1] !== 'number') return error;
+      return { ...error, path: ['_entities', missing[path[1]] ?? path[1], ...path.slice(2)] };
+    });
+    if (errors?.length || !fetched) {
+      sink.restrict(UNCACHEABLE);
+      return { ...response, data: { ...(isObject(response.data) ? response.data : {}), _entities: entities }, ...(errors ? { errors } : {}) };
+    }
+    sink.restrict(shape.policy);
+    if (found) {
+      const expiresAt = Date.now() + shape.policy.maxAge * 1000;
+      const fills: CacheFill[] = [];
+      const types = new Map<string, string>();
+      missing.forEach((index, position) => {
+        const entity = fetched[position];
+        // A missing entity (null) is not kept: it may appear any moment.
+        if (!isObject(entity)) return;
+        const key = keys[index] as string;
+        types.set(key, typeOf(index));
+        fills.push({
+          key,
+          value: JSON.stringify({ data: entity, scope: shape.policy.scope, expiresAt } satisfies Cached),
+          ttlSeconds: shape.policy.maxAge,
+          tags: [...shape.tagsOf(entity, reps[index])],
+        });
+      });
+      await fill(fills, found.generation, (entry) => types.get(entry.key) ?? '_entities');
+    }
+    return { ...response, data: { ...response.data, _entities: entities } };
+  }
+
+  const plugin: ApolloServerPlugin<CacheContext> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, overallCachePolicy }) {
+          const policy = contextValue.cachePolicy?.policyFor(contextValue.viewer);
+          // Apollo's cache-control plugin writes the header from this (no-store when a part forbids it, or on errors).
+          if (policy) overallCachePolicy.restrict({ maxAge: policy.maxAge, scope: policy.scope });
+        },
+      };
+    },
+  };
+
+  return {
+    async fetch(subgraph, request, caller, send) {
+      const sink = caller.cachePolicy;
+      const mutation = /^\s*mutation\b/.test(request.query);
+      if (mutation) {
+        // A mutation's answer names what it changed: dropped before the answer goes back, so the
+        // caller reads its own write on any gateway sharing the store; the events do the rest.
+        sink?.restrict(UNCACHEABLE);
+        const response = await send(request);
+        const tags = isObject(response.data) ? hints.entityTagsOf(request.query, response.data) : new Set<string>();
+        for (const tag of [...tags]) tags.add(typeOfTag(tag));
+        if (tags.size > 0) await invalidate([...tags], 'mutation');
+        return response;
+      }
+      if (!sink) return send(request);
+      const shape = hints.shapeOf(request.query);
+      const scope = shape ? scopeKey(shape.policy, caller.viewer) : undefined;
+      if (!shape || !scope) {
+        sink.restrict(shape?.policy ?? UNCACHEABLE);
+        return send(request);
+      }
+      const keyBase = `${subgraph}\u0000${digest(request.query)}\u0000${scope}`;
+      return shape.kind === 'entities' ? fetchEntities(shape, keyBase, request, sink, send) : fetchRoot(shape, keyBase, request, sink, send);
+    },
+    sink: () => new CachePolicySink(),
+    plugin,
+    healthChecks: store.kind === 'redis' ? [{ name: 'entity-cache', check: () => store.healthCheck(), critical: false }] : [],
+    async update(supergraphSdl) {
+      hints = readCacheHints(supergraphSdl);
+      await consume();
+    },
+    start: consume,
+    invalidate,
+    async stop() {
+      stopped = true;
+      const current = consumer;
+      consumer = undefined;
+      await current?.cancel();
+      await store.close();
+    },
+  };
+}

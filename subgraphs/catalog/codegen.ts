@@ -1,0 +1,5 @@
+// codegen's mappers for this subgraph's resolver types (codegen.ts reads them): the model each GraphQL type resolves from.
+export const mappers = {
+  Product: './prisma/client.ts#Product',
+  Category: './prisma/client.ts#Category',
+};

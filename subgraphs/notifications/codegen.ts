@@ -1,0 +1,6 @@
+// codegen's mappers for this subgraph's resolver types (codegen.ts reads them): the model each GraphQL type resolves from.
+export const mappers = {
+  User: '../resolvers/references.ts#UserReference',
+  Order: '../resolvers/references.ts#OrderReference',
+  Notification: './prisma/client.ts#Notification',
+};
