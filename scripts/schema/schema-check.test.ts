@@ -53,6 +53,9 @@ async function checkAfter(edits: Record<string, (text: string) => string>, optio
   return { dir, report, text: formatSchemaCheck(report) };
 }
 
+/** The 1-based line of `file` whose text is `text` (trimmed). */
+const lineOf = async (file: string, text: string) => (await readFile(file, 'utf8')).split('\n').findIndex((line) => line.trim() === text) + 1;
+
 const CATALOG = 'subgraphs/catalog/schema.graphql';
 const INVENTORY = 'subgraphs/inventory/schema.graphql';
 const PAYMENTS = 'subgraphs/payments/schema.graphql';
@@ -172,7 +175,8 @@ describe('schema check: acknowledgements', () => {
 describe('schema check: composition', () => {
   it('reports two subgraphs defining the same non-shareable field as a composition error naming both', async () => {
     const dir = await scratchCopy();
-    await edit(dir, INVENTORY, (sdl) => sdl.replace(/(type Product @key\(fields: "id"\) \{)/, '$1\n  sku: String!'));
+    await edit(dir, INVENTORY, (sdl) => sdl.replace(/(type Product @key\(fields: "id"\)[^{]*\{)/, '$1\n  sku: String!'));
+    const skuLine = await lineOf(resolve(dir, INVENTORY), 'sku: String!');
     const report = await runSchemaCheck({ root: dir, checkSdk: false });
     expect(report.ok).toBe(false);
     expect(report.composition.ok).toBe(false);
@@ -184,13 +188,13 @@ describe('schema check: composition', () => {
         subgraphs: ['catalog', 'inventory'],
         locations: [
           expect.objectContaining({ subgraph: 'catalog', file: resolve(dir, CATALOG), coordinate: 'Product.sku' }),
-          expect.objectContaining({ subgraph: 'inventory', file: resolve(dir, INVENTORY), line: 4, column: 3, coordinate: 'Product.sku' }),
+          expect.objectContaining({ subgraph: 'inventory', file: resolve(dir, INVENTORY), line: skuLine, column: 3, coordinate: 'Product.sku' }),
         ],
       }),
     ]);
     const text = formatSchemaCheck(report);
     expect(text).toContain('error [INVALID_FIELD_SHARING] Product.sku (subgraphs: catalog, inventory)');
-    expect(text).toContain(`at inventory: ${INVENTORY}:4:3 (Product.sku)`);
+    expect(text).toContain(`at inventory: ${INVENTORY}:${skuLine}:3 (Product.sku)`);
     expect(text).toMatch(/Client operations: not validated/);
   });
 
@@ -213,12 +217,13 @@ describe('schema check: composition', () => {
         (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
       );
 
-    await edit(dir, INVENTORY, (sdl) => sdl.replace(/(type Product @key\(fields: "id"\) \{)/, '$1\n  sku: String!'));
+    await edit(dir, INVENTORY, (sdl) => sdl.replace(/(type Product @key\(fields: "id"\)[^{]*\{)/, '$1\n  sku: String!'));
+    const skuLine = await lineOf(resolve(dir, INVENTORY), 'sku: String!');
     const error = await run();
     expect(error.code).toBe(1);
     expect(error.stderr).toContain('error [INVALID_FIELD_SHARING] Product.sku (subgraphs: catalog, inventory)');
     expect(error.stderr).toMatch(/at catalog: subgraphs\/catalog\/schema\.graphql:\d+:3 \(Product\.sku\)/);
-    expect(error.stderr).toContain('at inventory: subgraphs/inventory/schema.graphql:4:3 (Product.sku)');
+    expect(error.stderr).toContain(`at inventory: subgraphs/inventory/schema.graphql:${skuLine}:3 (Product.sku)`);
 
     // A hint: Money.amount nullable in orders only. Composition succeeds, the command fails all the same.
     await cp(resolve(root, INVENTORY), resolve(dir, INVENTORY));
