@@ -109,7 +109,10 @@ const variants: Variant[] = [
       'Hive Gateway (Rust planner runtime)',
       `import { defineConfig } from '@graphql-hive/gateway';\nimport { unifiedGraphHandler } from '@graphql-hive/router-runtime';\nexport const gatewayConfig = defineConfig({ unifiedGraphHandler, inboundInflightRequestDeduplication: true });\n`,
     ),
-    hive('Hive Gateway (JavaScript planner)', `import { defineConfig } from '@graphql-hive/gateway';\nexport const gatewayConfig = defineConfig({ inboundInflightRequestDeduplication: true });\n`),
+    hive(
+      'Hive Gateway (JavaScript planner)',
+      `import { defineConfig } from '@graphql-hive/gateway';\nexport const gatewayConfig = defineConfig({ inboundInflightRequestDeduplication: true });\n`,
+    ),
   ]),
   ours("ours, @apollo/gateway's executor", 'apollo'),
 ];
@@ -162,7 +165,7 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
-const versionOf = async (name: string) => ((JSON.parse(await readFile(join(HIVE_DIR!, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version);
+const versionOf = async (name: string) => (JSON.parse(await readFile(join(HIVE_DIR!, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 const hiveVersions = HIVE_DIR
   ? `@graphql-hive/gateway ${await versionOf('@graphql-hive/gateway')}, @graphql-hive/router-runtime ${await versionOf('@graphql-hive/router-runtime')}`
   : undefined;
@@ -170,11 +173,14 @@ const bare = rows[0]!.rps;
 const table = [
   '| gateway | req/s | ratio to bare @apollo/gateway | p50 / p99 ms | errors | RSS at the end / peak MiB |',
   '| --- | --- | --- | --- | --- | --- |',
-  ...rows.map((row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${(row.rps / bare).toFixed(2)} | ${row.p50} / ${row.p99} | ${row.errors} | ${row.rssMiB.toFixed(0)} / ${row.peakMiB.toFixed(0)} |`),
+  ...rows.map(
+    (row) =>
+      `| ${row.name} | ${row.rps.toFixed(0)} | ${(row.rps / bare).toFixed(2)} | ${row.p50} / ${row.p99} | ${row.errors} | ${row.rssMiB.toFixed(0)} / ${row.peakMiB.toFixed(0)} |`,
+  ),
 ].join('\n');
 const section = [
   '<!-- federation-benchmark:start -->',
-  '## The Guild\'s federation benchmark',
+  "## The Guild's federation benchmark",
   '',
   `\`npm run bench:federation\`: the benchmark's query (\`users { reviews { product { reviews { author { reviews { product } } } } } } topProducts { ... }\`, about 87 KB of JSON) over Node ports of its four subgraphs (bench/federation-benchmark/), ${CONNECTIONS} connections, ${SECONDS} s per gateway after a ${WARMUP_SECONDS} s warm-up, one gateway at a time, each pinned to core 0 (\`taskset -c 0\`), subgraphs and autocannon on core 1. Ours runs with its token verification, operation limits, trusted documents (production's \`require\`: the query is in a manifest of its own and sent as text), resilience, metrics and credentials on (rate limiting off: one anonymous client); its executor sends each distinct entity representation once per fetch (as Hive Gateway and Apollo Router do). "Dedup" is the sharing of identical requests in flight: Hive Gateway runs as the benchmark configures it (inbound request deduplication on, and its HTTP transport's outbound one, on by default), and once more with its Rust runtime with neither. Ours runs next to the Hive Gateway it compares with. **The machine is shared with other developers' work while this runs**: absolute numbers move from run to run, ratios within one run are what to read.`,
   '',

@@ -33,9 +33,7 @@ const supergraph = await startLocalSupergraph({
     RATE_LIMIT_USER_POINTS: '1000000000',
   },
 });
-const subgraphUrls = Object.fromEntries(
-  Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]),
-);
+const subgraphUrls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]));
 const unprotected = await startGateway(
   loadGatewayConfig({
     ...subgraphUrls,
@@ -92,7 +90,10 @@ const on = summary('on');
 const off = summary('off');
 const ratio = on.rps / off.rps;
 
-const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
+const machine = `${machineDescription()}; load average at the end ${os
+  .loadavg()
+  .map((load) => load.toFixed(1))
+  .join(' / ')} (1/5/15 min)`;
 const table = [
   '| gateway | requests/s | p50 ms | p99 ms | errors |',
   '| --- | --- | --- | --- | --- |',

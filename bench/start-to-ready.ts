@@ -52,7 +52,10 @@ async function timeStart(entry: string, mode: Mode, env: Record<string, string>)
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${entry} (${mode}) exited with ${child.exitCode}`);
-      const status = await fetch(`http://127.0.0.1:${port}/health/ready`).then((response) => response.status, () => 0);
+      const status = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (response) => response.status,
+        () => 0,
+      );
       if (status === 200) break;
       if (performance.now() - began > 120_000) throw new Error(`${entry} (${mode}) not ready after 2 min`);
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -99,14 +102,19 @@ try {
       );
     }
     const medianOf = (mode: Mode) => median(results[mode].map((result) => result.ms));
-    ratios.push(`${service.name}: compiled/tsx ${(medianOf('compiled') / medianOf('tsx')).toFixed(2)}, compiled/tsx-cold ${(medianOf('compiled') / medianOf('tsx-cold')).toFixed(2)} (median start to ready)`);
+    ratios.push(
+      `${service.name}: compiled/tsx ${(medianOf('compiled') / medianOf('tsx')).toFixed(2)}, compiled/tsx-cold ${(medianOf('compiled') / medianOf('tsx-cold')).toFixed(2)} (median start to ready)`,
+    );
   }
 } finally {
   standIn.close();
   await rm(dataDir, { recursive: true, force: true });
 }
 
-const load = os.loadavg().map((value) => value.toFixed(1)).join(' / ');
+const load = os
+  .loadavg()
+  .map((value) => value.toFixed(1))
+  .join(' / ');
 const report = `# Start to ready: tsx against compiled JavaScript
 
 Spawn to the first 200 from \`/health/ready\`, ${RUNS} runs per mode, alternating; "tsx": \`node --import tsx <entry>.ts\` (development, and the image before \`npm run build\`) with its transpile cache warm; "tsx-cold": the same without that cache (\`TSX_DISABLE_CACHE=1\`), as in a new container; "compiled": \`node --enable-source-maps dist/<entry>.js\` (the image now). catalog: embedded PGlite, database already migrated and seeded; gateway: its subgraphs are live stand-ins. RSS once ready and idle for 1 s.

@@ -26,7 +26,10 @@ import { readCounter } from '../test/support/metrics.ts';
 import { logInAsCustomer } from '../test/support/sessions.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 
-const SIZES = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const SIZES = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 const sizes = SIZES.length > 0 ? SIZES : [100, 1_000, 5_000];
 const PER_CONNECTION = 50;
 const RUN_DEADLINE_MS = 120_000;
@@ -81,7 +84,19 @@ try {
   for (const selection of ['shared', 'distinct'] as const) {
     for (const n of sizes) {
       if (selection === 'distinct' && n > DISTINCT_MAX) {
-        rows.push({ selection, subscribers: n, connections: 0, openMs: NaN, received: 0, p50: NaN, p99: NaN, max: NaN, spreadMs: NaN, heapMb: NaN, note: `skipped (> ${DISTINCT_MAX})` });
+        rows.push({
+          selection,
+          subscribers: n,
+          connections: 0,
+          openMs: NaN,
+          received: 0,
+          p50: NaN,
+          p99: NaN,
+          max: NaN,
+          spreadMs: NaN,
+          heapMb: NaN,
+          note: `skipped (> ${DISTINCT_MAX})`,
+        });
         continue;
       }
       rows.push(await run(selection, n, customer.token));

@@ -121,9 +121,14 @@ const table = [
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows,
 ].join('\n');
-const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
+const machine = `${machineDescription()}; load average at the end ${os
+  .loadavg()
+  .map((load) => load.toFixed(1))
+  .join(' / ')} (1/5/15 min)`;
 // The federation benchmark's section (bench/federation.ts) stays as it is.
-const federationSection = /<!-- federation-benchmark:start -->[\s\S]*<!-- federation-benchmark:end -->/.exec(await readFile(new URL('./results.md', import.meta.url), 'utf8').catch(() => ''))?.[0];
+const federationSection = /<!-- federation-benchmark:start -->[\s\S]*<!-- federation-benchmark:end -->/.exec(
+  await readFile(new URL('./results.md', import.meta.url), 'utf8').catch(() => ''),
+)?.[0];
 // So does the entity cache's (bench/entity-cache.ts).
 const cacheSection = /<!-- entity-cache:start -->[\s\S]*<!-- entity-cache:end -->/.exec(await readFile(new URL('./results.md', import.meta.url), 'utf8').catch(() => ''))?.[0];
 // The Node comparison (bench/node-versions.ts) lives at the end of results.md and stays.
@@ -135,8 +140,8 @@ if (jsonOut) {
   await writeFile(jsonOut, JSON.stringify({ node: process.version, machine, loadAverage: os.loadavg(), seconds: SECONDS, connections: CONNECTIONS, mode, measured }));
 } else {
   await writeFile(
-  new URL('./results.md', import.meta.url),
-  `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nTrusted documents, the same run (three runs of each, alternated; req/s averaged, the worst p50 and p99): the request body carries the persisted document id (\`documentId\`) or the operation's text; the gateway resolves the id from the manifest (and plans it ahead at start), or hashes and parses the text (Apollo Server caches parsed texts).\n\n${persistedTable}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n${federationSection ? `\n${federationSection}\n` : ''}${cacheSection ? `\n${cacheSection}\n` : ''}${kept}`,
+    new URL('./results.md', import.meta.url),
+    `# Supergraph throughput\n\n${CONNECTIONS} connections, ${SECONDS} s per run after a warm-up, ${mode === 'postgres' ? 'PostgreSQL, RabbitMQ and Redis on loopback' : 'embedded PGlite and the in-process bus'}; client, gateways and subgraphs share one machine. "Bare" is @apollo/gateway on @apollo/server's standalone server over the same subgraphs, without our token verification, limits, rate limiting, resilience or metrics; ours has all of them on. placeOrder starts a saga per request, which runs on while the next requests come.\n\n${table}\n\nTrusted documents, the same run (three runs of each, alternated; req/s averaged, the worst p50 and p99): the request body carries the persisted document id (\`documentId\`) or the operation's text; the gateway resolves the id from the manifest (and plans it ahead at start), or hashes and parses the text (Apollo Server caches parsed texts).\n\n${persistedTable}\n\nSubscription fan-out: see results-subscriptions.md (\`npm run bench:subscriptions\`). Protections on/off: results-protection.md (\`npm run bench:protection\`).\n\nMachine: ${machine}.\nRun: ${new Date().toISOString()}.\n${federationSection ? `\n${federationSection}\n` : ''}${cacheSection ? `\n${cacheSection}\n` : ''}${kept}`,
   );
 }
 process.stdout.write(`\n${table}\n\n${machine}\n`);

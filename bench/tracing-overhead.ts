@@ -79,7 +79,10 @@ async function orchestrate(): Promise<void> {
     const of = rows.filter((row) => row.tracing === mode);
     return of.reduce((sum, row) => sum + row.rps, 0) / of.length;
   };
-  const machine = `${machineDescription()}; load average at the end ${os.loadavg().map((load) => load.toFixed(1)).join(' / ')} (1/5/15 min)`;
+  const machine = `${machineDescription()}; load average at the end ${os
+    .loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' / ')} (1/5/15 min)`;
   const report = [
     '# Tracing overhead',
     '',
@@ -87,7 +90,9 @@ async function orchestrate(): Promise<void> {
     '',
     '| tracing | req/s | p50 / p99 ms | errors | spans exported per request (approx.) | Prisma operation spans per request (approx.) |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((row) => `| ${row.tracing} | ${row.rps.toFixed(0)} | ${row.p50} / ${row.p99} | ${row.errors} | ${row.spansPerRequest.toFixed(1)} | ${row.prismaSpansPerRequest.toFixed(1)} |`),
+    ...rows.map(
+      (row) => `| ${row.tracing} | ${row.rps.toFixed(0)} | ${row.p50} / ${row.p99} | ${row.errors} | ${row.spansPerRequest.toFixed(1)} | ${row.prismaSpansPerRequest.toFixed(1)} |`,
+    ),
     '',
     `Ratio on/off (mean req/s): ${(mean('on') / mean('off')).toFixed(2)}.`,
     '',

@@ -23,18 +23,14 @@ describe('configuration fails fast and names the variable', () => {
 
   it('names a bad port, a bad database URL and a bad flag', () => {
     expect(issuesOf(() => loadSubgraphConfig('catalog', { PORT: 'eighty' }))[0]).toMatch(/^PORT: /);
-    expect(issuesOf(() => loadSubgraphConfig('catalog', { DATABASE_URL_CATALOG: 'mysql://x' }))).toEqual([
-      'DATABASE_URL_CATALOG: must be a postgresql:// URL',
-    ]);
+    expect(issuesOf(() => loadSubgraphConfig('catalog', { DATABASE_URL_CATALOG: 'mysql://x' }))).toEqual(['DATABASE_URL_CATALOG: must be a postgresql:// URL']);
     expect(issuesOf(() => loadSubgraphConfig('inventory', { SEED_DEMO_DATA: 'maybe' }))[0]).toMatch(/^SEED_DEMO_DATA: /);
     expect(issuesOf(() => loadAccountsConfig({ JWT_TTL_SECONDS: '-1' }))[0]).toMatch(/^JWT_TTL_SECONDS: /);
     expect(issuesOf(() => loadGatewayConfig({ SUBGRAPH_URL_CATALOG: 'not a url' }))).toEqual(['SUBGRAPH_URL_CATALOG: must be a URL']);
   });
 
   it('refuses the laptop secrets in production', () => {
-    expect(issuesOf(() => loadSubgraphConfig('accounts', { NODE_ENV: 'production' }))).toEqual([
-      'SUBGRAPH_SECRET: required when NODE_ENV=production',
-    ]);
+    expect(issuesOf(() => loadSubgraphConfig('accounts', { NODE_ENV: 'production' }))).toEqual(['SUBGRAPH_SECRET: required when NODE_ENV=production']);
     expect(loadGatewayConfig({ NODE_ENV: 'production' }).subgraphs.catalog.secret).toBeUndefined();
   });
 
@@ -44,7 +40,11 @@ describe('configuration fails fast and names the variable', () => {
       'CORS_ORIGINS: not an origin (scheme://host[:port]): ftp://x, http://a.test/path',
     ]);
     expect(issuesOf(() => loadGatewayConfig({ AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: 'logIn' }))[0]).toMatch(/^AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: /);
-    const config = loadGatewayConfig({ TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8', AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: 'signIn:credentials.login', CORS_ORIGINS: 'https://Shop.Example' });
+    const config = loadGatewayConfig({
+      TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8',
+      AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: 'signIn:credentials.login',
+      CORS_ORIGINS: 'https://Shop.Example',
+    });
     expect(config.trustedProxies.has('10.9.8.7') && config.trustedProxies.has('fd00::1')).toBe(true);
     expect(config.authThrottle).toEqual({ credentialChecks: [{ field: 'signIn', accountArgument: ['credentials', 'login'] }], everyAttempt: ['signUp'] });
     expect(config.corsOrigins).toEqual(['https://shop.example']);

@@ -23,9 +23,7 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env = process.e
   }
   const result = z.object(shape).safeParse(present);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   return result.data;
 }

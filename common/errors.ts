@@ -63,13 +63,11 @@ export function graphQLError(code: ErrorCode, message: string, extensions: Recor
   return new GraphQLError(message, { extensions: { ...extensions, code } });
 }
 
-export const unauthenticated = (message = 'You must be signed in.', reason?: string) =>
-  graphQLError(ErrorCode.unauthenticated, message, reason ? { reason } : {});
+export const unauthenticated = (message = 'You must be signed in.', reason?: string) => graphQLError(ErrorCode.unauthenticated, message, reason ? { reason } : {});
 
 export const forbidden = (message = 'You are not allowed to do this.') => graphQLError(ErrorCode.forbidden, message);
 
-export const badUserInput = (message: string, field?: string) =>
-  graphQLError(ErrorCode.badUserInput, message, field ? { field } : {});
+export const badUserInput = (message: string, field?: string) => graphQLError(ErrorCode.badUserInput, message, field ? { field } : {});
 
 /** The most characters of a client's value (an id, a name) an error repeats back. */
 export const MAX_ECHOED_LENGTH = 64;

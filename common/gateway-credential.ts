@@ -64,11 +64,7 @@ export class GatewayCredentialError extends Error {
   override readonly name = 'GatewayCredentialError';
 }
 
-export async function verifyGatewayCredential(
-  token: string | undefined,
-  subgraph: string,
-  secret: string,
-): Promise<GatewayAssertion> {
+export async function verifyGatewayCredential(token: string | undefined, subgraph: string, secret: string): Promise<GatewayAssertion> {
   if (!token) throw new GatewayCredentialError('missing gateway credential');
   try {
     const { payload } = await jwtVerify(token, secretKey(secret), {

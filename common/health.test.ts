@@ -42,10 +42,7 @@ describe('health checks', () => {
       graphql: () => {},
       metrics: new Registry(),
       shutdownGraceMs: 1_000,
-      health: [
-        { name: 'database', check: async () => void (databaseUp || (await Promise.reject(new Error('down')))) },
-        down('broker', false),
-      ],
+      health: [{ name: 'database', check: async () => void (databaseUp || (await Promise.reject(new Error('down')))) }, down('broker', false)],
     });
     const url = await http.listen(0, '127.0.0.1');
     try {

@@ -7,10 +7,7 @@ export const isUuid = (value: string) => UUID.test(value);
  * A per-request DataLoader that fetches a whole batch of ids in one query and answers each key
  * with its row or null. Ids that are not UUIDs cannot exist, so they never reach the database.
  */
-export function batchById<TRow>(
-  fetch: (ids: string[]) => Promise<TRow[]>,
-  idOf: (row: TRow) => string,
-): DataLoader<string, TRow | null> {
+export function batchById<TRow>(fetch: (ids: string[]) => Promise<TRow[]>, idOf: (row: TRow) => string): DataLoader<string, TRow | null> {
   return new DataLoader<string, TRow | null>(async (keys) => {
     const ids = keys.filter(isUuid);
     const rows = ids.length > 0 ? await fetch(ids) : [];
@@ -20,10 +17,7 @@ export function batchById<TRow>(
 }
 
 /** A per-request DataLoader answering each key with all rows that belong to it (one query per batch). */
-export function batchGroupedBy<TRow>(
-  fetch: (keys: string[]) => Promise<TRow[]>,
-  keyOf: (row: TRow) => string,
-): DataLoader<string, TRow[]> {
+export function batchGroupedBy<TRow>(fetch: (keys: string[]) => Promise<TRow[]>, keyOf: (row: TRow) => string): DataLoader<string, TRow[]> {
   return new DataLoader<string, TRow[]>(async (keys) => {
     const valid = keys.filter(isUuid);
     const rows = valid.length > 0 ? await fetch(valid) : [];

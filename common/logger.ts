@@ -8,8 +8,7 @@ export type { Logger };
 export type LogFormat = 'json' | 'pretty';
 
 /** LOG_FORMAT when set, else pretty in development only: production and tests keep JSON. */
-export const defaultLogFormat = (nodeEnv: string, configured: LogFormat | undefined): LogFormat =>
-  configured ?? (nodeEnv === 'development' ? 'pretty' : 'json');
+export const defaultLogFormat = (nodeEnv: string, configured: LogFormat | undefined): LogFormat => configured ?? (nodeEnv === 'development' ? 'pretty' : 'json');
 
 /** Synchronous, like pino's own stdout: the last lines before an exit are not lost. */
 const prettyStdout = () =>

@@ -1,14 +1,6 @@
 // The cost model and limits of an operation: pure, so the gateway enforces it at run time and
 // `npm run schema:check` reports every shipped operation against it before release.
-import {
-  Kind,
-  type DocumentNode,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-  type ValueNode,
-} from 'graphql';
+import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import { ErrorCode } from './errors.ts';
 
 export interface OperationLimits {

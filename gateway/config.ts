@@ -86,7 +86,11 @@ const developmentOrigins = (port: number) => [
   `http://localhost:${port}`,
   `http://127.0.0.1:${port}`,
 ];
-const fieldList = (value: string) => value.split(',').map((entry) => entry.trim()).filter(Boolean);
+const fieldList = (value: string) =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 const urlVariable = (name: SubgraphName) => `SUBGRAPH_URL_${name.toUpperCase()}`;
@@ -133,7 +137,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       SUBGRAPH_MAX_CONCURRENCY: positiveInt(100),
       SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000),
       RATE_LIMIT_ENABLED: booleanFlag(true),
-      REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+      REDIS_URL: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+        .optional(),
       RATE_LIMIT_KEY_PREFIX: z.string().default('ratelimit'),
       RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
       RATE_LIMIT_USER_POINTS: positiveInt(600),

@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => supergraph?.stop());
 
-const post = (body: string, contentType = 'application/json') =>
-  fetch(gateway, { method: 'POST', headers: { 'content-type': contentType }, body });
+const post = (body: string, contentType = 'application/json') => fetch(gateway, { method: 'POST', headers: { 'content-type': contentType }, body });
 
 const NO_STACK = /stacktrace|\.ts:\d+|at [A-Za-z.]+ \(/;
 

@@ -11,7 +11,10 @@ const { gateway, tracing, config } = await exitOnConfigError(async () => {
   const tracing = startTracing(loadTracingConfig('gateway'));
   return { gateway: await startGateway(config), tracing, config };
 });
-stopOnSignals(async () => {
-  await gateway.stop();
-  await tracing.shutdown();
-}, createLogger('gateway', config.logLevel, config.logFormat));
+stopOnSignals(
+  async () => {
+    await gateway.stop();
+    await tracing.shutdown();
+  },
+  createLogger('gateway', config.logLevel, config.logFormat),
+);

@@ -16,12 +16,46 @@ export const demoUsers = [
 ] as const;
 
 const categories = [
-  { slug: 'coffee', name: 'Coffee', items: ['Ethiopia Yirgacheffe', 'Colombia Huila', 'Kenya AA', 'Guatemala Antigua', 'Sumatra Mandheling', 'House Espresso Blend', 'Decaf Swiss Water', 'Brazil Cerrado', 'Costa Rica Tarrazu'] },
-  { slug: 'tea', name: 'Tea', items: ['Darjeeling First Flush', 'Assam Breakfast', 'Sencha', 'Jasmine Pearls', 'Earl Grey', 'Rooibos', 'Oolong Tieguanyin', 'Matcha Ceremonial', 'Chamomile'] },
-  { slug: 'brewing', name: 'Brewing gear', items: ['Pour-over Dripper', 'Paper Filters (100)', 'Gooseneck Kettle', 'French Press 1L', 'AeroPress', 'Cold Brew Jar', 'Moka Pot 6-cup', 'Hand Grinder', 'Digital Scale'] },
-  { slug: 'mugs', name: 'Mugs and cups', items: ['Stoneware Mug', 'Double-wall Glass', 'Travel Tumbler', 'Espresso Cups (2)', 'Tea Bowl', 'Enamel Camp Mug', 'Latte Bowl', 'Porcelain Teacup', 'Insulated Bottle'] },
-  { slug: 'snacks', name: 'Snacks', items: ['Almond Biscotti', 'Dark Chocolate 70%', 'Shortbread Tin', 'Stroopwafels', 'Oat Cookies', 'Candied Ginger', 'Sea Salt Caramels', 'Hazelnut Wafers', 'Matcha Cookies'] },
-  { slug: 'gifts', name: 'Gift sets', items: ['Coffee Sampler', 'Tea Sampler', 'Brew Starter Kit', 'Barista Set', 'Afternoon Tea Box', 'Gift Card Box', 'Cold Brew Kit', 'Espresso Lover Set', 'Tea Ceremony Set'] },
+  {
+    slug: 'coffee',
+    name: 'Coffee',
+    items: [
+      'Ethiopia Yirgacheffe',
+      'Colombia Huila',
+      'Kenya AA',
+      'Guatemala Antigua',
+      'Sumatra Mandheling',
+      'House Espresso Blend',
+      'Decaf Swiss Water',
+      'Brazil Cerrado',
+      'Costa Rica Tarrazu',
+    ],
+  },
+  {
+    slug: 'tea',
+    name: 'Tea',
+    items: ['Darjeeling First Flush', 'Assam Breakfast', 'Sencha', 'Jasmine Pearls', 'Earl Grey', 'Rooibos', 'Oolong Tieguanyin', 'Matcha Ceremonial', 'Chamomile'],
+  },
+  {
+    slug: 'brewing',
+    name: 'Brewing gear',
+    items: ['Pour-over Dripper', 'Paper Filters (100)', 'Gooseneck Kettle', 'French Press 1L', 'AeroPress', 'Cold Brew Jar', 'Moka Pot 6-cup', 'Hand Grinder', 'Digital Scale'],
+  },
+  {
+    slug: 'mugs',
+    name: 'Mugs and cups',
+    items: ['Stoneware Mug', 'Double-wall Glass', 'Travel Tumbler', 'Espresso Cups (2)', 'Tea Bowl', 'Enamel Camp Mug', 'Latte Bowl', 'Porcelain Teacup', 'Insulated Bottle'],
+  },
+  {
+    slug: 'snacks',
+    name: 'Snacks',
+    items: ['Almond Biscotti', 'Dark Chocolate 70%', 'Shortbread Tin', 'Stroopwafels', 'Oat Cookies', 'Candied Ginger', 'Sea Salt Caramels', 'Hazelnut Wafers', 'Matcha Cookies'],
+  },
+  {
+    slug: 'gifts',
+    name: 'Gift sets',
+    items: ['Coffee Sampler', 'Tea Sampler', 'Brew Starter Kit', 'Barista Set', 'Afternoon Tea Box', 'Gift Card Box', 'Cold Brew Kit', 'Espresso Lover Set', 'Tea Ceremony Set'],
+  },
 ] as const;
 
 export interface DemoCategory {
@@ -49,10 +83,10 @@ export const demoProducts: DemoProduct[] = categories.flatMap(({ slug, name: cat
       sku,
       name,
       description: `${name}, from our ${categoryName.toLowerCase()} range.`,
-      priceAmount: 499 + ((categoryIndex * 9 + index) * 347) % 4500,
+      priceAmount: 499 + (((categoryIndex * 9 + index) * 347) % 4500),
       categoryId: stableId('category', slug),
       // A few items are sold out so the storefront shows both states.
-      stock: index === 8 ? 0 : 5 + ((categoryIndex + 1) * (index + 3) * 7) % 60,
+      stock: index === 8 ? 0 : 5 + (((categoryIndex + 1) * (index + 3) * 7) % 60),
     };
   }),
 );

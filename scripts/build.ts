@@ -32,7 +32,8 @@ const sourceLocation = (outFile: string): Plugin => ({
       if (path.includes(`${join('node_modules', '')}`)) return undefined;
       const source = await readFile(path, 'utf8');
       // import.meta.dirname and .filename would name dist/: files beside a module are found through its URL.
-      if (/import\.meta\.(dirname|filename)/.test(source)) throw new Error(`${relative(root, path)}: use new URL(..., import.meta.url) instead of import.meta.dirname/filename (they would point into dist/)`);
+      if (/import\.meta\.(dirname|filename)/.test(source))
+        throw new Error(`${relative(root, path)}: use new URL(..., import.meta.url) instead of import.meta.dirname/filename (they would point into dist/)`);
       if (!source.includes('import.meta.url')) return { contents: source, loader: 'ts' };
       const fromBundle = relative(dirname(outFile), path).split('\\').join('/');
       return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: 'ts' };

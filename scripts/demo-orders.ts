@@ -64,11 +64,7 @@ export async function createDemoOrders(gatewayUrl: string): Promise<void> {
       // Shipping hears of the confirmation a moment after orders; try until it has.
       let shipmentId: string | undefined;
       await until(async () => {
-        shipmentId = await call<{ shipOrder: { id: string } }>(
-          `mutation ($id: ID!) { shipOrder(orderId: $id, carrier: DHL) { id } }`,
-          { id: placeOrder.id },
-          admin,
-        ).then(
+        shipmentId = await call<{ shipOrder: { id: string } }>(`mutation ($id: ID!) { shipOrder(orderId: $id, carrier: DHL) { id } }`, { id: placeOrder.id }, admin).then(
           (data) => data.shipOrder.id,
           () => undefined,
         );

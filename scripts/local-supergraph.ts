@@ -75,9 +75,7 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions = {})
     const started = await Promise.allSettled(subgraphModules.map((module) => start(module.name)));
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const urls = Object.fromEntries(
-      Object.values(running).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]),
-    );
+    const urls = Object.fromEntries(Object.values(running).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]));
     const accountsUrl = running['accounts']?.url;
     const gatewaySecrets = Object.fromEntries(Object.entries(secrets).map(([name, secret]) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, secret]));
     const gateway = await startGateway(

@@ -25,9 +25,7 @@ interface Target {
 
 const require = createRequire(import.meta.url);
 const prismaCli = require.resolve('prisma/build/index.js');
-const versions = ['prisma', '@prisma/client']
-  .map((name) => `${name}@${readPackageVersion(name)}`)
-  .join(' ');
+const versions = ['prisma', '@prisma/client'].map((name) => `${name}@${readPackageVersion(name)}`).join(' ');
 
 async function main(): Promise<void> {
   const started = performance.now();

@@ -51,9 +51,7 @@ if (!production) {
 }
 // One process, one `service.name`; each span's `commerce.service` attribute names the gateway or subgraph.
 const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('commerce-supergraph')));
-const supergraph = await exitOnConfigError(() =>
-  startLocalSupergraph({ env: serviceEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }),
-);
+const supergraph = await exitOnConfigError(() => startLocalSupergraph({ env: serviceEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }));
 // The storefront moves with the block too (3000 beside the default 4000), unless STOREFRONT_PORT says otherwise.
 const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl, { STOREFRONT_PORT: String(settings.BASE_PORT - 1000), ...serviceEnv }));
 const signals = stopOnSignals(async () => {

@@ -21,12 +21,7 @@ function supergraphYaml(subgraphs: readonly SubgraphEntry[]): string {
     // The composition library's own version: what rover would compose with, pinned the same.
     `federation_version: =${dependencies['@apollo/composition']}`,
     'subgraphs:',
-    ...subgraphs.flatMap(({ name, port }) => [
-      `  ${name}:`,
-      `    routing_url: http://localhost:${port}/graphql`,
-      '    schema:',
-      `      file: ./subgraphs/${name}/schema.graphql`,
-    ]),
+    ...subgraphs.flatMap(({ name, port }) => [`  ${name}:`, `    routing_url: http://localhost:${port}/graphql`, '    schema:', `      file: ./subgraphs/${name}/schema.graphql`]),
     '',
   ].join('\n');
 }
@@ -38,7 +33,7 @@ function subgraphIndex(subgraphs: readonly SubgraphEntry[]): string {
     "import type { PrismaHandle, SubgraphModule } from '../common/service/subgraph-module.ts';",
     ...subgraphs.map(({ name }) => `import { ${name} } from './${name}/service.ts';`),
     '',
-    '/** Every subgraph, in the registry\'s order: what the runner starts. */',
+    "/** Every subgraph, in the registry's order: what the runner starts. */",
     `export const subgraphModules: readonly SubgraphModule<SubgraphConfig, PrismaHandle>[] = [${subgraphs.map(({ name }) => name).join(', ')}];`,
     '',
   ].join('\n');
@@ -56,14 +51,19 @@ const mainTs = (name: string) =>
 
 const createDatabases = (subgraphs: readonly SubgraphEntry[]) =>
   [
-    '-- One database per service: no service reads another\'s data.',
+    "-- One database per service: no service reads another's data.",
     '-- Written by `npm run subgraphs:generate` from common/service/subgraph-registry.ts.',
     ...subgraphs.map(({ name }) => `CREATE DATABASE ${name};`),
     '',
   ].join('\n');
 
-const secretRef = (name: string, key: string, indent: string) =>
-  [`${indent}- name: ${name}`, `${indent}  valueFrom:`, `${indent}    secretKeyRef:`, `${indent}      name: commerce-supergraph`, `${indent}      key: ${key}`];
+const secretRef = (name: string, key: string, indent: string) => [
+  `${indent}- name: ${name}`,
+  `${indent}  valueFrom:`,
+  `${indent}    secretKeyRef:`,
+  `${indent}      name: commerce-supergraph`,
+  `${indent}      key: ${key}`,
+];
 
 function k8sSubgraph({ name, port, autoscale, env = {} }: SubgraphEntry): string {
   const labels = ['    app.kubernetes.io/name: ' + name, '    app.kubernetes.io/part-of: commerce-supergraph'];
@@ -240,10 +240,7 @@ const regions = {
       '',
     ]),
   'compose-gateway-subgraphs': (subgraphs: readonly SubgraphEntry[]) =>
-    subgraphs.flatMap(({ name, port }) => [
-      `      SUBGRAPH_URL_${upper(name)}: http://${name}:${port}/graphql`,
-      `      SUBGRAPH_SECRET_${upper(name)}: ${composeSecret(name)}`,
-    ]),
+    subgraphs.flatMap(({ name, port }) => [`      SUBGRAPH_URL_${upper(name)}: http://${name}:${port}/graphql`, `      SUBGRAPH_SECRET_${upper(name)}: ${composeSecret(name)}`]),
   'compose-gateway-depends-on': (subgraphs: readonly SubgraphEntry[]) => subgraphs.flatMap(({ name }) => [`      ${name}:`, '        condition: service_healthy']),
   'k8s-gateway-subgraphs': (subgraphs: readonly SubgraphEntry[]) =>
     subgraphs.flatMap(({ name, port }) => [
@@ -295,7 +292,10 @@ const readOrEmpty = (file: string) => {
 };
 
 /** The files whose content differs from what the registry says. */
-export const staleSubgraphFiles = () => subgraphFiles().filter(({ file, content }) => readOrEmpty(file) !== content).map(({ file }) => file);
+export const staleSubgraphFiles = () =>
+  subgraphFiles()
+    .filter(({ file, content }) => readOrEmpty(file) !== content)
+    .map(({ file }) => file);
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const stale = staleSubgraphFiles();

@@ -66,7 +66,9 @@ export class ShopClientError<TData = unknown> extends Error {
 
   constructor(result: Pick<ShopResult<TData>, 'status' | 'errors' | 'data'>) {
     const errors = result.errors ?? [];
-    super(errors.map((error) => `${error.message}${error.extensions?.['code'] ? ` (${String(error.extensions['code'])})` : ''}`).join('; ') || `HTTP ${result.status} without data`);
+    super(
+      errors.map((error) => `${error.message}${error.extensions?.['code'] ? ` (${String(error.extensions['code'])})` : ''}`).join('; ') || `HTTP ${result.status} without data`,
+    );
     this.name = 'ShopClientError';
     this.status = result.status;
     this.errors = errors;
@@ -87,9 +89,7 @@ export interface CallOptions {
 
 /** Variables are optional exactly when the operation has no required variable. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends T`: is every key of T optional?
-type Arguments<TVariables, TOptions> = {} extends TVariables
-  ? [variables?: TVariables, options?: TOptions]
-  : [variables: TVariables, options?: TOptions];
+type Arguments<TVariables, TOptions> = {} extends TVariables ? [variables?: TVariables, options?: TOptions] : [variables: TVariables, options?: TOptions];
 
 /** What a subscription delivers: each result, an error (socket closed, refused), completion. */
 export interface SubscriptionSink<TData> {
@@ -116,7 +116,10 @@ export interface ShopClient {
    * with each deferred part merged in; `hasNext` is false on the last. A gateway that answers in
    * one piece yields once.
    */
-  deferred<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, ...args: Arguments<TVariables, CallOptions>): AsyncGenerator<ShopResult<TData> & { hasNext: boolean }>;
+  deferred<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    ...args: Arguments<TVariables, CallOptions>
+  ): AsyncGenerator<ShopResult<TData> & { hasNext: boolean }>;
   /** Replaces the token for later requests; an open subscription connection reconnects with it. */
   setToken(token: TokenSource): void;
   /** Closes the subscription connection, if any. */
@@ -133,8 +136,7 @@ function queryOf(document: DocumentNode): string {
   return text;
 }
 
-const operationOf = (document: DocumentNode) =>
-  document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
+const operationOf = (document: DocumentNode) => document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
 
 /** The name of the document's (first) operation, sent along so the gateway's logs and metrics name it. */
 export function operationNameOf(document: DocumentNode): string | undefined {
@@ -174,11 +176,7 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
     };
   }
 
-  async function execute<TData, TVariables>(
-    document: TypedDocumentNode<TData, TVariables>,
-    variables?: TVariables,
-    call: CallOptions = {},
-  ): Promise<ShopResult<TData>> {
+  async function execute<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables?: TVariables, call: CallOptions = {}): Promise<ShopResult<TData>> {
     const accept = 'application/graphql-response+json, application/json';
     const signal = call.signal ? { signal: call.signal } : {};
     let response: Response;

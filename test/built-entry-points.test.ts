@@ -32,9 +32,14 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const readiness = (url: string) => fetch(new URL('/health/ready', url)).then(async (response) => ({ status: response.status, body: (await response.json()) as { checks: Record<string, unknown> } }));
+const readiness = (url: string) =>
+  fetch(new URL('/health/ready', url)).then(async (response) => ({ status: response.status, body: (await response.json()) as { checks: Record<string, unknown> } }));
 const whenReady = (service: ServiceProcess, what: string) =>
-  waitFor(() => readiness(service.url).catch(() => ({ status: 0, body: { checks: {} } })), (ready) => ready.status === 200, { what: `${what} to be ready`, timeoutMs: 120_000, intervalMs: 200 });
+  waitFor(
+    () => readiness(service.url).catch(() => ({ status: 0, body: { checks: {} } })),
+    (ready) => ready.status === 200,
+    { what: `${what} to be ready`, timeoutMs: 120_000, intervalMs: 200 },
+  );
 
 describe('npm run build', () => {
   it('compiles every entry point; a compiled subgraph and gateway start under plain node, are ready and answer', async () => {

@@ -44,7 +44,10 @@ describe('docker-compose.yml', () => {
     const environment = definition?.environment ?? {};
     const unknown = Object.keys(environment).filter((name) => !variables[service]!.has(name));
     expect(unknown, `variables ${service} never reads`).toEqual([]);
-    expect(requiredVariables(service).filter((name) => !(name in environment)), `variables ${service} needs`).toEqual([]);
+    expect(
+      requiredVariables(service).filter((name) => !(name in environment)),
+      `variables ${service} needs`,
+    ).toEqual([]);
     expect(environment['PORT']).toBe(String(portOf(service)));
     expect(definition?.command).toEqual([compiled(service)]);
     expect(existsSync(resolve(root, entryPoint(service)))).toBe(true);
@@ -118,8 +121,7 @@ describe('Kubernetes manifests', () => {
     livenessProbe: { httpGet: { path: string; port: string } };
     resources: { requests: Record<string, string>; limits: Record<string, string> };
   }
-  const containerOf = (service: string) =>
-    (find('Deployment', service)?.spec as { template: { spec: { containers: Container[] } } } | undefined)?.template.spec.containers[0];
+  const containerOf = (service: string) => (find('Deployment', service)?.spec as { template: { spec: { containers: Container[] } } } | undefined)?.template.spec.containers[0];
 
   it.each(services)('deploys %s with probes on the real health paths, limits and its variables', (service) => {
     const container = containerOf(service);
@@ -132,8 +134,14 @@ describe('Kubernetes manifests', () => {
     expect(Object.keys(container!.resources.requests).sort()).toEqual(['cpu', 'memory']);
     expect(Object.keys(container!.resources.limits).sort()).toEqual(['cpu', 'memory']);
     const names = container!.env.map((variable) => variable.name);
-    expect(names.filter((name) => !variables[service]!.has(name)), `variables ${service} never reads`).toEqual([]);
-    expect(requiredVariables(service).filter((name) => !names.includes(name)), `variables ${service} needs`).toEqual([]);
+    expect(
+      names.filter((name) => !variables[service]!.has(name)),
+      `variables ${service} never reads`,
+    ).toEqual([]);
+    expect(
+      requiredVariables(service).filter((name) => !names.includes(name)),
+      `variables ${service} needs`,
+    ).toEqual([]);
     expect(names, 'tracing is one value away').toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
     for (const variable of container!.env) {
       if (variable.valueFrom) expect(secretKeys).toContain(variable.valueFrom.secretKeyRef.key);

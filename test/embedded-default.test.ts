@@ -37,11 +37,9 @@ describe('the embedded default', () => {
 
     const second = await startLocalSupergraph({ ephemeralPorts: true, env });
     try {
-      const logIn = await graphql<{ logIn: { user: { id: string } } }>(
-        second.gatewayUrl,
-        'mutation ($input: LogInInput!) { logIn(input: $input) { user { id } } }',
-        { input: { email, password: 'persisted password' } },
-      );
+      const logIn = await graphql<{ logIn: { user: { id: string } } }>(second.gatewayUrl, 'mutation ($input: LogInInput!) { logIn(input: $input) { user { id } } }', {
+        input: { email, password: 'persisted password' },
+      });
       expect(logIn.errors).toBeUndefined();
       const count = await graphql<{ products: { totalCount: number } }>(second.gatewayUrl, '{ products { totalCount } }');
       expect(count.data?.products.totalCount).toBe(demoProducts.length);

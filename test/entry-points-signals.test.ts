@@ -56,20 +56,28 @@ describe.concurrent('one SIGTERM to an entry point', () => {
     const process = await startServiceProcess(entryPoint, env);
     try {
       // The gateway answers __typename itself; a subgraph wants the gateway's credential.
-      const headers: Record<string, string> =
-        subgraph ? { [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential(subgraph, SECRET, { viewer: null, requestId: 'entry-point-test' }) } : {};
+      const headers: Record<string, string> = subgraph
+        ? { [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential(subgraph, SECRET, { viewer: null, requestId: 'entry-point-test' }) }
+        : {};
       const inFlight = await requestInFlight(process.url, '{ __typename }', headers);
 
       process.terminate();
       const port = Number(new URL(process.url).port);
-      await waitFor(() => acceptsConnections(port), (accepted) => !accepted, { what: `${entryPoint} to stop accepting`, timeoutMs: 30_000 });
+      await waitFor(
+        () => acceptsConnections(port),
+        (accepted) => !accepted,
+        { what: `${entryPoint} to stop accepting`, timeoutMs: 30_000 },
+      );
       const answer = await inFlight.finish();
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
 
       const exit = await process.exited;
       expect(exit.code, exit.stderr).toBe(0);
-      const lines = exit.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; reason?: string });
+      const lines = exit.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; reason?: string });
       expect(lines).toContainEqual(expect.objectContaining({ msg: 'stopped gracefully', reason: 'SIGTERM' }));
     } finally {
       await process.stop();

@@ -66,9 +66,7 @@ describe('rate limits shared through Redis', () => {
     expect(refused!.headers.get('ratelimit-remaining')).toBe('0');
     const body = (await refused!.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]?.extensions.code).toBe('RATE_LIMITED');
-    const refusals = await Promise.all(
-      gateways.map((gateway) => readCounter(new URL(gateway.url).origin, 'gateway_rate_limited_total', 'budget="request"')),
-    );
+    const refusals = await Promise.all(gateways.map((gateway) => readCounter(new URL(gateway.url).origin, 'gateway_rate_limited_total', 'budget="request"')));
     expect(refusals[0]! + refusals[1]!).toBe(4);
     // Another client (by its forwarded address, since the gateway trusts this proxy) has its own budget.
     expect((await ask(gateways[0]!.url, '203.0.113.8')).status).toBe(200);
@@ -113,7 +111,11 @@ describe('when Redis goes away', () => {
     await redis.start();
     // Each process back on Redis (its readiness pings it) before the budget is shared again.
     for (const gateway of gateways) {
-      await waitFor(() => readiness(gateway), ({ report }) => report.checks['redis']?.status === 'ok', { what: 'the gateway to reach Redis again' });
+      await waitFor(
+        () => readiness(gateway),
+        ({ report }) => report.checks['redis']?.status === 'ok',
+        { what: 'the gateway to reach Redis again' },
+      );
     }
     expect(await burst('198.51.100.3', 3)).toBe(4); // shared again
     expect((await readiness()).report).toMatchObject({ status: 'ok', checks: { redis: { status: 'ok' } } });
@@ -324,7 +326,11 @@ describe('production mode', () => {
   it('allows no cross-origin access unless CORS_ORIGINS says so', async () => {
     const response = await fetch(url, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
-    const post = await fetch(url, { method: 'POST', headers: { origin: 'http://localhost:5173', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const post = await fetch(url, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:5173', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(post.headers.get('access-control-allow-origin')).toBeNull();
   });
 

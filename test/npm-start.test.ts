@@ -39,11 +39,19 @@ const STOP_DEADLINE = { timeoutMs: 60_000, intervalMs: 200 };
 
 /** Every port closed and no process of the group left: what a process manager expects after a stop. */
 async function expectAllGone(started: NpmStart): Promise<void> {
-  await waitFor(async () => (await Promise.all(started.ports.map(acceptsConnections))).some(Boolean), (anyOpen) => !anyOpen, {
-    what: 'every port of npm start to be free',
-    ...STOP_DEADLINE,
-  });
-  await waitFor(() => processesInGroup(started.npmPid), (left) => left.length === 0, { what: 'no process of npm start left', ...STOP_DEADLINE });
+  await waitFor(
+    async () => (await Promise.all(started.ports.map(acceptsConnections))).some(Boolean),
+    (anyOpen) => !anyOpen,
+    {
+      what: 'every port of npm start to be free',
+      ...STOP_DEADLINE,
+    },
+  );
+  await waitFor(
+    () => processesInGroup(started.npmPid),
+    (left) => left.length === 0,
+    { what: 'no process of npm start left', ...STOP_DEADLINE },
+  );
   for (const port of started.ports) expect(await listeningAddresses(port)).toEqual([]);
 }
 
@@ -58,73 +66,92 @@ const customerOrderCount = async (gatewayUrl: string) => {
 
 // Three starts on one data directory, in order: the second and third find the first's demo data.
 describe.concurrent('npm start in development', () => {
-  it.sequential('shows a progress line per service and the banner last, no JSON; listens on loopback only; the committed secrets open nothing; one SIGTERM stops it gracefully', async (context) => {
-    const { expect } = context;
-    const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
+  it.sequential(
+    'shows a progress line per service and the banner last, no JSON; listens on loopback only; the committed secrets open nothing; one SIGTERM stops it gracefully',
+    async (context) => {
+      const { expect } = context;
+      const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
 
-    const lines = started.output().stdout.split('\n');
-    for (const [offset, service] of SERVICES.entries()) {
-      const port = started.basePort + offset;
-      expect(lines, service).toContainEqual(expect.stringMatching(new RegExp(`^  ${service} +ready on http://127\\.0\\.0\\.1:${port} \\(\\d+\\.\\d s\\)$`)));
-    }
-    expect(lines.filter((line) => line.trimStart().startsWith('{')), 'JSON lines').toEqual([]);
-    // The banner is the last block: nothing after it.
-    const text = started.output().stdout.trimEnd();
-    const banner = text.slice(text.lastIndexOf('\n\n') + 2).split('\n');
-    expect(banner[0]).toBe(`  Supergraph ready: http://127.0.0.1:${started.basePort}/graphql`);
-    for (const user of demoUsers) expect(banner).toContainEqual(expect.stringContaining(`${user.email} / ${user.password}`));
-    // The storefront moves with BASE_PORT (1000 below it).
-    expect(banner).toContainEqual(expect.stringMatching(new RegExp(`Storefront: http://[^/]+:${started.basePort - 1000}$`)));
-    expect(text.lastIndexOf('demo orders ')).toBeLessThan(text.lastIndexOf('Supergraph ready'));
+      const lines = started.output().stdout.split('\n');
+      for (const [offset, service] of SERVICES.entries()) {
+        const port = started.basePort + offset;
+        expect(lines, service).toContainEqual(expect.stringMatching(new RegExp(`^  ${service} +ready on http://127\\.0\\.0\\.1:${port} \\(\\d+\\.\\d s\\)$`)));
+      }
+      expect(
+        lines.filter((line) => line.trimStart().startsWith('{')),
+        'JSON lines',
+      ).toEqual([]);
+      // The banner is the last block: nothing after it.
+      const text = started.output().stdout.trimEnd();
+      const banner = text.slice(text.lastIndexOf('\n\n') + 2).split('\n');
+      expect(banner[0]).toBe(`  Supergraph ready: http://127.0.0.1:${started.basePort}/graphql`);
+      for (const user of demoUsers) expect(banner).toContainEqual(expect.stringContaining(`${user.email} / ${user.password}`));
+      // The storefront moves with BASE_PORT (1000 below it).
+      expect(banner).toContainEqual(expect.stringMatching(new RegExp(`Storefront: http://[^/]+:${started.basePort - 1000}$`)));
+      expect(text.lastIndexOf('demo orders ')).toBeLessThan(text.lastIndexOf('Supergraph ready'));
 
-    // Loopback only: nobody else on the network reaches a service.
-    for (const port of started.ports) expect(await listeningAddresses(port), `port ${port}`).toEqual(['127.0.0.1']);
-    // A credential signed with the development secret committed in the repository is refused.
-    const accountsUrl = `http://127.0.0.1:${started.basePort + 1}/graphql`;
-    const forged = await fetch(accountsUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential('accounts', devSubgraphSecret('accounts'), { viewer: { id: 'attacker', role: 'ADMIN' }, requestId: 'forged' }),
-      },
-      body: JSON.stringify({ query: '{ __typename }' }),
-    });
-    expect(forged.status).toBe(401);
-    // While the gateway, holding the generated secrets, is answered.
-    expect(await customerOrderCount(started.gatewayUrl)).toBe(4);
+      // Loopback only: nobody else on the network reaches a service.
+      for (const port of started.ports) expect(await listeningAddresses(port), `port ${port}`).toEqual(['127.0.0.1']);
+      // A credential signed with the development secret committed in the repository is refused.
+      const accountsUrl = `http://127.0.0.1:${started.basePort + 1}/graphql`;
+      const forged = await fetch(accountsUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [GATEWAY_CREDENTIAL_HEADER]: await signGatewayCredential('accounts', devSubgraphSecret('accounts'), { viewer: { id: 'attacker', role: 'ADMIN' }, requestId: 'forged' }),
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(forged.status).toBe(401);
+      // While the gateway, holding the generated secrets, is answered.
+      expect(await customerOrderCount(started.gatewayUrl)).toBe(4);
 
-    const inFlight = await inFlightAtGateway(started);
-    process.kill(started.nodePid, 'SIGTERM');
-    await waitFor(() => acceptsConnections(started.basePort), (accepted) => !accepted, { what: 'the gateway to stop accepting', ...STOP_DEADLINE });
-    const answer = await inFlight.finish();
-    expect(answer).toEqual({ status: 200, body: expect.stringContaining('"__typename":"Query"') });
-    const exit = await started.exited;
-    expect(exit.code, exit.stderr).toBe(0);
-    expect(exit.stdout).toMatch(/supergraph: stopped gracefully/);
-    await expectAllGone(started);
-  }, 420_000);
+      const inFlight = await inFlightAtGateway(started);
+      process.kill(started.nodePid, 'SIGTERM');
+      await waitFor(
+        () => acceptsConnections(started.basePort),
+        (accepted) => !accepted,
+        { what: 'the gateway to stop accepting', ...STOP_DEADLINE },
+      );
+      const answer = await inFlight.finish();
+      expect(answer).toEqual({ status: 200, body: expect.stringContaining('"__typename":"Query"') });
+      const exit = await started.exited;
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(exit.stdout).toMatch(/supergraph: stopped gracefully/);
+      await expectAllGone(started);
+    },
+    420_000,
+  );
 
-  it.sequential('stops everything when only the npm process gets SIGTERM; a second start places no demo order again', async (context) => {
-    const { expect } = context;
-    const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
-    expect(await customerOrderCount(started.gatewayUrl)).toBe(4);
-    const inFlight = await inFlightAtGateway(started);
-    process.kill(started.npmPid, 'SIGTERM');
-    expect((await inFlight.finish()).status).toBe(200);
-    await expectAllGone(started);
-  }, 420_000);
+  it.sequential(
+    'stops everything when only the npm process gets SIGTERM; a second start places no demo order again',
+    async (context) => {
+      const { expect } = context;
+      const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
+      expect(await customerOrderCount(started.gatewayUrl)).toBe(4);
+      const inFlight = await inFlightAtGateway(started);
+      process.kill(started.npmPid, 'SIGTERM');
+      expect((await inFlight.finish()).status).toBe(200);
+      await expectAllGone(started);
+    },
+    420_000,
+  );
 
-  it.sequential('stops everything gracefully on Ctrl-C (SIGINT to the whole process group)', async (context) => {
-    const { expect } = context;
-    const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
-    const inFlight = await inFlightAtGateway(started);
-    process.kill(-started.npmPid, 'SIGINT');
-    expect((await inFlight.finish()).status).toBe(200);
-    await expectAllGone(started);
-    const { stdout } = started.output();
-    expect(stdout).toMatch(/supergraph: stopped gracefully/);
-    expect(stdout).not.toMatch(/exiting at once/);
-  }, 420_000);
+  it.sequential(
+    'stops everything gracefully on Ctrl-C (SIGINT to the whole process group)',
+    async (context) => {
+      const { expect } = context;
+      const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: dataDir });
+      const inFlight = await inFlightAtGateway(started);
+      process.kill(-started.npmPid, 'SIGINT');
+      expect((await inFlight.finish()).status).toBe(200);
+      await expectAllGone(started);
+      const { stdout } = started.output();
+      expect(stdout).toMatch(/supergraph: stopped gracefully/);
+      expect(stdout).not.toMatch(/exiting at once/);
+    },
+    420_000,
+  );
 });
 
 describe.concurrent('npm start in development on a taken port', () => {
@@ -141,7 +168,11 @@ describe.concurrent('npm start in development on a taken port', () => {
       expect(exit.stderr).toContain(`port ${taken} is in use by pid ${process.pid} (`);
       expect(exit.stderr).not.toMatch(/^\s+at /m); // no stack trace
       expect(exit.stderr).not.toContain('EADDRINUSE');
-      await waitFor(() => processesInGroup(started.npmPid), (left) => left.length === 0, { what: 'no process of npm start left', ...STOP_DEADLINE });
+      await waitFor(
+        () => processesInGroup(started.npmPid),
+        (left) => left.length === 0,
+        { what: 'no process of npm start left', ...STOP_DEADLINE },
+      );
       for (const port of started.ports.filter((port) => port !== taken)) expect(await listeningAddresses(port), `port ${port}`).toEqual([]);
     } finally {
       await new Promise((resolve) => holder.close(resolve));
@@ -175,7 +206,10 @@ describe.concurrent('npm start in production', () => {
     await expectAllGone(started);
 
     // What node wrote comes after npm's own "> node --import tsx scripts/start.ts" header.
-    const fromNode = exit.stdout.slice(exit.stdout.indexOf('scripts/start.ts\n') + 'scripts/start.ts\n'.length).split('\n').filter(Boolean);
+    const fromNode = exit.stdout
+      .slice(exit.stdout.indexOf('scripts/start.ts\n') + 'scripts/start.ts\n'.length)
+      .split('\n')
+      .filter(Boolean);
     expect(fromNode.length).toBeGreaterThan(0);
     for (const line of fromNode) expect(() => JSON.parse(line), line).not.toThrow();
     const messages = fromNode.map((line) => (JSON.parse(line) as { msg: string }).msg);

@@ -8,17 +8,23 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
 const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
-const printed = [...readme.matchAll(/<details><summary>npm run query-plan -- (\S+)(?: (\S+))?<\/summary>\s*```\n([\s\S]*?)```/g)].map(
-  ([, file, operationName, plan]) => ({ file: file!, operationName, plan: plan! }),
-);
+const printed = [...readme.matchAll(/<details><summary>npm run query-plan -- (\S+)(?: (\S+))?<\/summary>\s*```\n([\s\S]*?)```/g)].map(([, file, operationName, plan]) => ({
+  file: file!,
+  operationName,
+  plan: plan!,
+}));
 
 describe('query plans printed in the README', () => {
   it('has at least one', () => {
     expect(printed.map(({ file }) => file)).toContain('sdk/operations/dashboard.graphql');
   });
 
-  it.each(printed)('$file $operationName is what npm run query-plan prints', async ({ file, operationName, plan }) => {
-    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'query-plan', '--', file, ...(operationName ? [operationName] : [])], { cwd: root });
-    expect(plan).toBe(stdout);
-  }, 120_000);
+  it.each(printed)(
+    '$file $operationName is what npm run query-plan prints',
+    async ({ file, operationName, plan }) => {
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'query-plan', '--', file, ...(operationName ? [operationName] : [])], { cwd: root });
+      expect(plan).toBe(stdout);
+    },
+    120_000,
+  );
 });

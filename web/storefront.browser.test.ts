@@ -112,7 +112,14 @@ describe('the storefront in Chromium', () => {
     await page.getByText('9 products').waitFor();
     const cards = page.getByRole('list', { name: 'Products' }).getByRole('listitem');
     expect(await cards.count()).toBe(8);
-    await expect.poll(() => cards.first().getByText(/in stock$/).count()).toBe(1);
+    await expect
+      .poll(() =>
+        cards
+          .first()
+          .getByText(/in stock$/)
+          .count(),
+      )
+      .toBe(1);
     await visited(page, 'catalog');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByText('Page 2').waitFor();
@@ -181,12 +188,20 @@ describe('the storefront in Chromium', () => {
     await page.getByTestId('unread-badge').getByText('3', { exact: true }).waitFor(LIVE);
     await visited(page, 'order-shipped');
 
-    await nav(page).getByRole('link', { name: /^Account/ }).click();
-    await page.getByText(/^Order .+ shipped$/).first().waitFor(LIVE);
+    await nav(page)
+      .getByRole('link', { name: /^Account/ })
+      .click();
+    await page
+      .getByText(/^Order .+ shipped$/)
+      .first()
+      .waitFor(LIVE);
     await page.getByRole('cell', { name: 'SHIPPED', exact: true }).first().waitFor();
     await visited(page, 'account');
 
-    await page.getByRole('link', { name: /Kenya AA/ }).first().click();
+    await page
+      .getByRole('link', { name: /Kenya AA/ })
+      .first()
+      .click();
     await orderStatus(page).getByText('SHIPPED').waitFor();
     await adminPage.getByRole('button', { name: 'Mark delivered' }).click();
     await adminPage.getByTestId('admin-order-status').getByText('DELIVERED').waitFor();
@@ -235,7 +250,9 @@ describe('the storefront in Chromium', () => {
     const orderId = new URL(shopper.url()).pathname.split('/')[2]!;
     await orderStatus(shopper).getByText('CONFIRMED').waitFor(LIVE);
     await addToCart(shopper, 'Rooibos', 2);
-    await nav(shopper).getByRole('link', { name: /^Account/ }).click();
+    await nav(shopper)
+      .getByRole('link', { name: /^Account/ })
+      .click();
     await shopper.getByRole('link', { name: '1 × Earl Grey' }).click();
     await orderStatus(shopper).getByText('CONFIRMED').waitFor();
 
@@ -262,7 +279,9 @@ describe('the storefront in Chromium', () => {
     // order's stream at `exp`; the page renews the session and subscribes again.
     await shopper.waitForTimeout((TOKEN_TTL_SECONDS + 6) * 1000);
     await nav(stalled).getByRole('link', { name: /^Cart/ }).click();
-    await nav(stalled).getByRole('link', { name: /^Account/ }).click();
+    await nav(stalled)
+      .getByRole('link', { name: /^Account/ })
+      .click();
     await stalled.getByRole('heading', { name: 'Hello, Stella Stalled' }).waitFor();
     expect(await cartCount(stalled)).toBe(2);
     expect(refusals.length).toBeGreaterThanOrEqual(1);
@@ -279,7 +298,9 @@ describe('the storefront in Chromium', () => {
     // The first stream ended with the token; the page subscribed again with the renewed one.
     expect(subscriptions).toBeGreaterThanOrEqual(2);
 
-    await nav(shopper).getByRole('link', { name: /^Account/ }).click();
+    await nav(shopper)
+      .getByRole('link', { name: /^Account/ })
+      .click();
     await shopper.getByRole('cell', { name: 'SHIPPED', exact: true }).waitFor();
     expect(await cartCount(shopper)).toBe(2);
 
@@ -300,7 +321,10 @@ describe('the storefront in Chromium', () => {
       await nav(page).getByRole('link', { name: 'Catalog' }).click();
       await page.getByLabel('Category').selectOption('snacks');
       await page.getByText('9 products').waitFor();
-      await page.getByRole('status').getByText(/unavailable right now/).waitFor();
+      await page
+        .getByRole('status')
+        .getByText(/unavailable right now/)
+        .waitFor();
       const cards = page.getByRole('list', { name: 'Products' }).getByRole('listitem');
       expect(await cards.count()).toBe(8);
       expect(await cards.getByText('Stock unavailable').count()).toBe(8);

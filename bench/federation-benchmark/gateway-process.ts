@@ -25,7 +25,10 @@ if (variant === 'bare') {
   // (sent as text, identical to the manifest's body, as a client without persisted ids would).
   const manifest = join(dirname(supergraphPath), 'benchmark-manifest.json');
   const id = createHash('sha256').update(BENCHMARK_QUERY).digest('hex');
-  await writeFile(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'TestQuery', type: 'query', body: BENCHMARK_QUERY }] }));
+  await writeFile(
+    manifest,
+    JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'TestQuery', type: 'query', body: BENCHMARK_QUERY }] }),
+  );
   const config = loadGatewayConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',

@@ -160,7 +160,11 @@ function serve(schema: GraphQLSchema): Promise<{ server: Server; url: string }> 
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const { query, variables, operationName } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables?: Record<string, unknown>; operationName?: string };
+      const { query, variables, operationName } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        query: string;
+        variables?: Record<string, unknown>;
+        operationName?: string;
+      };
       let document = documents.get(query);
       if (!document) {
         document = parse(query);
@@ -184,8 +188,7 @@ export async function startBenchmarkSubgraphs(): Promise<{ urls: Record<string, 
   );
   return {
     urls: Object.fromEntries(started.map(({ name, url }) => [name, url])),
-    stop: () =>
-      Promise.all(started.map(({ server }) => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))))).then(() => undefined),
+    stop: () => Promise.all(started.map(({ server }) => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))))).then(() => undefined),
   };
 }
 

@@ -36,7 +36,11 @@ async function holdTransaction(prisma: PrismaClient) {
     holding = true;
     await released;
   }, patient);
-  await waitFor(async () => holding, (held) => held, { what: 'the holding transaction to begin' });
+  await waitFor(
+    async () => holding,
+    (held) => held,
+    { what: 'the holding transaction to begin' },
+  );
   return async () => {
     release();
     await done;
@@ -44,7 +48,15 @@ async function holdTransaction(prisma: PrismaClient) {
 }
 /** Opens the pool's connections before the test needs them (opening one may be slow on a loaded machine). */
 const warm = (prisma: PrismaClient) =>
-  waitFor(() => prisma.$queryRawUnsafe('SELECT 1').then(() => true, () => false), (ok) => ok, { what: 'a first connection' });
+  waitFor(
+    () =>
+      prisma.$queryRawUnsafe('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+    (ok) => ok,
+    { what: 'a first connection' },
+  );
 
 /** What a client sees when a resolver fails with `error`: a real Apollo Server with the services' formatError. */
 async function seenByClient(error: unknown): Promise<GraphQLFormattedError> {
@@ -140,7 +152,12 @@ describe('a saturated database', () => {
     const prisma = client();
     const error = await failureOf(prisma.$executeRawUnsafe('INSERT INTO probe (note) VALUES (NULL)'));
     expect(isDatabaseBusy(error)).toBe(false);
-    expect(await seenByClient(error)).toEqual({ message: 'Internal server error.', path: ['placeOrder'], locations: [{ line: 1, column: 3 }], extensions: { code: ErrorCode.internal } });
+    expect(await seenByClient(error)).toEqual({
+      message: 'Internal server error.',
+      path: ['placeOrder'],
+      locations: [{ line: 1, column: 3 }],
+      extensions: { code: ErrorCode.internal },
+    });
     expect((await seenByClient(new Error('timeout exceeded when trying to connect, or not'))).extensions?.['code']).toBe(ErrorCode.internal);
     const deliberate = new GraphQLError('No such thing.', { extensions: { code: ErrorCode.notFound } });
     expect(await seenByClient(deliberate)).toMatchObject({ message: 'No such thing.', extensions: { code: ErrorCode.notFound } });
@@ -167,7 +184,7 @@ describe('a saturated database', () => {
     expect(rows.map((row) => row.note).sort()).toEqual([...notes].sort());
   });
 
-  it('by default, a service queues for 8 s: past Prisma\'s 2 s, and answers before the gateway gives up on it', () => {
+  it("by default, a service queues for 8 s: past Prisma's 2 s, and answers before the gateway gives up on it", () => {
     const waitMs = loadSubgraphConfig('orders', {}).databaseAcquireTimeoutMs;
     expect(waitMs).toBe(8_000);
     expect(waitMs).toBeLessThan(loadGatewayConfig({}).subgraphTimeoutMs);

@@ -102,7 +102,10 @@ if (!postgresReachable) console.warn(`PostgreSQL at ${POSTGRES_ADMIN_URL} is unr
 
 async function migrationNames(service: Service): Promise<string[]> {
   const entries = await readdir(servicePaths(service).migrationsDir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 describe.each([
@@ -124,20 +127,16 @@ describe.each([
     await databases?.close();
   }, 60_000);
 
-  it('applies every service\'s migrations', { timeout: 60_000 }, async () => {
+  it("applies every service's migrations", { timeout: 60_000 }, async () => {
     for (const service of SERVICES) {
-      const result = await time(`applyMigrations, first (${backend.name}, ${service})`, () =>
-        applyMigrations({ service, connectionString: databases.urls[service] }),
-      );
+      const result = await time(`applyMigrations, first (${backend.name}, ${service})`, () => applyMigrations({ service, connectionString: databases.urls[service] }));
       expect(result.appliedMigrationNames).toEqual(await migrationNames(service));
     }
   });
 
   it('applies them again as a no-op and records them like prisma migrate deploy', async () => {
     for (const service of SERVICES) {
-      const result = await time(`applyMigrations, up to date (${backend.name}, ${service})`, () =>
-        applyMigrations({ service, connectionString: databases.urls[service] }),
-      );
+      const result = await time(`applyMigrations, up to date (${backend.name}, ${service})`, () => applyMigrations({ service, connectionString: databases.urls[service] }));
       expect(result.appliedMigrationNames).toEqual([]);
 
       const client = new pg.Client({ connectionString: databases.urls[service] });
@@ -217,9 +216,7 @@ describe.each([
         return tx.product.findUniqueOrThrow({ where: { id: product.id }, select: { sku: true, priceAmount: true } });
       }),
     );
-    const reads = Array.from({ length: 10 }, (_, i) =>
-      prisma.product.findMany({ where: { priceAmount: { gte: i } }, select: { sku: true }, take: 50 }),
-    );
+    const reads = Array.from({ length: 10 }, (_, i) => prisma.product.findMany({ where: { priceAmount: { gte: i } }, select: { sku: true }, take: 50 }));
     const lookups = Array.from({ length: 10 }, () => prisma.product.findUnique({ where: { sku: 'HAMMER-1' } }));
     const [written, read, looked] = await Promise.all([Promise.all(writes), Promise.all(reads), Promise.all(lookups)]);
 

@@ -25,7 +25,9 @@ describe('the messaging models', () => {
 
   it('are in every service that publishes (the outbox) or consumes with an inbox', async () => {
     const taking = Object.fromEntries(
-      await Promise.all(services.map(async (service) => [service, [...(await schemaOf(service)).matchAll(/^model (OutboxMessage|InboxMessage) /gm)].map((match) => match[1])] as const)),
+      await Promise.all(
+        services.map(async (service) => [service, [...(await schemaOf(service)).matchAll(/^model (OutboxMessage|InboxMessage) /gm)].map((match) => match[1])] as const),
+      ),
     );
     expect(taking).toEqual({
       accounts: [],

@@ -11,8 +11,7 @@ export const MESSAGING_MODELS_PATH = path.join(projectRoot, 'prisma', 'messaging
 const BEGIN = /^\/\/ ---- ([A-Za-z, ]+): copied from prisma\/messaging\.prisma by `npm run prisma:messaging` \(edit them there\) ----$/m;
 const END = '// ---- end of the models from prisma/messaging.prisma ----';
 
-const beginMarker = (models: readonly string[]) =>
-  `// ---- ${models.join(', ')}: copied from prisma/messaging.prisma by \`npm run prisma:messaging\` (edit them there) ----`;
+const beginMarker = (models: readonly string[]) => `// ---- ${models.join(', ')}: copied from prisma/messaging.prisma by \`npm run prisma:messaging\` (edit them there) ----`;
 
 /** `model <name> { … }` blocks of the source, each with the comment lines right above it. */
 export function messagingModels(source: string): Map<string, string> {

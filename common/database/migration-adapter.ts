@@ -14,13 +14,7 @@
 //    could not be deserialized"), which breaks every schema description: any diff that involves a
 //    database, such as the shadow database that replays the migrations folder.
 import { PrismaPg } from '@prisma/adapter-pg';
-import {
-  ColumnTypeEnum,
-  DriverAdapterError,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-  type SqlResultSet,
-} from '@prisma/driver-adapter-utils';
+import { ColumnTypeEnum, DriverAdapterError, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory, type SqlResultSet } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 
 const INTERNAL_CHAR_OID = 18; // "char"

@@ -65,10 +65,7 @@ function templatePath(): string {
   // The package does not export its package.json: find it from its entry point (<pkg>/dist/index.cjs).
   const manifestPath = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
   const manifest: unknown = require(manifestPath);
-  const version =
-    typeof manifest === 'object' && manifest !== null && 'version' in manifest && typeof manifest.version === 'string'
-      ? manifest.version
-      : 'unknown';
+  const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest && typeof manifest.version === 'string' ? manifest.version : 'unknown';
   cachedTemplatePath = path.join(tmpdir(), `pglite-template-${version}-${process.getuid?.() ?? 'user'}.tar.gz`);
   return cachedTemplatePath;
 }

@@ -56,10 +56,7 @@ export interface QueryEventSource {
  * class (e.g. from `subgraphs/catalog/generated/prisma/client.ts`); returns that service's client type.
  * `client.$disconnect()` ends the pool.
  */
-export function createPrismaClient<Client extends QueryEventSource>(
-  PrismaClientClass: new (options: AdapterClientOptions) => Client,
-  options: PrismaClientFactoryOptions,
-): Client {
+export function createPrismaClient<Client extends QueryEventSource>(PrismaClientClass: new (options: AdapterClientOptions) => Client, options: PrismaClientFactoryOptions): Client {
   const acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
   const adapter = new PrismaPg({
     connectionString: options.connectionString,

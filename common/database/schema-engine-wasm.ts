@@ -13,10 +13,7 @@ export type SchemaEngine = glue.SchemaEngine;
 
 /** The subset of the WebAssembly JS API we use (our tsconfig has no DOM lib, which is where TS declares it). */
 interface WebAssemblyApi {
-  instantiate(
-    bytes: Uint8Array,
-    imports: Record<string, Record<string, unknown>>,
-  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  instantiate(bytes: Uint8Array, imports: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: Record<string, unknown> } }>;
 }
 
 interface PanicRegistry {

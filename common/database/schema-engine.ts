@@ -12,12 +12,7 @@ import type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm/sch
 import { startEmbeddedPostgres, IN_MEMORY } from './embedded-postgres.ts';
 import { ensureDatabaseExists } from './ensure-database.ts';
 import { MigrationAdapterFactory } from './migration-adapter.ts';
-import {
-  migrationDirectoryName,
-  POSTGRESQL_MIGRATION_LOCK,
-  readMigrationsDirectory,
-  writeMigration,
-} from './migrations-directory.ts';
+import { migrationDirectoryName, POSTGRESQL_MIGRATION_LOCK, readMigrationsDirectory, writeMigration } from './migrations-directory.ts';
 import { servicePaths, type ServicePaths } from './paths.ts';
 import { loadSchemaEngine, takeSchemaEnginePanic, type SchemaEngine } from './schema-engine-wasm.ts';
 
@@ -93,9 +88,7 @@ export async function applyMigrations(options: ApplyMigrationsOptions): Promise<
   const migrations = await readMigrationsDirectory(migrationsDir);
   await ensureDatabaseExists(options.connectionString);
   const factory = new MigrationAdapterFactory(options.connectionString);
-  const { appliedMigrationNames } = await withEngine(schema, factory, (engine) =>
-    engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTER }),
-  );
+  const { appliedMigrationNames } = await withEngine(schema, factory, (engine) => engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTER }));
   return { appliedMigrationNames };
 }
 
@@ -115,19 +108,11 @@ function withLockfile(migrations: MigrationList): MigrationList {
 }
 
 /** Runs one engine operation with a fresh engine instance and always releases its connections. */
-async function withEngine<T>(
-  schema: SchemaFile,
-  factory: MigrationAdapterFactory,
-  operation: (engine: SchemaEngine) => Promise<T>,
-): Promise<T> {
+async function withEngine<T>(schema: SchemaFile, factory: MigrationAdapterFactory, operation: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const SchemaEngineClass = await loadSchemaEngine();
   let engine: SchemaEngine | undefined;
   try {
-    engine = await SchemaEngineClass.new(
-      { datamodels: [[schema.path, schema.content]] },
-      ignoreEngineLog,
-      bindMigrationAwareSqlAdapterFactory(factory),
-    );
+    engine = await SchemaEngineClass.new({ datamodels: [[schema.path, schema.content]] }, ignoreEngineLog, bindMigrationAwareSqlAdapterFactory(factory));
     return await operation(engine);
   } catch (error) {
     throw withPanicMessage(error);

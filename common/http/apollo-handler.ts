@@ -30,35 +30,32 @@ export function createApolloHandler<TContext extends BaseContext>(
 ): (req: IncomingMessage, res: ServerResponse, readBody?: ReadBody) => Promise<void> {
   return (req, res, alreadyRead) =>
     traceIncomingRequest(req, options.service, async (span) => {
-    try {
-      const headers = new HeaderMap();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      try {
+        const headers = new HeaderMap();
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        const body = alreadyRead ? alreadyRead.parsed : req.method === 'POST' ? parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) : undefined;
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const received: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+        const httpGraphQLRequest = options.prepare ? options.prepare(received) : received;
+        // Built before Apollo runs so that a refusal keeps its own status instead of Apollo's 500.
+        const contextValue = await options.context(req);
+        const response = await runAsRequest(() => server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => contextValue }));
+        const responseHeaders: Record<string, string> = {};
+        for (const [name, value] of response.headers) responseHeaders[name] = value;
+        span.setAttribute('http.response.status_code', response.status ?? 200);
+        res.writeHead(response.status ?? 200, responseHeaders);
+        if (response.body.kind === 'complete') {
+          res.end(response.body.string);
+          return;
+        }
+        for await (const chunk of response.body.asyncIterator) res.write(chunk);
+        res.end();
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        span.setAttribute('http.response.status_code', error.status);
+        return sendHttpError(res, error);
       }
-      const body =
-        alreadyRead ? alreadyRead.parsed : (req.method === 'POST' ? parseJsonBody(await readBody(req, options.maxBodyBytes), req.headers['content-type']) : undefined);
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const received: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-      const httpGraphQLRequest = options.prepare ? options.prepare(received) : received;
-      // Built before Apollo runs so that a refusal keeps its own status instead of Apollo's 500.
-      const contextValue = await options.context(req);
-      const response = await runAsRequest(() =>
-        server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => contextValue }),
-      );
-      const responseHeaders: Record<string, string> = {};
-      for (const [name, value] of response.headers) responseHeaders[name] = value;
-      span.setAttribute('http.response.status_code', response.status ?? 200);
-      res.writeHead(response.status ?? 200, responseHeaders);
-      if (response.body.kind === 'complete') {
-        res.end(response.body.string);
-        return;
-      }
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      span.setAttribute('http.response.status_code', error.status);
-      return sendHttpError(res, error);
-    }
     });
 }

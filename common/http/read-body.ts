@@ -52,8 +52,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
   });
 }
 
-const tooLarge = (maxBytes: number) =>
-  new HttpError(413, ErrorCode.payloadTooLarge, `Request body is larger than ${maxBytes} bytes.`);
+const tooLarge = (maxBytes: number) => new HttpError(413, ErrorCode.payloadTooLarge, `Request body is larger than ${maxBytes} bytes.`);
 
 /** Parses a JSON body; an unparseable one is the client's fault (400), not ours. */
 export function parseJsonBody(text: string, contentType: string | undefined): unknown {

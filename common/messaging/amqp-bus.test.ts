@@ -6,15 +6,7 @@ import { createLogger } from '../logger.ts';
 import { BrokerUnavailableError, createAmqpBus } from './amqp-bus.ts';
 import { createEnvelope } from './envelope.ts';
 import type { MessageBus } from './message-bus.ts';
-import {
-  forceCloseConnection,
-  openBrokerScratch,
-  rabbitmqctlAvailable,
-  rabbitmqReachable,
-  RABBITMQ_URL,
-  uniqueName,
-  type BrokerScratch,
-} from './testing/rabbitmq.ts';
+import { forceCloseConnection, openBrokerScratch, rabbitmqctlAvailable, rabbitmqReachable, RABBITMQ_URL, uniqueName, type BrokerScratch } from './testing/rabbitmq.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 
 const log = createLogger('amqp-bus-test', 'silent');
@@ -40,9 +32,7 @@ describe('AMQP bus: connection loss', () => {
   });
 
   async function openBus(url: string, connectionName: string, operationTimeoutMs: number): Promise<MessageBus> {
-    const bus = scratch.tracked(
-      await createAmqpBus({ url, exchange: scratch.exchange, queuePrefix: scratch.queuePrefix, log, connectionName, operationTimeoutMs }),
-    );
+    const bus = scratch.tracked(await createAmqpBus({ url, exchange: scratch.exchange, queuePrefix: scratch.queuePrefix, log, connectionName, operationTimeoutMs }));
     onTestFinished(() => bus.close());
     return bus;
   }
@@ -107,9 +97,7 @@ describe('AMQP bus: connection loss', () => {
       const broker = new URL(RABBITMQ_URL);
       broker.port = String(proxy.port);
       const started = performance.now();
-      await expect(createAmqpBus({ url: broker.toString(), exchange: scratch.exchange, queuePrefix: scratch.queuePrefix, log })).rejects.toBeInstanceOf(
-        BrokerUnavailableError,
-      );
+      await expect(createAmqpBus({ url: broker.toString(), exchange: scratch.exchange, queuePrefix: scratch.queuePrefix, log })).rejects.toBeInstanceOf(BrokerUnavailableError);
       timings.push(`unreachable at start: rejected after ${Math.round(performance.now() - started)} ms`);
     } finally {
       await proxy.comeBack();

@@ -96,9 +96,7 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
   recovering.on('connect', () => log.info(connectionContext(options), 'connected to the broker'));
   recovering.on('disconnect', (error: Error) => log.warn({ err: error }, 'lost the broker connection: reconnecting'));
   recovering.on('connect-failed', (error: Error) => log.warn({ err: error }, 'broker connection attempt failed'));
-  recovering.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) =>
-    log.info({ attempt, delayMs: delay }, 'reconnecting to the broker later'),
-  );
+  recovering.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) => log.info({ attempt, delayMs: delay }, 'reconnecting to the broker later'));
   recovering.on('reconnect-failed', (error: Error) => log.error({ err: error }, 'gave up connecting to the broker'));
   recovering.on('blocked', (reason: string) => log.warn({ reason }, 'the broker blocks publishing (resource alarm)'));
   recovering.on('unblocked', () => log.info('the broker accepts publishing again'));
@@ -118,10 +116,13 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
       if (closed) return Promise.reject(new BrokerUnavailableError('The broker connection is closed'));
       if (up) return Promise.resolve(up);
       return new Promise<ChannelModel>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new BrokerUnavailableError('The broker is unreachable'));
-        }, Math.max(0, deadline - Date.now()));
+        const timer = setTimeout(
+          () => {
+            waiters.delete(waiter);
+            reject(new BrokerUnavailableError('The broker is unreachable'));
+          },
+          Math.max(0, deadline - Date.now()),
+        );
         const waiter: Waiter = {
           resolve: (model) => {
             clearTimeout(timer);

@@ -4,16 +4,7 @@
 // inbox absorbs that), it never loses it. Nothing waits in the main queue, so later messages flow.
 import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '../logger.ts';
-import {
-  attemptOf,
-  ATTEMPT_HEADER,
-  copyOptions,
-  DEAD_LETTERED_AT_HEADER,
-  ERROR_HEADER,
-  errorText,
-  ROUTING_KEY_HEADER,
-  type HeaderValue,
-} from './amqp-message.ts';
+import { attemptOf, ATTEMPT_HEADER, copyOptions, DEAD_LETTERED_AT_HEADER, ERROR_HEADER, errorText, ROUTING_KEY_HEADER, type HeaderValue } from './amqp-message.ts';
 import { declareQueueTopology, deleteQueueTopology, type QueueTopology } from './amqp-topology.ts';
 import { backoffDelay } from './backoff.ts';
 import type { ResolvedConsumeOptions } from './consume-options.ts';
@@ -143,25 +134,13 @@ export function createAmqpConsumer(config: AmqpConsumerOptions): AmqpConsumer {
 }
 
 /** Publishes a copy to `queue` through the default exchange, waits for the confirm, then acks the delivery. */
-async function moveTo(
-  channel: ConfirmChannel,
-  message: ConsumeMessage,
-  queue: string,
-  headers: Record<string, HeaderValue>,
-  expirationMs?: number,
-): Promise<void> {
+async function moveTo(channel: ConfirmChannel, message: ConsumeMessage, queue: string, headers: Record<string, HeaderValue>, expirationMs?: number): Promise<void> {
   await confirmPublish(channel, '', queue, message.content, copyOptions(message, headers, expirationMs));
   channel.ack(message);
 }
 
 /** Publishes and resolves once the broker confirms (rejects on a nack or when the channel closes first). */
-export function confirmPublish(
-  channel: ConfirmChannel,
-  exchange: string,
-  routingKey: string,
-  content: Buffer,
-  publishOptions: Options.Publish,
-): Promise<void> {
+export function confirmPublish(channel: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, publishOptions: Options.Publish): Promise<void> {
   return new Promise((resolve, reject) => {
     try {
       channel.publish(exchange, routingKey, content, publishOptions, (error: unknown) => {

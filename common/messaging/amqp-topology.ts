@@ -37,13 +37,7 @@ export async function declareExchange(channel: Channel, exchange: string): Promi
   await channel.assertExchange(exchange, 'topic', { durable: true });
 }
 
-export async function declareQueueTopology(
-  channel: Channel,
-  exchange: string,
-  topology: QueueTopology,
-  bindings: readonly string[],
-  transient = false,
-): Promise<void> {
+export async function declareQueueTopology(channel: Channel, exchange: string, topology: QueueTopology, bindings: readonly string[], transient = false): Promise<void> {
   const lifetime = transient ? { durable: false, exclusive: true } : { durable: true };
   await declareExchange(channel, exchange);
   await channel.assertQueue(topology.queue, transient ? { ...lifetime, autoDelete: true } : lifetime);

@@ -135,13 +135,17 @@ describe('publishing through the outbox', () => {
   });
 
   it("hands a handled message's request id, correlation and trace on to what its handling publishes, once per message", async () => {
-    const cause = envelopeOf(CheckoutRequested, {
-      checkoutId: randomUUID(),
-      customerId,
-      idempotencyKey: 'k',
-      paymentToken: 'tok_visa',
-      items: [{ productId: randomUUID(), quantity: 1, unitPriceAmount: 100, currency: 'EUR' }],
-    }, { 'x-request-id': 'req-4', 'correlation-id': 'checkout-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const cause = envelopeOf(
+      CheckoutRequested,
+      {
+        checkoutId: randomUUID(),
+        customerId,
+        idempotencyKey: 'k',
+        paymentToken: 'tok_visa',
+        items: [{ productId: randomUUID(), quantity: 1, unitPriceAmount: 100, currency: 'EUR' }],
+      },
+      { 'x-request-id': 'req-4', 'correlation-id': 'checkout-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    );
     const database = fakeDatabase({ inboxHas: [] });
     const kick = vi.fn();
     const outbox = createOutbox(kick);

@@ -18,12 +18,7 @@ export interface Envelope<TPayload = unknown> {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export function createEnvelope<TPayload>(
-  routingKey: string,
-  type: string,
-  payload: TPayload,
-  headers: Record<string, string> = {},
-): Envelope<TPayload> {
+export function createEnvelope<TPayload>(routingKey: string, type: string, payload: TPayload, headers: Record<string, string> = {}): Envelope<TPayload> {
   // The creating span (a request's, or the handler's of the message that caused this one) becomes the
   // parent of the consumer's span, so a saga's messages stay in the trace of the request that began it.
   return { id: randomUUID(), type, routingKey, payload, occurredAt: new Date().toISOString(), headers: withTraceContext(headers) };

@@ -108,7 +108,7 @@ const unpublishedCount = async (prisma: RawSqlClient) =>
   (await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "OutboxMessage" WHERE "publishedAt" IS NULL`))[0]?.n;
 
 describe('outboxRecord', () => {
-  it('is the data of a generated client\'s outboxMessage.create, and refuses a bad envelope', () => {
+  it("is the data of a generated client's outboxMessage.create, and refuses a bad envelope", () => {
     const envelope = createEnvelope('catalog.product-upserted', 'ProductUpserted', { sku: 'A-1', tags: ['x'] }, { 'x-request-id': 'r1' });
     const record = outboxRecord(envelope);
     expect(record).toEqual({
@@ -212,7 +212,12 @@ describe.each(backends)('outbox and inbox on $name', (backend) => {
     ).rejects.toThrow('business rule refused');
     await publisher.transaction(prisma, { requestId: 'committed' }, async (_tx, publish) => publish(OrderPlaced, payload));
     await vi.waitFor(() => expect(published).toHaveLength(1), { timeout: testTiming.conditionMs, interval: 20 });
-    expect(published[0]).toMatchObject({ routingKey: OrderPlaced.route, type: OrderPlaced.type, payload, headers: { 'x-request-id': 'committed', 'correlation-id': payload.orderId } });
+    expect(published[0]).toMatchObject({
+      routingKey: OrderPlaced.route,
+      type: OrderPlaced.type,
+      payload,
+      headers: { 'x-request-id': 'committed', 'correlation-id': payload.orderId },
+    });
     expect(await unpublishedCount(prisma)).toBe(0);
   });
 
@@ -287,17 +292,19 @@ describe.each(backends)('outbox and inbox on $name', (backend) => {
     expect([...slow.published, ...published].map((message) => message.id)).toEqual(sent.map((message) => message.id));
   });
 
-  test('handleOnce runs the work once per message, in the transaction of the service\'s own client', async () => {
+  test("handleOnce runs the work once per message, in the transaction of the service's own client", async () => {
     const message = createEnvelope('orders.order-placed', 'OrderPlaced', { orderId: 'o-1' });
     let runs = 0;
     const work = async (tx: Prisma.TransactionClient) => {
       runs += 1;
       await writeOutbox(tx, createEnvelope('inventory.stock-reserved', 'StockReserved', { orderId: 'o-1' }));
     };
-    expect(await handleOnce(prisma, 'inventory.reservations', message, async (tx) => {
-      expectTypeOf(tx).toHaveProperty('user'); // the accounts transaction client, not a bare SQL handle
-      await work(tx);
-    })).toBe('handled');
+    expect(
+      await handleOnce(prisma, 'inventory.reservations', message, async (tx) => {
+        expectTypeOf(tx).toHaveProperty('user'); // the accounts transaction client, not a bare SQL handle
+        await work(tx);
+      }),
+    ).toBe('handled');
     expect(await handleOnce(prisma, 'inventory.reservations', message, work)).toBe('duplicate');
     expect(await handleOnce(prisma, 'another.consumer', message, work)).toBe('handled'); // each consumer once
     expect(runs).toBe(2);
@@ -340,13 +347,23 @@ describe.each(backends)('outbox and inbox on $name', (backend) => {
     const waiting = envelopes(2, 'never-published');
     await prisma.$transaction((tx) => writeOutbox(tx, ...old, ...recent, ...waiting));
     const setPublished = (messages: Envelope[], ageMs: number) =>
-      prisma.$queryRawUnsafe(`UPDATE "OutboxMessage" SET "publishedAt" = timezone('UTC', now()) - make_interval(secs => $2::float8 / 1000) WHERE "id" = ANY($1::uuid[])`, messages.map((m) => m.id), ageMs);
+      prisma.$queryRawUnsafe(
+        `UPDATE "OutboxMessage" SET "publishedAt" = timezone('UTC', now()) - make_interval(secs => $2::float8 / 1000) WHERE "id" = ANY($1::uuid[])`,
+        messages.map((m) => m.id),
+        ageMs,
+      );
     await setPublished(old, 8 * DAY);
     await setPublished(recent, DAY);
     // Unpublished rows are kept however old they are.
-    await prisma.$queryRawUnsafe(`UPDATE "OutboxMessage" SET "occurredAt" = "occurredAt" - interval '30 days' WHERE "id" = ANY($1::uuid[])`, waiting.map((m) => m.id));
+    await prisma.$queryRawUnsafe(
+      `UPDATE "OutboxMessage" SET "occurredAt" = "occurredAt" - interval '30 days' WHERE "id" = ANY($1::uuid[])`,
+      waiting.map((m) => m.id),
+    );
     for (const message of [...old, ...recent]) await handleOnce(prisma, 'orders.saga-replies', message, async () => {});
-    await prisma.$queryRawUnsafe(`UPDATE "InboxMessage" SET "processedAt" = "processedAt" - interval '8 days' WHERE "messageId" = ANY($1::uuid[])`, old.map((m) => m.id));
+    await prisma.$queryRawUnsafe(
+      `UPDATE "InboxMessage" SET "processedAt" = "processedAt" - interval '8 days' WHERE "messageId" = ANY($1::uuid[])`,
+      old.map((m) => m.id),
+    );
 
     const pruned: [string, number][] = [];
     const retention = startMessageRetention({
@@ -359,7 +376,10 @@ describe.each(backends)('outbox and inbox on $name', (backend) => {
     });
     try {
       expect(await retention.sweep()).toEqual({ outbox: 5, inbox: 5 });
-      expect(pruned).toEqual([['outbox', 5], ['inbox', 5]]);
+      expect(pruned).toEqual([
+        ['outbox', 5],
+        ['inbox', 5],
+      ]);
       const outboxLeft = await prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "id"::text AS "id" FROM "OutboxMessage"`);
       expect(new Set(outboxLeft.map((row) => row.id))).toEqual(new Set([...recent, ...waiting].map((m) => m.id)));
       const inboxLeft = await prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "messageId"::text AS "id" FROM "InboxMessage"`);

@@ -68,8 +68,7 @@ function leasedStore(prisma: RawSqlClient, leaseMs: number): OutboxStore {
         limit,
         Math.ceil(leaseMs),
       ),
-    published: (ids) =>
-      execute(prisma, ids, `UPDATE "OutboxMessage" SET "publishedAt" = ${NOW}, "attempts" = "attempts" + 1, "claimedUntil" = NULL WHERE "id" = ANY($1::uuid[])`),
+    published: (ids) => execute(prisma, ids, `UPDATE "OutboxMessage" SET "publishedAt" = ${NOW}, "attempts" = "attempts" + 1, "claimedUntil" = NULL WHERE "id" = ANY($1::uuid[])`),
     release: (ids) => execute(prisma, ids, `UPDATE "OutboxMessage" SET "claimedUntil" = NULL WHERE "id" = ANY($1::uuid[])`),
     failed: async (id, delayMs) => {
       await query(

@@ -13,9 +13,7 @@ export function topicMatches(pattern: string, routingKey: string): boolean {
     if (known !== undefined) return known;
     const word = patternWords[p];
     const result =
-      word === '#'
-        ? matchFrom(p + 1, k) || (k < keyWords.length && matchFrom(p, k + 1))
-        : k < keyWords.length && (word === '*' || word === keyWords[k]) && matchFrom(p + 1, k + 1);
+      word === '#' ? matchFrom(p + 1, k) || (k < keyWords.length && matchFrom(p, k + 1)) : k < keyWords.length && (word === '*' || word === keyWords[k]) && matchFrom(p + 1, k + 1);
     memo.set(slot, result);
     return result;
   };

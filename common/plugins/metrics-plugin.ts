@@ -10,9 +10,7 @@ export function metricsPlugin<TContext extends BaseContext>(metrics: ServiceMetr
         async willSendResponse({ operationName, errors, response }) {
           const operation = operationName ?? 'anonymous';
           stopTimer({ operation });
-          const failed =
-            (errors?.length ?? 0) > 0 ||
-            (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
+          const failed = (errors?.length ?? 0) > 0 || (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
           metrics.graphqlRequests.inc({ operation, outcome: failed ? 'error' : 'ok' });
         },
       };

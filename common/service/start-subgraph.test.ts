@@ -21,7 +21,7 @@ const config = loadSubgraphConfig('catalog', {
   DB_MIGRATE_ON_START: 'false',
   SEED_DEMO_DATA: 'false',
 });
-const prisma: PrismaHandle = { $disconnect: async () => {}, $queryRawUnsafe: async <T,>() => [] as T };
+const prisma: PrismaHandle = { $disconnect: async () => {}, $queryRawUnsafe: async <T>() => [] as T };
 const bus = createInProcessBus({ log: createLogger('test', 'silent') });
 
 function recordingModule() {

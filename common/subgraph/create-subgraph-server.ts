@@ -49,9 +49,7 @@ export interface SubgraphServer {
 }
 
 /** Builds a subgraph's HTTP server. Nothing happens until `listen`. */
-export function createSubgraphServer<TContext extends SubgraphContext>(
-  options: SubgraphServerOptions<TContext>,
-): SubgraphServer {
+export function createSubgraphServer<TContext extends SubgraphContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const { config, log, metrics, health } = options.dependencies;
   const schema = applyMiddleware(
     // Codegen's resolver types are stricter than the map @apollo/subgraph declares; the shape is the same.
@@ -70,11 +68,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(
   const context = async (req: IncomingMessage): Promise<TContext> => {
     const header = req.headers[GATEWAY_CREDENTIAL_HEADER];
     try {
-      const assertion = await verifyGatewayCredential(
-        Array.isArray(header) ? header[0] : header,
-        options.name,
-        config.gatewaySecret,
-      );
+      const assertion = await verifyGatewayCredential(Array.isArray(header) ? header[0] : header, options.name, config.gatewaySecret);
       const requestId = assertion.requestId === 'unknown' ? randomUUID() : assertion.requestId;
       return options.extendContext({
         viewer: assertion.viewer,

@@ -6,9 +6,7 @@ import type { SubgraphContext } from './context.ts';
  * The building blocks of every subgraph's permissions. Rules return errors (not `false`) so a
  * refused field carries a precise code instead of the generic fallback.
  */
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, context: SubgraphContext) =>
-  context.viewer ? true : unauthenticated(),
-);
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, context: SubgraphContext) => (context.viewer ? true : unauthenticated()));
 
 export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, context: SubgraphContext) => {
   if (!context.viewer) return unauthenticated();

@@ -9,10 +9,7 @@ import { SamplingDecision, TraceIdRatioBasedSampler, type Sampler } from '@opent
 export function rootSampler(ratio: number): Sampler {
   const byTraceId = new TraceIdRatioBasedSampler(ratio);
   return {
-    shouldSample: (context, traceId, spanName) =>
-      spanName.startsWith('prisma:')
-        ? { decision: SamplingDecision.NOT_RECORD }
-        : byTraceId.shouldSample(context, traceId),
+    shouldSample: (context, traceId, spanName) => (spanName.startsWith('prisma:') ? { decision: SamplingDecision.NOT_RECORD } : byTraceId.shouldSample(context, traceId)),
     toString: () => `RootSampler{ratio=${ratio}, no orphan Prisma spans}`,
   };
 }

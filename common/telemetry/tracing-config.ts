@@ -14,7 +14,9 @@ export interface TracingConfig {
 export function loadTracingConfig(defaultServiceName: string, env: Record<string, string | undefined> = process.env): TracingConfig {
   const parsed = parseEnv(
     {
-      OTEL_EXPORTER_OTLP_ENDPOINT: url().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
+      OTEL_EXPORTER_OTLP_ENDPOINT: url()
+        .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
+        .optional(),
       OTEL_SERVICE_NAME: z.string().min(1).optional(),
       // The standard variable's ratio; the sampler itself is always parent-based ratio sampling.
       OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),

@@ -36,9 +36,7 @@ export const otlpTracesUrl = (endpoint: string) => `${endpoint.replace(/\/+$/, '
 export function startTracing(options: TracingOptions): Tracing {
   const { exporter, otlpEndpoint } = options;
   if (!exporter && !otlpEndpoint) return disabled;
-  const spanProcessor = exporter
-    ? new SimpleSpanProcessor(exporter)
-    : new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(otlpEndpoint as string) }));
+  const spanProcessor = exporter ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(new OTLPTraceExporter({ url: otlpTracesUrl(otlpEndpoint as string) }));
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     // A request or message that arrives with a sampling decision keeps it (W3C trace flags).

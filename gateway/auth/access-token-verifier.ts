@@ -16,8 +16,7 @@ export interface AccessTokenVerifierOptions {
   readonly keySet?: JWTVerifyGetKey;
 }
 
-const refuse = (reason: string, message: string) =>
-  new HttpError(401, ErrorCode.unauthenticated, message, { 'www-authenticate': 'Bearer error="invalid_token"' }, { reason });
+const refuse = (reason: string, message: string) => new HttpError(401, ErrorCode.unauthenticated, message, { 'www-authenticate': 'Bearer error="invalid_token"' }, { reason });
 
 function explain(error: unknown): HttpError {
   if (error instanceof errors.JWTExpired) return refuse('TOKEN_EXPIRED', 'The access token has expired; log in again.');
@@ -78,8 +77,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     }
   }
 
-  const viewerFrom = async (authorization: string | undefined): Promise<Viewer | null> =>
-    authorization ? (await verify(authorization)).viewer : null;
+  const viewerFrom = async (authorization: string | undefined): Promise<Viewer | null> => (authorization ? (await verify(authorization)).viewer : null);
   return Object.assign(viewerFrom, { verify });
 }
 export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;

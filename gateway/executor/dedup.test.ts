@@ -79,7 +79,10 @@ describe('in-flight deduplication of subgraph queries', () => {
       const token = await tokenFor('user-a');
       for (const { url, dedup } of gateways) {
         clearReceived();
-        const answers = await burst(url, Array.from({ length: CONCURRENT }, () => token));
+        const answers = await burst(
+          url,
+          Array.from({ length: CONCURRENT }, () => token),
+        );
         expect(new Set(answers).size).toBe(1);
         expect(answers[0]).toContain('"topProducts":[');
         expect(answers[0]).not.toContain('"errors"');

@@ -50,7 +50,10 @@ interface Products {
 const DEFERRED = graphqlRuntime.parse(
   'query Deferred { topProducts(first: 3) { upc name ... @defer(label: "slow") { inStock shippingEstimate reviews { body } } } }',
 ) as TypedDocumentNode<Products, Record<string, never>>;
-const WHOLE = graphqlRuntime.parse('query Whole { topProducts(first: 3) { upc name inStock shippingEstimate reviews { body } } }') as TypedDocumentNode<Products, Record<string, never>>;
+const WHOLE = graphqlRuntime.parse('query Whole { topProducts(first: 3) { upc name inStock shippingEstimate reviews { body } } }') as TypedDocumentNode<
+  Products,
+  Record<string, never>
+>;
 
 describe('@defer', () => {
   it('streams the primary part first, then the deferred fields; merged, the same answer as in one piece', async () => {
@@ -115,7 +118,8 @@ describe('@defer', () => {
     try {
       const parts: IncrementalPart[] = [];
       for await (const part of rawParts(TWO_SPEEDS)) parts.push(part);
-      const errorsByLabel = (label: string) => parts.flatMap((part) => (part.incremental ?? []).filter((increment) => increment.label === label).flatMap((increment) => increment.errors ?? []));
+      const errorsByLabel = (label: string) =>
+        parts.flatMap((part) => (part.incremental ?? []).filter((increment) => increment.label === label).flatMap((increment) => increment.errors ?? []));
       expect(parts[0]!.errors).toBeUndefined();
       expect(errorsByLabel('fast')).toEqual([]);
       const slowErrors = errorsByLabel('slow');
@@ -127,7 +131,10 @@ describe('@defer', () => {
   });
 
   it('a fragment deferred inside a deferred one follows it; a fragment without a label is sent without one', async () => {
-    const nested = graphqlRuntime.parse('query Nested { topProducts(first: 2) { upc ... @defer { name reviews { rating ... @defer { body } } } } }') as TypedDocumentNode<Products, Record<string, never>>;
+    const nested = graphqlRuntime.parse('query Nested { topProducts(first: 2) { upc ... @defer { name reviews { rating ... @defer { body } } } } }') as TypedDocumentNode<
+      Products,
+      Record<string, never>
+    >;
     const parts: IncrementalPart[] = [];
     for await (const part of rawParts(nested)) parts.push(part);
     expect(parts.map((part) => part.hasNext)).toEqual([true, true, false]);
@@ -139,11 +146,19 @@ describe('@defer', () => {
       expect(label).toBeUndefined();
       expect(keys).toEqual(['body']);
     }
-    const whole = await createShopClient({ url }).request(graphqlRuntime.parse('query { topProducts(first: 2) { upc name reviews { rating body } } }') as TypedDocumentNode<Products, Record<string, never>>, {});
+    const whole = await createShopClient({ url }).request(
+      graphqlRuntime.parse('query { topProducts(first: 2) { upc name reviews { rating body } } }') as TypedDocumentNode<Products, Record<string, never>>,
+      {},
+    );
     let merged: unknown;
     for await (const part of createShopClient({ url }).deferred(nested, {})) merged = part.data;
     // The same shape (mock values differ when a field comes from an entity fetch instead of the root one).
-    const shape = (value: unknown): unknown => (Array.isArray(value) ? value.map(shape) : value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shape(inner)])) : typeof value);
+    const shape = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(shape)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shape(inner)]))
+          : typeof value;
     expect(shape(merged)).toEqual(shape(whole));
   });
 
@@ -191,7 +206,10 @@ describe('@defer', () => {
 const TWO_SPEEDS = graphqlRuntime.parse(
   'query TwoSpeeds { topProducts(first: 3) { upc name ... @defer(label: "fast") { inStock } ... @defer(label: "slow") { reviews { body } } } }',
 ) as TypedDocumentNode<Products, Record<string, never>>;
-const WHOLE_TWO_SPEEDS = graphqlRuntime.parse('query WholeTwoSpeeds { topProducts(first: 3) { upc name inStock reviews { body } } }') as TypedDocumentNode<Products, Record<string, never>>;
+const WHOLE_TWO_SPEEDS = graphqlRuntime.parse('query WholeTwoSpeeds { topProducts(first: 3) { upc name inStock reviews { body } } }') as TypedDocumentNode<
+  Products,
+  Record<string, never>
+>;
 
 interface IncrementalPart {
   data?: Record<string, unknown> | null;

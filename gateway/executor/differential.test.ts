@@ -113,8 +113,10 @@ async function runCorpus(pair: GatewayPair, mocks: MockSubgraphs, schema: GraphQ
       compared += 1;
       if (result.apollo.includes('"data":{')) withData += 1;
       if (result.apollo.includes('"errors":[')) withErrors += 1;
-      if (testCase.label === 'clean' && (!result.apollo.startsWith('200 {"data":{') || result.apollo.includes('"errors":['))) cleanFailures.push(`${operation.name}: ${result.apollo.slice(0, 500)}`);
-      if (result.native !== result.apollo) mismatches.push(`${operation.name} / ${testCase.label}\n  native: ${result.native.slice(0, 1500)}\n  apollo: ${result.apollo.slice(0, 1500)}`);
+      if (testCase.label === 'clean' && (!result.apollo.startsWith('200 {"data":{') || result.apollo.includes('"errors":[')))
+        cleanFailures.push(`${operation.name}: ${result.apollo.slice(0, 500)}`);
+      if (result.native !== result.apollo)
+        mismatches.push(`${operation.name} / ${testCase.label}\n  native: ${result.native.slice(0, 1500)}\n  apollo: ${result.apollo.slice(0, 1500)}`);
     }
   }
   mocks.faults.field = undefined;
@@ -132,7 +134,9 @@ describe('our executor answers byte for byte as @apollo/gateway does', () => {
     beforeAll(async () => {
       supergraphSdl = await readFile(new URL('../../supergraph.graphql', import.meta.url), 'utf8');
       const names = subgraphsOf(supergraphSdl);
-      const schemas = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await readFile(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8')] as const)));
+      const schemas = Object.fromEntries(
+        await Promise.all(names.map(async (name) => [name, await readFile(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8')] as const)),
+      );
       mocks = await startMockSubgraphs(schemas);
       pair = await startGatewayPair(supergraphSdl, mocks);
     });
@@ -143,7 +147,9 @@ describe('our executor answers byte for byte as @apollo/gateway does', () => {
 
     it('every SDK operation, clean and with faults at every depth', async () => {
       const schema = apiSchemaOf(supergraphSdl);
-      const documents = Object.entries(sdk).filter((entry): entry is [string, DocumentNode] => entry[0].endsWith('Document') && typeof entry[1] === 'object' && entry[1] !== null && 'definitions' in entry[1]);
+      const documents = Object.entries(sdk).filter(
+        (entry): entry is [string, DocumentNode] => entry[0].endsWith('Document') && typeof entry[1] === 'object' && entry[1] !== null && 'definitions' in entry[1],
+      );
       const corpus = documents
         .filter(([, document]) => document.definitions.some((definition) => definition.kind === 'OperationDefinition' && definition.operation !== 'subscription'))
         .map(([name, document]): CorpusOperation => {

@@ -6,7 +6,17 @@
 import { ERRORS, assert, errorCodeDef, type Operation } from '@apollo/federation-internals';
 import { evaluateCondition, type DeferredNode, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { Kind, OperationTypeNode, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type SelectionNode, type VariableDefinitionNode } from 'graphql';
+import {
+  Kind,
+  OperationTypeNode,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type VariableDefinitionNode,
+} from 'graphql';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const { GraphQLError: GraphQLErrorClass, executeSync, visit } = graphqlRuntime;
@@ -92,7 +102,12 @@ function recordErrors(span: Span, errors: readonly unknown[]): void {
   span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
-export function executeQueryPlan(compiled: CompiledOperation, variables: Variables | undefined, caller: SubgraphCaller, fetcher: SubgraphFetcher): Promise<IncrementalExecutionResult> {
+export function executeQueryPlan(
+  compiled: CompiledOperation,
+  variables: Variables | undefined,
+  caller: SubgraphCaller,
+  fetcher: SubgraphFetcher,
+): Promise<IncrementalExecutionResult> {
   return tracer.startActiveSpan('gateway.execute', async (span) => {
     try {
       const state: RunState = { compiled, variables, caller, fetcher, errors: [], deferred: [] };
@@ -334,7 +349,13 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
   });
 }
 
-async function sendOperation(state: RunState, fetch: FetchNode, cursor: Cursor, variables: Variables, deduplicated?: UniqueRepresentations): Promise<ResultObject | null | undefined> {
+async function sendOperation(
+  state: RunState,
+  fetch: FetchNode,
+  cursor: Cursor,
+  variables: Variables,
+  deduplicated?: UniqueRepresentations,
+): Promise<ResultObject | null | undefined> {
   const sent = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
   const response = deduplicated ? deduplicated.expand(sent) : sent;
   if (response.errors) {

@@ -107,14 +107,24 @@ function hasDefer(document: DocumentNode): boolean {
 // The deferred parts as subsequent payloads (deferSpec=20220824), each as soon as it is done,
 // their errors formatted as Apollo Server formats the primary part's. An execution that fails
 // midway ends the stream with that error.
-async function* subsequentOf(parts: AsyncGenerator<SubsequentResult>, formatError: FormatError): AsyncGenerator<GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2> {
+async function* subsequentOf(
+  parts: AsyncGenerator<SubsequentResult>,
+  formatError: FormatError,
+): AsyncGenerator<GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2> {
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   try {
     for await (const { incremental, hasNext } of parts) {
       yield {
         hasNext,
         ...(incremental.length > 0
-          ? { incremental: incremental.map(({ data, path, label, errors }) => ({ data, path, ...(label !== undefined ? { label } : {}), ...(errors ? { errors: format(errors) } : {}) })) }
+          ? {
+              incremental: incremental.map(({ data, path, label, errors }) => ({
+                data,
+                path,
+                ...(label !== undefined ? { label } : {}),
+                ...(errors ? { errors: format(errors) } : {}),
+              })),
+            }
           : {}),
       };
     }
@@ -182,7 +192,8 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
     const aliased = aliasRequiredArgumentConflicts(requestContext.document, current.apiGraphQLSchema, current.requiredArguments);
     const labelled = incremental ? labelDefers(aliased?.document ?? requestContext.document) : undefined;
     const document = labelled?.document ?? aliased?.document ?? requestContext.document;
-    if (document !== requestContext.document) operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
+    if (document !== requestContext.document)
+      operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
     const plan = tracer.startActiveSpan('gateway.plan', (span) => {
       try {
         const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });

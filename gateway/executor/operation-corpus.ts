@@ -6,8 +6,21 @@
 import type { GraphQLArgument, GraphQLField, GraphQLInputType, GraphQLNamedType, GraphQLObjectType, GraphQLSchema, GraphQLType } from 'graphql';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
-const { getNamedType, isAbstractType, isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isObjectType, isInterfaceType, TypeInfo, parse, visit, visitWithTypeInfo } =
-  graphqlRuntime;
+const {
+  getNamedType,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isInterfaceType,
+  TypeInfo,
+  parse,
+  visit,
+  visitWithTypeInfo,
+} = graphqlRuntime;
 
 export interface CorpusOperation {
   readonly name: string;
@@ -109,7 +122,8 @@ class Generator {
     // A named fragment of the type's leaves, spread beside them (the selections merge).
     if (leaves.length > 0 && isObjectType(type)) {
       const fragmentName = `${type.name}Leaves`;
-      if (!this.fragments.has(fragmentName)) this.fragments.set(fragmentName, `fragment ${fragmentName} on ${type.name} { __typename ${leaves.map((field) => field.name).join(' ')} }`);
+      if (!this.fragments.has(fragmentName))
+        this.fragments.set(fragmentName, `fragment ${fragmentName} on ${type.name} { __typename ${leaves.map((field) => field.name).join(' ')} }`);
       parts.push(`...${fragmentName}`);
     }
     return `{ ${parts.join(' ')} }`;

@@ -34,7 +34,13 @@ beforeAll(async () => {
   const composed = composeServices(Object.entries(SUBGRAPHS).map(([name, sdl]) => ({ name, url: urls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
   if (!composed.supergraphSdl) throw new Error(String(composed.errors));
   const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', SUBGRAPH_URL_ACCOUNTS: urls['accounts']!, SUBGRAPH_URL_CATALOG: urls['catalog']! };
-  server = createGatewayServer({ config: loadGatewayConfig(env), supergraphSdl: composed.supergraphSdl, log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), bus });
+  server = createGatewayServer({
+    config: loadGatewayConfig(env),
+    supergraphSdl: composed.supergraphSdl,
+    log: createLogger('gateway', 'silent'),
+    metrics: createMetrics('gateway'),
+    bus,
+  });
   url = `${await server.listen(0, '127.0.0.1')}/graphql`;
 });
 afterAll(async () => {

@@ -34,7 +34,10 @@ async function countingProxy(target: string, faults: { on: boolean }): Promise<{
           if (faults.on && sent && sent.length > 0) {
             const first = JSON.stringify(sent[0]);
             const failing = sent.flatMap((representation, index) => (JSON.stringify(representation) === first ? [index] : []));
-            result.errors = [...(result.errors ?? []), ...failing.map((index) => ({ message: 'this entity failed', path: ['_entities', index], extensions: { code: 'ENTITY_FAILED' } }))];
+            result.errors = [
+              ...(result.errors ?? []),
+              ...failing.map((index) => ({ message: 'this entity failed', path: ['_entities', index], extensions: { code: 'ENTITY_FAILED' } })),
+            ];
           }
           res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json' });
           res.end(JSON.stringify(result));

@@ -257,7 +257,9 @@ class ShapingRun {
       const updated = this.updateOutputValue(outputValue, type.ofType, inputValue, steps, path, parentType);
       if (updated === null) {
         if (!this.hasErrors) {
-          this.errors.push(ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${pathLastElementDescription(path, type.ofType, parentType)}.`, { path: Array.from(path) }));
+          this.errors.push(
+            ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${pathLastElementDescription(path, type.ofType, parentType)}.`, { path: Array.from(path) }),
+          );
         }
         this.invalid = true;
         this.hasErrors = true;
@@ -291,7 +293,10 @@ class ShapingRun {
     if (isCompositeType(type)) {
       assert(steps, () => `Invalid empty selection set for composite type ${String(type)}`);
       assert(typeof inputValue === 'object', () => `Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${String(type)}`);
-      assert(outputValue === undefined || typeof outputValue === 'object', () => `Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${String(type)}`);
+      assert(
+        outputValue === undefined || typeof outputValue === 'object',
+        () => `Invalid non-object value ${String(inputValue)} returned by subgraph for composite type ${String(type)}`,
+      );
       const inputObject = inputValue as Record<string, unknown>;
       const inputTypename = inputObject[typenameFieldName];
       assert(inputTypename === undefined || typeof inputTypename === 'string', () => `Invalid non-string value ${String(inputTypename)} for __typename at ${String(path)}`);

@@ -14,7 +14,14 @@ describe('uniqueRepresentations', () => {
   it('sends each distinct representation once and answers every copy with its own object', () => {
     const deduplicated = uniqueRepresentations([user('1'), user('2'), user('1'), user('1')])!;
     expect(deduplicated.unique).toEqual([user('1'), user('2')]);
-    const answer = deduplicated.expand({ data: { _entities: [{ name: 'a', friends: [{ id: '9' }] }, { name: 'b', friends: [] }] } });
+    const answer = deduplicated.expand({
+      data: {
+        _entities: [
+          { name: 'a', friends: [{ id: '9' }] },
+          { name: 'b', friends: [] },
+        ],
+      },
+    });
     const entities = answer.data?.['_entities'] as { name: string; friends: unknown[] }[];
     expect(entities.map((entity) => entity.name)).toEqual(['a', 'b', 'a', 'a']);
     expect(entities[2]).toEqual(entities[0]);
@@ -34,12 +41,7 @@ describe('uniqueRepresentations', () => {
     const deduplicated = uniqueRepresentations([user('1'), user('2'), user('1')])!;
     const answer = deduplicated.expand({
       data: { _entities: [null, { name: 'b' }] },
-      errors: [
-        { message: 'before' },
-        { message: 'one', path: ['_entities', 0, 'name'] },
-        { message: 'two', path: ['_entities', 1] },
-        { message: 'after', path: ['_entities'] },
-      ],
+      errors: [{ message: 'before' }, { message: 'one', path: ['_entities', 0, 'name'] }, { message: 'two', path: ['_entities', 1] }, { message: 'after', path: ['_entities'] }],
     });
     expect(answer.errors?.map((error) => [error.message, error.path])).toEqual([
       ['before', undefined],

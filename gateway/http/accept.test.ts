@@ -16,7 +16,7 @@ describe('Accept header', () => {
 });
 
 describe('how a POST is answered', () => {
-  it("gives queries and mutations a plain response whenever JSON is acceptable, whatever streams the client also lists", () => {
+  it('gives queries and mutations a plain response whenever JSON is acceptable, whatever streams the client also lists', () => {
     for (const type of ['query', 'mutation'] as const) {
       for (const accept of [URQL, APOLLO_CLIENT_SUBSCRIPTION, 'text/event-stream, application/json;q=0.1', '*/*', undefined, 'application/*']) {
         expect(responseFramingFor(accept, type), `${type} with ${accept}`).toBeUndefined();

@@ -61,7 +61,10 @@ export function withCors(origins: readonly string[], handler: RequestHandler): R
 /** Parses CORS_ORIGINS: comma-separated origins (`scheme://host[:port]`); `none` for none. Throws naming what is not an origin. */
 export function parseOrigins(list: string): string[] {
   if (list.trim().toLowerCase() === 'none') return [];
-  const entries = list.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const invalid = entries.filter((entry) => {
     try {
       const url = new URL(entry);

@@ -24,7 +24,10 @@ export function normaliseAddress(written: string): string | undefined {
 export function parseTrustedProxies(list: string): TrustedProxies {
   const blockList = new BlockList();
   const invalid: string[] = [];
-  for (const entry of list.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const entry of list
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const [written = '', prefixText, ...rest] = entry.split('/');
     const address = normaliseAddress(written);
     const family = address && isIP(address) === 6 ? 'ipv6' : 'ipv4';

@@ -87,9 +87,7 @@ export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
   return {
     /** One request from a signed-in user (by id) or an anonymous caller (by IP). */
     request: (caller: { userId: string } | { ip: string }) =>
-      'userId' in caller
-        ? consume(requests.user, caller.userId, settings.user.points)
-        : consume(requests.anonymous, caller.ip, settings.anonymous.points),
+      'userId' in caller ? consume(requests.user, caller.userId, settings.user.points) : consume(requests.anonymous, caller.ip, settings.anonymous.points),
     /**
      * Draws attempts at a guarded mutation (a log-in, a sign-up) before they run: `attempts` maps each
      * key (an IP, an account) to how many of them this operation makes. Counting before execution

@@ -62,7 +62,8 @@ export function readEventFields(supergraphSdl: string): EventFields {
   const fields = new Map<string, EventField>();
   if (!name) return fields;
   const subscriptionTypes = document.definitions.filter(
-    (definition): definition is ObjectTypeDefinitionNode => (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.OBJECT_TYPE_EXTENSION) && definition.name.value === 'Subscription',
+    (definition): definition is ObjectTypeDefinitionNode =>
+      (definition.kind === Kind.OBJECT_TYPE_DEFINITION || definition.kind === Kind.OBJECT_TYPE_EXTENSION) && definition.name.value === 'Subscription',
   );
   for (const type of subscriptionTypes) {
     for (const field of type.fields ?? []) {

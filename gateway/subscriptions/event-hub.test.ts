@@ -46,20 +46,36 @@ describe.each(buses)('event hub on $name', ({ open }) => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
-    await waitFor(async () => sent.length, (count) => count >= 20, { what: 'events before the change' });
+    await waitFor(
+      async () => sent.length,
+      (count) => count >= 20,
+      { what: 'events before the change' },
+    );
     await hub.consume(['shop.price-changed', 'shop.stock-changed']);
     const afterFirst = sent.length;
-    await waitFor(async () => sent.length, (count) => count >= afterFirst + 20, { what: 'events after the first change' });
+    await waitFor(
+      async () => sent.length,
+      (count) => count >= afterFirst + 20,
+      { what: 'events after the first change' },
+    );
     await Promise.all([hub.consume(['shop.stock-changed']), hub.consume(['shop.stock-changed', 'shop.price-changed', 'shop.other'])]);
     const afterSecond = sent.length;
-    await waitFor(async () => sent.length, (count) => count >= afterSecond + 20, { what: 'events after the last change' });
+    await waitFor(
+      async () => sent.length,
+      (count) => count >= afterSecond + 20,
+      { what: 'events after the last change' },
+    );
     publishing = false;
     await publisher;
     const price = createEnvelope('shop.price-changed', 'PriceChanged', { productId: 'p1' }, {});
     await bus.publish(price);
 
     const expected = [...sent, price.id];
-    await waitFor(async () => heard.length, (count) => count >= expected.length, { what: 'every event to arrive' });
+    await waitFor(
+      async () => heard.length,
+      (count) => count >= expected.length,
+      { what: 'every event to arrive' },
+    );
     const ids = heard.map((event) => event.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(new Set(expected));

@@ -33,9 +33,7 @@ export interface OpenEventSubscriptionOptions {
   readonly onEnd: () => void;
 }
 
-export type OpenedEventSubscription =
-  | { readonly ok: true; readonly stream: SubscriptionStream }
-  | { readonly ok: false; readonly errors: readonly GraphQLFormattedError[] };
+export type OpenedEventSubscription = { readonly ok: true; readonly stream: SubscriptionStream } | { readonly ok: false; readonly errors: readonly GraphQLFormattedError[] };
 
 /** The results, as graphql-ws iterates them; `return()` (client completes, socket closes) ends everything. */
 export interface SubscriptionStream extends AsyncIterableIterator<FormattedExecutionResult> {
@@ -120,7 +118,8 @@ export async function openEventSubscription(options: OpenEventSubscriptionOption
       }
       // Everything that arrived meanwhile (in state order, without what the subscriber has seen), one read per entity.
       let batch = arrived.splice(0);
-      if (ordered) batch = batch.filter((event) => rankOf(field, stateOf(field, event)) > seenRank).sort((a, b) => rankOf(field, stateOf(field, a)) - rankOf(field, stateOf(field, b)));
+      if (ordered)
+        batch = batch.filter((event) => rankOf(field, stateOf(field, event)) > seenRank).sort((a, b) => rankOf(field, stateOf(field, a)) - rankOf(field, stateOf(field, b)));
       const reads = new Map<string, Promise<FormattedExecutionResult>>();
       for (const event of batch) {
         const key = entityKeyOf(field, event);
@@ -184,9 +183,7 @@ function present(result: FormattedExecutionResult, operation: PreparedSubscripti
     if (state !== undefined) for (const key of operation.stateKeys) rest[key] = state;
     data = { ...result.data, [operation.rootKey]: rest };
   }
-  const extensions = event
-    ? { event: { id: event.id, ...Object.fromEntries(operation.field.eventFields.map((name) => [name, event.payload[name] ?? null])) } }
-    : { initial: true };
+  const extensions = event ? { event: { id: event.id, ...Object.fromEntries(operation.field.eventFields.map((name) => [name, event.payload[name] ?? null])) } } : { initial: true };
   return { data, ...(result.errors?.length ? { errors: result.errors } : {}), extensions };
 }
 

@@ -60,7 +60,8 @@ export function createFederatedExecutor({ apollo, log, concurrency }: FederatedE
   };
   const release = () => {
     const next = waiting.shift();
-    if (next) next(); // the slot passes on
+    if (next)
+      next(); // the slot passes on
     else running -= 1;
   };
 

@@ -75,12 +75,16 @@ describe('prepareOperation', () => {
   });
 
   it('takes an inline id and picks free names for its own state field and key variable', () => {
-    const prepared = subscription(`subscription ($_gatewayKey: Boolean!) { orderStatusChanged(orderId: "${ID}") { _gatewayState: id @skip(if: $_gatewayKey) } }`, { _gatewayKey: false });
+    const prepared = subscription(`subscription ($_gatewayKey: Boolean!) { orderStatusChanged(orderId: "${ID}") { _gatewayState: id @skip(if: $_gatewayKey) } }`, {
+      _gatewayKey: false,
+    });
     expect(prepared.rootKey).toBe('orderStatusChanged');
     expect(prepared.hiddenStateKey).toBe('_gatewayState2');
     expect(prepared.stateKeys).toEqual([]);
     expect(squeeze(prepared.request.query)).toBe(
-      squeeze(`query ($_gatewayKey2: ID!, $_gatewayKey: Boolean!) { orderStatusChanged: order(id: $_gatewayKey2) { _gatewayState: id @skip(if: $_gatewayKey) _gatewayState2: status } }`),
+      squeeze(
+        `query ($_gatewayKey2: ID!, $_gatewayKey: Boolean!) { orderStatusChanged: order(id: $_gatewayKey2) { _gatewayState: id @skip(if: $_gatewayKey) _gatewayState2: status } }`,
+      ),
     );
   });
 

@@ -9,21 +9,24 @@
 // event (`$_gatewayKey`). Aliases, directives, the client's other variables and the fragments the
 // operation uses are kept. The extra state field (only when the field declares a `state`) tells the
 // gateway the entity's state as read; it is removed before the client sees a result.
-import type {
-  DocumentNode,
-  FieldNode,
-  FragmentDefinitionNode,
-  GraphQLError,
-  GraphQLSchema,
-  OperationDefinitionNode,
-  SelectionSetNode,
-  VariableDefinitionNode,
-} from 'graphql';
+import type { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, VariableDefinitionNode } from 'graphql';
 import { ErrorCode, echoed } from '../../common/errors.ts';
 import type { EventField, EventFields } from './event-fields.ts';
 import { graphqlRuntime } from './graphql-runtime.ts';
 
-const { GraphQLError: RuntimeGraphQLError, Kind, OperationTypeNode, getArgumentValues, getOperationAST, getVariableValues, parse, parseType, print, validate, visit } = graphqlRuntime;
+const {
+  GraphQLError: RuntimeGraphQLError,
+  Kind,
+  OperationTypeNode,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  parse,
+  parseType,
+  print,
+  validate,
+  visit,
+} = graphqlRuntime;
 
 export interface OperationRequest {
   readonly query: string;
@@ -183,7 +186,9 @@ function compile(schema: ServingSchema, text: string, operationName: string | un
   if (!queryArg) return [failed(ErrorCode.internal, `Subscription.${root.name.value} names Query.${field.query}(${field.queryArg}:), which this schema does not have.`)];
 
   const fragments = new Map(
-    document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
   );
   const { responseKeys, stateKeys } = rootResponseKeys(root.selectionSet, fragments, field.state);
   const hiddenStateKey = field.state ? freeName('_gatewayState', responseKeys) : undefined;
@@ -199,7 +204,9 @@ function compile(schema: ServingSchema, text: string, operationName: string | un
       ...root.selectionSet,
       selections: [
         ...root.selectionSet.selections,
-        ...(field.state && hiddenStateKey ? [{ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: hiddenStateKey }, name: { kind: Kind.NAME, value: field.state } } as FieldNode] : []),
+        ...(field.state && hiddenStateKey
+          ? [{ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: hiddenStateKey }, name: { kind: Kind.NAME, value: field.state } } as FieldNode]
+          : []),
       ],
     },
   };

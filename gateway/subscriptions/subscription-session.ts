@@ -115,7 +115,8 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
       }
       try {
         const { viewer, expiresAt } = await options.verify(authorization);
-        if (expiresAt <= Date.now()) return fail('invalid', 'TOKEN_EXPIRED', new HttpError(401, ErrorCode.unauthenticated, 'The token has expired.', {}, { reason: 'TOKEN_EXPIRED' }));
+        if (expiresAt <= Date.now())
+          return fail('invalid', 'TOKEN_EXPIRED', new HttpError(401, ErrorCode.unauthenticated, 'The token has expired.', {}, { reason: 'TOKEN_EXPIRED' }));
         return { ok: true, viewer, expiresAt };
       } catch (caught) {
         if (caught instanceof HttpError && caught.status === 401) return fail('invalid', String(caught.extensions['reason'] ?? caught.code), caught);
@@ -131,9 +132,7 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
     async open({ request, prepared, viewer, perConnection, onEnd }) {
       if (prepared.kind === 'execution') {
         // Over plain HTTP they pass the request budget (rate limits, client IP); here they would not.
-        return refuse('not_subscription', [
-          error(ErrorCode.badRequest, 'Only subscriptions are served here; send queries and mutations as plain GraphQL requests over HTTP.'),
-        ]);
+        return refuse('not_subscription', [error(ErrorCode.badRequest, 'Only subscriptions are served here; send queries and mutations as plain GraphQL requests over HTTP.')]);
       }
       if (!viewer) {
         return refuse('unauthenticated', [error(ErrorCode.unauthenticated, 'Sign in to subscribe: send { authorization: "Bearer <token>" } in the connection_init payload.')]);
@@ -210,9 +209,7 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
         }
         ended += 1;
         const why = Array.isArray(again) ? again.map((problem) => problem.message).join('; ') : 'the field is served differently now';
-        stream.end(
-          error(ErrorCode.subscriptionSchemaReload, `The schema changed and this subscription is no longer valid (${why}); subscribe again.`),
-        );
+        stream.end(error(ErrorCode.subscriptionSchemaReload, `The schema changed and this subscription is no longer valid (${why}); subscribe again.`));
       }
       if (ended > 0) log.info({ kept, ended }, 'subscriptions checked against the new supergraph');
       return { kept, ended };

@@ -85,7 +85,11 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
     labelNames: ['source', 'outcome'] as const,
     registers: [options.registry],
   });
-  const warmed = new Gauge({ name: 'gateway_supergraph_warmed_plans', help: 'Query plans prepared for the supergraph served now before it was switched to.', registers: [options.registry] });
+  const warmed = new Gauge({
+    name: 'gateway_supergraph_warmed_plans',
+    help: 'Query plans prepared for the supergraph served now before it was switched to.',
+    registers: [options.registry],
+  });
   const recent = new Map<string, RecentOperation>();
   let update: ((sdl: string) => void) | undefined;
   let healthCheck: ((sdl: string) => Promise<void>) | undefined;
@@ -215,7 +219,12 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
       if (settings.watchPath) watchFile(settings.watchPath);
       if (settings.redisKey && settings.redisUrl) {
         // After the gateway has loaded the initial supergraph: a shared one is offered like any other.
-        setImmediate(() => void followRedis(settings.redisUrl as string, settings.redisKey as string).catch((error: unknown) => log.error({ err: error }, 'following the shared supergraph failed')));
+        setImmediate(
+          () =>
+            void followRedis(settings.redisUrl as string, settings.redisKey as string).catch((error: unknown) =>
+              log.error({ err: error }, 'following the shared supergraph failed'),
+            ),
+        );
       }
       return { supergraphSdl: options.initialSdl, cleanup: async () => void (update = undefined) };
     },

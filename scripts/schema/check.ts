@@ -203,7 +203,12 @@ export function formatSchemaCheck(report: SchemaCheckReport): string {
 
   const errors = report.composition.issues.filter((entry) => entry.severity === 'error').length;
   lines.push(`Composition: ${report.composition.ok && !report.composition.issues.length ? 'ok' : `${errors} error(s), ${report.composition.issues.length - errors} hint(s)`}`);
-  for (const entry of report.composition.issues) lines.push(...formatIssue(entry, rel).split('\n').map((line) => `  ${line}`));
+  for (const entry of report.composition.issues)
+    lines.push(
+      ...formatIssue(entry, rel)
+        .split('\n')
+        .map((line) => `  ${line}`),
+    );
   if (report.supergraphUpToDate !== undefined) {
     lines.push(`supergraph.graphql: ${report.supergraphUpToDate ? 'up to date' : 'STALE: run npm run schema:compose'}`);
   }
@@ -219,7 +224,9 @@ export function formatSchemaCheck(report: SchemaCheckReport): string {
     lines.push(`  ${LABEL[change.level]}  ${change.type.padEnd(30)} ${(change.path ?? '').padEnd(32)} ${shown}`);
     if (change.level !== 'safe' && change.why) lines.push(`             why: ${change.why}`);
     if (change.level === 'breaking') {
-      lines.push(change.acknowledged ? `             acknowledged: ${change.acknowledged.reason}` : `             NOT acknowledged (path: ${change.path ?? '-'}, type: ${change.type})`);
+      lines.push(
+        change.acknowledged ? `             acknowledged: ${change.acknowledged.reason}` : `             NOT acknowledged (path: ${change.path ?? '-'}, type: ${change.type})`,
+      );
     }
   }
   for (const entry of report.unusedAcknowledgements) {

@@ -11,9 +11,7 @@ describe('supergraph composition', () => {
     const { subgraphs } = await readSupergraphConfig(resolve(root, 'supergraph.yaml'));
     const result = composeSupergraph(subgraphs);
     if (!result.ok) throw new Error(result.errors.join('\n'));
-    expect(result.supergraphSdl, 'supergraph.graphql is stale: run npm run schema:compose').toBe(
-      await readFile(resolve(root, 'supergraph.graphql'), 'utf8'),
-    );
+    expect(result.supergraphSdl, 'supergraph.graphql is stale: run npm run schema:compose').toBe(await readFile(resolve(root, 'supergraph.graphql'), 'utf8'));
   });
 
   it('reports a field two subgraphs both define, naming both', () => {

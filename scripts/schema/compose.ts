@@ -25,8 +25,7 @@ export interface CompositionIssue {
 }
 
 export type CompositionResult =
-  | { ok: true; supergraphSdl: string; hints: string[]; issues: CompositionIssue[] }
-  | { ok: false; errors: string[]; hints: string[]; issues: CompositionIssue[] };
+  { ok: true; supergraphSdl: string; hints: string[]; issues: CompositionIssue[] } | { ok: false; errors: string[]; hints: string[]; issues: CompositionIssue[] };
 
 type ParsedSubgraph = { readonly source: SubgraphSource; readonly document: DocumentNode; readonly coordinates: Map<string, string> };
 
@@ -118,8 +117,7 @@ export function formatIssue(entry: CompositionIssue, relativeTo: (file: string) 
     entry.subgraphs.length ? ` (subgraphs: ${entry.subgraphs.join(', ')})` : ''
   }: ${entry.message}`;
   const places = entry.locations.map(
-    (location) =>
-      `    at ${location.subgraph}: ${relativeTo(location.file)}:${location.line}:${location.column}${location.coordinate ? ` (${location.coordinate})` : ''}`,
+    (location) => `    at ${location.subgraph}: ${relativeTo(location.file)}:${location.line}:${location.column}${location.coordinate ? ` (${location.coordinate})` : ''}`,
   );
   return [head, ...places].join('\n');
 }
@@ -153,12 +151,8 @@ export function composeSupergraph(subgraphs: readonly SubgraphSource[]): Composi
   const render = (issues: CompositionIssue[]) => issues.map((entry) => formatIssue(entry));
   if (syntaxErrors.length > 0) return { ok: false, errors: render(syntaxErrors), hints: [], issues: syntaxErrors };
 
-  const result = composeServices(
-    [...parsed.values()].map(({ source, document }) => ({ name: source.name, url: source.url, typeDefs: document })),
-  );
-  const hints = (result.hints ?? []).map((hint) =>
-    issue('hint', hint.definition.code, hint.message, locationsOf(hint.nodes, parsed), names, hint.coordinate),
-  );
+  const result = composeServices([...parsed.values()].map(({ source, document }) => ({ name: source.name, url: source.url, typeDefs: document })));
+  const hints = (result.hints ?? []).map((hint) => issue('hint', hint.definition.code, hint.message, locationsOf(hint.nodes, parsed), names, hint.coordinate));
   if (result.errors) {
     const errors = result.errors.map((error) =>
       issue('error', typeof error.extensions['code'] === 'string' ? error.extensions['code'] : 'COMPOSITION_ERROR', error.message, locationsOf(error.nodes, parsed), names),

@@ -65,7 +65,8 @@ export async function validateOperations(schema: GraphQLSchema, root: string, di
       if (name === undefined) continue;
       const first = seen.get(name);
       const line = definition.loc?.startToken.line;
-      if (first !== undefined) errors.push({ file: source.name, ...(line ? { line } : {}), message: `The operation ${name} is also defined in ${first}: operation names must be unique.` });
+      if (first !== undefined)
+        errors.push({ file: source.name, ...(line ? { line } : {}), message: `The operation ${name} is also defined in ${first}: operation names must be unique.` });
       else seen.set(name, source.name);
     }
   }

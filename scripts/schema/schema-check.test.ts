@@ -80,7 +80,10 @@ describe('schema check: API schema changes', () => {
     // The Products and StorefrontProducts operations pass a nullable $after: they no longer validate either.
     expect(report.operations?.errors).toEqual([
       expect.objectContaining({ file: 'sdk/operations/catalog.graphql', message: expect.stringMatching(/"\$after" of type "String" used in position expecting type "String!"/) }),
-      expect.objectContaining({ file: 'sdk/operations/storefront.graphql', message: expect.stringMatching(/"\$after" of type "String" used in position expecting type "String!"/) }),
+      expect.objectContaining({
+        file: 'sdk/operations/storefront.graphql',
+        message: expect.stringMatching(/"\$after" of type "String" used in position expecting type "String!"/),
+      }),
     ]);
   });
 
@@ -108,8 +111,7 @@ describe('schema check: API schema changes', () => {
     const { report, text } = await checkAfter({ [CATALOG]: (sdl) => sdl.replace(/^\s*description: String!\n/m, '\n') });
     expect(report.changes).toContainEqual(expect.objectContaining({ level: 'breaking', type: 'FIELD_REMOVED', path: 'Product.description' }));
     // Product (catalog.graphql), CreateProduct and UpdateProduct (admin.graphql), StorefrontProduct (storefront.graphql) select it.
-    const linesOf = async (file: string) =>
-      (await readFile(resolve(root, file), 'utf8')).split('\n').flatMap((line, index) => (line.trim() === 'description' ? [index + 1] : []));
+    const linesOf = async (file: string) => (await readFile(resolve(root, file), 'utf8')).split('\n').flatMap((line, index) => (line.trim() === 'description' ? [index + 1] : []));
     const message = 'Cannot query field "description" on type "Product".';
     const expected = [
       ...(await linesOf('sdk/operations/admin.graphql')).map((line) => ({ file: 'sdk/operations/admin.graphql', line, column: 5, message })),
@@ -305,10 +307,18 @@ describe('trusted documents: the persisted operations manifest', () => {
 
   it("fails a schema change that breaks a client's shipped operation, naming the client and the operation", async () => {
     // A second client (a mobile app) ships its own manifest; both read Category.slug.
-    const mobile = manifestOf([parse('query CategoryLinks { categories { slug } }'), parse('query ProductNames($first: Int) { products(first: $first) { edges { node { name } } } }')]);
+    const mobile = manifestOf([
+      parse('query CategoryLinks { categories { slug } }'),
+      parse('query ProductNames($first: Int) { products(first: $first) { edges { node { name } } } }'),
+    ]);
     const { report, text } = await checkAfter(
       { [CATALOG]: (sdl) => sdl.replace(/^(\s*)slug: String!\n/m, '$1"Gone."\n$1oldSlug: String\n') },
-      { manifests: [{ client: 'web', file: resolve(root, SDK_MANIFEST_FILE) }, { client: 'mobile', file: await writeScratchManifest(mobile) }] },
+      {
+        manifests: [
+          { client: 'web', file: resolve(root, SDK_MANIFEST_FILE) },
+          { client: 'mobile', file: await writeScratchManifest(mobile) },
+        ],
+      },
     );
     expect(report.changes).toContainEqual(expect.objectContaining({ level: 'breaking', type: 'FIELD_REMOVED', path: 'Category.slug' }));
     const broken = report.trustedDocuments?.operations.filter((entry) => entry.errors.length > 0).map((entry) => `${entry.client}:${entry.operation}`);

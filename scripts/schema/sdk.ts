@@ -13,9 +13,7 @@ export const SDK_SCHEMA_FILE = 'sdk/schema.graphql';
 /** The SDK's operations: every client operation the project ships. */
 export const SDK_OPERATIONS_DIR = 'sdk/operations';
 
-const HEADER =
-  '# The API schema of the supergraph: what clients query through the gateway.\n' +
-  '# Generated from supergraph.graphql by `npm run codegen`; do not edit.\n\n';
+const HEADER = '# The API schema of the supergraph: what clients query through the gateway.\n' + '# Generated from supergraph.graphql by `npm run codegen`; do not edit.\n\n';
 
 /** What `sdk/schema.graphql` holds for a supergraph. */
 export function sdkSchemaText(supergraphSdl: string): string {
@@ -64,7 +62,10 @@ export interface GeneratedFile {
  */
 export async function generateClientSdk(root: string, apiSchemaSdl?: string): Promise<GeneratedFile[]> {
   const documents: DocumentNode[] = [];
-  const outputs = await generate(sdkCodegenConfig(root, (document) => documents.push(document), apiSchemaSdl), false);
+  const outputs = await generate(
+    sdkCodegenConfig(root, (document) => documents.push(document), apiSchemaSdl),
+    false,
+  );
   return [
     ...(outputs as FileOutput[]).map((output) => ({ file: output.filename, content: output.content })),
     { file: SDK_MANIFEST_FILE, content: manifestText(manifestOf(documents)) },

@@ -14,7 +14,10 @@ import type { ManifestOperation, PersistedQueryManifest } from './persisted-docu
 export const STOREFRONT_MANIFEST_FILE = 'trusted-documents/storefront.json';
 
 const isOperationDocument = (value: unknown): value is DocumentNode =>
-  typeof value === 'object' && value !== null && (value as DocumentNode).kind === 'Document' && (value as DocumentNode).definitions.some((definition) => definition.kind === 'OperationDefinition');
+  typeof value === 'object' &&
+  value !== null &&
+  (value as DocumentNode).kind === 'Document' &&
+  (value as DocumentNode).definitions.some((definition) => definition.kind === 'OperationDefinition');
 
 /** Every SDK operation as Apollo Client sends it (with `__typename`), in Apollo's manifest format. */
 export function storefrontManifest(): PersistedQueryManifest {

@@ -164,7 +164,12 @@ describe('who may read an email', () => {
     const response = await graphql<{ _entities: ({ id: string; email: string | null } | null)[] }>(
       accountsUrl,
       `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id name email } } }`,
-      { representations: [{ __typename: 'User', id: admin.userId }, { __typename: 'User', id: customer.userId }] },
+      {
+        representations: [
+          { __typename: 'User', id: admin.userId },
+          { __typename: 'User', id: customer.userId },
+        ],
+      },
       { headers: { [GATEWAY_CREDENTIAL_HEADER]: credential } },
     );
     expect(response.data?._entities).toEqual([

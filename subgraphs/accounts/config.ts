@@ -20,6 +20,12 @@ export function loadAccountsConfig(env: Record<string, string | undefined> = pro
   );
   return {
     ...loadSubgraphConfig('accounts', env),
-    jwt: { issuer: own.JWT_ISSUER, audience: own.JWT_AUDIENCE, ttlSeconds: own.JWT_TTL_SECONDS, keyRefreshSeconds: own.JWT_KEY_REFRESH_SECONDS, refreshTtlSeconds: own.REFRESH_TOKEN_TTL_SECONDS },
+    jwt: {
+      issuer: own.JWT_ISSUER,
+      audience: own.JWT_AUDIENCE,
+      ttlSeconds: own.JWT_TTL_SECONDS,
+      keyRefreshSeconds: own.JWT_KEY_REFRESH_SECONDS,
+      refreshTtlSeconds: own.REFRESH_TOKEN_TTL_SECONDS,
+    },
   };
 }

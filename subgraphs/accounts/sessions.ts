@@ -72,5 +72,4 @@ export async function endSession(prisma: PrismaClient, refreshToken: string): Pr
   if (stored) await revokeFamily(prisma, stored.familyId);
 }
 
-const revokeFamily = (prisma: PrismaClient, familyId: string) =>
-  prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+const revokeFamily = (prisma: PrismaClient, familyId: string) => prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });

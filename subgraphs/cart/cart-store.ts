@@ -54,11 +54,16 @@ async function changeCart(
   change: (tx: Tx, cartId: string, lines: CartLine[]) => Promise<boolean>,
 ): Promise<Cart> {
   const { id } = await ensureCart(prisma, userId);
-  return outbox.transaction(prisma, { requestId }, async (tx, publish) => {
-    const lines = await lockCart(tx, id);
-    if (await change(tx, id, lines)) return recordChange(tx, publish, id);
-    return tx.cart.findUniqueOrThrow({ where: { id } });
-  }, CART_TRANSACTION);
+  return outbox.transaction(
+    prisma,
+    { requestId },
+    async (tx, publish) => {
+      const lines = await lockCart(tx, id);
+      if (await change(tx, id, lines)) return recordChange(tx, publish, id);
+      return tx.cart.findUniqueOrThrow({ where: { id } });
+    },
+    CART_TRANSACTION,
+  );
 }
 
 const unknownProduct = (productId: string) => graphQLError(ErrorCode.unknownProduct, `Product ${productId} does not exist.`, { productIds: [productId] });

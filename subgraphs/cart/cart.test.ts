@@ -74,8 +74,20 @@ describe('editing a cart', () => {
     expect(cart.id).toBe(empty.id);
     expect(cart.version).toBe(3);
     expect(cart.items).toEqual([
-      { quantity: 3, available: true, unitPrice: { amount: a.priceAmount, currency: 'USD' }, lineTotal: { amount: 3 * a.priceAmount, currency: 'USD' }, product: { id: a.id, name: a.name } },
-      { quantity: 1, available: true, unitPrice: { amount: b.priceAmount, currency: 'USD' }, lineTotal: { amount: b.priceAmount, currency: 'USD' }, product: { id: b.id, name: b.name } },
+      {
+        quantity: 3,
+        available: true,
+        unitPrice: { amount: a.priceAmount, currency: 'USD' },
+        lineTotal: { amount: 3 * a.priceAmount, currency: 'USD' },
+        product: { id: a.id, name: a.name },
+      },
+      {
+        quantity: 1,
+        available: true,
+        unitPrice: { amount: b.priceAmount, currency: 'USD' },
+        lineTotal: { amount: b.priceAmount, currency: 'USD' },
+        product: { id: b.id, name: b.name },
+      },
     ]);
     expect(cart.itemCount).toBe(4);
     expect(cart.subtotal).toEqual({ amount: 3 * a.priceAmount + b.priceAmount, currency: 'USD' });
@@ -153,7 +165,12 @@ describe('editing a cart', () => {
     const before = await add(customer, 7, 3);
     expect(before.subtotal.amount).toBe(3 * item.priceAmount);
     const newPrice = item.priceAmount + 250;
-    const changed = await graphql(gateway, `mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceAmount: $price }) { id } }`, { id: item.id, price: newPrice }, { token: admin.token });
+    const changed = await graphql(
+      gateway,
+      `mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceAmount: $price }) { id } }`,
+      { id: item.id, price: newPrice },
+      { token: admin.token },
+    );
     expect(changed.errors).toBeUndefined();
     // One read resolves the version before the lines: wait until both show the change.
     const after = await waitFor(
@@ -196,7 +213,9 @@ describe('checkout', () => {
     expect(placed.errors).toBeUndefined();
     const order = placed.data!.checkout;
     expect(order.total).toEqual(cart.subtotal);
-    expect(order.items.map((item) => ({ productId: item.product.id, quantity: item.quantity, unitPrice: item.unitPrice.amount })).sort((a, b) => a.productId.localeCompare(b.productId))).toEqual(
+    expect(
+      order.items.map((item) => ({ productId: item.product.id, quantity: item.quantity, unitPrice: item.unitPrice.amount })).sort((a, b) => a.productId.localeCompare(b.productId)),
+    ).toEqual(
       cart.items.map((item) => ({ productId: item.product.id, quantity: item.quantity, unitPrice: item.unitPrice.amount })).sort((a, b) => a.productId.localeCompare(b.productId)),
     );
     expect(await cartOf(customer)).toMatchObject({ items: [], version: cart.version + 1 });
@@ -240,9 +259,13 @@ describe('checkout', () => {
     const orderId = placed.data!.checkout.id;
     await waitForOrderStatus(gateway, customer, orderId, ['CANCELLED']);
     // Emptied when the order was placed, refilled when it was cancelled.
-    const restored = await waitFor(() => cartOf(customer), (current) => current.items.length === 2 && current.version === cart.version + 2, {
-      what: 'the lines back in the cart',
-    });
+    const restored = await waitFor(
+      () => cartOf(customer),
+      (current) => current.items.length === 2 && current.version === cart.version + 2,
+      {
+        what: 'the lines back in the cart',
+      },
+    );
     expect(lines(restored)).toEqual(lines(cart));
     const order = await ordersPrisma().order.findUniqueOrThrow({ where: { id: orderId } });
     expect(order.cancellationReason).toBe('CARD_DECLINED');
@@ -267,11 +290,19 @@ describe('checkout', () => {
     expect(order!.items.map(({ productId, quantity }) => ({ productId, quantity }))).toEqual(lines(cart));
     await supergraph.startSubgraph('cart');
 
-    const emptied = await waitFor(() => cartOf(customer), (current) => current.items.length === 0 && current.version === cart.version + 1, {
-      what: 'the cart emptied (once) after the restart',
-    });
+    const emptied = await waitFor(
+      () => cartOf(customer),
+      (current) => current.items.length === 0 && current.version === cart.version + 1,
+      {
+        what: 'the cart emptied (once) after the restart',
+      },
+    );
     expect(emptied.itemCount).toBe(0);
-    const retried = await waitFor(() => checkout(customer, key), (response) => response.data?.checkout.id !== undefined, { what: 'the retried checkout' });
+    const retried = await waitFor(
+      () => checkout(customer, key),
+      (response) => response.data?.checkout.id !== undefined,
+      { what: 'the retried checkout' },
+    );
     expect(retried.data!.checkout.id).toBe(order!.id);
     await waitForOrderStatus(gateway, customer, order!.id, ['CONFIRMED']);
     expect(await ordersPrisma().order.count({ where: { customerId: customer.userId } })).toBe(1);
@@ -284,9 +315,14 @@ describe('whose cart', () => {
 
   async function cartEntity(cartId: string, viewer: Viewer | null) {
     const token = await signGatewayCredential('cart', devSubgraphSecret('cart'), { viewer, requestId: randomUUID() });
-    return graphql<{ _entities: ({ id: string } | null)[] }>(`${supergraph.subgraphs['cart']!.url}/graphql`, CART_ENTITY, { representations: [{ __typename: 'Cart', id: cartId }] }, {
-      headers: { [GATEWAY_CREDENTIAL_HEADER]: token },
-    });
+    return graphql<{ _entities: ({ id: string } | null)[] }>(
+      `${supergraph.subgraphs['cart']!.url}/graphql`,
+      CART_ENTITY,
+      { representations: [{ __typename: 'Cart', id: cartId }] },
+      {
+        headers: { [GATEWAY_CREDENTIAL_HEADER]: token },
+      },
+    );
   }
 
   it("shows a cart to its owner and admins only, and lets nobody change someone else's", async () => {
@@ -306,7 +342,12 @@ describe('whose cart', () => {
     const aliased = await graphql(gateway, `query ($id: ID!) { u: user(id: $id) { basket: cart { id } } }`, { id: owner.userId }, { token: stranger.token });
     expect(aliased.data?.['u']).toMatchObject({ basket: null });
     expect(errorCodes(aliased)).toContain('FORBIDDEN');
-    const fragment = await graphql(gateway, `query ($id: ID!) { user(id: $id) { ...C } } fragment C on User { cart { items { quantity } } }`, { id: owner.userId }, { token: stranger.token });
+    const fragment = await graphql(
+      gateway,
+      `query ($id: ID!) { user(id: $id) { ...C } } fragment C on User { cart { items { quantity } } }`,
+      { id: owner.userId },
+      { token: stranger.token },
+    );
     expect(errorCodes(fragment)).toContain('FORBIDDEN');
     expect(JSON.stringify(fragment.data)).not.toContain('quantity');
     const anonymous = await graphql(gateway, CartDocument, {});
@@ -331,26 +372,48 @@ describe('whose cart', () => {
 });
 
 describe('CartChanged', () => {
-  it("announces every change of a cart, a price change of one of its products included, with its owner and version", async () => {
+  it('announces every change of a cart, a price change of one of its products included, with its owner and version', async () => {
     const events: PayloadOf<typeof CartChanged>[] = [];
-    const consumer = await supergraph.bus.consume(`cart-test.cart-changed.${randomUUID()}`, [CartChanged.route], async (message) => {
-      events.push(CartChanged.schema.parse(message.payload));
-    }, { transient: true });
+    const consumer = await supergraph.bus.consume(
+      `cart-test.cart-changed.${randomUUID()}`,
+      [CartChanged.route],
+      async (message) => {
+        events.push(CartChanged.schema.parse(message.payload));
+      },
+      { transient: true },
+    );
     try {
       const customer = await signUpCustomer(gateway);
       const first = await add(customer, 16, 1);
       await graphql(gateway, UpdateCartItemDocument, { productId: product(16).id, quantity: 4 }, { token: customer.token });
       await graphql(gateway, RemoveFromCartDocument, { productId: product(17).id }, { token: customer.token }); // not there: no change
-      const changed = await graphql(gateway, `mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceAmount: $price }) { id } }`, {
-        id: product(16).id,
-        price: product(16).priceAmount + 100,
-      }, { token: admin.token });
+      const changed = await graphql(
+        gateway,
+        `mutation ($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceAmount: $price }) { id } }`,
+        {
+          id: product(16).id,
+          price: product(16).priceAmount + 100,
+        },
+        { token: admin.token },
+      );
       expect(changed.errors).toBeUndefined();
-      await waitFor(() => cartOf(customer), (cart) => cart.version === 3, { what: 'the price change in the cart', timeoutMs: 30_000 });
+      await waitFor(
+        () => cartOf(customer),
+        (cart) => cart.version === 3,
+        { what: 'the price change in the cart', timeoutMs: 30_000 },
+      );
       await graphql(gateway, ClearCartDocument, {}, { token: customer.token });
       const ofThisCart = () => events.filter((event) => event.cartId === first.id);
-      await waitFor(async () => ofThisCart().length, (count) => count >= 4, { what: 'four CartChanged events', timeoutMs: 30_000 });
-      expect(ofThisCart().map((event) => event.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4]);
+      await waitFor(
+        async () => ofThisCart().length,
+        (count) => count >= 4,
+        { what: 'four CartChanged events', timeoutMs: 30_000 },
+      );
+      expect(
+        ofThisCart()
+          .map((event) => event.version)
+          .sort((a, b) => a - b),
+      ).toEqual([1, 2, 3, 4]);
       expect(ofThisCart().every((event) => event.userId === customer.userId)).toBe(true);
     } finally {
       await consumer.cancel();

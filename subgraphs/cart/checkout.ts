@@ -11,8 +11,7 @@ import type { CheckoutInput } from './generated/graphql.ts';
 /** How often a waiting checkout looks whether orders has answered. */
 const POLL_MS = 100;
 
-export const checkoutLines = (checkout: Pick<Checkout, 'lines'>): LineQuantity[] =>
-  z.array(z.object({ productId: z.string(), quantity: z.number().int() })).parse(checkout.lines);
+export const checkoutLines = (checkout: Pick<Checkout, 'lines'>): LineQuantity[] => z.array(z.object({ productId: z.string(), quantity: z.number().int() })).parse(checkout.lines);
 
 export interface CheckoutRequest {
   readonly userId: string;
@@ -60,33 +59,36 @@ interface Begin {
 async function begin({ prisma, outbox }: CartStore, request: CheckoutRequest, { paymentToken, expectedVersion, requestHash, replacing }: Begin): Promise<Checkout> {
   const cart = await ensureCart(prisma, request.userId);
   try {
-    return await outbox.transaction(prisma, { requestId: request.requestId }, async (tx, publish) => {
-      const lines = await lockCart(tx, cart.id);
-      const { version } = await tx.cart.findUniqueOrThrow({ where: { id: cart.id } });
-      if (expectedVersion !== null && expectedVersion !== version) {
-        throw graphQLError(ErrorCode.cartChanged, 'The cart changed since you saw it: review it and check out again.', { version });
-      }
-      if (lines.length === 0) throw graphQLError(ErrorCode.cartEmpty, 'An empty cart cannot be checked out.');
-      if (await tx.checkout.findFirst({ where: { cartId: cart.id, status: 'REQUESTED' } })) {
-        throw graphQLError(ErrorCode.checkoutInProgress, 'This cart is being checked out: ask again with that idempotencyKey.');
-      }
-      if (replacing) await tx.checkout.deleteMany({ where: { id: replacing, status: 'REJECTED' } });
-      const items = lines
-        .map(({ productId, quantity }) => ({ productId, quantity }))
-        .sort((a, b) => a.productId.localeCompare(b.productId));
-      // The prices the customer sees, for orders to hold its own against.
-      const prices = await tx.productPrice.findMany({ where: { productId: { in: items.map((item) => item.productId) } } });
-      const priced = items.map((item) => {
-        const price = prices.find((candidate) => candidate.productId === item.productId);
-        if (!price) throw graphQLError(ErrorCode.unknownProduct, `Product ${item.productId} does not exist.`, { productIds: [item.productId] });
-        return { ...item, unitPriceAmount: price.priceAmount, currency: price.priceCurrency };
-      });
-      const record = await tx.checkout.create({
-        data: { cartId: cart.id, userId: request.userId, idempotencyKey: request.idempotencyKey, requestHash, lines: items, cartVersion: version },
-      });
-      publish(CheckoutRequested, { checkoutId: record.id, customerId: request.userId, idempotencyKey: request.idempotencyKey, paymentToken, items: priced });
-      return record;
-    }, CART_TRANSACTION);
+    return await outbox.transaction(
+      prisma,
+      { requestId: request.requestId },
+      async (tx, publish) => {
+        const lines = await lockCart(tx, cart.id);
+        const { version } = await tx.cart.findUniqueOrThrow({ where: { id: cart.id } });
+        if (expectedVersion !== null && expectedVersion !== version) {
+          throw graphQLError(ErrorCode.cartChanged, 'The cart changed since you saw it: review it and check out again.', { version });
+        }
+        if (lines.length === 0) throw graphQLError(ErrorCode.cartEmpty, 'An empty cart cannot be checked out.');
+        if (await tx.checkout.findFirst({ where: { cartId: cart.id, status: 'REQUESTED' } })) {
+          throw graphQLError(ErrorCode.checkoutInProgress, 'This cart is being checked out: ask again with that idempotencyKey.');
+        }
+        if (replacing) await tx.checkout.deleteMany({ where: { id: replacing, status: 'REJECTED' } });
+        const items = lines.map(({ productId, quantity }) => ({ productId, quantity })).sort((a, b) => a.productId.localeCompare(b.productId));
+        // The prices the customer sees, for orders to hold its own against.
+        const prices = await tx.productPrice.findMany({ where: { productId: { in: items.map((item) => item.productId) } } });
+        const priced = items.map((item) => {
+          const price = prices.find((candidate) => candidate.productId === item.productId);
+          if (!price) throw graphQLError(ErrorCode.unknownProduct, `Product ${item.productId} does not exist.`, { productIds: [item.productId] });
+          return { ...item, unitPriceAmount: price.priceAmount, currency: price.priceCurrency };
+        });
+        const record = await tx.checkout.create({
+          data: { cartId: cart.id, userId: request.userId, idempotencyKey: request.idempotencyKey, requestHash, lines: items, cartVersion: version },
+        });
+        publish(CheckoutRequested, { checkoutId: record.id, customerId: request.userId, idempotencyKey: request.idempotencyKey, paymentToken, items: priced });
+        return record;
+      },
+      CART_TRANSACTION,
+    );
   } catch (error) {
     // The same key raced in twice: the first checkout won; answer with it.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

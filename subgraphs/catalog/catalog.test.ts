@@ -101,12 +101,7 @@ describe('admin mutations', () => {
     const created = await graphql(gateway, CreateProductDocument, { input: input('ADMIN-1') }, { token: admin.token });
     expect(created.errors).toBeUndefined();
     expect(created.data?.createProduct).toMatchObject({ sku: 'ADMIN-1', price: { amount: 2599, currency: 'USD' }, inStock: false });
-    const updated = await graphql(
-      gateway,
-      UpdateProductDocument,
-      { id: created.data!.createProduct.id, input: { priceAmount: 1999 } },
-      { token: admin.token },
-    );
+    const updated = await graphql(gateway, UpdateProductDocument, { id: created.data!.createProduct.id, input: { priceAmount: 1999 } }, { token: admin.token });
     expect(updated.data?.updateProduct.price.amount).toBe(1999);
     const duplicate = await graphql(gateway, CreateProductDocument, { input: input('ADMIN-1') }, { token: admin.token });
     expect(errorCodes(duplicate)).toEqual(['BAD_USER_INPUT']);

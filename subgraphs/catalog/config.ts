@@ -2,5 +2,4 @@ import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/su
 
 export type CatalogConfig = SubgraphConfig;
 
-export const loadCatalogConfig = (env: Record<string, string | undefined> = process.env): CatalogConfig =>
-  loadSubgraphConfig('catalog', env);
+export const loadCatalogConfig = (env: Record<string, string | undefined> = process.env): CatalogConfig => loadSubgraphConfig('catalog', env);

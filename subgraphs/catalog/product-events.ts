@@ -1,4 +1,4 @@
-import { ProductUpserted } from '../../common/contracts/messages/index.ts';
+import { type ProductUpserted } from '../../common/contracts/messages/index.ts';
 import type { PayloadOf } from '../../common/messaging/catalogue.ts';
 import type { Product } from './generated/prisma/client.ts';
 

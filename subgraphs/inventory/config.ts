@@ -2,5 +2,4 @@ import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/su
 
 export type InventoryConfig = SubgraphConfig;
 
-export const loadInventoryConfig = (env: Record<string, string | undefined> = process.env): InventoryConfig =>
-  loadSubgraphConfig('inventory', env);
+export const loadInventoryConfig = (env: Record<string, string | undefined> = process.env): InventoryConfig => loadSubgraphConfig('inventory', env);

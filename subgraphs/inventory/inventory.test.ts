@@ -38,8 +38,7 @@ describe('SQL per request', () => {
 
 describe('restock', () => {
   const product = demoProducts[3]!;
-  const stockOf = async () =>
-    (await (supergraph.subgraphs['inventory']!.prisma as PrismaClient).stockItem.findUniqueOrThrow({ where: { productId: product.id } })).onHand;
+  const stockOf = async () => (await (supergraph.subgraphs['inventory']!.prisma as PrismaClient).stockItem.findUniqueOrThrow({ where: { productId: product.id } })).onHand;
 
   it('refuses a customer and changes nothing', async () => {
     const before = await stockOf();

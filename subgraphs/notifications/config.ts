@@ -2,5 +2,4 @@ import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/su
 
 export type NotificationsConfig = SubgraphConfig;
 
-export const loadNotificationsConfig = (env: Record<string, string | undefined> = process.env): NotificationsConfig =>
-  loadSubgraphConfig('notifications', env);
+export const loadNotificationsConfig = (env: Record<string, string | undefined> = process.env): NotificationsConfig => loadSubgraphConfig('notifications', env);

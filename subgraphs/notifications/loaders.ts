@@ -7,10 +7,7 @@ export function createNotificationsLoaders(prisma: PrismaClient) {
     /** Each user's unread count: one grouped COUNT per batch of users, however many appear in a request. */
     unreadCountByUserId: new DataLoader<string, number>(async (userIds) => {
       const valid = userIds.filter(isUuid);
-      const groups =
-        valid.length > 0
-          ? await prisma.notification.groupBy({ by: ['userId'], where: { userId: { in: valid }, readAt: null }, _count: { _all: true } })
-          : [];
+      const groups = valid.length > 0 ? await prisma.notification.groupBy({ by: ['userId'], where: { userId: { in: valid }, readAt: null }, _count: { _all: true } }) : [];
       const counts = new Map(groups.map((group) => [group.userId.toLowerCase(), group._count._all]));
       return userIds.map((userId) => counts.get(userId.toLowerCase()) ?? 0);
     }),

@@ -69,8 +69,7 @@ afterAll(async () => {
 
 const events = {
   confirmed: (orderId: string, customerId: string) => envelopeOf(OrderConfirmed, { orderId, customerId }),
-  cancelled: (orderId: string, customerId: string, reason = 'OUT_OF_STOCK') =>
-    envelopeOf(OrderCancelled, { orderId, customerId, reason }),
+  cancelled: (orderId: string, customerId: string, reason = 'OUT_OF_STOCK') => envelopeOf(OrderCancelled, { orderId, customerId, reason }),
   shipped: (orderId: string, customerId: string) =>
     envelopeOf(OrderShipped, {
       orderId,
@@ -80,8 +79,7 @@ const events = {
       trackingNumber: 'UPS-7K3M9Q2XWB4T',
       at: new Date().toISOString(),
     }),
-  delivered: (orderId: string, customerId: string) =>
-    envelopeOf(OrderDelivered, { orderId, customerId, shipmentId: randomUUID(), at: new Date().toISOString() }),
+  delivered: (orderId: string, customerId: string) => envelopeOf(OrderDelivered, { orderId, customerId, shipmentId: randomUUID(), at: new Date().toISOString() }),
 };
 
 /** Publishes the events and waits until the consumer has handled this delivery of each. */
@@ -205,7 +203,8 @@ describe('order events', () => {
 });
 
 describe('Query.notification', () => {
-  const read = (id: string, viewer: Viewer | null) => call<{ notification: { id: string; kind: string } | null }>('query ($id: ID!) { notification(id: $id) { id kind } }', { id }, viewer);
+  const read = (id: string, viewer: Viewer | null) =>
+    call<{ notification: { id: string; kind: string } | null }>('query ($id: ID!) { notification(id: $id) { id kind } }', { id }, viewer);
 
   it("is its user's and the admins'; anyone else's or a missing one is NOT_FOUND", async () => {
     const { customerId } = await customerWithHistory();
@@ -245,8 +244,7 @@ describe('User.notifications', () => {
     expect(first.edges.map((edge) => edge.node.kind)).toEqual(['ORDER_CANCELLED', 'ORDER_DELIVERED']);
     expect((await markRead(first.edges[1]!.node.id, asUser(customerId))).errors).toBeUndefined();
 
-    const next = (await notificationsOf(customerId, asUser(customerId), { first: 2, unreadOnly: true, after: first.pageInfo.endCursor! })).data!._entities[0]!
-      .notifications!;
+    const next = (await notificationsOf(customerId, asUser(customerId), { first: 2, unreadOnly: true, after: first.pageInfo.endCursor! })).data!._entities[0]!.notifications!;
     expect(next.edges.map((edge) => edge.node.kind)).toEqual(['ORDER_SHIPPED', 'ORDER_CONFIRMED']);
     expect(next.totalCount).toBe(3);
     expect(next.pageInfo.hasNextPage).toBe(false);

@@ -3,7 +3,10 @@ import type { PrismaClient } from './generated/prisma/client.ts';
 
 export function createOrdersLoaders(prisma: PrismaClient) {
   return {
-    orderById: batchById((ids) => prisma.order.findMany({ where: { id: { in: ids } } }), (order) => order.id),
+    orderById: batchById(
+      (ids) => prisma.order.findMany({ where: { id: { in: ids } } }),
+      (order) => order.id,
+    ),
     itemsByOrderId: batchGroupedBy(
       (orderIds) => prisma.orderItem.findMany({ where: { orderId: { in: orderIds } }, orderBy: { productName: 'asc' } }),
       (item) => item.orderId,

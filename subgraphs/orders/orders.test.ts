@@ -62,7 +62,10 @@ describe('the order saga', () => {
   it('confirms an order: stock committed, payment captured, all in one gateway query', async () => {
     const [first, second] = [demoProducts[0]!, demoProducts[1]!];
     const [stockBefore1, stockBefore2] = [await stockOf(first.id), await stockOf(second.id)];
-    const placed = await place(customer, [{ productId: first.id, quantity: 2 }, { productId: second.id, quantity: 1 }]);
+    const placed = await place(customer, [
+      { productId: first.id, quantity: 2 },
+      { productId: second.id, quantity: 1 },
+    ]);
     expect(placed.data?.placeOrder.status).toBe('PENDING');
     const expectedTotal = first.priceAmount * 2 + second.priceAmount;
     expect(placed.data?.placeOrder.total).toEqual({ amount: expectedTotal, currency: 'USD' });
@@ -73,10 +76,17 @@ describe('the order saga', () => {
     expect(order.status).toBe('CONFIRMED');
     expect(order.payment).toEqual({ status: 'CAPTURED', amount: { amount: expectedTotal, currency: 'USD' }, cardLast4: '4242', failureReason: null });
     expect(order.items.map((item) => [item.product.name, item.quantity, item.unitPrice.amount])).toEqual(
-      [[first.name, 2, first.priceAmount], [second.name, 1, second.priceAmount]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        [first.name, 2, first.priceAmount],
+        [second.name, 1, second.priceAmount],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
     expect(order.statusHistory.map((change) => change.status)).toEqual(['PENDING', 'CONFIRMED']);
-    await waitFor(() => stockOf(first.id), (stock) => stock.onHand === stockBefore1.onHand - 2 && stock.reserved === 0, { what: 'stock commit' });
+    await waitFor(
+      () => stockOf(first.id),
+      (stock) => stock.onHand === stockBefore1.onHand - 2 && stock.reserved === 0,
+      { what: 'stock commit' },
+    );
     expect(await stockOf(second.id)).toEqual({ onHand: stockBefore2.onHand - 1, reserved: 0 });
   });
 
@@ -90,8 +100,15 @@ describe('the order saga', () => {
     const { data } = await settled(customer, placedId(placed));
     expect(data!.order).toMatchObject({ status: 'CANCELLED', cancellationReason: reason });
     expect(data!.order!.payment?.status).toBe('DECLINED');
-    expect(data!.order!.statusHistory.map((change) => [change.status, change.reason])).toEqual([['PENDING', null], ['CANCELLED', reason]]);
-    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
+    expect(data!.order!.statusHistory.map((change) => [change.status, change.reason])).toEqual([
+      ['PENDING', null],
+      ['CANCELLED', reason],
+    ]);
+    await waitFor(
+      () => stockOf(product.id),
+      (stock) => stock.reserved === before.reserved,
+      { what: 'stock release' },
+    );
     expect(await stockOf(product.id)).toEqual(before);
     const captured = await prismaOf<PaymentsPrisma>('payments').payment.count({ where: { orderId: data!.order!.id, status: 'CAPTURED' } });
     expect(captured).toBe(0);
@@ -107,9 +124,13 @@ describe('the order saga', () => {
     const productId = created.data!.createProduct.id;
     await graphql(gateway, RestockDocument, { productId, quantity: 10 }, { token: admin.token });
     // orders learns the new product's price from catalog's event.
-    await waitFor(() => prismaOf<OrdersPrisma>('orders').productSnapshot.findUnique({ where: { productId } }), (snapshot) => snapshot !== null, {
-      what: 'the product price to reach orders',
-    });
+    await waitFor(
+      () => prismaOf<OrdersPrisma>('orders').productSnapshot.findUnique({ where: { productId } }),
+      (snapshot) => snapshot !== null,
+      {
+        what: 'the product price to reach orders',
+      },
+    );
 
     const placed = await Promise.all(Array.from({ length: 30 }, () => place(customer, [{ productId, quantity: 1 }])));
     const ids = placed.map(placedId);
@@ -119,7 +140,11 @@ describe('the order saga', () => {
     const cancelled = outcomes.filter(({ data }) => data!.order!.status === 'CANCELLED');
     expect(cancelled).toHaveLength(20);
     expect(new Set(cancelled.map(({ data }) => data!.order!.cancellationReason))).toEqual(new Set(['OUT_OF_STOCK']));
-    await waitFor(() => stockOf(productId), (stock) => stock.reserved === 0, { what: 'all commits' });
+    await waitFor(
+      () => stockOf(productId),
+      (stock) => stock.reserved === 0,
+      { what: 'all commits' },
+    );
     expect(await stockOf(productId)).toEqual({ onHand: 0, reserved: 0 });
     // Every cancelled order is compensated: it holds no stock (above) and kept no money.
     const cancelledIds = cancelled.map(({ data }) => data!.order!.id);
@@ -133,13 +158,25 @@ describe('the order saga', () => {
     const before = await stockOf(product.id);
     const id = placedId(await place(customer, [{ productId: product.id, quantity: 2 }]));
     await settled(customer, id);
-    await waitFor(() => stockOf(product.id), (stock) => stock.onHand === before.onHand - 2, { what: 'stock commit' });
+    await waitFor(
+      () => stockOf(product.id),
+      (stock) => stock.onHand === before.onHand - 2,
+      { what: 'stock commit' },
+    );
 
     const cancelled = await graphql(gateway, CancelOrderDocument, { id }, { token: customer.token });
     expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
-    const { data } = await waitFor(() => view(customer, id), (response) => response.data?.order?.payment?.status === 'REFUNDED', { what: 'the refund' });
+    const { data } = await waitFor(
+      () => view(customer, id),
+      (response) => response.data?.order?.payment?.status === 'REFUNDED',
+      { what: 'the refund' },
+    );
     expect(data!.order!.cancellationReason).toBe('CANCELLED_BY_CUSTOMER');
-    await waitFor(() => stockOf(product.id), (stock) => stock.onHand === before.onHand, { what: 'stock back on the shelf' });
+    await waitFor(
+      () => stockOf(product.id),
+      (stock) => stock.onHand === before.onHand,
+      { what: 'stock back on the shelf' },
+    );
     expect(await stockOf(product.id)).toEqual(before);
   });
 });
@@ -195,7 +232,11 @@ describe('saga outcome metrics', () => {
     const lateCopy = envelopeOf(PaymentCaptured, { orderId: confirmedId, paymentId: randomUUID(), amount: 1, currency: 'USD' });
     for (const message of [captured, captured, lateCopy]) await supergraph.bus.publish(message);
     const inbox = prismaOf<OrdersPrisma>('orders').inboxMessage;
-    await waitFor(() => inbox.count({ where: { messageId: { in: [captured.id, lateCopy.id] } } }), (count) => count === 2, { what: 'the repeated replies to be handled' });
+    await waitFor(
+      () => inbox.count({ where: { messageId: { in: [captured.id, lateCopy.id] } } }),
+      (count) => count === 2,
+      { what: 'the repeated replies to be handled' },
+    );
     const cancelled = await graphql(gateway, CancelOrderDocument, { id: confirmedId }, { token: customer.token });
     expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
     await new Promise((resolve) => setTimeout(resolve, testTiming.quietMs));
@@ -208,9 +249,13 @@ describe('saga outcome metrics', () => {
     let id: string;
     try {
       id = placedId(await place(customer, [{ productId: demoProducts[3]!.id, quantity: 1 }]));
-      await waitFor(() => prismaOf<OrdersPrisma>('orders').order.findUniqueOrThrow({ where: { id } }), (order) => order.sagaStep === 'CHARGING_PAYMENT', {
-        what: 'the saga to reach the payment step',
-      });
+      await waitFor(
+        () => prismaOf<OrdersPrisma>('orders').order.findUniqueOrThrow({ where: { id } }),
+        (order) => order.sagaStep === 'CHARGING_PAYMENT',
+        {
+          what: 'the saga to reach the payment step',
+        },
+      );
       const cancelled = await graphql(gateway, CancelOrderDocument, { id }, { token: customer.token });
       expect(cancelled.data?.cancelOrder.status).toBe('CANCELLED');
     } finally {
@@ -236,7 +281,11 @@ describe('saga outcome metrics', () => {
  */
 async function expireStepOnceAt(id: string, step: 'RESERVING_STOCK' | 'CHARGING_PAYMENT') {
   const orders = prismaOf<OrdersPrisma>('orders');
-  await waitFor(() => orders.order.findUniqueOrThrow({ where: { id } }), (order) => order.sagaStep === step, { what: `the saga to reach ${step}` });
+  await waitFor(
+    () => orders.order.findUniqueOrThrow({ where: { id } }),
+    (order) => order.sagaStep === step,
+    { what: `the saga to reach ${step}` },
+  );
   const moved = await orders.order.updateMany({ where: { id, status: 'PENDING', sagaStep: step }, data: { sagaDeadline: new Date(Date.now() - 1) } });
   expect(moved.count).toBe(1);
 }
@@ -247,9 +296,13 @@ describe('crashes and timeouts', () => {
     await supergraph.stopSubgraph('payments');
     const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
     // Stock gets reserved while payments is away; the charge command waits in its queue.
-    await waitFor(() => prismaOf<OrdersPrisma>('orders').order.findUniqueOrThrow({ where: { id } }), (order) => order.sagaStep === 'CHARGING_PAYMENT', {
-      what: 'the saga to reach the payment step',
-    });
+    await waitFor(
+      () => prismaOf<OrdersPrisma>('orders').order.findUniqueOrThrow({ where: { id } }),
+      (order) => order.sagaStep === 'CHARGING_PAYMENT',
+      {
+        what: 'the saga to reach the payment step',
+      },
+    );
     expect((await stockOf(product.id)).reserved).toBe(1);
     await supergraph.startSubgraph('payments');
     const { data } = await settled(customer, id);
@@ -277,7 +330,11 @@ describe('crashes and timeouts', () => {
     expect(data!.order!.cancellationReason).toBe('PAYMENT_TIMEOUT');
     const timedOut = plus(countsBefore, { cancelled: 1, reserveSucceeded: 1, chargeTimedOut: 1 });
     await expectSagaCounts(timedOut);
-    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
+    await waitFor(
+      () => stockOf(product.id),
+      (stock) => stock.reserved === before.reserved,
+      { what: 'stock release' },
+    );
     expect(await stockOf(product.id)).toEqual(before);
 
     await supergraph.startSubgraph('payments');
@@ -299,7 +356,11 @@ describe('crashes and timeouts', () => {
     const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }], 'tok_processorTimeout'));
     const { data } = await settled(customer, id);
     expect(data!.order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PROCESSOR_TIMEOUT' });
-    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === before.reserved, { what: 'stock release' });
+    await waitFor(
+      () => stockOf(product.id),
+      (stock) => stock.reserved === before.reserved,
+      { what: 'stock release' },
+    );
   });
 });
 
@@ -309,7 +370,11 @@ describe('at-least-once delivery', () => {
     const id = placedId(await place(customer, [{ productId: product.id, quantity: 1 }]));
     await settled(customer, id);
     const orders = prismaOf<OrdersPrisma>('orders');
-    await waitFor(() => stockOf(product.id), (stock) => stock.reserved === 0, { what: 'stock commit' });
+    await waitFor(
+      () => stockOf(product.id),
+      (stock) => stock.reserved === 0,
+      { what: 'stock commit' },
+    );
     const historyBefore = await orders.orderStatusChange.count({ where: { orderId: id } });
     const stockBefore = await stockOf(product.id);
 
@@ -393,10 +458,20 @@ describe("a user's orders", () => {
     const times = edges.map(({ node }) => node.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
 
-    const asAdmin = await graphql<{ user: { orders: unknown } }>(gateway, `query ($id: ID!) { user(id: $id) { orders(first: 1) { totalCount } } }`, { id: customer.userId }, { token: admin.token });
+    const asAdmin = await graphql<{ user: { orders: unknown } }>(
+      gateway,
+      `query ($id: ID!) { user(id: $id) { orders(first: 1) { totalCount } } }`,
+      { id: customer.userId },
+      { token: admin.token },
+    );
     expect(asAdmin.errors).toBeUndefined();
     const stranger = await logIn(gateway, ...(await signUpStranger()));
-    const asStranger = await graphql<{ user: { orders: unknown } }>(gateway, `query ($id: ID!) { user(id: $id) { orders(first: 1) { totalCount } } }`, { id: customer.userId }, { token: stranger.token });
+    const asStranger = await graphql<{ user: { orders: unknown } }>(
+      gateway,
+      `query ($id: ID!) { user(id: $id) { orders(first: 1) { totalCount } } }`,
+      { id: customer.userId },
+      { token: stranger.token },
+    );
     expect(asStranger.data?.user.orders).toBeNull();
     expect(errorCodes(asStranger)).toEqual(['FORBIDDEN']);
   });

@@ -34,7 +34,5 @@ export const orders = defineSubgraph({
     sagaMetrics: parts.saga,
   }),
   consumers: startOrdersWorkers,
-  timers: ({ config, prisma, outbox, log, parts }) => [
-    startTimeoutSweeper({ prisma, outbox, log, metrics: parts.saga, intervalMs: config.saga.sweepIntervalMs }),
-  ],
+  timers: ({ config, prisma, outbox, log, parts }) => [startTimeoutSweeper({ prisma, outbox, log, metrics: parts.saga, intervalMs: config.saga.sweepIntervalMs })],
 });

@@ -9,12 +9,7 @@ import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { startOutboxRelay } from '../../common/messaging/outbox.ts';
 import { createOutbox } from '../../common/messaging/outbox-publisher.ts';
 import type { BackgroundWorker } from '../../common/service/subgraph-module.ts';
-import {
-  ChargeInProgressError,
-  PAYMENT_COMMANDS_QUEUE,
-  createPaymentCommandHandler,
-  startPaymentCommandConsumer,
-} from './commands/payment-commands.ts';
+import { ChargeInProgressError, PAYMENT_COMMANDS_QUEUE, createPaymentCommandHandler, startPaymentCommandConsumer } from './commands/payment-commands.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { openPaymentsTestDatabase, type PaymentsTestDatabase } from './payments-test-database.ts';
 import type { CardProcessor } from './processor/card-processor.ts';
@@ -73,15 +68,11 @@ beforeEach(() => {
 const customerId = randomUUID();
 
 function chargeCommand(orderId: string, paymentToken = 'tok_visa', amount = 4200) {
-  return envelopeOf(ChargePayment, { orderId, customerId, amount, currency: 'USD', paymentToken },
-    { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` },
-  );
+  return envelopeOf(ChargePayment, { orderId, customerId, amount, currency: 'USD', paymentToken }, { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` });
 }
 
 function refundCommand(orderId: string) {
-  return envelopeOf(RefundPayment, { orderId, reason: 'order cancelled' },
-    { 'correlation-id': orderId, 'x-request-id': `req-refund-${orderId}` },
-  );
+  return envelopeOf(RefundPayment, { orderId, reason: 'order cancelled' }, { 'correlation-id': orderId, 'x-request-id': `req-refund-${orderId}` });
 }
 
 const repliesFor = (orderId: string) => replies.filter((reply) => reply.headers['correlation-id'] === orderId);
@@ -98,9 +89,7 @@ async function waitForReplies(orderId: string, count: number, timeoutMs: number 
 
 /** Replies written to the outbox for the order: exactly what the handlers decided to send. */
 const outboxRowsFor = async (orderId: string) =>
-  (await prisma.outboxMessage.findMany({ orderBy: { occurredAt: 'asc' } })).filter(
-    (row) => (row.payload as { orderId?: string }).orderId === orderId,
-  );
+  (await prisma.outboxMessage.findMany({ orderBy: { occurredAt: 'asc' } })).filter((row) => (row.payload as { orderId?: string }).orderId === orderId);
 
 const paymentsFor = (orderId: string) => prisma.payment.findMany({ where: { orderId } });
 
@@ -209,9 +198,7 @@ describe('RefundPayment', () => {
     const [, failed] = await waitForReplies(orderId, 2);
     expect(failed).toMatchObject({ routingKey: PaymentFailed.route, payload: { orderId, reason: 'ORDER_VOIDED' } });
     // Still VOIDED, now showing its customer and what was asked; the processor never heard of it.
-    expect(await paymentsFor(orderId)).toEqual([
-      expect.objectContaining({ status: 'VOIDED', customerId, amount: 4200, currency: 'USD', failureReason: 'ORDER_VOIDED' }),
-    ]);
+    expect(await paymentsFor(orderId)).toEqual([expect.objectContaining({ status: 'VOIDED', customerId, amount: 4200, currency: 'USD', failureReason: 'ORDER_VOIDED' })]);
     expect(simulated.calls.authorize).toBe(before.calls.authorize);
   });
 
@@ -248,7 +235,11 @@ describe('RefundPayment', () => {
       refund: (...args) => simulated.refund(...args),
     };
     await bus.publish(chargeCommand(slowOrderId));
-    await waitFor(() => paymentsFor(slowOrderId), ([payment]) => payment?.status === 'PROCESSING', { what: 'the charge to be in progress' });
+    await waitFor(
+      () => paymentsFor(slowOrderId),
+      ([payment]) => payment?.status === 'PROCESSING',
+      { what: 'the charge to be in progress' },
+    );
     await bus.publish(refundCommand(slowOrderId));
     // The refund meets the charge in progress (and is retried) before the processor answers.
     await new Promise((resolve) => setTimeout(resolve, testTiming.quietMs));

@@ -74,9 +74,14 @@ interface OrderPayment {
 
 async function orderPayments(orderIds: string[], viewer: Viewer | null): Promise<GraphQLResponse<{ _entities: OrderPayment[] }>> {
   const token = await signGatewayCredential('payments', config.gatewaySecret, { viewer, requestId: randomUUID() });
-  return graphql(url, ORDER_PAYMENTS, { representations: orderIds.map((id) => ({ __typename: 'Order', id })) }, {
-    headers: { [GATEWAY_CREDENTIAL_HEADER]: token },
-  });
+  return graphql(
+    url,
+    ORDER_PAYMENTS,
+    { representations: orderIds.map((id) => ({ __typename: 'Order', id })) },
+    {
+      headers: { [GATEWAY_CREDENTIAL_HEADER]: token },
+    },
+  );
 }
 
 describe('Order.payment', () => {

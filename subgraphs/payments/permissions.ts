@@ -22,7 +22,7 @@ export const canSeeOrderPayment = rule({ cache: 'strict' })(async (order: OrderR
   if (payment === null) return true;
   if (!context.viewer) return unauthenticated();
   if (context.viewer.role === 'ADMIN' || ownsPayment(payment) === context.viewer.id) return true;
-  return forbidden('Only the order\'s customer or an admin may see its payment.');
+  return forbidden("Only the order's customer or an admin may see its payment.");
 });
 
 // Deny by default (subgraphShield): a payment is for the order's customer and admins only. Payment's

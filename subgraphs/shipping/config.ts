@@ -2,5 +2,4 @@ import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/su
 
 export type ShippingConfig = SubgraphConfig;
 
-export const loadShippingConfig = (env: Record<string, string | undefined> = process.env): ShippingConfig =>
-  loadSubgraphConfig('shipping', env);
+export const loadShippingConfig = (env: Record<string, string | undefined> = process.env): ShippingConfig => loadSubgraphConfig('shipping', env);

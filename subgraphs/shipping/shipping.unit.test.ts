@@ -78,8 +78,7 @@ afterAll(async () => {
 
 // ---- helpers ----
 
-const confirmed = (orderId: string, customerId: string) =>
-  envelopeOf(OrderConfirmed, { orderId, customerId }, { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` });
+const confirmed = (orderId: string, customerId: string) => envelopeOf(OrderConfirmed, { orderId, customerId }, { 'correlation-id': orderId, 'x-request-id': `req-${orderId}` });
 const cancelled = (orderId: string, customerId: string, reason = 'CANCELLED_BY_CUSTOMER') =>
   envelopeOf(OrderCancelled, { orderId, customerId, reason }, { 'correlation-id': orderId });
 
@@ -87,7 +86,11 @@ const cancelled = (orderId: string, customerId: string, reason = 'CANCELLED_BY_C
 async function deliver(message: Envelope): Promise<void> {
   const before = handled.filter((id) => id === message.id).length;
   await bus.publish(message);
-  await waitFor(async () => handled.filter((id) => id === message.id).length, (count) => count > before, { what: `delivery of ${message.type}` });
+  await waitFor(
+    async () => handled.filter((id) => id === message.id).length,
+    (count) => count > before,
+    { what: `delivery of ${message.type}` },
+  );
 }
 
 /** A customer and their order, confirmed: shippable. */
@@ -182,7 +185,11 @@ describe('shipOrder', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ routingKey: OrderShipped.route, type: 'OrderShipped' });
 
-    const [event] = await waitFor(async () => publishedFor(orderId), (events) => events.length >= 1, { what: 'OrderShipped on the bus' });
+    const [event] = await waitFor(
+      async () => publishedFor(orderId),
+      (events) => events.length >= 1,
+      { what: 'OrderShipped on the bus' },
+    );
     expect(OrderShipped.schema.parse(event?.payload)).toEqual({
       orderId,
       customerId,
@@ -274,7 +281,11 @@ describe('markDelivered', () => {
 
     const rows = await outboxRowsFor(orderId);
     expect(rows.map((row) => row.type)).toEqual(['OrderShipped', 'OrderDelivered']);
-    const events = await waitFor(async () => publishedFor(orderId), (found) => found.length >= 2, { what: 'OrderDelivered on the bus' });
+    const events = await waitFor(
+      async () => publishedFor(orderId),
+      (found) => found.length >= 2,
+      { what: 'OrderDelivered on the bus' },
+    );
     await relay.flush();
     expect(publishedFor(orderId).map((event) => event.type)).toEqual(['OrderShipped', 'OrderDelivered']);
     expect(OrderDelivered.schema.parse(events[1]?.payload)).toEqual({ orderId, customerId, shipmentId: shipment.id, at: view.deliveredAt });

@@ -31,8 +31,7 @@ const items = [
   { productId: demoProducts[20]!.id, quantity: 1 },
   { productId: demoProducts[21]!.id, quantity: 2 },
 ];
-const place = (key: string) =>
-  graphql(supergraph.gatewayUrl, PlaceOrderDocument, { input: { items, paymentToken: 'tok_visa' }, idempotencyKey: key }, { token: customer.token });
+const place = (key: string) => graphql(supergraph.gatewayUrl, PlaceOrderDocument, { input: { items, paymentToken: 'tok_visa' }, idempotencyKey: key }, { token: customer.token });
 type Placed = Awaited<ReturnType<typeof place>>;
 
 /** A refusal the client can retry: 503, Retry-After, SERVICE_UNAVAILABLE only, no data. */
@@ -45,7 +44,10 @@ const expectRetryableRefusal = (response: Placed) => {
 
 /** The order under `key` exists with all its parts (lines, history, the saga's first messages), or not at all. */
 async function storedOrder(key: string) {
-  const order = await orders().order.findUnique({ where: { customerId_idempotencyKey: { customerId: customer.userId, idempotencyKey: key } }, include: { items: true, history: true } });
+  const order = await orders().order.findUnique({
+    where: { customerId_idempotencyKey: { customerId: customer.userId, idempotencyKey: key } },
+    include: { items: true, history: true },
+  });
   if (!order) return null;
   const messages = await orders().outboxMessage.findMany({ where: { payload: { path: ['orderId'], equals: order.id } } });
   return { order, messageTypes: messages.map((message) => message.type) };
@@ -96,7 +98,11 @@ describe('concurrent placeOrder', () => {
     const key = randomUUID();
     try {
       // (On PGlite only the first gets in; the others wait for it, each holding its connection.)
-      await waitFor(async () => entered, (count) => count > 0, { what: 'a transaction to hold the database' });
+      await waitFor(
+        async () => entered,
+        (count) => count > 0,
+        { what: 'a transaction to hold the database' },
+      );
       const refused = await place(key);
       expectRetryableRefusal(refused);
       expect(refused.errors![0]!.message).not.toMatch(/prisma|transaction|pool|timeout/i);

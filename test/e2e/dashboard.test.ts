@@ -70,9 +70,13 @@ describe('the dashboard', () => {
     expect(delivered.errors).toBeUndefined();
     await waitForOrderStatus(gateway, customer, orderId, ['DELIVERED']);
 
-    const { data, errors } = await waitFor(() => dashboardOf(customer), (response) => response.data?.me.unreadNotificationCount === 4, {
-      what: 'four notifications',
-    });
+    const { data, errors } = await waitFor(
+      () => dashboardOf(customer),
+      (response) => response.data?.me.unreadNotificationCount === 4,
+      {
+        what: 'four notifications',
+      },
+    );
     expect(errors).toBeUndefined();
     const me = data!.me;
     expect(me.name).toBe('Dana Dashboard');
@@ -96,7 +100,13 @@ describe('the dashboard', () => {
     const tenProducts = demoProducts.filter((product) => product.stock >= 10).slice(0, 10);
     const largeOrders = [];
     for (let order = 0; order < 5; order += 1) {
-      largeOrders.push(await placeOrder(gateway, large, tenProducts.map((product) => ({ productId: product.id, quantity: 1 }))));
+      largeOrders.push(
+        await placeOrder(
+          gateway,
+          large,
+          tenProducts.map((product) => ({ productId: product.id, quantity: 1 })),
+        ),
+      );
     }
     for (const id of largeOrders) await waitForOrderStatus(gateway, large, id, ['CONFIRMED']);
     await waitForOrderStatus(gateway, small, smallOrder, ['CONFIRMED']);
@@ -104,12 +114,7 @@ describe('the dashboard', () => {
     const cost = async (session: Session) => {
       const services = Object.values(supergraph.subgraphs);
       const read = () =>
-        Promise.all(
-          services.flatMap((subgraph) => [
-            readCounter(subgraph.url, 'db_sql_statements_total', 'source="request"'),
-            readTotal(subgraph.url, 'graphql_requests_total'),
-          ]),
-        );
+        Promise.all(services.flatMap((subgraph) => [readCounter(subgraph.url, 'db_sql_statements_total', 'source="request"'), readTotal(subgraph.url, 'graphql_requests_total')]));
       const before = await read();
       const response = await dashboardOf(session);
       const after = await read();
@@ -137,8 +142,16 @@ describe('the dashboard', () => {
     const bobOrder = await placeOrder(gateway, bob, [{ productId: demoProducts[23]!.id, quantity: 1 }]);
     await waitForOrderStatus(gateway, alice, aliceOrder, ['CONFIRMED']);
     await waitForOrderStatus(gateway, bob, bobOrder, ['CONFIRMED']);
-    const bobs = await waitFor(() => dashboardOf(bob), (response) => (response.data?.me.unreadNotificationCount ?? 0) >= 2, { what: "Bob's notifications" });
-    const alices = await waitFor(() => dashboardOf(alice), (response) => (response.data?.me.unreadNotificationCount ?? 0) >= 2, { what: "Alice's notifications" });
+    const bobs = await waitFor(
+      () => dashboardOf(bob),
+      (response) => (response.data?.me.unreadNotificationCount ?? 0) >= 2,
+      { what: "Bob's notifications" },
+    );
+    const alices = await waitFor(
+      () => dashboardOf(alice),
+      (response) => (response.data?.me.unreadNotificationCount ?? 0) >= 2,
+      { what: "Alice's notifications" },
+    );
 
     expect(alices.data!.me.orders.edges.map(({ node }) => node.id)).toEqual([aliceOrder]);
     expect(new Set(alices.data!.me.notifications.edges.map(({ node }) => node.orderId))).toEqual(new Set([aliceOrder]));
@@ -179,7 +192,11 @@ describe('shipping', () => {
     expect(shipped.errors).toBeUndefined();
     await waitForOrderStatus(gateway, customer, orderId, ['SHIPPED']);
     const notifications = prismaOf<NotificationsPrisma>('notifications');
-    await waitFor(() => notifications.notification.count({ where: { orderId, kind: 'ORDER_SHIPPED' } }), (count) => count === 1, { what: 'the shipped notification' });
+    await waitFor(
+      () => notifications.notification.count({ where: { orderId, kind: 'ORDER_SHIPPED' } }),
+      (count) => count === 1,
+      { what: 'the shipped notification' },
+    );
     const orders = prismaOf<OrdersPrisma>('orders');
     const historyBefore = await orders.orderStatusChange.count({ where: { orderId } });
 
@@ -193,8 +210,16 @@ describe('shipping', () => {
     });
     await supergraph.bus.publish(again);
     await supergraph.bus.publish(again);
-    await waitFor(() => orders.inboxMessage.count({ where: { messageId: again.id } }), (count) => count === 1, { what: 'orders to see the duplicate' });
-    await waitFor(() => notifications.inboxMessage.count({ where: { messageId: again.id } }), (count) => count === 1, { what: 'notifications to see the duplicate' });
+    await waitFor(
+      () => orders.inboxMessage.count({ where: { messageId: again.id } }),
+      (count) => count === 1,
+      { what: 'orders to see the duplicate' },
+    );
+    await waitFor(
+      () => notifications.inboxMessage.count({ where: { messageId: again.id } }),
+      (count) => count === 1,
+      { what: 'notifications to see the duplicate' },
+    );
     expect(await orders.orderStatusChange.count({ where: { orderId } })).toBe(historyBefore);
     expect(await notifications.notification.count({ where: { orderId, kind: 'ORDER_SHIPPED' } })).toBe(1);
   });

@@ -68,7 +68,7 @@ const stocked = inStock[1]!;
 describe('notificationAdded: the caller’s own notifications', () => {
   it.each(TRANSPORTS)('over %s: each new notification of mine, with federated fields read as me, and never anyone else’s', async (transport) => {
     const [me, someoneElse] = await Promise.all([signUpCustomer(gateway, 'Subscriber'), signUpCustomer(gateway, 'Someone Else')]);
-    await waitFor(activeSubscriptions, (count) => count === 0, { what: 'earlier tests\' subscriptions to end' });
+    await waitFor(activeSubscriptions, (count) => count === 0, { what: "earlier tests' subscriptions to end" });
     const mine = await open<NotificationData>(transport, NOTIFICATIONS, {}, me.token);
     const theirs = await open<NotificationData>(transport, NOTIFICATIONS, {}, someoneElse.token);
     // Open once the gateway counts them (no initial result: these watch entities that do not exist yet).
@@ -119,7 +119,12 @@ describe('stockChanged(productId)', () => {
     const before = adminInitial!.data!.stockChanged.inventory!;
     expect(before.onHand).toEqual(expect.any(Number));
 
-    const restocked = await graphql<{ restock: { available: number } }>(gateway, `mutation ($id: ID!) { restock(productId: $id, quantity: 3) { available } }`, { id: stocked.id }, { token: admin.token });
+    const restocked = await graphql<{ restock: { available: number } }>(
+      gateway,
+      `mutation ($id: ID!) { restock(productId: $id, quantity: 3) { available } }`,
+      { id: stocked.id },
+      { token: admin.token },
+    );
     expect(restocked.errors).toBeUndefined();
     const available = restocked.data!.restock.available;
     expect(available).toBe(before.available + 3);
@@ -147,7 +152,7 @@ describe('cartChanged: the caller’s own cart, across tabs and devices', () => 
   const ADD = `mutation ($id: ID!, $quantity: Int!) { addToCart(productId: $id, quantity: $quantity) { id version } }`;
   it.each(TRANSPORTS)('over %s: a second connection of the same customer sees each change, with federated fields; someone else sees none', async (transport) => {
     const [me, someoneElse] = await Promise.all([signUpCustomer(gateway, 'Two tabs'), signUpCustomer(gateway, 'Another shopper')]);
-    await waitFor(activeSubscriptions, (count) => count === 0, { what: 'earlier tests\' subscriptions to end' });
+    await waitFor(activeSubscriptions, (count) => count === 0, { what: "earlier tests' subscriptions to end" });
     const otherTab = await open<CartData>(transport, CART, {}, me.token);
     const theirs = await open<CartData>(transport, CART, {}, someoneElse.token);
     await waitFor(activeSubscriptions, (count) => count === 2, { what: 'both subscriptions to be open' });

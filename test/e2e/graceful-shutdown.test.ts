@@ -69,18 +69,30 @@ describe('graceful shutdown on SIGTERM', () => {
     const subscription = collect(subscriber, 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }', { id: orderId });
     const overHttp = await subscribeMultipart(url, 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id status } }', { id: orderId }, customer.token);
     if (overHttp.kind !== 'multipart') throw new Error(`no multipart stream: ${JSON.stringify(overHttp.body)}`);
-    await waitFor(() => readCounter(new URL('/', url).toString().replace(/\/$/, ''), 'gateway_subscriptions_active'), (count) => count === 2, {
-      what: 'both subscriptions to be active',
-    });
+    await waitFor(
+      () => readCounter(new URL('/', url).toString().replace(/\/$/, ''), 'gateway_subscriptions_active'),
+      (count) => count === 2,
+      {
+        what: 'both subscriptions to be active',
+      },
+    );
 
     catalogProxy.setMode({ kind: 'slow', delayMs: 1_500 });
     const before = catalogProxy.received.length;
     const burst = Array.from({ length: 24 }, () => graphql<Products>(url, PRODUCTS, {}, { token: customer.token }));
-    await waitFor(async () => catalogProxy.received.length - before, (count) => count >= 24, { what: 'the whole burst to reach catalog' });
+    await waitFor(
+      async () => catalogProxy.received.length - before,
+      (count) => count >= 24,
+      { what: 'the whole burst to reach catalog' },
+    );
 
     const signalled = performance.now();
     gateway.terminate();
-    await waitFor(() => accepts(url), (accepted) => !accepted, { what: 'the gateway to stop accepting connections', timeoutMs: 1_000, intervalMs: 20 });
+    await waitFor(
+      () => accepts(url),
+      (accepted) => !accepted,
+      { what: 'the gateway to stop accepting connections', timeoutMs: 1_000, intervalMs: 20 },
+    );
 
     const responses = await Promise.all(burst);
     for (const response of responses) {
@@ -109,7 +121,11 @@ describe('graceful shutdown on SIGTERM', () => {
       () => 'cut',
     );
     const before = catalogProxy.received.length;
-    await waitFor(async () => catalogProxy.received.length, (count) => count > before, { what: 'the request to reach catalog' });
+    await waitFor(
+      async () => catalogProxy.received.length,
+      (count) => count > before,
+      { what: 'the request to reach catalog' },
+    );
     const signalled = performance.now();
     gateway.terminate();
     const exit = await gateway.exited;

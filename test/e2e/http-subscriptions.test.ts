@@ -42,8 +42,7 @@ const streaming = (subscription: MultipartSubscription): Streaming => {
   return subscription;
 };
 const payloads = (parts: readonly MultipartPart[]) => parts.filter((part) => part.payload);
-const statusesOf = (parts: readonly MultipartPart[]) =>
-  payloads(parts).map((part) => (part.payload?.data as { orderStatusChanged: { status: string } }).orderStatusChanged.status);
+const statusesOf = (parts: readonly MultipartPart[]) => payloads(parts).map((part) => (part.payload?.data as { orderStatusChanged: { status: string } }).orderStatusChanged.status);
 const isHeartbeat = (part: MultipartPart) => Object.keys(part).length === 0;
 const activeSubscriptions = () => readCounter(new URL('/', gateway).toString().replace(/\/$/, ''), 'gateway_subscriptions_active');
 
@@ -158,14 +157,17 @@ describe('orderStatusChanged over Server-Sent Events (graphql-sse, distinct conn
     onTestFinished(() => client.dispose());
     const results: Result[] = [];
     const ended = new Promise<{ completed: true } | { error: unknown }>((resolve) => {
-      client.subscribe<Result['data'], Result['extensions']>({ query, variables }, {
-        next: (result) => {
-          results.push(result as Result);
-          onResult?.(result as Result);
+      client.subscribe<Result['data'], Result['extensions']>(
+        { query, variables },
+        {
+          next: (result) => {
+            results.push(result as Result);
+            onResult?.(result as Result);
+          },
+          error: (error) => resolve({ error }),
+          complete: () => resolve({ completed: true }),
         },
-        error: (error) => resolve({ error }),
-        complete: () => resolve({ completed: true }),
-      });
+      );
     });
     return { results, ended };
   };

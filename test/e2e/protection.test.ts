@@ -26,8 +26,7 @@ beforeAll(async () => {
 afterAll(() => supergraph?.stop());
 
 const LOG_IN = /* GraphQL */ `mutation LogIn($input: LogInInput!) { logIn(input: $input) { token } }`;
-const logInFrom = (ip: string, email: string, password: string) =>
-  graphql(gateway, LOG_IN, { input: { email, password } }, { headers: { 'x-forwarded-for': ip } });
+const logInFrom = (ip: string, email: string, password: string) => graphql(gateway, LOG_IN, { input: { email, password } }, { headers: { 'x-forwarded-for': ip } });
 
 describe('log-in brute force', () => {
   it('refuses the 11th wrong password for one account, even from different addresses', async () => {
@@ -161,7 +160,9 @@ describe('the brute-force budget, however the operation is written', () => {
     const response = await fetch(gateway, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshAddress() },
-      body: JSON.stringify(Array.from({ length: 20 }, (_, index) => ({ query: LOG_IN, variables: { input: { email, password: index === 19 ? 'the right password' : `wrong ${index}` } } }))),
+      body: JSON.stringify(
+        Array.from({ length: 20 }, (_, index) => ({ query: LOG_IN, variables: { input: { email, password: index === 19 ? 'the right password' : `wrong ${index}` } } })),
+      ),
     });
     expect(response.status).toBe(400);
     expect(await response.text()).not.toMatch(/"token"/);
@@ -271,9 +272,14 @@ describe('trust between gateway and subgraphs', () => {
 
   it('refuses a direct call to a subgraph with a forged identity', async () => {
     const forged = await signGatewayCredential('accounts', 'not-the-subgraph-secret-at-all', { viewer: { id: 'x', role: 'ADMIN' }, requestId: 'forged' });
-    const response = await graphql(`${supergraph.subgraphs['accounts']!.url}/graphql`, '{ me { id } }', {}, {
-      headers: { [GATEWAY_CREDENTIAL_HEADER]: forged, 'x-user-id': 'x' },
-    });
+    const response = await graphql(
+      `${supergraph.subgraphs['accounts']!.url}/graphql`,
+      '{ me { id } }',
+      {},
+      {
+        headers: { [GATEWAY_CREDENTIAL_HEADER]: forged, 'x-user-id': 'x' },
+      },
+    );
     expect(response.status).toBe(401);
   });
 });

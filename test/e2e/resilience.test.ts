@@ -46,7 +46,10 @@ describe('a subgraph that goes down', () => {
       // The gateway stays ready (it still serves everything else), and its report names the subgraph.
       const ready = await fetch(new URL('/health/ready', gateway));
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'degraded', checks: { supergraph: { status: 'ok' }, 'subgraph:inventory': { status: 'unavailable', critical: false }, 'subgraph:catalog': { status: 'ok' } } });
+      expect(await ready.json()).toMatchObject({
+        status: 'degraded',
+        checks: { supergraph: { status: 'ok' }, 'subgraph:inventory': { status: 'unavailable', critical: false }, 'subgraph:catalog': { status: 'ok' } },
+      });
     } finally {
       await supergraph.startSubgraph('inventory');
     }
@@ -68,9 +71,7 @@ describe('a slow or flaky subgraph', () => {
   beforeAll(async () => {
     // A gateway of the test's own, reaching catalog through a proxy that can misbehave.
     proxy = await startFaultProxy(supergraph.subgraphs['catalog']!.url);
-    const urls = Object.fromEntries(
-      Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]),
-    );
+    const urls = Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]));
     gateway = await startGateway(
       loadGatewayConfig({
         ...resilienceEnv,

@@ -145,9 +145,7 @@ describe.each(variants)('the client SDK against the gateway, $variant', ({ persi
     expect(result.errors?.map((entry) => entry.extensions?.['code'])).toEqual(['UNAUTHENTICATED']);
 
     const { client: customer } = await signedUpCustomer('Fay Forbidden');
-    const forbidden: unknown = await customer
-      .request(RestockDocument, { productId: demoProducts[0]!.id, quantity: 1 })
-      .catch((caught: unknown) => caught);
+    const forbidden: unknown = await customer.request(RestockDocument, { productId: demoProducts[0]!.id, quantity: 1 }).catch((caught: unknown) => caught);
     expect((forbidden as ShopClientError).codes).toEqual(['FORBIDDEN']);
   });
 
@@ -168,7 +166,11 @@ describe.each(variants)('the client SDK against the gateway, $variant', ({ persi
         seen.push(result.data!.orderStatusChanged);
       }
     })();
-    await waitFor(async () => seen.at(-1)?.status, (status) => status === 'CONFIRMED', { what: 'CONFIRMED over the subscription', timeoutMs: 25_000 });
+    await waitFor(
+      async () => seen.at(-1)?.status,
+      (status) => status === 'CONFIRMED',
+      { what: 'CONFIRMED over the subscription', timeoutMs: 25_000 },
+    );
 
     // Shipping learns of the confirmation by message: until then the order is not shippable.
     const shipped = await waitFor(
@@ -179,14 +181,21 @@ describe.each(variants)('the client SDK against the gateway, $variant', ({ persi
     expect(shipped.errors).toBeUndefined();
     const shipment = shipped.data!.shipOrder;
     expect(shipment).toMatchObject({ status: 'SHIPPED', carrier: 'UPS', trackingNumber: expect.stringMatching(/^UPS-/) });
-    await waitFor(async () => seen.at(-1)?.status, (status) => status === 'SHIPPED', { what: 'SHIPPED over the subscription' });
+    await waitFor(
+      async () => seen.at(-1)?.status,
+      (status) => status === 'SHIPPED',
+      { what: 'SHIPPED over the subscription' },
+    );
     const { markDelivered } = await admin.request(MarkDeliveredDocument, { shipmentId: shipment.id });
     expect(markDelivered.status).toBe('DELIVERED');
 
     // DELIVERED is the last change: the subscription completes and the loop ends.
     await subscription;
     const statuses = seen.map((order) => order.status);
-    expect([['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED'], ['CONFIRMED', 'SHIPPED', 'DELIVERED']]).toContainEqual(statuses);
+    expect([
+      ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED'],
+      ['CONFIRMED', 'SHIPPED', 'DELIVERED'],
+    ]).toContainEqual(statuses);
     expect(seen.at(-1)).toMatchObject({
       id: placeOrder.id,
       payment: { status: 'CAPTURED' },
@@ -227,17 +236,29 @@ describe.each(variants)('the client SDK against the gateway, $variant', ({ persi
       input: { items: [{ productId: demoProducts[31]!.id, quantity: 1 }], paymentToken: 'tok_visa' },
       idempotencyKey: randomUUID(),
     });
-    await waitFor(() => statusOf(customer, placeOrder.id), (status) => status === 'CONFIRMED', { what: 'the order to be confirmed' });
+    await waitFor(
+      () => statusOf(customer, placeOrder.id),
+      (status) => status === 'CONFIRMED',
+      { what: 'the order to be confirmed' },
+    );
 
     const results: (string | undefined)[] = [];
     const completed = new Promise<void>((resolve, reject) => {
-      customer.subscribe(OrderStatusChangedDocument, { orderId: placeOrder.id }, {
-        next: (result) => results.push(result.data?.orderStatusChanged.status),
-        error: reject,
-        complete: resolve,
-      });
+      customer.subscribe(
+        OrderStatusChangedDocument,
+        { orderId: placeOrder.id },
+        {
+          next: (result) => results.push(result.data?.orderStatusChanged.status),
+          error: reject,
+          complete: resolve,
+        },
+      );
     });
-    await waitFor(async () => results.length, (count) => count === 1, { what: 'the current status' });
+    await waitFor(
+      async () => results.length,
+      (count) => count === 1,
+      { what: 'the current status' },
+    );
     const { cancelOrder } = await customer.request(CancelOrderDocument, { id: placeOrder.id });
     expect(cancelOrder).toMatchObject({ id: placeOrder.id, status: 'CANCELLED' });
     await completed;
@@ -252,7 +273,11 @@ describe.each(variants)('the client SDK against the gateway, $variant', ({ persi
       input: { items: [{ productId: demoProducts[32]!.id, quantity: 1 }], paymentToken: 'tok_visa' },
       idempotencyKey: randomUUID(),
     });
-    await waitFor(() => statusOf(customer, placeOrder.id), (status) => status === 'CONFIRMED', { what: 'the order to be confirmed' });
+    await waitFor(
+      () => statusOf(customer, placeOrder.id),
+      (status) => status === 'CONFIRMED',
+      { what: 'the order to be confirmed' },
+    );
 
     const seen: (string | undefined)[] = [];
     for await (const result of overHttp.iterate(OrderStatusChangedDocument, { orderId: placeOrder.id })) {

@@ -50,7 +50,10 @@ describe('a subgraph process', () => {
       const exit = await service.exited;
       expect(exit.code, exit.stderr).toBe(0);
       expect(performance.now() - signalled).toBeLessThan(4_000); // sooner than the batch's own 5 s delay
-      const spans = collector.received.filter((post) => post.path === '/v1/traces').map((post) => post.body).join('\n');
+      const spans = collector.received
+        .filter((post) => post.path === '/v1/traces')
+        .map((post) => post.body)
+        .join('\n');
       expect(spans).toContain(`"traceId":"${traceId}"`);
       expect(spans).toContain('"name":"POST /graphql"');
       expect(spans).toContain('"stringValue":"catalog"'); // service.name

@@ -204,7 +204,11 @@ describe('orderStatusChanged over graphql-ws', () => {
 
   it('ends the stream when the token expires (4403 Token expired), and refuses it afterwards', async () => {
     const id = await place(customer, 3);
-    await waitFor(() => orderStatusOf(customer, id), (response) => response.data?.order.status === 'CONFIRMED', { what: 'the order to settle' });
+    await waitFor(
+      () => orderStatusOf(customer, id),
+      (response) => response.data?.order.status === 'CONFIRMED',
+      { what: 'the order to settle' },
+    );
     const exp = Math.floor(Date.now() / 1000) + 2;
     const shortLived = await tokenFromAccountsKey(supergraph, { sub: customer.userId, role: 'CUSTOMER', exp });
     const client = wsClient(gateway, shortLived);
@@ -226,7 +230,11 @@ describe('orderStatusChanged over graphql-ws', () => {
 
   it('sends an order already in a final state once and completes', async () => {
     const id = await place(customer, 7);
-    await waitFor(() => orderStatusOf(customer, id), (response) => response.data?.order.status === 'CONFIRMED', { what: 'the order to settle' });
+    await waitFor(
+      () => orderStatusOf(customer, id),
+      (response) => response.data?.order.status === 'CONFIRMED',
+      { what: 'the order to settle' },
+    );
     const cancelled = await graphql(gateway, `mutation ($id: ID!) { cancelOrder(id: $id) { status } }`, { id }, { token: customer.token });
     expect(cancelled.errors).toBeUndefined();
     const client = wsClient(gateway, customer.token);
@@ -282,7 +290,11 @@ describe('fan-out', () => {
     });
     // No keep-alive intervals or expiry timers left by the 50 connections (the gateway counts its
     // own: the process-wide count also holds every service's timers on the embedded setup)...
-    await waitFor(() => gauge('gateway_websocket_timers'), (timers) => timers === timersBefore, { what: 'connection timers to be cleared' });
+    await waitFor(
+      () => gauge('gateway_websocket_timers'),
+      (timers) => timers === timersBefore,
+      { what: 'connection timers to be cleared' },
+    );
     // ...and no sockets.
     const added = await handlesAddedSince(handlesBefore, 5_000);
     expect(added['TCPSocketWrap'] ?? 0).toBeLessThan(5); // a database pool may have grown meanwhile, never by 50
@@ -331,13 +343,21 @@ describe('limits', () => {
     expect(refusalCode(await open(second).ended)).toEqual(['SUBSCRIPTION_LIMIT_REACHED']); // the user's third is the limit
 
     a.dispose(); // a slot comes free
-    await waitFor(async () => limited.server.subscriptions.stats().subscriptions, (count) => count === 2, { what: 'the slot to free' });
+    await waitFor(
+      async () => limited.server.subscriptions.stats().subscriptions,
+      (count) => count === 2,
+      { what: 'the slot to free' },
+    );
     const d = open(second);
     await d.until((results) => results.length === 1);
   });
 
   it('WebSocket connections (HTTP 503 beyond the limit) and connection_init timeout (4408)', async () => {
-    await waitFor(async () => limited.server.subscriptions.stats().connections, (count) => count === 0, { what: 'the last test\'s connections to close' });
+    await waitFor(
+      async () => limited.server.subscriptions.stats().connections,
+      (count) => count === 0,
+      { what: "the last test's connections to close" },
+    );
     const holders = [wsClient(limitedUrl, customer.token), wsClient(limitedUrl, customer.token)];
     onTestFinished(() => Promise.all(holders.map((client) => client.dispose())).then(() => undefined));
     // A subscription holds each connection open (a lazy client closes when nothing runs on it).
@@ -354,7 +374,11 @@ describe('limits', () => {
     });
     expect(status).toBe(503);
     await Promise.all(holders.map((client) => client.dispose()));
-    await waitFor(async () => limited.server.subscriptions.stats().connections, (count) => count === 0, { what: 'the connections to close' });
+    await waitFor(
+      async () => limited.server.subscriptions.stats().connections,
+      (count) => count === 0,
+      { what: 'the connections to close' },
+    );
 
     const silent = new WebSocket(wsUrlOf(limitedUrl), 'graphql-transport-ws');
     const closed = await new Promise<{ code: number; reason: string }>((resolve) => silent.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));

@@ -49,7 +49,7 @@ let admin: Session;
 let customer: Session;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph({ env: { SUBSCRIPTIONS_MAX_PER_USER: "200" } });
+  supergraph = await startTestSupergraph({ env: { SUBSCRIPTIONS_MAX_PER_USER: '200' } });
   directory = await mkdtemp(join(tmpdir(), 'supergraph-reload-'));
   supergraphFile = join(directory, 'supergraph.graphql');
   await copyFile(resolve(root, 'supergraph.graphql'), supergraphFile);
@@ -115,54 +115,83 @@ function keepQuerying(session: Session, workers: number) {
 }
 
 describe('supergraph hot reload from SUPERGRAPH_PATH', () => {
-  it('switches under load: no failed request, valid subscriptions keep streaming, a broken one ends with SUBSCRIPTION_SCHEMA_RELOAD', { timeout: testTiming.testTimeoutMs }, async () => {
-    const appliedBefore = await reloads('applied');
-    // 200 open subscriptions (the per-user limit this gateway is given): 199 valid ones over the three
-    // transports, and one the new schema breaks (Inventory.reserved goes).
-    const valid: AnySubscription<{ stockChanged: { inventory: { available: number } } }>[] = [];
-    for (let n = 0; n < 199; n += 1) valid.push(await subscribeOver(TRANSPORTS[n % 3]!, url, VALID, { id: product.id }, customer.token));
-    const broken = await subscribeOver(TRANSPORTS[0], url, BROKEN, { id: product.id }, customer.token);
-    onTestFinished(() => [...valid, broken].forEach((subscription) => subscription.dispose()));
-    await Promise.all([...valid, broken].map((subscription) => subscription.until((results) => results.length === 1, testTiming.conditionMs)));
-    expect(await activeSubscriptions()).toBe(200);
+  it(
+    'switches under load: no failed request, valid subscriptions keep streaming, a broken one ends with SUBSCRIPTION_SCHEMA_RELOAD',
+    { timeout: testTiming.testTimeoutMs },
+    async () => {
+      const appliedBefore = await reloads('applied');
+      // 200 open subscriptions (the per-user limit this gateway is given): 199 valid ones over the three
+      // transports, and one the new schema breaks (Inventory.reserved goes).
+      const valid: AnySubscription<{ stockChanged: { inventory: { available: number } } }>[] = [];
+      for (let n = 0; n < 199; n += 1) valid.push(await subscribeOver(TRANSPORTS[n % 3]!, url, VALID, { id: product.id }, customer.token));
+      const broken = await subscribeOver(TRANSPORTS[0], url, BROKEN, { id: product.id }, customer.token);
+      onTestFinished(() => [...valid, broken].forEach((subscription) => subscription.dispose()));
+      await Promise.all([...valid, broken].map((subscription) => subscription.until((results) => results.length === 1, testTiming.conditionMs)));
+      expect(await activeSubscriptions()).toBe(200);
 
-    const load = keepQuerying(customer, 6);
-    await waitFor(async () => load.sent(), (sent) => sent >= 30, { what: 'the load to run' });
-    const withoutReserved = await composedWith('inventory', (sdl) => sdl.replace(/\n\s*"Units held for orders in progress\."\n\s*reserved: Int!/, ''));
-    expect(withoutReserved).not.toContain('reserved: Int!');
-    await writeFile(supergraphFile, withoutReserved);
-    await waitFor(() => reloads('applied'), (count) => count === appliedBefore + 1, { what: 'the gateway to switch', timeoutMs: 30_000 });
-    // The operations the load sent were planned for the new supergraph before the switch.
-    expect(await readCounter(gateway.url, 'gateway_supergraph_warmed_plans')).toBeGreaterThanOrEqual(QUERIES.length);
-    const sentAtSwitch = load.sent();
-    await waitFor(async () => load.sent(), (sent) => sent >= sentAtSwitch + 30, { what: 'requests on the new supergraph' });
-    expect(await load.stop()).toEqual([]);
+      const load = keepQuerying(customer, 6);
+      await waitFor(
+        async () => load.sent(),
+        (sent) => sent >= 30,
+        { what: 'the load to run' },
+      );
+      const withoutReserved = await composedWith('inventory', (sdl) => sdl.replace(/\n\s*"Units held for orders in progress\."\n\s*reserved: Int!/, ''));
+      expect(withoutReserved).not.toContain('reserved: Int!');
+      await writeFile(supergraphFile, withoutReserved);
+      await waitFor(
+        () => reloads('applied'),
+        (count) => count === appliedBefore + 1,
+        { what: 'the gateway to switch', timeoutMs: 30_000 },
+      );
+      // The operations the load sent were planned for the new supergraph before the switch.
+      expect(await readCounter(gateway.url, 'gateway_supergraph_warmed_plans')).toBeGreaterThanOrEqual(QUERIES.length);
+      const sentAtSwitch = load.sent();
+      await waitFor(
+        async () => load.sent(),
+        (sent) => sent >= sentAtSwitch + 30,
+        { what: 'requests on the new supergraph' },
+      );
+      expect(await load.stop()).toEqual([]);
 
-    // The broken one has ended with its code; the valid ones are still open and stream the next change.
-    const end = await broken.ended;
-    expect(end.errors?.map((error) => error.extensions?.['code'])).toEqual(['SUBSCRIPTION_SCHEMA_RELOAD']);
-    const restocked = await graphql<{ restock: { available: number } }>(url, `mutation ($id: ID!) { restock(productId: $id, quantity: 2) { available } }`, { id: product.id }, { token: admin.token });
-    expect(restocked.errors).toBeUndefined();
-    await Promise.all(valid.map((subscription) => subscription.until((results) => results.length >= 2, testTiming.conditionMs)));
-    for (const subscription of valid) {
-      expect(subscription.results.slice(1).every((result) => !result.errors && result.data?.stockChanged.inventory.available !== undefined)).toBe(true);
-    }
-    // None of the 199 was dropped: every one is still open after the switch and the change.
-    expect(await activeSubscriptions()).toBe(199);
-    // The new schema is served: the removed field is a validation error now.
-    const gone = await graphql(url, `query ($id: ID!) { product(id: $id) { inventory { reserved } } }`, { id: product.id }, { token: admin.token });
-    expect(gone.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
-  });
+      // The broken one has ended with its code; the valid ones are still open and stream the next change.
+      const end = await broken.ended;
+      expect(end.errors?.map((error) => error.extensions?.['code'])).toEqual(['SUBSCRIPTION_SCHEMA_RELOAD']);
+      const restocked = await graphql<{ restock: { available: number } }>(
+        url,
+        `mutation ($id: ID!) { restock(productId: $id, quantity: 2) { available } }`,
+        { id: product.id },
+        { token: admin.token },
+      );
+      expect(restocked.errors).toBeUndefined();
+      await Promise.all(valid.map((subscription) => subscription.until((results) => results.length >= 2, testTiming.conditionMs)));
+      for (const subscription of valid) {
+        expect(subscription.results.slice(1).every((result) => !result.errors && result.data?.stockChanged.inventory.available !== undefined)).toBe(true);
+      }
+      // None of the 199 was dropped: every one is still open after the switch and the change.
+      expect(await activeSubscriptions()).toBe(199);
+      // The new schema is served: the removed field is a validation error now.
+      const gone = await graphql(url, `query ($id: ID!) { product(id: $id) { inventory { reserved } } }`, { id: product.id }, { token: admin.token });
+      expect(gone.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    },
+  );
 
   it('refuses a supergraph that does not load, counts it, and keeps serving the old one', async () => {
     const refusedBefore = await reloads('refused');
     const appliedBefore = await reloads('applied');
     const working = await readFile(supergraphFile, 'utf8');
     await writeFile(supergraphFile, 'type Query { this is not a supergraph');
-    await waitFor(() => reloads('refused'), (count) => count === refusedBefore + 1, { what: 'the broken supergraph to be refused', timeoutMs: 30_000 });
+    await waitFor(
+      () => reloads('refused'),
+      (count) => count === refusedBefore + 1,
+      { what: 'the broken supergraph to be refused', timeoutMs: 30_000 },
+    );
     // One that parses but routes to a subgraph the gateway has no configuration for.
     await writeFile(supergraphFile, working.replace('@join__graph(name: "payments"', '@join__graph(name: "billing"'));
-    await waitFor(() => reloads('refused'), (count) => count === refusedBefore + 2, { what: 'the unroutable supergraph to be refused', timeoutMs: 30_000 });
+    await waitFor(
+      () => reloads('refused'),
+      (count) => count === refusedBefore + 2,
+      { what: 'the unroutable supergraph to be refused', timeoutMs: 30_000 },
+    );
     expect(await reloads('applied')).toBe(appliedBefore);
 
     const response = await graphql<{ me: { id: string } }>(url, `query { me { id } }`, {}, { token: customer.token });
@@ -198,7 +227,12 @@ describe('supergraph hot reload from SUPERGRAPH_PATH', () => {
     const appliedBefore = await applied();
     await copyFile(resolve(root, 'supergraph.graphql'), file);
     await waitFor(applied, (count) => count === appliedBefore + 1, { what: 'the supergraph with notifications to be served', timeoutMs: 30_000 });
-    const response = await graphql<{ me: { id: string; unreadNotificationCount: number } }>(secondUrl, `query { me { id unreadNotificationCount } }`, {}, { token: customer.token });
+    const response = await graphql<{ me: { id: string; unreadNotificationCount: number } }>(
+      secondUrl,
+      `query { me { id unreadNotificationCount } }`,
+      {},
+      { token: customer.token },
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data?.me).toEqual({ id: customer.userId, unreadNotificationCount: expect.any(Number) });
     const withNotifications = await readiness();

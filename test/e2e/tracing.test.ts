@@ -110,7 +110,10 @@ describe('tracing', () => {
     // Inventory reserved stock, payments authorized, orders took both replies: all in the caller's trace.
     const handled = await waitFor(
       async () => spansOf(caller.traceId).filter((span) => span.kind === SpanKind.CONSUMER),
-      (consumers) => ['inventory.stock-commands', 'payments.commands', 'orders.saga-replies'].every((queue) => consumers.some((span) => String(span.attributes['messaging.destination.name']).endsWith(queue))),
+      (consumers) =>
+        ['inventory.stock-commands', 'payments.commands', 'orders.saga-replies'].every((queue) =>
+          consumers.some((span) => String(span.attributes['messaging.destination.name']).endsWith(queue)),
+        ),
       { what: 'consumer spans of inventory, payments and orders in the trace' },
     );
     const spans = spansOf(caller.traceId);

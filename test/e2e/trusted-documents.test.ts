@@ -20,7 +20,9 @@ const manifest = JSON.parse(await readFile(resolve(import.meta.dirname, '../../s
 // The other clients' manifests the gateway loads by default (trusted-documents/<client>.json: the storefront's).
 const otherManifestsDir = resolve(import.meta.dirname, '../../trusted-documents');
 const otherManifests = await Promise.all(
-  (await readdir(otherManifestsDir)).filter((file) => file.endsWith('.json')).map(async (file) => JSON.parse(await readFile(resolve(otherManifestsDir, file), 'utf8')) as PersistedQueryManifest),
+  (await readdir(otherManifestsDir))
+    .filter((file) => file.endsWith('.json'))
+    .map(async (file) => JSON.parse(await readFile(resolve(otherManifestsDir, file), 'utf8')) as PersistedQueryManifest),
 );
 const operation = (name: string) => {
   const found = manifest.operations.find((entry) => entry.name === name);
@@ -72,13 +74,21 @@ const graphqlUrl = (gateway: RunningGateway | string) => `${typeof gateway === '
 
 async function post(gateway: RunningGateway | string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(graphqlUrl(gateway), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] },
+  };
 }
 async function get(gateway: RunningGateway | string, params: Record<string, string>, headers: Record<string, string> = {}) {
   const url = new URL(graphqlUrl(gateway));
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true', ...headers } });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] },
+  };
 }
 const codes = (result: { body: { errors?: { extensions?: { code?: string } }[] } }) => (result.body.errors ?? []).map((error) => error.extensions?.code);
 
@@ -94,7 +104,8 @@ const subgraphFetches = async (gateway: RunningGateway) => {
 describe('PERSISTED_DOCUMENTS=require', () => {
   it('planned every manifest operation before it reported ready: the first request by id is a plan-cache hit', async () => {
     // Each distinct text once: the plan cache is keyed by it.
-    const plannable = new Set([manifest, ...otherManifests].flatMap((client) => client.operations.filter((entry) => entry.type !== 'subscription').map((entry) => entry.body))).size;
+    const plannable = new Set([manifest, ...otherManifests].flatMap((client) => client.operations.filter((entry) => entry.type !== 'subscription').map((entry) => entry.body)))
+      .size;
     expect(plannedAtStart).toEqual({ ready: 200, planned: plannable, misses: 0, hits: 0 });
     const result = await post(required, { documentId: `sha256:${products.id}`, variables: { first: 2 } });
     expect(result.status).toBe(200);
@@ -103,7 +114,7 @@ describe('PERSISTED_DOCUMENTS=require', () => {
     expect(await readCounter(required.url, 'gateway_query_plan_cache_misses_total')).toBe(0);
   });
 
-  it('runs every query of the manifest by id, over POST (documentId and Apollo\'s extension) and GET', async () => {
+  it("runs every query of the manifest by id, over POST (documentId and Apollo's extension) and GET", async () => {
     for (const entry of manifest.operations.filter((candidate) => candidate.type === 'query')) {
       const shapes = [
         await post(required, { documentId: `sha256:${entry.id}` }, { authorization: `Bearer ${customer.token}` }),
@@ -113,7 +124,10 @@ describe('PERSISTED_DOCUMENTS=require', () => {
       ];
       for (const result of shapes) {
         // Operations with required variables fail validation for the lack of them: proof they were resolved and parsed.
-        expect(codes(result).filter((code) => String(code).startsWith('PERSISTED_QUERY')), entry.name).toEqual([]);
+        expect(
+          codes(result).filter((code) => String(code).startsWith('PERSISTED_QUERY')),
+          entry.name,
+        ).toEqual([]);
         expect(result.body.data !== undefined || codes(result).includes('BAD_USER_INPUT') || codes(result).includes('GRAPHQL_VALIDATION_FAILED'), entry.name).toBe(true);
       }
     }
@@ -150,7 +164,7 @@ describe('PERSISTED_DOCUMENTS=require', () => {
     expect(await subgraphFetches(required)).toBe(before);
   });
 
-  it('refuses an unknown subscription over graphql-ws, multipart and SSE; runs the manifest\'s by id', async () => {
+  it("refuses an unknown subscription over graphql-ws, multipart and SSE; runs the manifest's by id", async () => {
     const unknown = 'subscription ($id: ID!) { orderStatusChanged(orderId: $id) { id } }';
     const variables = { id: '00000000-0000-4000-8000-000000000000' };
     const ws = wsClient(graphqlUrl(required), customer.token);
@@ -161,12 +175,11 @@ describe('PERSISTED_DOCUMENTS=require', () => {
       await ws.dispose();
     }
     const multipart = await subscribeMultipart(graphqlUrl(required), unknown, variables, customer.token);
-    expect(multipart.kind === 'json' ? [multipart.status, multipart.body.errors?.[0]?.extensions?.['code']] : multipart.kind).toEqual([
-      400,
-      'PERSISTED_QUERY_NOT_IN_LIST',
-    ]);
+    expect(multipart.kind === 'json' ? [multipart.status, multipart.body.errors?.[0]?.extensions?.['code']] : multipart.kind).toEqual([400, 'PERSISTED_QUERY_NOT_IN_LIST']);
     const sse = createSseClient({ url: graphqlUrl(required), singleConnection: false, headers: { authorization: `Bearer ${customer.token}` }, retryAttempts: 0 });
-    const sseError = await new Promise<unknown>((resolve) => sse.subscribe({ query: unknown, variables }, { next: () => resolve('a result'), error: resolve, complete: () => resolve('completed') }));
+    const sseError = await new Promise<unknown>((resolve) =>
+      sse.subscribe({ query: unknown, variables }, { next: () => resolve('a result'), error: resolve, complete: () => resolve('completed') }),
+    );
     sse.dispose();
     expect(String(sseError)).toMatch(/400|PERSISTED_QUERY_NOT_IN_LIST/);
 

@@ -44,7 +44,8 @@ export async function subscribeOver<TData = Record<string, unknown>>(
   const arrived = arrivals<SubscriptionResult<TData>>();
   let finish: (end: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) => void = () => {};
   const ended = new Promise<{ errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>((resolve) => (finish = resolve));
-  const until = (done: (results: readonly SubscriptionResult<TData>[]) => boolean, timeoutMs = 20_000) => arrived.until(done, timeoutMs, async () => `the subscription ended first: ${JSON.stringify(await ended)}`);
+  const until = (done: (results: readonly SubscriptionResult<TData>[]) => boolean, timeoutMs = 20_000) =>
+    arrived.until(done, timeoutMs, async () => `the subscription ended first: ${JSON.stringify(await ended)}`);
 
   if (transport === 'multipart') {
     const response = await subscribeMultipart(graphqlUrl, query, variables, token);

@@ -16,9 +16,7 @@ export interface RequestOptions {
 
 /** Variables may be left out exactly when the operation has no required variable. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends T`: is every key of T optional?
-type TypedArguments<TVariables> = {} extends TVariables
-  ? [variables?: TVariables, options?: RequestOptions]
-  : [variables: TVariables, options?: RequestOptions];
+type TypedArguments<TVariables> = {} extends TVariables ? [variables?: TVariables, options?: RequestOptions] : [variables: TVariables, options?: RequestOptions];
 
 /**
  * A GraphQL-over-HTTP POST, as any frontend sends it. With one of the SDK's typed documents

@@ -1,9 +1,7 @@
 /** Reads one counter series from a service's Prometheus endpoint; `label` is e.g. `source="request"`. */
 export async function readCounter(baseUrl: string, name: string, label?: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((candidate) => (candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `)) && (!label || candidate.includes(label)));
+  const line = text.split('\n').find((candidate) => (candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `)) && (!label || candidate.includes(label)));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 

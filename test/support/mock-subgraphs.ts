@@ -99,7 +99,11 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
   }
   const seedOf = (source: Source): number => {
     const keys = keyFields.get(String(source['__typename']));
-    const picked = keys ? [source['__typename'], ...keys.map((key) => source[key])] : Object.keys(source).sort().map((key) => [key, source[key]]);
+    const picked = keys
+      ? [source['__typename'], ...keys.map((key) => source[key])]
+      : Object.keys(source)
+          .sort()
+          .map((key) => [key, source[key]]);
     return hash(JSON.stringify(picked));
   };
   const fieldResolver: GraphQLFieldResolver<Source | undefined, unknown> = (maybeSource, args, _context, info) => {
@@ -115,7 +119,11 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
     const first = args['first'] ?? args['limit'];
     const value = mockValue(info.returnType, seed, coordinate, typeof first === 'number' ? Math.min(first, 3) : 2);
     const withTypename = (item: unknown, index: number): unknown =>
-      item !== null && typeof item === 'object' && !Array.isArray(item) ? { ...item, __typename: typenameFor(info.returnType, hash(`${seed}:${index}`), schema) } : Array.isArray(item) ? item.map(withTypename) : item;
+      item !== null && typeof item === 'object' && !Array.isArray(item)
+        ? { ...item, __typename: typenameFor(info.returnType, hash(`${seed}:${index}`), schema) }
+        : Array.isArray(item)
+          ? item.map(withTypename)
+          : item;
     return isObjectType(getNamedType(info.returnType)) || isAbstractType(getNamedType(info.returnType)) ? withTypename(value, 0) : value;
   };
   const apollo = new ApolloServer({ schema, fieldResolver, includeStacktraceInErrorResponses: false, plugins: [ApolloServerPluginInlineTraceDisabled()] });
@@ -134,7 +142,11 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
         if (faults.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
         if (faults.hold?.subgraph === name) await faults.hold.until;
         const body = JSON.parse(text) as { query: string; variables?: Record<string, unknown>; operationName?: string };
-        const response = await apollo.executeOperation({ query: body.query, ...(body.variables ? { variables: body.variables } : {}), ...(body.operationName ? { operationName: body.operationName } : {}) });
+        const response = await apollo.executeOperation({
+          query: body.query,
+          ...(body.variables ? { variables: body.variables } : {}),
+          ...(body.operationName ? { operationName: body.operationName } : {}),
+        });
         const result = response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'incremental' }] };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
       })().catch((error: unknown) => res.writeHead(500).end(String(error)));

@@ -31,7 +31,10 @@ const ipv6 = (hex: string) => (/^0+$/.test(hex) ? '::' : hex === '00000000000000
 export async function listeningAddresses(port: number): Promise<string[]> {
   const addresses: string[] = [];
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const [table, decode] of [['/proc/net/tcp', ipv4], ['/proc/net/tcp6', ipv6]] as const) {
+  for (const [table, decode] of [
+    ['/proc/net/tcp', ipv4],
+    ['/proc/net/tcp6', ipv6],
+  ] as const) {
     const text = await readFile(table, 'utf8').catch(() => '');
     for (const line of text.split('\n').slice(1)) {
       const [, local, , state] = line.trim().split(/\s+/);

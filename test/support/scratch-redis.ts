@@ -27,7 +27,11 @@ export async function startScratchRedis(): Promise<ScratchRedis> {
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor(() => answers(port), (up) => up, { what: 'redis-server to listen', timeoutMs: 10_000 });
+    await waitFor(
+      () => answers(port),
+      (up) => up,
+      { what: 'redis-server to listen', timeoutMs: 10_000 },
+    );
   };
   const stop = () =>
     new Promise<void>((resolve) => {

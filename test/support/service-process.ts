@@ -35,9 +35,7 @@ export function gatewayEnvFor(supergraph: TestSupergraph): Record<string, string
   return {
     // As the supergraph's own gateway: a subgraph under load (e.g. 50 users at once beside another test file) still answers in time.
     SUBGRAPH_TIMEOUT_MS: String(testTiming.subgraphTimeoutMs),
-    ...Object.fromEntries(
-      Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`]),
-    ),
+    ...Object.fromEntries(Object.values(supergraph.subgraphs).map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, `${subgraph.url}/graphql`])),
     JWKS_URL: `${supergraph.subgraphs['accounts']!.url}/.well-known/jwks.json`,
   };
 }
@@ -67,7 +65,11 @@ export async function startServiceProcess(entryPoint: string, env: Record<string
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
-      () => fetch(`${base}/health/live`).then((response) => response.ok, () => false),
+      () =>
+        fetch(`${base}/health/live`).then(
+          (response) => response.ok,
+          () => false,
+        ),
       (live) => live || child.exitCode !== null,
       { what: `${entryPoint} to listen`, timeoutMs: 120_000, intervalMs: 100 },
     );

@@ -12,12 +12,7 @@ export async function signUpCustomer(gatewayUrl: string, name = 'Test Customer')
   return logIn(gatewayUrl, email, password);
 }
 
-export async function placeOrder(
-  gatewayUrl: string,
-  session: Session,
-  items: { productId: string; quantity: number }[],
-  paymentToken = 'tok_visa',
-): Promise<string> {
+export async function placeOrder(gatewayUrl: string, session: Session, items: { productId: string; quantity: number }[], paymentToken = 'tok_visa'): Promise<string> {
   const response = await graphql<{ placeOrder: { id: string } }>(
     gatewayUrl,
     `mutation ($input: PlaceOrderInput!, $key: String!) { placeOrder(input: $input, idempotencyKey: $key) { id } }`,
@@ -34,6 +29,10 @@ export async function orderStatus(gatewayUrl: string, session: Session, orderId:
 }
 
 export const waitForOrderStatus = (gatewayUrl: string, session: Session, orderId: string, statuses: readonly string[]) =>
-  waitFor(() => orderStatus(gatewayUrl, session, orderId), (status) => statuses.includes(status ?? ''), {
-    what: `order ${orderId} to be ${statuses.join(' or ')}`,
-  });
+  waitFor(
+    () => orderStatus(gatewayUrl, session, orderId),
+    (status) => statuses.includes(status ?? ''),
+    {
+      what: `order ${orderId} to be ${statuses.join(' or ')}`,
+    },
+  );

@@ -64,8 +64,7 @@ export function collect<TData = Record<string, unknown>>(client: Client, query: 
   return {
     results: arrived.items,
     ended,
-    until: (done, timeoutMs = 20_000) =>
-      arrived.until(done, timeoutMs, async () => `the subscription ended first: ${JSON.stringify(await ended)}`),
+    until: (done, timeoutMs = 20_000) => arrived.until(done, timeoutMs, async () => `the subscription ended first: ${JSON.stringify(await ended)}`),
     dispose,
   };
 }

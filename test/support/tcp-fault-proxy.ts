@@ -65,7 +65,10 @@ export async function startTcpFaultProxy(target: { readonly host: string; readon
     forward(link, upstream, client, link.held.toClient);
     // Closing passes through as it would on a direct connection: a graceful end after what was
     // written (a server's last error message included), an error as an abrupt close.
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       from.on('end', () => to.end());
       from.on('error', () => to.destroy());
       from.on('close', () => {

@@ -7,10 +7,7 @@ import type { TestSupergraph } from './test-supergraph.ts';
  * Signs a token with the accounts service's own active key, with claims the test chooses: one that
  * expires soon or has expired (`exp`, in seconds), or names another issuer or audience.
  */
-export async function tokenFromAccountsKey(
-  supergraph: TestSupergraph,
-  claims: { sub: string; role: string; exp: number; iss?: string; aud?: string },
-): Promise<string> {
+export async function tokenFromAccountsKey(supergraph: TestSupergraph, claims: { sub: string; role: string; exp: number; iss?: string; aud?: string }): Promise<string> {
   const prisma = supergraph.subgraphs['accounts']!.prisma as AccountsPrisma;
   const key = await prisma.signingKey.findFirstOrThrow({ where: { retiredAt: null } });
   const privateKey = await importJWK(key.privateJwk as JWK, 'ES256');

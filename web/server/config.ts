@@ -28,5 +28,11 @@ export function loadStorefrontConfig(env: Record<string, string | undefined> = p
     },
     env,
   );
-  return { host: parsed.HOST ?? defaultHost(parsed.NODE_ENV), port: parsed.STOREFRONT_PORT, gatewayUrl: parsed.GATEWAY_URL, distDir: parsed.STOREFRONT_DIST_DIR, logLevel: parsed.LOG_LEVEL };
+  return {
+    host: parsed.HOST ?? defaultHost(parsed.NODE_ENV),
+    port: parsed.STOREFRONT_PORT,
+    gatewayUrl: parsed.GATEWAY_URL,
+    distDir: parsed.STOREFRONT_DIST_DIR,
+    logLevel: parsed.LOG_LEVEL,
+  };
 }

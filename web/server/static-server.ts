@@ -56,16 +56,12 @@ export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontS
 
   const proxy = (req: IncomingMessage, res: ServerResponse) => {
     const send = gateway.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream = send(
-      gateway,
-      { method: req.method, headers: { ...forwardable(req.headers), host: gateway.host, 'x-forwarded-for': forwardedFor(req) } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
-        // Streams part by part (a subscription's results arrive as they happen).
-        res.flushHeaders();
-        pipeline(answer, res).catch(() => undefined);
-      },
-    );
+    const upstream = send(gateway, { method: req.method, headers: { ...forwardable(req.headers), host: gateway.host, 'x-forwarded-for': forwardedFor(req) } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
+      // Streams part by part (a subscription's results arrive as they happen).
+      res.flushHeaders();
+      pipeline(answer, res).catch(() => undefined);
+    });
     upstream.on('error', (error) => {
       log.warn({ err: error }, 'gateway unreachable');
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });

@@ -34,7 +34,11 @@ function Page({ path }: { path: string }) {
     case '/admin':
       return <Admin />;
     default:
-      return <p>Page not found. <Link to="/">Back to the catalog</Link></p>;
+      return (
+        <p>
+          Page not found. <Link to="/">Back to the catalog</Link>
+        </p>
+      );
   }
 }
 
@@ -72,7 +76,10 @@ function Header() {
       <nav aria-label="Main">
         <Link to="/">Catalog</Link>
         <Link to="/cart">
-          Cart <span className="count" data-testid="cart-count">{cart.count}</span>
+          Cart{' '}
+          <span className="count" data-testid="cart-count">
+            {cart.count}
+          </span>
         </Link>
         {user ? (
           <>

@@ -3,14 +3,7 @@
 // the customer's cart when they sign in. Pages see one shape either way.
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useSyncExternalStore } from 'react';
-import {
-  AddToCartDocument,
-  CartDocument,
-  CheckoutDocument,
-  ClearCartDocument,
-  RemoveFromCartDocument,
-  UpdateCartItemDocument,
-} from '../../sdk/generated/graphql.ts';
+import { AddToCartDocument, CartDocument, CheckoutDocument, ClearCartDocument, RemoveFromCartDocument, UpdateCartItemDocument } from '../../sdk/generated/graphql.ts';
 import { useSession } from './session-context.tsx';
 
 export interface CartLine {
@@ -92,7 +85,11 @@ export function useCart({ live = false }: { live?: boolean } = {}) {
     async add(product: Omit<CartLine, 'quantity'>, quantity = 1) {
       if (user) return void (await addToCart({ variables: { productId: product.productId, quantity: clamp(quantity) } }));
       const existing = basket.find((line) => line.productId === product.productId);
-      writeBasket(existing ? basket.map((line) => (line === existing ? { ...line, quantity: clamp(line.quantity + quantity) } : line)) : [...basket, { ...product, quantity: clamp(quantity) }]);
+      writeBasket(
+        existing
+          ? basket.map((line) => (line === existing ? { ...line, quantity: clamp(line.quantity + quantity) } : line))
+          : [...basket, { ...product, quantity: clamp(quantity) }],
+      );
     },
     async setQuantity(productId: string, quantity: number) {
       if (user) return void (await updateCartItem({ variables: { productId, quantity: clamp(quantity) } }));

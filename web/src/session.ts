@@ -68,19 +68,21 @@ export class SessionStore {
   renew(): Promise<SessionTokens | null> {
     const session = this.#session;
     if (!session || !this.#exchange) return Promise.resolve(null);
-    this.#renewal ??= this.#exchange(session.refreshToken).then(
-      (next) => {
-        // Signed out or signed in as someone else meanwhile: keep what is there now.
-        if (this.#session === session) this.start(next);
-        return this.#session;
-      },
-      () => {
-        if (this.#session === session) this.end();
-        return null;
-      },
-    ).finally(() => {
-      this.#renewal = null;
-    });
+    this.#renewal ??= this.#exchange(session.refreshToken)
+      .then(
+        (next) => {
+          // Signed out or signed in as someone else meanwhile: keep what is there now.
+          if (this.#session === session) this.start(next);
+          return this.#session;
+        },
+        () => {
+          if (this.#session === session) this.end();
+          return null;
+        },
+      )
+      .finally(() => {
+        this.#renewal = null;
+      });
     return this.#renewal;
   }
 

@@ -20,9 +20,7 @@ export const CheckoutRequested = defineMessage(
     customerId: id,
     idempotencyKey: z.string().min(1),
     paymentToken: z.string().min(1),
-    items: z
-      .array(z.object({ productId: id, quantity: z.number().int().positive(), unitPriceAmount: z.number().int().nonnegative(), currency: z.string().length(3) }))
-      .min(1),
+    items: z.array(z.object({ productId: id, quantity: z.number().int().positive(), unitPriceAmount: z.number().int().nonnegative(), currency: z.string().length(3) })).min(1),
   }),
   { correlate: (payload) => payload.checkoutId },
 );
@@ -32,8 +30,6 @@ export const CheckoutRequested = defineMessage(
  * subtotal). The event names the cart and its owner: what a `Subscription.cartChanged` engine needs
  * to resolve `Cart` by id for the owner's subscriptions only.
  */
-export const CartChanged = defineMessage(
-  'cart.cart-changed',
-  z.object({ cartId: id, userId: id, version: z.number().int().nonnegative(), at: z.string() }),
-  { correlate: (payload) => payload.cartId },
-);
+export const CartChanged = defineMessage('cart.cart-changed', z.object({ cartId: id, userId: id, version: z.number().int().nonnegative(), at: z.string() }), {
+  correlate: (payload) => payload.cartId,
+});

@@ -18,13 +18,9 @@ export * from './orders.ts';
 export * from './payments.ts';
 export * from './shipping.ts';
 
-const isMessage = (value: unknown): value is MessageDefinition =>
-  typeof value === 'object' && value !== null && 'route' in value && 'type' in value && 'schema' in value;
+const isMessage = (value: unknown): value is MessageDefinition => typeof value === 'object' && value !== null && 'route' in value && 'type' in value && 'schema' in value;
 
 /** Every message, by the service that owns its route (the route's first word). */
 export const catalogue: Readonly<Record<string, readonly MessageDefinition[]>> = Object.fromEntries(
-  Object.entries({ cart, catalog, inventory, notifications, orders, payments, shipping }).map(([owner, module]) => [
-    owner,
-    Object.values(module).filter(isMessage),
-  ]),
+  Object.entries({ cart, catalog, inventory, notifications, orders, payments, shipping }).map(([owner, module]) => [owner, Object.values(module).filter(isMessage)]),
 );

@@ -5,8 +5,7 @@ import { hashPassword, verifyAgainstNothing, verifyPassword } from '../passwords
 import { endSession, refreshSession, startSession } from '../sessions.ts';
 import { checkName, checkNewPassword, normalizeEmail } from './validation.ts';
 
-const isUniqueViolation = (error: unknown) =>
-  error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
 export const Mutation: MutationResolvers = {
   async signUp(_parent, { input }, { prisma, keyRing, jwt, authenticatedInThisRequest }) {

@@ -16,11 +16,7 @@ function whereOf(filter: ProductFilter | null | undefined): Prisma.ProductWhereI
   if (filter?.categorySlug) where.category = { slug: filter.categorySlug };
   const search = filter?.search?.trim();
   if (search) {
-    where.OR = [
-      { name: { contains: search, mode: 'insensitive' } },
-      { description: { contains: search, mode: 'insensitive' } },
-      { sku: { equals: search, mode: 'insensitive' } },
-    ];
+    where.OR = [{ name: { contains: search, mode: 'insensitive' } }, { description: { contains: search, mode: 'insensitive' } }, { sku: { equals: search, mode: 'insensitive' } }];
   }
   return where;
 }

@@ -1,4 +1,4 @@
-import { ReserveStock, StockCommitted, StockReleased, StockReservationFailed, StockReserved } from '../../../common/contracts/messages/index.ts';
+import { type ReserveStock, StockCommitted, StockReleased, StockReservationFailed, StockReserved } from '../../../common/contracts/messages/index.ts';
 import { causeOf, type PayloadOf } from '../../../common/messaging/catalogue.ts';
 import type { Envelope } from '../../../common/messaging/envelope.ts';
 import type { Outbox, Publish } from '../../../common/messaging/outbox-publisher.ts';
@@ -51,7 +51,11 @@ export async function reserveStock(inventory: Inventory, command: PayloadOf<type
       }
       await tx.orderReservation.create({ data: { orderId: command.orderId, status: 'RESERVED', lines: { create: lines } } });
       replyFor(publish, command.orderId, 'RESERVED');
-      await recordStockChanges(tx, publish, lines.map((line) => line.productId));
+      await recordStockChanges(
+        tx,
+        publish,
+        lines.map((line) => line.productId),
+      );
     });
   } catch (error) {
     if (isUniqueViolation(error)) return reserveStock(inventory, command, message); // a duplicate delivery won the race
@@ -86,7 +90,11 @@ export async function releaseStock(inventory: Inventory, orderId: string, messag
         await tx.orderReservation.create({ data: { orderId, status: 'RELEASED' } });
       }
       publish(StockReleased, { orderId });
-      await recordStockChanges(tx, publish, [...(reserved ?? []), ...(committed ?? [])].map((line) => line.productId));
+      await recordStockChanges(
+        tx,
+        publish,
+        [...(reserved ?? []), ...(committed ?? [])].map((line) => line.productId),
+      );
     });
   } catch (error) {
     if (isUniqueViolation(error)) return releaseStock(inventory, orderId, message); // a reserve created the row meanwhile
@@ -104,6 +112,10 @@ export async function commitStock({ prisma, outbox }: Inventory, orderId: string
         WHERE "productId" = ${line.productId}::uuid`;
     }
     publish(StockCommitted, { orderId });
-    await recordStockChanges(tx, publish, (lines ?? []).map((line) => line.productId));
+    await recordStockChanges(
+      tx,
+      publish,
+      (lines ?? []).map((line) => line.productId),
+    );
   });
 }

@@ -43,9 +43,7 @@ export function orderEvents({ prisma, log, outbox }: { readonly prisma: PrismaCl
   return consumer({
     queue: ORDER_EVENTS_QUEUE,
     handlers: [
-      on(OrderPlaced, (event, message) =>
-        notify(message, event.customerId, { kind: 'ORDER_PLACED', orderId: event.orderId, amount: event.amount, currency: event.currency }),
-      ),
+      on(OrderPlaced, (event, message) => notify(message, event.customerId, { kind: 'ORDER_PLACED', orderId: event.orderId, amount: event.amount, currency: event.currency })),
       on(OrderConfirmed, (event, message) => notify(message, event.customerId, { kind: 'ORDER_CONFIRMED', orderId: event.orderId })),
       on(OrderCancelled, (event, message) => notify(message, event.customerId, { kind: 'ORDER_CANCELLED', orderId: event.orderId, reason: event.reason })),
       on(OrderShipped, (event, message) =>

@@ -23,8 +23,7 @@ const PREFIX = 'notification:';
  * The cursor carries the position itself, not just an id, so the next page starts right after it
  * even when that notification has left the filter meanwhile (read while paging `unreadOnly`).
  */
-export const encodeNotificationCursor = ({ createdAt, id }: NotificationPosition) =>
-  Buffer.from(`${PREFIX}${createdAt.toISOString()}|${id}`).toString('base64url');
+export const encodeNotificationCursor = ({ createdAt, id }: NotificationPosition) => Buffer.from(`${PREFIX}${createdAt.toISOString()}|${id}`).toString('base64url');
 
 export function decodeNotificationCursor(cursor: string): NotificationPosition {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');

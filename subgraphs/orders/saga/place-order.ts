@@ -49,8 +49,7 @@ function normalise(input: PlaceOrderInput, idempotencyKey: string): { lines: Lin
   return { lines, paymentToken };
 }
 
-const hashOf = (lines: readonly Line[], paymentToken: string) =>
-  createHash('sha256').update(JSON.stringify({ lines, paymentToken })).digest('hex');
+const hashOf = (lines: readonly Line[], paymentToken: string) => createHash('sha256').update(JSON.stringify({ lines, paymentToken })).digest('hex');
 
 async function replay(prisma: PrismaClient, customerId: string, idempotencyKey: string, requestHash: string): Promise<Order | null> {
   const existing = await prisma.order.findUnique({ where: { customerId_idempotencyKey: { customerId, idempotencyKey } } });
@@ -95,28 +94,33 @@ export async function placeOrder(prisma: PrismaClient, outbox: Outbox, request: 
   });
 
   try {
-    return await outbox.transaction(prisma, request.cause, async (tx, publish) => {
-      const order = await tx.order.create({
-        data: {
-          customerId: request.customerId,
-          totalAmount: priced.reduce((sum, line) => sum + line.unitPriceAmount * line.quantity, 0),
-          currency: [...currencies][0] ?? 'USD',
-          paymentToken,
-          idempotencyKey: request.idempotencyKey,
-          requestHash,
-          sagaDeadline: new Date(Date.now() + request.stepTimeoutMs),
-          items: { create: priced },
-          history: { create: { status: 'PENDING' } },
-        },
-        include: { history: true },
-      });
-      const messages = sagaMessages(publish);
-      messages.orderPlaced(order, priced);
-      messages.statusChanged(order, { status: 'PENDING', previousStatus: null, reason: null, at: order.createdAt });
-      messages.reserveStock(order, priced);
-      const { history: _history, ...plain } = order;
-      return plain;
-    }, PLACE_ORDER_TRANSACTION);
+    return await outbox.transaction(
+      prisma,
+      request.cause,
+      async (tx, publish) => {
+        const order = await tx.order.create({
+          data: {
+            customerId: request.customerId,
+            totalAmount: priced.reduce((sum, line) => sum + line.unitPriceAmount * line.quantity, 0),
+            currency: [...currencies][0] ?? 'USD',
+            paymentToken,
+            idempotencyKey: request.idempotencyKey,
+            requestHash,
+            sagaDeadline: new Date(Date.now() + request.stepTimeoutMs),
+            items: { create: priced },
+            history: { create: { status: 'PENDING' } },
+          },
+          include: { history: true },
+        });
+        const messages = sagaMessages(publish);
+        messages.orderPlaced(order, priced);
+        messages.statusChanged(order, { status: 'PENDING', previousStatus: null, reason: null, at: order.createdAt });
+        messages.reserveStock(order, priced);
+        const { history: _history, ...plain } = order;
+        return plain;
+      },
+      PLACE_ORDER_TRANSACTION,
+    );
   } catch (error) {
     // The same key raced in twice: the first insert won, answer with its order.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {

@@ -48,12 +48,7 @@ export async function startCharging(tx: Tx, publish: Publish, order: Order, step
 
 /** Payment captured: the order is CONFIRMED and its reserved stock is committed. */
 export async function confirm(tx: Tx, publish: Publish, order: Order): Promise<boolean> {
-  const moved = await moveIfStill(
-    tx,
-    order.id,
-    { status: 'PENDING', sagaStep: 'CHARGING_PAYMENT' },
-    { status: 'CONFIRMED', sagaStep: 'DONE', sagaDeadline: null },
-  );
+  const moved = await moveIfStill(tx, order.id, { status: 'PENDING', sagaStep: 'CHARGING_PAYMENT' }, { status: 'CONFIRMED', sagaStep: 'DONE', sagaDeadline: null });
   if (!moved) return false;
   await recordStatus(tx, publish, order, 'CONFIRMED', null);
   const messages = sagaMessages(publish);

@@ -1,11 +1,4 @@
-import {
-  ChargePayment,
-  PaymentCaptured,
-  PaymentFailed,
-  PaymentFailureReason,
-  PaymentRefunded,
-  RefundPayment,
-} from '../../../common/contracts/messages/index.ts';
+import { ChargePayment, PaymentCaptured, PaymentFailed, PaymentFailureReason, PaymentRefunded, RefundPayment } from '../../../common/contracts/messages/index.ts';
 import type { Logger } from '../../../common/logger.ts';
 import { causeOf, type PayloadOf } from '../../../common/messaging/catalogue.ts';
 import { consumer, dispatcher, on, startConsumer, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
@@ -165,11 +158,7 @@ async function handleRefundPayment(dependencies: PaymentCommandDependencies, { o
   } else if (payment.status === 'CAPTURED') {
     if (payment.processorReference === null) throw new Error(`captured payment ${payment.id} has no processor reference`);
     if (payment.amount > 0) {
-      await refundCharge(
-        processor,
-        { processorReference: payment.processorReference, amount: payment.amount, idempotencyKey: `${orderId}:refund` },
-        processorTimeoutMs,
-      );
+      await refundCharge(processor, { processorReference: payment.processorReference, amount: payment.amount, idempotencyKey: `${orderId}:refund` }, processorTimeoutMs);
     }
     const refunded = await outbox.transaction(prisma, cause, async (tx, publish) => {
       const [updated] = await tx.payment.updateManyAndReturn({

@@ -10,13 +10,7 @@
  */
 export interface CardProcessor {
   /** Places a hold of `amount` on the card behind `paymentToken`. A refusal is a result, not a throw. */
-  authorize(
-    amount: number,
-    currency: string,
-    paymentToken: string,
-    idempotencyKey: string,
-    options?: ProcessorCallOptions,
-  ): Promise<AuthorizationResult>;
+  authorize(amount: number, currency: string, paymentToken: string, idempotencyKey: string, options?: ProcessorCallOptions): Promise<AuthorizationResult>;
   /** Captures an authorization in full; capturing a captured authorization again is a no-op. */
   capture(reference: string, options?: ProcessorCallOptions): Promise<void>;
   /** Refunds `amount` of a captured charge; a repeated `idempotencyKey` does not refund twice. */
@@ -66,11 +60,7 @@ export class ProcessorRequestError extends Error {
  * Runs one processor call with a bound: aborts it and rejects with ProcessorTimeoutError after
  * `timeoutMs`, whether or not the processor ever answers.
  */
-export async function withProcessorTimeout<T>(
-  operation: ProcessorTimeoutError['operation'],
-  timeoutMs: number,
-  call: (options: ProcessorCallOptions) => Promise<T>,
-): Promise<T> {
+export async function withProcessorTimeout<T>(operation: ProcessorTimeoutError['operation'], timeoutMs: number, call: (options: ProcessorCallOptions) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {

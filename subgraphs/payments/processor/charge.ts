@@ -53,7 +53,5 @@ export async function refundCharge(
   request: { readonly processorReference: string; readonly amount: number; readonly idempotencyKey: string },
   timeoutMs: number,
 ): Promise<void> {
-  await withProcessorTimeout('refund', timeoutMs, (options) =>
-    processor.refund(request.processorReference, request.amount, request.idempotencyKey, options),
-  );
+  await withProcessorTimeout('refund', timeoutMs, (options) => processor.refund(request.processorReference, request.amount, request.idempotencyKey, options));
 }

@@ -1,12 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  ProcessorRequestError,
-  type AuthorizationResult,
-  type CardProcessor,
-  type DeclineReason,
-  type ProcessorCallOptions,
-  type RefundResult,
-} from './card-processor.ts';
+import { ProcessorRequestError, type AuthorizationResult, type CardProcessor, type DeclineReason, type ProcessorCallOptions, type RefundResult } from './card-processor.ts';
 
 /**
  * The test payment methods the simulated processor knows, after Stripe's test tokens. Any other
@@ -61,13 +54,7 @@ export class SimulatedCardProcessor implements CardProcessor {
   /** Money actually moved: authorizations made, captures done and refunds done, repeats excluded. */
   readonly moved = { authorizations: 0, captures: 0, refunds: 0 };
 
-  async authorize(
-    amount: number,
-    currency: string,
-    paymentToken: string,
-    idempotencyKey: string,
-    options: ProcessorCallOptions = {},
-  ): Promise<AuthorizationResult> {
+  async authorize(amount: number, currency: string, paymentToken: string, idempotencyKey: string, options: ProcessorCallOptions = {}): Promise<AuthorizationResult> {
     this.calls.authorize += 1;
     if (!Number.isSafeInteger(amount) || amount < 0) {
       throw new ProcessorRequestError('INVALID_AMOUNT', `amount must be a whole number of minor units, got ${amount}`);

@@ -81,105 +81,126 @@ const gauges = async (gateway: GatewayProcess) => {
 };
 
 describe('fan-out over two gateway processes on one broker', () => {
-  it(`${USERS} users x ${PER_USER} subscriptions across orderStatusChanged, notificationAdded and cartChanged: each receives its own events; both gateways end at their baseline`, { timeout: testTiming.testTimeoutMs }, async () => {
-    expect(PER_USER).toBe(10);
-    const before = await Promise.all(gateways.map(gauges));
-    for (const baseline of before) expect(baseline).toMatchObject({ connections: 0, subscriptions: 0, listeners: 0 });
+  it(
+    `${USERS} users x ${PER_USER} subscriptions across orderStatusChanged, notificationAdded and cartChanged: each receives its own events; both gateways end at their baseline`,
+    { timeout: testTiming.testTimeoutMs },
+    async () => {
+      expect(PER_USER).toBe(10);
+      const before = await Promise.all(gateways.map(gauges));
+      for (const baseline of before) expect(baseline).toMatchObject({ connections: 0, subscriptions: 0, listeners: 0 });
 
-    // Each user's order waits PENDING while inventory is away: its CONFIRMED (and ORDER_CONFIRMED
-    // notification) comes once the subscriptions are open.
-    const products = demoProducts.filter((product) => product.stock >= 10);
-    await supergraph.stopSubgraph('inventory');
-    let inventoryBack = false;
-    const clients: ReturnType<typeof wsClient>[] = [];
-    try {
-      const orderIds = await Promise.all(
-        users.map((user, n) => placeOrder(gateways[n % 2]!.url, user, [{ productId: products[n % products.length]!.id, quantity: 1 }])),
-      );
+      // Each user's order waits PENDING while inventory is away: its CONFIRMED (and ORDER_CONFIRMED
+      // notification) comes once the subscriptions are open.
+      const products = demoProducts.filter((product) => product.stock >= 10);
+      await supergraph.stopSubgraph('inventory');
+      let inventoryBack = false;
+      const clients: ReturnType<typeof wsClient>[] = [];
+      try {
+        const orderIds = await Promise.all(users.map((user, n) => placeOrder(gateways[n % 2]!.url, user, [{ productId: products[n % products.length]!.id, quantity: 1 }])));
 
-      // One connection per user per gateway, each carrying that user's share of subscriptions.
-      const watched = users.map((user, n) => {
-        const mine = { orders: [] as CollectedSubscription<OrderData>[], notifications: [] as CollectedSubscription<NotificationData>[], carts: [] as CollectedSubscription<CartData>[] };
-        PER_GATEWAY.forEach((kinds, g) => {
-          const client = wsClient(gateways[g]!.url, user.token);
-          clients.push(client);
-          for (let k = 0; k < kinds.orders; k += 1) mine.orders.push(collect<OrderData>(client, ORDER, { id: orderIds[n]! }));
-          for (let k = 0; k < kinds.notifications; k += 1) mine.notifications.push(collect<NotificationData>(client, NOTIFICATIONS));
-          for (let k = 0; k < kinds.carts; k += 1) mine.carts.push(collect<CartData>(client, CART));
+        // One connection per user per gateway, each carrying that user's share of subscriptions.
+        const watched = users.map((user, n) => {
+          const mine = {
+            orders: [] as CollectedSubscription<OrderData>[],
+            notifications: [] as CollectedSubscription<NotificationData>[],
+            carts: [] as CollectedSubscription<CartData>[],
+          };
+          PER_GATEWAY.forEach((kinds, g) => {
+            const client = wsClient(gateways[g]!.url, user.token);
+            clients.push(client);
+            for (let k = 0; k < kinds.orders; k += 1) mine.orders.push(collect<OrderData>(client, ORDER, { id: orderIds[n]! }));
+            for (let k = 0; k < kinds.notifications; k += 1) mine.notifications.push(collect<NotificationData>(client, NOTIFICATIONS));
+            for (let k = 0; k < kinds.carts; k += 1) mine.carts.push(collect<CartData>(client, CART));
+          });
+          return mine;
         });
-        return mine;
-      });
-      const opening = performance.now();
-      await Promise.all(watched.flatMap((mine) => mine.orders.map((subscription) => subscription.until((results) => results.length === 1, testTiming.conditionMs))));
-      // notificationAdded and cartChanged send nothing at first: open once each gateway counts them all.
+        const opening = performance.now();
+        await Promise.all(watched.flatMap((mine) => mine.orders.map((subscription) => subscription.until((results) => results.length === 1, testTiming.conditionMs))));
+        // notificationAdded and cartChanged send nothing at first: open once each gateway counts them all.
+        for (const [g, gateway] of gateways.entries()) {
+          const perUser = PER_GATEWAY[g]!.orders + PER_GATEWAY[g]!.notifications + PER_GATEWAY[g]!.carts;
+          const open = await waitFor(
+            () => gauges(gateway),
+            (now) => now.subscriptions === before[g]!.subscriptions + USERS * perUser,
+            {
+              what: `gateway ${g} to hold its ${USERS * perUser} subscriptions`,
+            },
+          );
+          expect(open).toMatchObject({ connections: before[g]!.connections + USERS, listeners: before[g]!.listeners + USERS * perUser });
+          expect(open.timers).toBeGreaterThan(before[g]!.timers); // keep-alive and expiry timers of the open connections
+        }
+        timings.push(`${USERS * PER_USER} subscriptions open on two gateways: ${Math.round(performance.now() - opening)} ms`);
+
+        const released = performance.now();
+        await supergraph.startSubgraph('inventory');
+        inventoryBack = true;
+        // Each user changes its own cart, through either gateway.
+        const carts = await Promise.all(
+          users.map(async (user, n) => {
+            const added = await graphql<{ addToCart: { id: string; version: number } }>(
+              gateways[(n + 1) % 2]!.url,
+              ADD,
+              { id: products[n % products.length]!.id, quantity: 2 },
+              { token: user.token },
+            );
+            expect(added.errors).toBeUndefined();
+            return added.data!.addToCart;
+          }),
+        );
+        expect(new Set(carts.map((cart) => cart.id)).size).toBe(USERS);
+
+        await Promise.all(
+          watched.flatMap((mine, n) => [
+            ...mine.orders.map((subscription) => subscription.until((results) => results.length === 2, testTiming.conditionMs)),
+            ...mine.notifications.map((subscription) =>
+              subscription.until((results) => results.some((result) => result.data?.notificationAdded.kind === 'ORDER_CONFIRMED'), testTiming.conditionMs),
+            ),
+            ...mine.carts.map((subscription) =>
+              subscription.until((results) => results.some((result) => result.data?.cartChanged.version === carts[n]!.version), testTiming.conditionMs),
+            ),
+          ]),
+        );
+        timings.push(`every subscriber's events delivered: ${Math.round(performance.now() - released)} ms after inventory restarted`);
+
+        // Each subscriber saw its own entity only, with no errors.
+        for (const [n, mine] of watched.entries()) {
+          const user = users[n]!;
+          for (const subscription of mine.orders) {
+            expect(subscription.results.map((result) => result.errors)).toEqual([undefined, undefined]);
+            expect(subscription.results.map((result) => result.data?.orderStatusChanged)).toEqual([
+              { id: orderIds[n], status: 'PENDING', customer: { id: user.userId } },
+              { id: orderIds[n], status: 'CONFIRMED', customer: { id: user.userId } },
+            ]);
+          }
+          for (const subscription of mine.notifications) {
+            for (const result of subscription.results) {
+              expect(result.errors).toBeUndefined();
+              expect(result.data?.notificationAdded.order).toEqual({ id: orderIds[n], customer: { id: user.userId } });
+            }
+          }
+          for (const subscription of mine.carts) {
+            for (const result of subscription.results) {
+              expect(result.errors).toBeUndefined();
+              expect(result.data?.cartChanged.id).toBe(carts[n]!.id);
+            }
+            expect(subscription.results.find((result) => result.data?.cartChanged.version === carts[n]!.version)?.data?.cartChanged.itemCount).toBe(2);
+          }
+        }
+      } finally {
+        await Promise.all(clients.map((client) => client.dispose()));
+        if (!inventoryBack) await supergraph.startSubgraph('inventory');
+      }
+
+      // Nothing left behind on either gateway: subscriptions, listeners, connections and their timers.
       for (const [g, gateway] of gateways.entries()) {
-        const perUser = PER_GATEWAY[g]!.orders + PER_GATEWAY[g]!.notifications + PER_GATEWAY[g]!.carts;
-        const open = await waitFor(() => gauges(gateway), (now) => now.subscriptions === before[g]!.subscriptions + USERS * perUser, {
-          what: `gateway ${g} to hold its ${USERS * perUser} subscriptions`,
-        });
-        expect(open).toMatchObject({ connections: before[g]!.connections + USERS, listeners: before[g]!.listeners + USERS * perUser });
-        expect(open.timers).toBeGreaterThan(before[g]!.timers); // keep-alive and expiry timers of the open connections
+        await waitFor(
+          () => gauges(gateway),
+          (now) => JSON.stringify(now) === JSON.stringify(before[g]),
+          {
+            what: `gateway ${g}'s subscription gauges, listeners and timers to return to ${JSON.stringify(before[g])}`,
+          },
+        );
       }
-      timings.push(`${USERS * PER_USER} subscriptions open on two gateways: ${Math.round(performance.now() - opening)} ms`);
-
-      const released = performance.now();
-      await supergraph.startSubgraph('inventory');
-      inventoryBack = true;
-      // Each user changes its own cart, through either gateway.
-      const carts = await Promise.all(
-        users.map(async (user, n) => {
-          const added = await graphql<{ addToCart: { id: string; version: number } }>(gateways[(n + 1) % 2]!.url, ADD, { id: products[n % products.length]!.id, quantity: 2 }, { token: user.token });
-          expect(added.errors).toBeUndefined();
-          return added.data!.addToCart;
-        }),
-      );
-      expect(new Set(carts.map((cart) => cart.id)).size).toBe(USERS);
-
-      await Promise.all(
-        watched.flatMap((mine, n) => [
-          ...mine.orders.map((subscription) => subscription.until((results) => results.length === 2, testTiming.conditionMs)),
-          ...mine.notifications.map((subscription) =>
-            subscription.until((results) => results.some((result) => result.data?.notificationAdded.kind === 'ORDER_CONFIRMED'), testTiming.conditionMs),
-          ),
-          ...mine.carts.map((subscription) => subscription.until((results) => results.some((result) => result.data?.cartChanged.version === carts[n]!.version), testTiming.conditionMs)),
-        ]),
-      );
-      timings.push(`every subscriber's events delivered: ${Math.round(performance.now() - released)} ms after inventory restarted`);
-
-      // Each subscriber saw its own entity only, with no errors.
-      for (const [n, mine] of watched.entries()) {
-        const user = users[n]!;
-        for (const subscription of mine.orders) {
-          expect(subscription.results.map((result) => result.errors)).toEqual([undefined, undefined]);
-          expect(subscription.results.map((result) => result.data?.orderStatusChanged)).toEqual([
-            { id: orderIds[n], status: 'PENDING', customer: { id: user.userId } },
-            { id: orderIds[n], status: 'CONFIRMED', customer: { id: user.userId } },
-          ]);
-        }
-        for (const subscription of mine.notifications) {
-          for (const result of subscription.results) {
-            expect(result.errors).toBeUndefined();
-            expect(result.data?.notificationAdded.order).toEqual({ id: orderIds[n], customer: { id: user.userId } });
-          }
-        }
-        for (const subscription of mine.carts) {
-          for (const result of subscription.results) {
-            expect(result.errors).toBeUndefined();
-            expect(result.data?.cartChanged.id).toBe(carts[n]!.id);
-          }
-          expect(subscription.results.find((result) => result.data?.cartChanged.version === carts[n]!.version)?.data?.cartChanged.itemCount).toBe(2);
-        }
-      }
-    } finally {
-      await Promise.all(clients.map((client) => client.dispose()));
-      if (!inventoryBack) await supergraph.startSubgraph('inventory');
-    }
-
-    // Nothing left behind on either gateway: subscriptions, listeners, connections and their timers.
-    for (const [g, gateway] of gateways.entries()) {
-      await waitFor(() => gauges(gateway), (now) => JSON.stringify(now) === JSON.stringify(before[g]), {
-        what: `gateway ${g}'s subscription gauges, listeners and timers to return to ${JSON.stringify(before[g])}`,
-      });
-    }
-  });
+    },
+  );
 });

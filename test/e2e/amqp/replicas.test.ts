@@ -94,9 +94,7 @@ describe('two gateways and two orders replicas', () => {
     const ordersDb = supergraph.subgraphs['orders']!.prisma as OrdersPrisma;
     const inboxBefore = await ordersDb.inboxMessage.count({ where: { consumer: 'orders.saga-replies' } });
 
-    const ids = await Promise.all(
-      Array.from({ length: count }, (_, index) => placeOrder(gateways[index % 2]!, customer, [{ productId: product.id, quantity: 1 }])),
-    );
+    const ids = await Promise.all(Array.from({ length: count }, (_, index) => placeOrder(gateways[index % 2]!, customer, [{ productId: product.id, quantity: 1 }])));
     for (const [index, id] of ids.entries()) await waitForOrderStatus(gateways[index % 2]!, customer, id, ['CONFIRMED']);
 
     const histories = await ordersDb.orderStatusChange.groupBy({ by: ['orderId', 'status'], where: { orderId: { in: ids } }, _count: true });

@@ -89,7 +89,11 @@ describe('a supergraph published to the shared source', () => {
     expect(published.code, published.output).toBe(0);
     const at = Date.now();
     for (const gateway of gateways) {
-      await waitFor(() => descriptionOf(gateway, 'available'), (description) => description === 'Units that can still be ordered, now.', { what: 'the gateway to switch', timeoutMs: 20_000 });
+      await waitFor(
+        () => descriptionOf(gateway, 'available'),
+        (description) => description === 'Units that can still be ordered, now.',
+        { what: 'the gateway to switch', timeoutMs: 20_000 },
+      );
     }
     expect(Date.now() - at).toBeLessThan(20_000);
     console.log(`both gateways served the published supergraph ${Date.now() - at} ms after schema:publish returned`);
@@ -103,7 +107,11 @@ describe('a supergraph published to the shared source', () => {
     expect(refused.output).toContain('Inventory.reserved');
     expect(await redis.get(key)).toBe(sharedSdl);
     for (const gateway of gateways) {
-      const response = await graphql<{ products: { edges: { node: { inventory: { reserved: number } | null } }[] } }>(gateway.url, `{ products(first: 1) { edges { node { inventory { reserved } } } } }`, {});
+      const response = await graphql<{ products: { edges: { node: { inventory: { reserved: number } | null } }[] } }>(
+        gateway.url,
+        `{ products(first: 1) { edges { node { inventory { reserved } } } } }`,
+        {},
+      );
       expect(response.errors).toBeUndefined();
     }
   });

@@ -104,9 +104,13 @@ describe('two gateway processes on one broker', () => {
 
     const [a] = gateways as [GatewayProcess];
     await a.stop();
-    await waitFor(brokerQueues, (names) => names.filter((name) => name.startsWith(`${supergraph.env['AMQP_QUEUE_PREFIX']}gateway.subscriptions.`) && !name.endsWith('.dead')).length === 2, {
-      what: "gateway A's queue to go",
-    });
+    await waitFor(
+      brokerQueues,
+      (names) => names.filter((name) => name.startsWith(`${supergraph.env['AMQP_QUEUE_PREFIX']}gateway.subscriptions.`) && !name.endsWith('.dead')).length === 2,
+      {
+        what: "gateway A's queue to go",
+      },
+    );
   });
 });
 
@@ -115,7 +119,14 @@ async function brokerQueues(): Promise<string[]> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) =>
     execFile('rabbitmqctl', ['list_queues', '--quiet', '--no-table-headers', 'name'], { timeout: 15_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout.split('\n').map((line) => line.trim()).filter(Boolean)),
+      error
+        ? reject(error)
+        : resolve(
+            stdout
+              .split('\n')
+              .map((line) => line.trim())
+              .filter(Boolean),
+          ),
     ),
   );
 }

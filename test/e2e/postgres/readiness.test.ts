@@ -72,7 +72,11 @@ const expectLive = async () => {
 };
 
 const expectReady = async () => {
-  const ready = await waitFor(() => probe('/health/ready'), (answer) => answer.status === 200, { what: '/health/ready to answer 200', timeoutMs: 15_000, intervalMs: 200 });
+  const ready = await waitFor(
+    () => probe('/health/ready'),
+    (answer) => answer.status === 200,
+    { what: '/health/ready to answer 200', timeoutMs: 15_000, intervalMs: 200 },
+  );
   expect(reportOf(ready)).toMatchObject({ status: 'ok', checks: { database: { status: 'ok' }, broker: { status: 'ok' } } });
 };
 

@@ -63,8 +63,7 @@ export function Account() {
       <ul className="notifications">
         {me.notifications?.edges.map(({ node }) => (
           <li key={node.id} className={node.read ? 'read' : 'unread'}>
-            <span>{node.title}</span> <span className="muted">{formatDate(node.createdAt)}</span>{' '}
-            {node.orderId ? <Link to={`/orders/${node.orderId}`}>View order</Link> : null}{' '}
+            <span>{node.title}</span> <span className="muted">{formatDate(node.createdAt)}</span> {node.orderId ? <Link to={`/orders/${node.orderId}`}>View order</Link> : null}{' '}
             {!node.read ? (
               <button type="button" className="link" onClick={() => void markRead({ variables: { id: node.id } })}>
                 Mark as read

@@ -34,7 +34,11 @@ export function Admin() {
         <input id="admin-order" value={orderId} onChange={(event) => setOrderId(event.target.value)} required size={38} />
         <button type="submit">Find</button>
       </form>
-      {failure ? <p className="notice error" role="alert">{errorMessage(failure)}</p> : null}
+      {failure ? (
+        <p className="notice error" role="alert">
+          {errorMessage(failure)}
+        </p>
+      ) : null}
       {order.data && !current ? <p>No such order.</p> : null}
       {current ? (
         <div className="card wide">
@@ -62,11 +66,7 @@ export function Admin() {
             </form>
           ) : null}
           {current.status === 'SHIPPED' && current.shipment ? (
-            <button
-              type="button"
-              disabled={delivering.loading}
-              onClick={() => void deliver({ variables: { shipmentId: current.shipment!.id } }).then(reload, () => undefined)}
-            >
+            <button type="button" disabled={delivering.loading} onClick={() => void deliver({ variables: { shipmentId: current.shipment!.id } }).then(reload, () => undefined)}>
               Mark delivered
             </button>
           ) : null}

@@ -32,7 +32,11 @@ export function LogInPage() {
         <input id="login-email" type="email" autoComplete="email" required value={email} onChange={(event) => setEmail(event.target.value)} />
         <label htmlFor="login-password">Password</label>
         <input id="login-password" type="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
-        {error ? <p className="notice error" role="alert">{errorMessage(error)}</p> : null}
+        {error ? (
+          <p className="notice error" role="alert">
+            {errorMessage(error)}
+          </p>
+        ) : null}
         <button type="submit" disabled={loading}>
           Log in
         </button>
@@ -67,7 +71,11 @@ export function SignUpPage() {
         <input id="signup-email" type="email" autoComplete="email" required {...field('email')} />
         <label htmlFor="signup-password">Password (8 characters or more)</label>
         <input id="signup-password" type="password" autoComplete="new-password" minLength={8} required {...field('password')} />
-        {error ? <p className="notice error" role="alert">{errorMessage(error)}</p> : null}
+        {error ? (
+          <p className="notice error" role="alert">
+            {errorMessage(error)}
+          </p>
+        ) : null}
         <button type="submit" disabled={loading}>
           Sign up
         </button>

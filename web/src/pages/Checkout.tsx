@@ -77,7 +77,11 @@ export function Checkout() {
             </div>
           ))}
         </fieldset>
-        {failure ? <p className="notice error" role="alert">{failure}</p> : null}
+        {failure ? (
+          <p className="notice error" role="alert">
+            {failure}
+          </p>
+        ) : null}
         <button type="submit" disabled={placing}>
           Place order
         </button>

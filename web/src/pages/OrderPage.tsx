@@ -87,8 +87,7 @@ export function OrderPage({ id }: { id: string }) {
       {data.status === 'CANCELLED' ? (
         <div className="notice error" role="alert">
           <strong>{PAYMENT_FAILURES.has(reason) ? 'Payment declined. ' : 'Order cancelled. '}</strong>
-          {CANCELLATION[reason] ?? reason} Nothing was charged.{' '}
-          {PAYMENT_FAILURES.has(reason) ? <Link to="/checkout">Try another card</Link> : null}
+          {CANCELLATION[reason] ?? reason} Nothing was charged. {PAYMENT_FAILURES.has(reason) ? <Link to="/checkout">Try another card</Link> : null}
         </div>
       ) : (
         <ol className="steps" aria-label="Progress">
@@ -123,11 +122,7 @@ export function OrderPage({ id }: { id: string }) {
       <h2>Payment</h2>
       <p>{data.payment ? `${data.payment.status}${data.payment.cardLast4 ? ` · card •••• ${data.payment.cardLast4}` : ''}` : 'Not yet charged.'}</p>
       <h2>Shipment</h2>
-      <p>
-        {data.shipment
-          ? `${data.shipment.status} · ${data.shipment.carrier} ${data.shipment.trackingNumber}`
-          : 'Not shipped yet.'}
-      </p>
+      <p>{data.shipment ? `${data.shipment.status} · ${data.shipment.carrier} ${data.shipment.trackingNumber}` : 'Not shipped yet.'}</p>
       <h2>History</h2>
       <ul>
         {data.statusHistory.map((change) => (

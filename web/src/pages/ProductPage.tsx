@@ -22,7 +22,11 @@ export function ProductPage({ id }: { id: string }) {
     return (
       <>
         <QueryProblems error={error} hasData={false} />
-        {!error ? <p>This product does not exist. <Link to="/">Back to the catalog</Link></p> : null}
+        {!error ? (
+          <p>
+            This product does not exist. <Link to="/">Back to the catalog</Link>
+          </p>
+        ) : null}
       </>
     );
   }
@@ -56,7 +60,11 @@ export function ProductPage({ id }: { id: string }) {
           Add to cart
         </button>
       </form>
-      {failed ? <p className="notice error" role="alert">The cart could not be changed; try again.</p> : null}
+      {failed ? (
+        <p className="notice error" role="alert">
+          The cart could not be changed; try again.
+        </p>
+      ) : null}
       {added ? (
         <p role="status">
           Added. <Link to="/cart">View cart ({cart.count})</Link>
