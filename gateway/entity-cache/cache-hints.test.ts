@@ -28,11 +28,26 @@ describe('cache hints read from the supergraph', () => {
     expect(hints.shapeOf('{ me { id email } }')?.policy.scope).toBe('PRIVATE');
   });
 
-  it('tags a list with each entity it holds, by the type alone when the key was not selected', () => {
+  it('tags a list with each entity it holds, by the type alone when the key was not selected, and as a list of the type', () => {
     const withIds = hints.shapeOf('{ products(first: 2) { edges { node { id name } } } }')!;
-    expect([...withIds.tagsOf({ products: { edges: [{ node: { id: 'a', name: 'A' } }, { node: { id: 'b', name: 'B' } }] } })].sort()).toEqual(['Product:a', 'Product:b']);
+    expect([...withIds.tagsOf({ products: { edges: [{ node: { id: 'a', name: 'A' } }, { node: { id: 'b', name: 'B' } }] } })].sort()).toEqual([
+      'Product:a',
+      'Product:b',
+      'Product[]',
+    ]);
     const withoutIds = hints.shapeOf('{ products(first: 2) { edges { node { name } } } }')!;
-    expect([...withoutIds.tagsOf({ products: { edges: [{ node: { name: 'A' } }] } })]).toEqual(['Product']);
+    expect([...withoutIds.tagsOf({ products: { edges: [{ node: { name: 'A' } }] } })].sort()).toEqual(['Product', 'Product[]']);
+    // An empty list may hold a product tomorrow: it is a list of the type all the same.
+    expect([...withIds.tagsOf({ products: { edges: [] } })]).toEqual(['Product[]']);
+    // A single product is no list.
+    expect([...hints.shapeOf('query ($id: ID!) { product(id: $id) { id name } }')!.tagsOf({ product: { id: 'a', name: 'A' } })]).toEqual(['Product:a']);
+  });
+
+  it('drops every kept list of a type on the topics declared with lists: true (a created product), and only there', () => {
+    const catalog = hints.invalidations.filter((declared) => declared.topic === 'catalog.product-upserted');
+    expect(catalog).toEqual([expect.objectContaining({ type: 'Product', lists: true })]);
+    const stock = hints.invalidations.filter((declared) => declared.topic === 'inventory.stock-changed');
+    expect(stock).toEqual([expect.objectContaining({ type: 'Product', lists: false })]);
   });
 
   it("tags an entity by its representation, and a mutation's answer by the entities it names", () => {

@@ -1,7 +1,7 @@
 // What the subgraphs declare about caching, read from the supergraph as data (as
 // gateway/subscriptions/event-fields.ts reads `@event`): Apollo's `@cacheControl(maxAge, scope,
 // inheritMaxAge)` for how long a value may be reused and by whom, and our `@cacheInvalidation(topic,
-// idField)` for which events drop it. Both come from https://commerce-supergraph.dev/cache/v0.1, kept
+// idField, lists)` for which events drop it. Both come from https://commerce-supergraph.dev/cache/v0.1, kept
 // in the supergraph by `@composeDirective`. The gateway knows no type, field or topic by name.
 import type {
   ConstDirectiveNode,
@@ -41,6 +41,8 @@ export interface Invalidation {
   readonly type: string;
   /** Payload field holding the entity's key. */
   readonly idField: string;
+  /** The topic's messages may change which lists hold the entity (one created, published or withdrawn): every kept list of the type goes too. */
+  readonly lists: boolean;
 }
 
 /** How one subgraph fetch may be cached, worked out once per document. */
@@ -66,6 +68,9 @@ export interface CacheHints {
 
 /** `Type:id` for one entity, `Type` for values of the type whose key was not selected (any event of the type drops them). */
 export const entityTag = (type: string, id: string | undefined) => (id === undefined ? type : `${type}:${id}`);
+
+/** `Type[]` for every value holding a list that may hold entities of the type, whichever it holds now (an empty one too). */
+export const listTag = (type: string) => `${type}[]`;
 
 const argumentsOf = (directive: ConstDirectiveNode): Record<string, unknown> =>
   Object.fromEntries((directive.arguments ?? []).map((argument) => [argument.name.value, valueFromASTUntyped(argument.value)]));
@@ -142,7 +147,7 @@ export function readCacheHints(supergraphSdl: string): CacheHints {
         if (typeof topic !== 'string' || topic === '' || typeof idField !== 'string' || idField === '') {
           throw new Error(`${type.name} @${names.invalidation}: "topic" and "idField" are required`);
         }
-        invalidations.push({ topic, type: type.name, idField });
+        invalidations.push({ topic, type: type.name, idField, lists: args['lists'] === true });
       }
     }
   }
@@ -205,6 +210,28 @@ export function readCacheHints(supergraphSdl: string): CacheHints {
     return true;
   }
 
+  /** Adds the list tag of every invalidated type a list of `type` with this selection can hold, at any depth (from the schema, not the data). */
+  function listedTypes(
+    selectionSet: SelectionSetNode,
+    type: GraphQLCompositeType,
+    fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    tags: Set<string>,
+    seen: Set<string>,
+  ): void {
+    const concreteTypes = isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
+    for (const concrete of concreteTypes) {
+      const visit = `${concrete.name}:${selectionSet.loc?.start ?? ''}`;
+      if (seen.has(visit)) continue;
+      seen.add(visit);
+      if (keyFields.has(concrete.name)) tags.add(listTag(concrete.name));
+      const definitions = concrete.getFields();
+      for (const field of fieldsOf(selectionSet, concrete, fragments)) {
+        const named = definitions[field.name.value] ? getNamedType(definitions[field.name.value]!.type) : undefined;
+        if (named && field.selectionSet && isCompositeType(named)) listedTypes(field.selectionSet, named, fragments, tags, seen);
+      }
+    }
+  }
+
   function collectTags(
     selectionSet: SelectionSetNode,
     type: GraphQLCompositeType,
@@ -214,6 +241,7 @@ export function readCacheHints(supergraphSdl: string): CacheHints {
     knownId?: string,
   ): void {
     if (Array.isArray(value)) {
+      listedTypes(selectionSet, type, fragments, tags, new Set());
       for (const item of value) collectTags(selectionSet, type, item, fragments, tags);
       return;
     }

@@ -12,7 +12,7 @@ import type { Envelope } from '../../common/messaging/envelope.ts';
 import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { SubgraphCaller, SubgraphRequest, SubgraphResponse } from '../subgraph-transport.ts';
-import { entityTag, readCacheHints, type CacheHints, type CachePolicy, type FetchShape } from './cache-hints.ts';
+import { entityTag, listTag, readCacheHints, type CacheHints, type CachePolicy, type FetchShape } from './cache-hints.ts';
 import { createMemoryStore, createRedisStore, type CacheFill, type CacheStore } from './cache-store.ts';
 import { createEntityCacheMetrics } from './entity-cache-metrics.ts';
 
@@ -179,6 +179,7 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
       // The entity's own entries, and those that hold values of its type without their key.
       tags.add(entityTag(declared.type, String(id)));
       tags.add(entityTag(declared.type, undefined));
+      if (declared.lists) tags.add(listTag(declared.type));
     }
     await invalidate([...tags], 'event');
   }
@@ -361,7 +362,12 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
         sink?.restrict(UNCACHEABLE);
         const response = await send(request);
         const tags = isObject(response.data) ? hints.entityTagsOf(request.query, response.data) : new Set<string>();
-        for (const tag of [...tags]) tags.add(typeOfTag(tag));
+        for (const tag of [...tags]) {
+          const type = typeOfTag(tag);
+          tags.add(type);
+          // What may have joined or left a list (a created product) is in no kept list's tags by id.
+          if (hints.invalidations.some((declared) => declared.lists && declared.type === type)) tags.add(listTag(type));
+        }
         if (tags.size > 0) await invalidate([...tags], 'mutation');
         return response;
       }

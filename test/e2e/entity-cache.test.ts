@@ -214,4 +214,22 @@ describe('scope and errors', () => {
     });
     expect(again.inventory).toBeGreaterThan(0);
   });
+
+  it('lists a product created after a list was kept, on the next read', async () => {
+    const firstIds = async () =>
+      ((await graphql<{ products: { edges: { node: { id: string } }[] } }>(gateway, BROWSE, { first: 3 })).data?.products.edges ?? []).map((edge) => edge.node.id);
+    const kept = await firstIds();
+    expect(await firstIds()).toEqual(kept);
+    const categories = await graphql<{ categories: { id: string }[] }>(gateway, `{ categories { id } }`);
+    const suffix = randomBytes(4).toString('hex');
+    const created = await graphql<{ createProduct: { id: string } }>(
+      gateway,
+      `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+      // Sorted first by name (the list's default order).
+      { input: { sku: `CACHE-${suffix}`, name: `AAA cache ${suffix}`, description: 'Listed at once.', priceAmount: 100, categoryId: categories.data!.categories[0]!.id } },
+      { token: admin.token },
+    );
+    expect(created.errors).toBeUndefined();
+    expect((await firstIds())[0]).toBe(created.data!.createProduct.id);
+  });
 });
