@@ -5,7 +5,7 @@
  */
 import { createPrismaClient } from '../common/database/prisma-client.ts';
 import { PrismaClient } from '../subgraphs/accounts/generated/prisma/client.ts';
-import { rotateSigningKey } from '../subgraphs/accounts/signing-keys.ts';
+import { rotateSigningKey } from '../subgraphs/accounts/domain/signing-keys.ts';
 
 const url = process.env['DATABASE_URL_ACCOUNTS'];
 if (!url) {

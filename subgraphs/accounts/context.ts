@@ -1,8 +1,8 @@
 import type { SubgraphContext } from '../../common/subgraph/context.ts';
 import type { AccountsConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import type { AccountsLoaders } from './loaders.ts';
-import type { KeyRing } from './signing-keys.ts';
+import type { AccountsLoaders } from './data/loaders.ts';
+import type { KeyRing } from './domain/signing-keys.ts';
 
 export interface AccountsContext extends SubgraphContext {
   readonly prisma: PrismaClient;

@@ -1,7 +1,7 @@
 import type { Logger } from '../../common/logger.ts';
 import { demoUsers } from '../../prisma/seed-data.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import { hashPassword } from './passwords.ts';
+import { hashPassword } from './domain/passwords.ts';
 
 /** The documented demo admin and customer, created once. */
 export async function seedAccounts(prisma: PrismaClient, log: Logger): Promise<void> {

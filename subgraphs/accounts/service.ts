@@ -6,11 +6,11 @@ import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { loadAccountsConfig } from './config.ts';
 import type { AccountsContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createAccountsLoaders } from './loaders.ts';
+import { createAccountsLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seedAccounts } from './seed.ts';
-import { createKeyRing } from './signing-keys.ts';
+import { createKeyRing } from './domain/signing-keys.ts';
 
 /** The accounts subgraph: users, sign-up and log-in, and the JWKS the gateway verifies tokens with. */
 export const accounts = defineSubgraph({

@@ -1,8 +1,8 @@
 import type { OutboxPublisher } from '../../common/service/subgraph-module.ts';
 import type { SubgraphContext } from '../../common/subgraph/context.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import type { CheckoutMetrics } from './checkout-metrics.ts';
-import type { CartLoaders } from './loaders.ts';
+import type { CheckoutMetrics } from './domain/checkout-metrics.ts';
+import type { CartLoaders } from './data/loaders.ts';
 
 export interface CartContext extends SubgraphContext {
   readonly prisma: PrismaClient;

@@ -1,11 +1,11 @@
 import { prismaOpener } from '../../common/database/prisma-client.ts';
 import { defineSubgraph } from '../../common/service/subgraph-module.ts';
 import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
-import { checkoutMetrics } from './checkout-metrics.ts';
+import { checkoutMetrics } from './domain/checkout-metrics.ts';
 import { loadCartConfig } from './config.ts';
 import type { CartContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createCartLoaders } from './loaders.ts';
+import { createCartLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seedCart } from './seed.ts';

@@ -4,7 +4,7 @@ import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { loadCatalogConfig } from './config.ts';
 import type { CatalogContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createCatalogLoaders } from './loaders.ts';
+import { createCatalogLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seedCatalog } from './seed.ts';

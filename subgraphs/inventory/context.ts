@@ -1,7 +1,7 @@
 import type { OutboxPublisher } from '../../common/service/subgraph-module.ts';
 import type { SubgraphContext } from '../../common/subgraph/context.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import type { InventoryLoaders } from './loaders.ts';
+import type { InventoryLoaders } from './data/loaders.ts';
 
 export interface InventoryContext extends SubgraphContext {
   readonly prisma: PrismaClient;

@@ -4,7 +4,7 @@ import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { loadInventoryConfig } from './config.ts';
 import type { InventoryContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createInventoryLoaders } from './loaders.ts';
+import { createInventoryLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seedInventory } from './seed.ts';

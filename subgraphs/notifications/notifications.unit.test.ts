@@ -20,7 +20,7 @@ import type { PrismaClient } from './generated/prisma/client.ts';
 import { ORDER_EVENTS_QUEUE, orderEvents } from './handlers/order-events.ts';
 import { openNotificationsTestDatabase, type NotificationsTestDatabase } from './notifications-test-database.ts';
 import { notifications } from './service.ts';
-import { orderReference } from './texts.ts';
+import { orderReference } from './domain/texts.ts';
 
 // The notifications subgraph alone, against a database of its own (real PostgreSQL; in-memory PGlite
 // when TEST_DATABASE=embedded): order events go in through the in-process bus, User's fields are read

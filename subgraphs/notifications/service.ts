@@ -4,7 +4,7 @@ import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { loadNotificationsConfig } from './config.ts';
 import type { NotificationsContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createNotificationsLoaders } from './loaders.ts';
+import { createNotificationsLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 import { startNotificationsWorkers } from './workers.ts';

@@ -2,8 +2,8 @@ import type { OutboxPublisher } from '../../common/service/subgraph-module.ts';
 import type { SubgraphContext } from '../../common/subgraph/context.ts';
 import type { OrdersConfig } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import type { OrdersLoaders } from './loaders.ts';
-import type { SagaMetrics } from './saga/saga-metrics.ts';
+import type { OrdersLoaders } from './data/loaders.ts';
+import type { SagaMetrics } from './domain/saga/saga-metrics.ts';
 
 export interface OrdersContext extends SubgraphContext {
   readonly prisma: PrismaClient;

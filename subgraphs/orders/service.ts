@@ -4,11 +4,11 @@ import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { loadOrdersConfig } from './config.ts';
 import type { OrdersContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createOrdersLoaders } from './loaders.ts';
+import { createOrdersLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
-import { sagaMetrics } from './saga/saga-metrics.ts';
-import { startTimeoutSweeper } from './saga/timeout-sweeper.ts';
+import { sagaMetrics } from './domain/saga/saga-metrics.ts';
+import { startTimeoutSweeper } from './domain/saga/timeout-sweeper.ts';
 import { seedOrders } from './seed.ts';
 import { startOrdersWorkers } from './workers.ts';
 

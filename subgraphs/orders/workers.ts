@@ -5,8 +5,8 @@ import type { PrismaClient } from './generated/prisma/client.ts';
 import { checkoutRequests } from './handlers/checkout-requests.ts';
 import { productSnapshots } from './handlers/product-snapshot.ts';
 import { shippingEvents } from './handlers/shipping-events.ts';
-import { sagaReplies } from './saga/reply-handler.ts';
-import type { SagaMetrics } from './saga/saga-metrics.ts';
+import { sagaReplies } from './handlers/reply-handler.ts';
+import type { SagaMetrics } from './domain/saga/saga-metrics.ts';
 
 /** The saga's reply consumer, shipping's progress, the catalog price replica, and the cart's checkouts. */
 export async function startOrdersWorkers({

@@ -9,11 +9,11 @@ import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { startOutboxRelay } from '../../common/messaging/outbox.ts';
 import { createOutbox } from '../../common/messaging/outbox-publisher.ts';
 import type { BackgroundWorker } from '../../common/service/subgraph-module.ts';
-import { ChargeInProgressError, PAYMENT_COMMANDS_QUEUE, createPaymentCommandHandler, startPaymentCommandConsumer } from './commands/payment-commands.ts';
+import { ChargeInProgressError, PAYMENT_COMMANDS_QUEUE, createPaymentCommandHandler, startPaymentCommandConsumer } from './handlers/payment-commands.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { openPaymentsTestDatabase, type PaymentsTestDatabase } from './payments-test-database.ts';
-import type { CardProcessor } from './processor/card-processor.ts';
-import { SimulatedCardProcessor } from './processor/simulated-processor.ts';
+import type { CardProcessor } from './domain/processor/card-processor.ts';
+import { SimulatedCardProcessor } from './domain/processor/simulated-processor.ts';
 import { testTiming } from '../../test/support/test-timing.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../common/config.ts';
 import { DEFAULT_PROCESSOR_TIMEOUT_MS, loadPaymentsConfig } from './config.ts';
-import { ProcessorRequestError, ProcessorTimeoutError, withProcessorTimeout, type CardProcessor } from './processor/card-processor.ts';
-import { chargeCard } from './processor/charge.ts';
-import { SimulatedCardProcessor } from './processor/simulated-processor.ts';
+import { ProcessorRequestError, ProcessorTimeoutError, withProcessorTimeout, type CardProcessor } from './domain/processor/card-processor.ts';
+import { chargeCard } from './domain/processor/charge.ts';
+import { SimulatedCardProcessor } from './domain/processor/simulated-processor.ts';
 import { testTiming } from '../../test/support/test-timing.ts';
 
 const charge = (processor: CardProcessor, paymentToken: string, timeoutMs = 1000, idempotencyKey = randomUUID()) =>

@@ -4,10 +4,10 @@ import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { loadPaymentsConfig } from './config.ts';
 import type { PaymentsContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createPaymentsLoaders } from './loaders.ts';
+import { createPaymentsLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
-import type { CardProcessor } from './processor/card-processor.ts';
-import { SimulatedCardProcessor } from './processor/simulated-processor.ts';
+import type { CardProcessor } from './domain/processor/card-processor.ts';
+import { SimulatedCardProcessor } from './domain/processor/simulated-processor.ts';
 import { resolvers } from './resolvers/index.ts';
 import { startPaymentsWorkers } from './workers.ts';
 

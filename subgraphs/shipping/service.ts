@@ -4,7 +4,7 @@ import { loadTypeDefs } from '../../common/subgraph/create-subgraph-server.ts';
 import { loadShippingConfig } from './config.ts';
 import type { ShippingContext } from './context.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { createShippingLoaders } from './loaders.ts';
+import { createShippingLoaders } from './data/loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
 import { startShippingWorkers } from './workers.ts';

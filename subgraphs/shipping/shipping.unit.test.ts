@@ -21,7 +21,7 @@ import type { PrismaClient } from './generated/prisma/client.ts';
 import { ORDER_EVENTS_QUEUE, orderEvents } from './handlers/order-events.ts';
 import { shipping } from './service.ts';
 import { openShippingTestDatabase, type ShippingTestDatabase } from './shipping-test-database.ts';
-import { TRACKING_NUMBER } from './tracking-number.ts';
+import { TRACKING_NUMBER } from './domain/tracking-number.ts';
 
 // The shipping subgraph alone, against a database of its own (real PostgreSQL; in-memory PGlite when
 // TEST_DATABASE=embedded): orders' events go in through the in-process bus, the mutations and

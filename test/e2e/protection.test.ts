@@ -5,7 +5,7 @@ import { GATEWAY_CREDENTIAL_HEADER, signGatewayCredential } from '../../common/g
 import { devSubgraphSecret } from '../../common/service/subgraph-config.ts';
 import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import type { PrismaClient as AccountsPrisma } from '../../subgraphs/accounts/generated/prisma/client.ts';
-import { rotateSigningKey } from '../../subgraphs/accounts/signing-keys.ts';
+import { rotateSigningKey } from '../../subgraphs/accounts/domain/signing-keys.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
 import { chunkedPost, exchangeOnOneConnection, secondRequest } from '../support/raw-http.ts';
 import { logIn, logInAsAdmin, logInAsCustomer, type Session } from '../support/sessions.ts';

@@ -1,8 +1,8 @@
 import { ErrorCode, graphQLError } from '../../../common/errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { hashPassword, verifyAgainstNothing, verifyPassword } from '../passwords.ts';
-import { endSession, refreshSession, startSession } from '../sessions.ts';
+import { hashPassword, verifyAgainstNothing, verifyPassword } from '../domain/passwords.ts';
+import { endSession, refreshSession, startSession } from '../domain/sessions.ts';
 import { checkName, checkNewPassword, normalizeEmail } from './validation.ts';
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';

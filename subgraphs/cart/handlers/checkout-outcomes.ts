@@ -2,8 +2,8 @@ import { CheckoutAccepted, CheckoutRejected, OrderCancelled } from '../../../com
 import type { PayloadOf } from '../../../common/messaging/catalogue.ts';
 import { consumer, on, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
 import type { Publish } from '../../../common/messaging/outbox-publisher.ts';
-import { lockCart, putBack, recordChange, takeOut, type CartStore, type Tx } from '../cart-store.ts';
-import { checkoutLines } from '../checkout.ts';
+import { lockCart, putBack, recordChange, takeOut, type CartStore, type Tx } from '../data/cart-store.ts';
+import { checkoutLines } from '../domain/checkout.ts';
 
 export const CHECKOUT_OUTCOMES_QUEUE = 'cart.checkout-outcomes';
 

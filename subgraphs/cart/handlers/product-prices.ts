@@ -2,8 +2,8 @@ import { CartChanged, ProductUpserted } from '../../../common/contracts/messages
 import { causeOf, type PayloadOf } from '../../../common/messaging/catalogue.ts';
 import type { Envelope } from '../../../common/messaging/envelope.ts';
 import { consumer, on, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
-import { cartChanged } from '../cart-messages.ts';
-import type { CartStore } from '../cart-store.ts';
+import { cartChanged } from '../domain/cart-messages.ts';
+import type { CartStore } from '../data/cart-store.ts';
 
 export const PRODUCT_PRICES_QUEUE = 'cart.product-prices';
 

@@ -1,6 +1,6 @@
 import { unauthenticated } from '../../../common/errors.ts';
-import { addToCart, clearCart, removeFromCart, updateCartItem } from '../cart-store.ts';
-import { checkout } from '../checkout.ts';
+import { addToCart, clearCart, removeFromCart, updateCartItem } from '../data/cart-store.ts';
+import { checkout } from '../domain/checkout.ts';
 import type { CartContext } from '../context.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 

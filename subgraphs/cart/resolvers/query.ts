@@ -1,6 +1,6 @@
 import { notFound, unauthenticated } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
-import { ensureCart } from '../cart-store.ts';
+import { ensureCart } from '../data/cart-store.ts';
 import type { QueryResolvers } from '../generated/graphql.ts';
 
 export const Query: QueryResolvers = {

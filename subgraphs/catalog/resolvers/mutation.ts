@@ -3,7 +3,7 @@ import { ErrorCode, badUserInput, graphQLError, notFound } from '../../../common
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import type { CatalogContext } from '../context.ts';
-import { productUpserted } from '../product-events.ts';
+import { productUpserted } from '../domain/product-events.ts';
 
 function checkPrice(amount: number | null | undefined): void {
   if (amount !== null && amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {

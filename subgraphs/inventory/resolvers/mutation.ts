@@ -1,7 +1,7 @@
 import { badUserInput } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { recordStockChanges } from '../stock-events.ts';
+import { recordStockChanges } from '../domain/stock-events.ts';
 
 const MAX_RESTOCK = 1_000_000;
 

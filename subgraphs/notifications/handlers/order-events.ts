@@ -5,7 +5,7 @@ import { consumer, on, type ConsumerDefinition } from '../../../common/messaging
 import type { Envelope } from '../../../common/messaging/envelope.ts';
 import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { notificationText, type NotificationFacts } from '../texts.ts';
+import { notificationText, type NotificationFacts } from '../domain/texts.ts';
 
 export const ORDER_EVENTS_QUEUE = 'notifications.order-events';
 

@@ -5,7 +5,7 @@ import { causeOf, type PayloadInput, type PayloadOf } from '../../../common/mess
 import { consumer, on, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
 import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { placeOrder } from '../saga/place-order.ts';
+import { placeOrder } from '../domain/saga/place-order.ts';
 
 export const CHECKOUT_REQUESTS_QUEUE = 'orders.checkout-requests';
 

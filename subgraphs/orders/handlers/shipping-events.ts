@@ -3,7 +3,7 @@ import { consumer, on, type ConsumerDefinition } from '../../../common/messaging
 import type { Envelope } from '../../../common/messaging/envelope.ts';
 import type { Outbox } from '../../../common/messaging/outbox-publisher.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { advanceFulfilment } from '../saga/transitions.ts';
+import { advanceFulfilment } from '../domain/saga/transitions.ts';
 
 export const SHIPPING_EVENTS_QUEUE = 'orders.shipping-events';
 

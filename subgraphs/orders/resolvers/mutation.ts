@@ -1,7 +1,7 @@
 import { unauthenticated } from '../../../common/errors.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { cancelOrderFor } from '../saga/cancel-order.ts';
-import { placeOrder } from '../saga/place-order.ts';
+import { cancelOrderFor } from '../domain/saga/cancel-order.ts';
+import { placeOrder } from '../domain/saga/place-order.ts';
 
 export const Mutation: MutationResolvers = {
   async placeOrder(_parent, { input, idempotencyKey }, { viewer, prisma, outbox, saga, requestId }) {

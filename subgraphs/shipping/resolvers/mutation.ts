@@ -1,5 +1,5 @@
 import type { MutationResolvers } from '../generated/graphql.ts';
-import { markDelivered, shipOrder } from '../shipments.ts';
+import { markDelivered, shipOrder } from '../domain/shipments.ts';
 
 export const Mutation: MutationResolvers = {
   async shipOrder(_parent, { orderId, carrier }, { prisma, outbox, requestId, log }) {
