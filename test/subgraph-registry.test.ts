@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GATEWAY_PORT, SERVICE_PORTS, SUBGRAPHS, type SubgraphEntry } from '../common/service/subgraph-registry.ts';
@@ -18,6 +18,24 @@ const folders = (dir: string) =>
     .sort();
 const names = SUBGRAPHS.map((subgraph) => subgraph.name);
 
+// The folder contract inside a subgraph (README, "Adding a subgraph"): the module's own files at the
+// top, beside its tests; entry points in resolvers/ and handlers/ (messages); the domain in
+// domain/; data access (loaders, stores) in data/; generated/ is written by the generators.
+const TOP_FILES = new Set(['service.ts', 'main.ts', 'config.ts', 'context.ts', 'permissions.ts', 'codegen.ts', 'seed.ts', 'workers.ts']);
+const FOLDERS = new Set(['resolvers', 'handlers', 'domain', 'data', 'generated']);
+const isTestFile = (file: string) => file.endsWith('.test.ts') || file.endsWith('-test-database.ts');
+/** The .ts files (paths relative to the subgraph's folder) that sit outside the places the contract allows. */
+const misplacedSubgraphFiles = (files: readonly string[]): string[] =>
+  files.filter((file) => {
+    if (!file.endsWith('.ts')) return false;
+    const [first, ...rest] = file.split('/');
+    return rest.length === 0 ? !TOP_FILES.has(first!) && !isTestFile(first!) : !FOLDERS.has(first!);
+  });
+const filesIn = (dir: string) =>
+  readdirSync(resolve(root, dir), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(resolve(root, dir), resolve(entry.parentPath, entry.name)).split(sep).join('/'));
+
 describe('the subgraph registry', () => {
   it.each(subgraphFiles().map(({ file, content }) => ({ file, content })))('$file is what the registry says (npm run subgraphs:generate)', ({ file, content }) => {
     expect(existsSync(resolve(root, file)), `${file} is missing: run npm run subgraphs:generate`).toBe(true);
@@ -32,6 +50,27 @@ describe('the subgraph registry', () => {
         expect(existsSync(resolve(root, file)), `${name}: ${file}`).toBe(true);
       }
     }
+  });
+
+  it.each(names)('keeps the .ts files of %s where the folder contract puts them', (name) => {
+    const misplaced = misplacedSubgraphFiles(filesIn(`subgraphs/${name}`)).map((file) => `subgraphs/${name}/${file}`);
+    expect(misplaced, `outside the top-level module files, resolvers/, handlers/, domain/ and data/ (README, "Adding a subgraph"): ${misplaced.join(', ')}`).toEqual([]);
+  });
+
+  it('names a .ts file outside the folder contract, and only that one', () => {
+    const files = [
+      'service.ts',
+      'schema.graphql',
+      'orders.test.ts',
+      'payments-test-database.ts',
+      'resolvers/index.ts',
+      'handlers/replies.ts',
+      'domain/saga/transitions.ts',
+      'data/loaders.ts',
+      'generated/prisma/client.ts',
+    ];
+    expect(misplacedSubgraphFiles(files)).toEqual([]);
+    expect(misplacedSubgraphFiles([...files, 'pricing.ts', 'commands/payment-commands.ts', 'data.ts'])).toEqual(['pricing.ts', 'commands/payment-commands.ts', 'data.ts']);
   });
 
   it('runs each module under its registry name, in the registry order', () => {
