@@ -162,13 +162,24 @@ describe('cartChanged: the caller’s own cart, across tabs and devices', () => 
     const second = await graphql<{ addToCart: { id: string; version: number } }>(gateway, ADD, { id: stocked.id, quantity: 1 }, { token: me.token });
     expect(second.errors).toBeUndefined();
     const cartId = second.data!.addToCart.id;
+    const firstVersion = first.data!.addToCart.version;
     const finalVersion = second.data!.addToCart.version;
 
-    const results = await otherTab.until((seen) => seen.some((result) => result.data?.cartChanged.version === finalVersion), 30_000);
+    // Each change is one result, in order. Its data is the cart read when its event arrived, so a
+    // change that came before that read already shows (the event says which change it was).
+    const eventVersions = (seen: readonly { extensions?: Record<string, unknown> }[]) =>
+      seen.map((result) => (result.extensions?.['event'] as { version?: number } | undefined)?.version);
+    const results = await otherTab.until((seen) => eventVersions(seen).includes(finalVersion), 30_000);
+    expect(eventVersions(results)).toEqual([firstVersion, finalVersion]);
+    let previous = 0;
     for (const result of results) {
       expect(result.errors).toBeUndefined();
       expect(result.data?.cartChanged.id).toBe(cartId);
-      expect(result.extensions?.['event']).toEqual({ id: expect.any(String), version: result.data?.cartChanged.version, at: expect.any(String) });
+      expect(result.extensions?.['event']).toEqual({ id: expect.any(String), version: expect.any(Number), at: expect.any(String) });
+      const version = result.data!.cartChanged.version;
+      expect(version).toBeGreaterThanOrEqual(eventVersions([result])[0]!);
+      expect(version).toBeGreaterThanOrEqual(previous);
+      previous = version;
     }
     const last = results.find((result) => result.data?.cartChanged.version === finalVersion)!.data!.cartChanged;
     expect(last.itemCount).toBe(3);
