@@ -40,7 +40,7 @@ if (variant === 'bare') {
     PERSISTED_DOCUMENTS_MANIFESTS: `benchmark=${manifest}`,
     GATEWAY_EXECUTOR: variant === 'apollo' ? 'apollo' : 'native',
     GATEWAY_DEDUP: variant === 'native-dedup' ? 'true' : 'false',
-    GATEWAY_BATCH_FETCHES: variant === 'native-unbatched' ? 'false' : 'true',
+    ...(variant === 'native-unbatched' ? { GATEWAY_BATCH_FETCHES: 'false' } : {}),
     ...Object.fromEntries(Object.entries(urls).map(([name, subgraphUrl]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphUrl])),
     ...Object.fromEntries(Object.keys(urls).map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `benchmark-secret-of-${name}`])),
   });
