@@ -15,6 +15,7 @@ const unitSuites = [
   'common/messaging/messaging-units.test.ts',
   'gateway/entity-cache/cache-hints.test.ts',
   'gateway/executor/unique-representations.test.ts',
+  'gateway/subgraph-batch.test.ts',
   'gateway/http/accept.test.ts',
   'gateway/protection/client-ip.test.ts',
   'gateway/request-id.test.ts',

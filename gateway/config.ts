@@ -57,6 +57,8 @@ export interface GatewayConfig {
   readonly executor: 'native' | 'apollo';
   /** Identical queries in flight share one execution (same operation, variables, viewer) and one subgraph fetch (same subgraph, document, variables, viewer). */
   readonly dedupSubgraphQueries: boolean;
+  /** Our executor's query fetches to one subgraph ready at the same moment go as one request (default: on without dedup). */
+  readonly batchFetches: boolean;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   readonly shutdownGraceMs: number;
   readonly resilience: ResilienceSettings;
@@ -130,6 +132,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
       GATEWAY_EXECUTOR: z.enum(['native', 'apollo']).default('native'),
       GATEWAY_DEDUP: booleanFlag(false),
+      GATEWAY_BATCH_FETCHES: optionalFlag,
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
       SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
       SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5),
@@ -224,6 +227,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
     executor: parsed.GATEWAY_EXECUTOR,
     dedupSubgraphQueries: parsed.GATEWAY_DEDUP,
+    // With dedup, identical queries share whole executions and fetches, and batching measured slower
+    // (bench/results.md): on by default only without it.
+    batchFetches: parsed.GATEWAY_BATCH_FETCHES ?? !parsed.GATEWAY_DEDUP,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     resilience: {
       retries: parsed.SUBGRAPH_RETRIES,

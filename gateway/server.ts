@@ -115,7 +115,14 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const formatError = withTokenLimitCode(maskUnexpectedErrors());
   const nativeGateway =
     config.executor === 'native'
-      ? createNativeGateway({ gateway: apolloGateway, fetcher: subgraphFetcher(transports), formatError, dedup: config.dedupSubgraphQueries, planCacheEvents: planCache.events })
+      ? createNativeGateway({
+          gateway: apolloGateway,
+          fetcher: subgraphFetcher(transports),
+          formatError,
+          dedup: config.dedupSubgraphQueries,
+          batchFetches: config.batchFetches,
+          planCacheEvents: planCache.events,
+        })
       : undefined;
   const gateway = nativeGateway ?? apolloGateway;
   // Plans made ahead (the trusted documents at each load, recent operations at a reload) go where

@@ -13,6 +13,7 @@ import { createSubgraphPolicies, failureReason, type SubgraphPolicies } from './
 import type { SubgraphName } from '../common/service/subgraph-config.ts';
 import type { GatewayConfig } from './config.ts';
 import type { CachePolicySink, EntityCache } from './entity-cache/entity-cache.ts';
+import { batchOf } from './subgraph-batch.ts';
 
 export const SUBGRAPH_UNAVAILABLE = ErrorCode.subgraphUnavailable;
 
@@ -54,6 +55,12 @@ export interface SubgraphTransportOptions {
 
 const isMutationDocument = (query: string) => /^\s*mutation\b/.test(query);
 
+interface Waiting {
+  readonly request: SubgraphRequest;
+  resolve(response: SubgraphResponse): void;
+  reject(error: unknown): void;
+}
+
 interface RawResponse {
   readonly status: number;
   readonly contentType: string;
@@ -72,6 +79,8 @@ export class SubgraphTransport {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly inFlight = new Map<string, Promise<RawResponse>>();
+  /** Batchable queries waiting for the next turn of the event loop, by caller. */
+  private readonly pending = new Map<SubgraphCaller, Waiting[]>();
   // A request's fetches to this subgraph within one second carry the same credential (same claims,
   // same issue time): signed once, not once per fetch.
   private readonly credentials = new WeakMap<SubgraphCaller, { readonly issuedAt: number; readonly token: string }>();
@@ -86,9 +95,60 @@ export class SubgraphTransport {
     return this.options.name;
   }
 
-  send(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+  /**
+   * With `batch`, the query may go in one request with the other batchable queries of the same
+   * caller to this subgraph that are ready at the same moment (subgraph-batch.ts). Below the
+   * entity cache: each fetch is looked up and stored on its own, only what the cache misses goes out.
+   */
+  send(request: SubgraphRequest, caller: SubgraphCaller, batch = false): Promise<SubgraphResponse> {
     const cache = this.options.cache;
-    return cache ? cache.fetch(this.options.name, request, caller, (sent) => this.fetch(sent, caller)) : this.fetch(request, caller);
+    const fetch = batch ? (sent: SubgraphRequest) => this.batched(sent, caller) : (sent: SubgraphRequest) => this.fetch(sent, caller);
+    return cache ? cache.fetch(this.options.name, request, caller, fetch) : fetch(request);
+  }
+
+  // "The same moment": everything that becomes ready before the event loop's next turn (siblings
+  // of a Parallel node, fetches that the same subgraph answers made ready), so a lone fetch waits
+  // one turn at most.
+  private batched(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+    if (isMutationDocument(request.query)) return this.fetch(request, caller);
+    return new Promise((resolve, reject) => {
+      let pending = this.pending.get(caller);
+      if (!pending) {
+        const waiting: Waiting[] = [];
+        pending = waiting;
+        this.pending.set(caller, waiting);
+        setImmediate(() => {
+          this.pending.delete(caller);
+          void this.flush(waiting, caller);
+        });
+      }
+      pending.push({ request, resolve, reject });
+    });
+  }
+
+  private async flush(waiting: readonly Waiting[], caller: SubgraphCaller): Promise<void> {
+    const alone = (each: Waiting) => this.fetch(each.request, caller).then(each.resolve, each.reject);
+    const batch = batchOf(waiting.map((each) => each.request));
+    if (!batch) {
+      waiting.forEach(alone);
+      return;
+    }
+    let answers: SubgraphResponse[] | undefined;
+    try {
+      answers = batch.split(await this.fetch(batch.request, caller));
+    } catch (error) {
+      // A subgraph that cannot answer fails each of them as it would have alone; anything else
+      // (an HTTP error for the combined document) is each query's own to meet, alone.
+      if (error instanceof GraphQLError && error.extensions['code'] === SUBGRAPH_UNAVAILABLE) {
+        for (const each of waiting) each.reject(error);
+        return;
+      }
+    }
+    if (!answers) {
+      waiting.forEach(alone);
+      return;
+    }
+    waiting.forEach((each, index) => each.resolve(answers[index] as SubgraphResponse));
   }
 
   private async fetch(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
@@ -252,13 +312,14 @@ function parseResponse(raw: RawResponse): SubgraphResponse {
 /** What a plan fetches from: the transport of each subgraph, by name. */
 export interface SubgraphFetcher {
   has(serviceName: string): boolean;
-  send(serviceName: string, request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse>;
+  /** `batch`: the query may share one request with others (SubgraphTransport.send). */
+  send(serviceName: string, request: SubgraphRequest, caller: SubgraphCaller, batch?: boolean): Promise<SubgraphResponse>;
 }
 
 export function subgraphFetcher(transports: ReadonlyMap<string, SubgraphTransport>): SubgraphFetcher {
   return {
     has: (serviceName) => transports.has(serviceName),
-    send: (serviceName, request, caller) => (transports.get(serviceName) as SubgraphTransport).send(request, caller),
+    send: (serviceName, request, caller, batch) => (transports.get(serviceName) as SubgraphTransport).send(request, caller, batch),
   };
 }
 

@@ -9,7 +9,7 @@ import { startGateway } from '../../gateway/start-gateway.ts';
 import { startBareGateway } from '../bare-gateway.ts';
 import { BENCHMARK_QUERY } from './subgraphs.ts';
 
-export type GatewayVariant = 'bare' | 'native' | 'native-dedup' | 'apollo';
+export type GatewayVariant = 'bare' | 'native' | 'native-dedup' | 'native-unbatched' | 'apollo';
 
 const [variant, supergraphPath, urlsJson] = process.argv.slice(2) as [GatewayVariant, string, string];
 const urls = JSON.parse(urlsJson) as Record<string, string>;
@@ -40,6 +40,7 @@ if (variant === 'bare') {
     PERSISTED_DOCUMENTS_MANIFESTS: `benchmark=${manifest}`,
     GATEWAY_EXECUTOR: variant === 'apollo' ? 'apollo' : 'native',
     GATEWAY_DEDUP: variant === 'native-dedup' ? 'true' : 'false',
+    ...(variant === 'native-unbatched' ? { GATEWAY_BATCH_FETCHES: 'false' } : {}),
     ...Object.fromEntries(Object.entries(urls).map(([name, subgraphUrl]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphUrl])),
     ...Object.fromEntries(Object.keys(urls).map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `benchmark-secret-of-${name}`])),
   });

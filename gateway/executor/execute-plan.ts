@@ -86,8 +86,18 @@ interface RunState {
   readonly variables: Variables | undefined;
   readonly caller: SubgraphCaller;
   readonly fetcher: SubgraphFetcher;
+  /** Fetches to one subgraph ready at the same moment may go as one request (GATEWAY_BATCH_FETCHES). */
+  readonly batch: boolean;
   /** Errors of the phase running (the primary part, then the deferred parts). */
   errors: GraphQLError[];
+  /**
+   * With batching: each error's fetch, numbered in the order the fetches were sent. A batch's
+   * answers all arrive at once, where alone they would have arrived one by one among the others;
+   * errors go in the order of their fetches' sending (the order answers arrive at subgraphs as
+   * quick as each other), not in the order of the answers.
+   */
+  readonly errorOrder: number[];
+  readonly sent: { count: number };
   /** Deferred parts waiting for the part that holds them (only with an incremental delivery plan). */
   readonly deferred: Deferred[];
 }
@@ -107,10 +117,11 @@ export function executeQueryPlan(
   variables: Variables | undefined,
   caller: SubgraphCaller,
   fetcher: SubgraphFetcher,
+  batch = false,
 ): Promise<IncrementalExecutionResult> {
   return tracer.startActiveSpan('gateway.execute', async (span) => {
     try {
-      const state: RunState = { compiled, variables, caller, fetcher, errors: [], deferred: [] };
+      const state: RunState = { compiled, variables, caller, fetcher, batch, errors: [], errorOrder: [], sent: { count: 0 }, deferred: [] };
       const unfilteredData = Object.create(null) as ResultObject;
       const node = compiled.plan.node;
       if (node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
@@ -141,7 +152,7 @@ function streamDeferred(state: RunState, unfilteredData: ResultObject, shaper: R
   let nextId = 0;
   const start = (deferred: Deferred) => {
     const id = nextId++;
-    const partState: RunState = { ...state, errors: [], deferred: [] };
+    const partState: RunState = { ...state, errors: [], errorOrder: [], deferred: [] };
     const done = (deferred.node.node ? executeNode(partState, deferred.node.node, deferred.cursor) : Promise.resolve()).then(() => ({ id, deferred, partState }));
     // Handled where the parts are read; a client gone before then must not make it unhandled.
     done.catch(() => undefined);
@@ -232,7 +243,8 @@ function deferredKeysOf(node: DeferredNode): string[] | undefined {
 
 function postProcess(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper, released?: ReadonlySet<string>): ExecutionResult {
   return tracer.startActiveSpan('gateway.postprocessing', (span) => {
-    const { compiled, errors } = state;
+    const { compiled } = state;
+    const errors = state.batch ? inSendingOrder(state) : state.errors;
     let data: Record<string, unknown> | null;
     try {
       const shaped = shaper.shape(
@@ -269,13 +281,15 @@ async function executeNode(state: RunState, node: PlanNode, cursor: Cursor | und
       return;
     case 'Flatten':
       return executeNode(state, node.node, moveIntoCursor(cursor, node.path));
-    case 'Fetch':
+    case 'Fetch': {
+      const order = state.sent.count++;
       try {
-        await executeFetch(state, node, cursor);
+        await executeFetch(state, node, cursor, order);
       } catch (error) {
-        state.errors.push(error as GraphQLError);
+        pushError(state, error as GraphQLError, order);
       }
       return;
+    }
     case 'Condition': {
       const condition = evaluateCondition(node, state.compiled.operation.variableDefinitions, state.variables);
       const branch = condition ? node.ifClause : node.elseClause;
@@ -291,7 +305,22 @@ async function executeNode(state: RunState, node: PlanNode, cursor: Cursor | und
   }
 }
 
-function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promise<void> {
+function pushError(state: RunState, error: GraphQLError, order: number): void {
+  state.errors.push(error);
+  if (state.batch) state.errorOrder.push(order);
+}
+
+function inSendingOrder(state: RunState): GraphQLError[] {
+  const { errors, errorOrder } = state;
+  if (errorOrder.every((order, index) => index === 0 || (errorOrder[index - 1] as number) <= order)) return errors;
+  // A stable sort: one fetch's errors keep their own order.
+  return errors
+    .map((error, index) => ({ error, order: errorOrder[index] as number }))
+    .sort((a, b) => a.order - b.order)
+    .map(({ error }) => error);
+}
+
+function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor, order: number): Promise<void> {
   return tracer.startActiveSpan('gateway.fetch', { attributes: { service: fetch.serviceName } }, async (span) => {
     try {
       if (!state.fetcher.has(fetch.serviceName)) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
@@ -308,7 +337,7 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
       }
       const schema = state.compiled.supergraphSchema;
       if (!fetch.requires) {
-        const received = await sendOperation(state, fetch, cursor, variables);
+        const received = await sendOperation(state, fetch, cursor, order, variables);
         if (received) applyRewrites(schema, fetch.outputRewrites, received);
         for (const entity of entities) deepMerge(entity, received);
         return;
@@ -327,7 +356,7 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor): Promis
       if (representations.length < 1) return;
       if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
       const deduplicated = uniqueRepresentations(representations);
-      const received = await sendOperation(state, fetch, cursor, { ...variables, representations: deduplicated?.unique ?? representations }, deduplicated);
+      const received = await sendOperation(state, fetch, cursor, order, { ...variables, representations: deduplicated?.unique ?? representations }, deduplicated);
       if (!received) return;
       const receivedEntities = received['_entities'];
       if (!(receivedEntities && Array.isArray(receivedEntities))) throw new Error(`Expected "data._entities" in response to be an array`);
@@ -353,16 +382,22 @@ async function sendOperation(
   state: RunState,
   fetch: FetchNode,
   cursor: Cursor,
+  order: number,
   variables: Variables,
   deduplicated?: UniqueRepresentations,
 ): Promise<ResultObject | null | undefined> {
-  const sent = await state.fetcher.send(fetch.serviceName, { query: fetch.operation, operationName: fetch.operationName, variables }, state.caller);
+  const sent = await state.fetcher.send(
+    fetch.serviceName,
+    { query: fetch.operation, operationName: fetch.operationName, variables },
+    state.caller,
+    state.batch && fetch.operationKind === OperationTypeNode.QUERY,
+  );
   const response = deduplicated ? deduplicated.expand(sent) : sent;
   if (response.errors) {
     const pathOf = lazyErrorPathGenerator(fetch, cursor);
     const names = state.compiled.responseNames;
     const errorPath: typeof pathOf = names ? (path) => pathOf(path)?.map((element) => (typeof element === 'string' ? (names.get(element) ?? element) : element)) : pathOf;
-    for (const error of response.errors) state.errors.push(downstreamServiceError(error, fetch.serviceName, errorPath));
+    for (const error of response.errors) pushError(state, downstreamServiceError(error, fetch.serviceName, errorPath), order);
   }
   return response.data as ResultObject | null | undefined;
 }

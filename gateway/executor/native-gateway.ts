@@ -70,6 +70,8 @@ export interface NativeGatewayOptions {
    * execution and its result (read-only from then on); never mutations, never @defer.
    */
   readonly dedup?: boolean;
+  /** Fetches to one subgraph ready at the same moment go as one request (queries only; gateway/subgraph-batch.ts). */
+  readonly batchFetches?: boolean;
   /** Compiled operations kept (least recently compiled go first). */
   readonly planCacheSize?: number;
   /** Counts each look-up of a compiled operation (the gateway's plan-cache metrics). */
@@ -159,7 +161,15 @@ function labelDefers(document: DocumentNode): { document: DocumentNode; generate
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
-export function createNativeGateway({ gateway, fetcher, formatError, dedup = false, planCacheSize = 2_000, planCacheEvents }: NativeGatewayOptions): NativeGateway {
+export function createNativeGateway({
+  gateway,
+  fetcher,
+  formatError,
+  dedup = false,
+  batchFetches = false,
+  planCacheSize = 2_000,
+  planCacheEvents,
+}: NativeGatewayOptions): NativeGateway {
   const inFlight = new Map<string, Promise<IncrementalExecutionResult>>();
   let planning: Planning | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
@@ -304,7 +314,7 @@ export function createNativeGateway({ gateway, fetcher, formatError, dedup = fal
           remember(current, key, compiled);
         }
         const caller = callerOf(requestContext.context as Partial<GatewayContext>);
-        const run = () => executeQueryPlan(compiled, request.variables, caller, fetcher);
+        const run = () => executeQueryPlan(compiled, request.variables, caller, fetcher, batchFetches && compiled.operation.rootKind === 'query');
         let execution: Promise<IncrementalExecutionResult>;
         if (dedup && !incremental && compiled.operation.rootKind === 'query') {
           // Authorization depends on the viewer alone, so the viewer's id and role complete the key.

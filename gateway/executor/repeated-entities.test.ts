@@ -13,31 +13,47 @@ import { loadGatewayConfig } from '../config.ts';
 import { createGatewayServer } from '../server.ts';
 
 /**
- * Forwards to a subgraph and counts the entity representations it is sent. With `faults`, the
- * answer carries an error at every representation equal to the first one (as a subgraph failing
- * on that entity would: at each copy sent).
+ * Forwards to a subgraph and counts the HTTP requests and the entity representations it is sent.
+ * With `faults`, the answer carries an error at every representation equal to the first one of
+ * each entity fetch (as a subgraph failing on that entity would: at each copy sent); a batched
+ * request (GATEWAY_BATCH_FETCHES) holds several, each under its own prefix (`_b<i>_`).
  */
-async function countingProxy(target: string, faults: { on: boolean }): Promise<{ url: string; representations: () => number; close(): Promise<void> }> {
+async function countingProxy(
+  target: string,
+  faults: { on: boolean },
+): Promise<{ url: string; requests: () => number; batched: () => number; representations: () => number; close(): Promise<void> }> {
+  let requests = 0;
+  let batched = 0;
   let representations = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const sent = (JSON.parse(body.toString('utf8')) as { variables?: { representations?: unknown[] } }).variables?.representations;
-      representations += sent?.length ?? 0;
+      const variables = (JSON.parse(body.toString('utf8')) as { variables?: Record<string, unknown> }).variables ?? {};
+      // Each entity fetch in the request: its prefix and the representations it sends.
+      const fetches = Object.entries(variables).flatMap(([name, value]) => {
+        const prefix = /^(_b\d+_)?representations$/.exec(name)?.[1];
+        return prefix !== undefined || name === 'representations' ? [{ prefix: prefix ?? '', sent: value as unknown[] }] : [];
+      });
+      requests += 1;
+      if (Object.keys(variables).some((name) => name.startsWith('_b'))) batched += 1;
+      for (const { sent } of fetches) representations += sent.length;
       const forward = httpRequest(target, { method: 'POST', headers: req.headers }, (answer) => {
         const parts: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => parts.push(chunk));
         answer.on('end', () => {
           const result = JSON.parse(Buffer.concat(parts).toString('utf8')) as { errors?: unknown[] };
-          if (faults.on && sent && sent.length > 0) {
-            const first = JSON.stringify(sent[0]);
-            const failing = sent.flatMap((representation, index) => (JSON.stringify(representation) === first ? [index] : []));
-            result.errors = [
-              ...(result.errors ?? []),
-              ...failing.map((index) => ({ message: 'this entity failed', path: ['_entities', index], extensions: { code: 'ENTITY_FAILED' } })),
-            ];
+          if (faults.on) {
+            for (const { prefix, sent } of fetches) {
+              if (sent.length === 0) continue;
+              const first = JSON.stringify(sent[0]);
+              const failing = sent.flatMap((representation, index) => (JSON.stringify(representation) === first ? [index] : []));
+              result.errors = [
+                ...(result.errors ?? []),
+                ...failing.map((index) => ({ message: 'this entity failed', path: [`${prefix}_entities`, index], extensions: { code: 'ENTITY_FAILED' } })),
+              ];
+            }
           }
           res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json' });
           res.end(JSON.stringify(result));
@@ -49,6 +65,8 @@ async function countingProxy(target: string, faults: { on: boolean }): Promise<{
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    requests: () => requests,
+    batched: () => batched,
     representations: () => representations,
     close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
@@ -59,18 +77,20 @@ describe('repeated entities', () => {
   const bus = createInProcessBus({ log });
   let subgraphs: Awaited<ReturnType<typeof startBenchmarkSubgraphs>>;
   const faults = { on: false };
-  const started: { executor: 'native' | 'apollo'; url: string; proxies: Awaited<ReturnType<typeof countingProxy>>[]; stop(): Promise<void> }[] = [];
+  // Ours batching (the default), ours fetching one by one, and @apollo/gateway's executor.
+  const started: { executor: 'native' | 'native-unbatched' | 'apollo'; url: string; proxies: Awaited<ReturnType<typeof countingProxy>>[]; stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     subgraphs = await startBenchmarkSubgraphs();
-    for (const executor of ['native', 'apollo'] as const) {
+    for (const executor of ['native', 'native-unbatched', 'apollo'] as const) {
       const proxied = await Promise.all(Object.entries(subgraphs.urls).map(async ([name, url]) => ({ name, proxy: await countingProxy(url, faults) })));
       const urls = Object.fromEntries(proxied.map(({ name, proxy }) => [name, proxy.url]));
       const config = loadGatewayConfig({
         NODE_ENV: 'test',
         LOG_LEVEL: 'silent',
         RATE_LIMIT_ENABLED: 'false',
-        GATEWAY_EXECUTOR: executor,
+        GATEWAY_EXECUTOR: executor === 'apollo' ? 'apollo' : 'native',
+        GATEWAY_BATCH_FETCHES: String(executor === 'native'),
         ...Object.fromEntries(Object.entries(urls).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, url])),
       });
       const server = createGatewayServer({ config, supergraphSdl: composeBenchmarkSupergraph(urls), log, metrics: createMetrics('gateway'), bus });
@@ -106,15 +126,39 @@ describe('repeated entities', () => {
     expect(sent('native')).toBeLessThan(sent('apollo') / 4);
   });
 
+  const counted = (executor: string, count: 'requests' | 'batched') =>
+    started.find((gateway) => gateway.executor === executor)!.proxies.reduce((total, proxy) => total + proxy[count](), 0);
+  const countsOf = async (run: () => Promise<Map<string, string>>) => {
+    const before = new Map<string, { requests: number; batched: number }>(
+      started.map(({ executor }) => [executor, { requests: counted(executor, 'requests'), batched: counted(executor, 'batched') }]),
+    );
+    const result = await run();
+    const after = (executor: string, count: 'requests' | 'batched') => counted(executor, count) - before.get(executor)![count];
+    return { result, requests: (executor: string) => after(executor, 'requests'), batched: (executor: string) => after(executor, 'batched') };
+  };
+
+  it('go to one subgraph in one request when their fetches are ready at once: fewer requests, the same answer', async () => {
+    const { result, requests, batched } = await countsOf(answers);
+    expect(result.get('native')).toBe(result.get('apollo'));
+    expect(result.get('native-unbatched')).toBe(result.get('apollo'));
+    // The benchmark's plan has sibling fetches to the same subgraphs (a Parallel node's children).
+    expect(batched('native')).toBeGreaterThan(0);
+    expect(batched('native-unbatched')).toBe(0);
+    expect(requests('native')).toBeLessThan(requests('native-unbatched'));
+    expect(requests('native-unbatched')).toBe(requests('apollo'));
+  });
+
   it('answer an error at a repeated entity at every place it stands, as @apollo/gateway does', async () => {
     faults.on = true;
     try {
       // Within a Parallel node, errors are recorded in the order the answers arrive, which varies
       // from run to run (as in differential.test.ts): a mismatch is asked again a few times.
-      let failing = await answers();
-      for (let attempt = 1; attempt < 4 && failing.get('native') !== failing.get('apollo'); attempt++) failing = await answers();
-      expect(failing.get('apollo')).toContain('"this entity failed"');
-      expect(failing.get('native')).toBe(failing.get('apollo'));
+      // Errors inside batched requests: split back to each fetch, at each fetch's own paths.
+      let failing = await countsOf(answers);
+      for (let attempt = 1; attempt < 4 && failing.result.get('native') !== failing.result.get('apollo'); attempt++) failing = await countsOf(answers);
+      expect(failing.result.get('apollo')).toContain('"this entity failed"');
+      expect(failing.batched('native')).toBeGreaterThan(0);
+      expect(failing.result.get('native')).toBe(failing.result.get('apollo'));
     } finally {
       faults.on = false;
     }
