@@ -16,11 +16,9 @@ import { applyMigrations } from '../../common/database/schema-engine.ts';
 import { createLogger } from '../../common/logger.ts';
 import type { SubgraphConfig } from '../../common/service/subgraph-config.ts';
 import type { PrismaHandle, SubgraphModule } from '../../common/service/subgraph-module.ts';
+import { loadSizedServiceEnv } from './test-timing.ts';
 
 type Module = SubgraphModule<SubgraphConfig, PrismaHandle>;
-
-/** Generous: built once, while other test files may be booting on a loaded machine. */
-const BUILD_TIMEOUT_MS = 120_000;
 
 /**
  * Fills `<dataDir>/<service>` for each module with a migrated database, seeded with its demo data
@@ -78,12 +76,14 @@ async function buildOnce(module: Module, seeded: boolean, id: string): Promise<s
     try {
       await applyMigrations({ service: module.name, connectionString: database.connectionString });
       if (seeded && module.seed) {
+        // The pool and timeouts the services get in tests.
+        const config = module.loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...loadSizedServiceEnv() });
         const prisma = module.openPrisma({
           connectionString: database.connectionString,
-          poolSize: 2,
-          queryTimeoutMs: BUILD_TIMEOUT_MS,
-          acquireTimeoutMs: BUILD_TIMEOUT_MS,
-          transactionTimeoutMs: BUILD_TIMEOUT_MS,
+          poolSize: config.databasePoolSize,
+          queryTimeoutMs: config.databaseQueryTimeoutMs,
+          acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+          transactionTimeoutMs: config.databaseTransactionTimeoutMs,
           onQuery: () => {},
         });
         try {
