@@ -54,6 +54,11 @@ async function copyDirectory(source: string, target: string): Promise<void> {
   await Promise.all(entries.filter((entry) => entry.isFile()).map((entry) => copyFile(path.join(source, relative(entry)), path.join(target, relative(entry)))));
 }
 
+/** Builds the directories a later copy needs (vitest's global setup, so that workers do not each build them). */
+export async function prepareMigratedDataDirs(modules: readonly Module[], options: { seeded: boolean }): Promise<void> {
+  await Promise.all(modules.map((module) => migratedTemplate(module, options.seeded)));
+}
+
 const templates = new Map<string, Promise<string>>();
 
 function migratedTemplate(module: Module, seeded: boolean): Promise<string> {
