@@ -113,18 +113,21 @@ async function buildOnce(module: Module, seeded: boolean, id: string): Promise<s
 async function templateKey(service: string, seeded: boolean): Promise<string> {
   const { schemaPath, migrationsDir } = servicePaths(service);
   const hash = createHash('sha256').update(`pglite ${packageVersion('@electric-sql/pglite')}\nengine ${packageVersion('@prisma/schema-engine-wasm/schema_engine_bg')}\n`);
-  const sources = [schemaPath, ...(await filesUnder(migrationsDir, true))];
-  // The seed and what it uses beside it (the demo data, accounts' password hashing).
-  if (seeded) sources.push(path.join(projectRoot, 'prisma', 'seed-data.ts'), ...(await filesUnder(path.join(projectRoot, 'subgraphs', service), false)));
+  const sources = [schemaPath, ...(await filesUnder(migrationsDir, () => true))];
+  // The seed and whatever of the service it may use (the demo data, accounts' password hashing);
+  // its generated client follows schema.prisma.
+  const serviceSource = (file: string) => file.endsWith('.ts') && !file.split(path.sep).includes('generated');
+  if (seeded) sources.push(path.join(projectRoot, 'prisma', 'seed-data.ts'), ...(await filesUnder(path.join(projectRoot, 'subgraphs', service), serviceSource)));
   for (const file of sources) hash.update(`\n${path.relative(projectRoot, file)}\n`).update(await readFile(file));
   return hash.digest('hex').slice(0, 16);
 }
 
-async function filesUnder(directory: string, recursive: boolean): Promise<string[]> {
-  const entries = await readdir(directory, { recursive, withFileTypes: true });
+async function filesUnder(directory: string, keep: (relativePath: string) => boolean): Promise<string[]> {
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true });
   return entries
-    .filter((entry) => entry.isFile() && (recursive || entry.name.endsWith('.ts')))
+    .filter((entry) => entry.isFile())
     .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => keep(path.relative(directory, file)))
     .sort();
 }
 
