@@ -59,6 +59,9 @@ const componentSuites = ['common/**/*.test.ts', 'gateway/**/*.test.ts', 'scripts
 // The storefront in a real Chromium against a supergraph on embedded defaults: once, not per database.
 const browserSuites = ['web/**/*.browser.test.ts'];
 
+// Builds, once per run, the migrated data directories the embedded test supergraphs copy.
+const embeddedDataDirs = './test/support/migrated-data-dirs.setup.ts';
+
 const notIn = (...lists: string[][]) => [...configDefaults.exclude, ...lists.flat()];
 
 export default defineConfig({
@@ -84,9 +87,10 @@ export default defineConfig({
           include: [...e2eSuites, ...embeddedOnlySuites],
           exclude: notIn(postgresOnlySuites, brokerOnlySuites),
           env: { TEST_DATABASE: 'embedded' },
+          globalSetup: [embeddedDataDirs],
         },
       },
-      { extends: true, test: { name: 'browser', include: browserSuites, env: { TEST_DATABASE: 'embedded' }, testTimeout: 180_000 } },
+      { extends: true, test: { name: 'browser', include: browserSuites, env: { TEST_DATABASE: 'embedded' }, globalSetup: [embeddedDataDirs], testTimeout: 180_000 } },
     ],
   },
 });

@@ -8,6 +8,7 @@ import { RABBITMQ_URL, openBrokerScratch } from '../../common/messaging/testing/
 import { databaseUrlVariable, type SubgraphName } from '../../common/service/subgraph-config.ts';
 import { startLocalSupergraph, type LocalSupergraph } from '../../scripts/local-supergraph.ts';
 import { subgraphModules } from '../../subgraphs/index.ts';
+import { copyMigratedDataDirs, scratchRoot } from './migrated-data-dirs.ts';
 import { createTestDatabases } from './test-databases.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from './test-redis.ts';
 import { loadSizedServiceEnv } from './test-timing.ts';
@@ -34,7 +35,7 @@ export interface TestSupergraph extends LocalSupergraph {
  */
 export async function startTestSupergraph(options: { mode?: InfrastructureMode; env?: Record<string, string> } = {}): Promise<TestSupergraph> {
   const mode = options.mode ?? infrastructureMode();
-  const dataDir = await mkdtemp(join(tmpdir(), 'supergraph-test-'));
+  const dataDir = await mkdtemp(join(mode === 'embedded' ? await scratchRoot() : tmpdir(), 'supergraph-test-'));
   const cleanUps: (() => Promise<void>)[] = [() => rm(dataDir, { recursive: true, force: true })];
   const cleanUp = async () => {
     for (const step of cleanUps.splice(0).reverse()) await step();
@@ -64,6 +65,12 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
         ENTITY_CACHE_KEY_PREFIX: `${redisPrefix}:entity-cache`,
       };
       cleanUps.push(() => deleteRedisKeys(redisPrefix));
+    } else {
+      // Seeded ahead only with the demo data a start would seed (anything else seeds as asked).
+      const seeded = options.env?.['SEED_DEMO_DATA'] === undefined && options.env?.['NODE_ENV'] === undefined;
+      await copyMigratedDataDirs(dataDir, subgraphModules, { seeded });
+      // Migrated already, by the same applyMigrations a start runs (see migrated-data-dirs.ts).
+      infrastructureEnv = { DB_MIGRATE_ON_START: 'false' };
     }
     const env: Record<string, string> = {
       NODE_ENV: 'test',
