@@ -9,7 +9,8 @@ import type { Registry } from 'prom-client';
 import type { HealthCheck } from '../../common/health.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Envelope } from '../../common/messaging/envelope.ts';
-import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
+import type { MessageBus } from '../../common/messaging/message-bus.ts';
+import { createTopicFollower } from '../topic-follower.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { SubgraphCaller, SubgraphRequest, SubgraphResponse } from '../subgraph-transport.ts';
 import { entityTag, listTag, readCacheHints, type CacheHints, type CachePolicy, type FetchShape } from './cache-hints.ts';
@@ -126,9 +127,6 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
   const metrics = createEntityCacheMetrics(registry);
   const queue = options.queue ?? `gateway.entity-cache.${randomUUID()}`;
   let hints: CacheHints = readCacheHints(options.supergraphSdl);
-  let consumer: Consumer | undefined;
-  let consumed = '';
-  let stopped = false;
   // Invalidations the store could not take (Redis down): applied again as soon as it answers.
   const pending = new Set<string>();
   let storeDown = false;
@@ -184,18 +182,9 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
     await invalidate([...tags], 'event');
   }
 
-  async function consume(): Promise<void> {
-    const topics = [...new Set([...hints.topics, OPERATOR_INVALIDATION_TOPIC])].sort();
-    const key = topics.join('\n');
-    if (stopped || (consumer && key === consumed)) return;
-    const previous = consumer;
-    consumer = undefined;
-    await previous?.cancel();
-    consumed = key;
-    // maxAttempts 1: the handler never throws (a store failure is remembered and replayed).
-    consumer = await bus.consume(queue, topics, handle, { transient: true, prefetch: 500, maxAttempts: 1 });
-    log.debug({ topics }, 'consuming cache invalidations');
-  }
+  // maxAttempts 1: the handler never throws (a store failure is remembered and replayed).
+  const follower = createTopicFollower({ bus, queue, handler: handle, log });
+  const consume = () => follower.follow([...hints.topics, OPERATOR_INVALIDATION_TOPIC]);
 
   /** Per user for PRIVATE values; per role otherwise (the subgraphs authorize fields by role). */
   const scopeKey = (policy: CachePolicy, viewer: Viewer | null): string | undefined => {
@@ -391,10 +380,7 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
     start: consume,
     invalidate,
     async stop() {
-      stopped = true;
-      const current = consumer;
-      consumer = undefined;
-      await current?.cancel();
+      await follower.stop();
       await store.close();
     },
   };

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/logger.ts';
 import type { Envelope } from '../../common/messaging/envelope.ts';
-import type { Consumer, MessageBus } from '../../common/messaging/message-bus.ts';
+import type { MessageBus } from '../../common/messaging/message-bus.ts';
+import { createTopicFollower } from '../topic-follower.ts';
 
 export interface HubEvent {
   /** The message id (a redelivery keeps it). */
@@ -54,12 +55,7 @@ export function createEventHub({ bus, log: parentLog, queue = `gateway.subscript
   const listeners = new Map<string, Map<string, Map<string, Set<HubListener>>>>();
   const seen = new Set<string>();
   let count = 0;
-  let consumer: Consumer | undefined;
-  let consumed = '';
-  // Each set of topics gets a queue of its own (see consume).
-  let generation = 0;
-  let switching: Promise<void> = Promise.resolve();
-  let stopped = false;
+  const follower = createTopicFollower({ bus, queue, handler: (message) => dispatch(message), log });
 
   const dispatch = async (message: Envelope) => {
     const byField = listeners.get(message.routingKey);
@@ -86,37 +82,9 @@ export function createEventHub({ bus, log: parentLog, queue = `gateway.subscript
     }
   };
 
-  const switchTo = async (topics: readonly string[]) => {
-    const wanted = [...new Set(topics)].sort();
-    const key = wanted.join('\n');
-    if (stopped || (consumer && key === consumed)) return;
-    // The new queue is bound and consuming before the old one goes, so no event falls in between
-    // (one heard on both is dropped by its id).
-    const previous = consumer;
-    consumed = key;
-    const next =
-      wanted.length === 0
-        ? undefined
-        : // Listeners only queue the event, so the handler is quick; maxAttempts 1: it never throws anyway.
-          await bus.consume(generation === 0 ? queue : `${queue}.${generation}`, wanted, dispatch, { transient: true, prefetch: 500, maxAttempts: 1 });
-    generation += 1;
-    if (stopped) {
-      await next?.cancel();
-      return;
-    }
-    consumer = next;
-    await previous?.cancel();
-    log.debug({ topics: wanted }, 'consuming subscription events');
-  };
-
   return {
     queue,
-    consume(topics) {
-      // One change at a time: a second reload's change waits for the first.
-      const change = switching.then(() => switchTo(topics));
-      switching = change.catch(() => {});
-      return change;
-    },
+    consume: (topics) => follower.follow(topics),
     listen({ topic, field, value }, listener) {
       const key = value.toLowerCase();
       let byField = listeners.get(topic);
@@ -141,11 +109,6 @@ export function createEventHub({ bus, log: parentLog, queue = `gateway.subscript
       };
     },
     listenerCount: () => count,
-    async stop() {
-      stopped = true;
-      const current = consumer;
-      consumer = undefined;
-      await current?.cancel();
-    },
+    stop: () => follower.stop(),
   };
 }
