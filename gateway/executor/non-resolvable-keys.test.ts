@@ -4,14 +4,8 @@
 // the subgraph got a representation it cannot resolve and answered null. Over mock subgraphs,
 // by the representations the subgraph receives.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeServices } from '@apollo/composition';
-import { createLogger } from '../../common/logger.ts';
-import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
-import { createMetrics } from '../../common/metrics.ts';
+import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
-import { loadGatewayConfig } from '../config.ts';
-import { createGatewayServer, type GatewayServer } from '../server.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@external", "@requires"])`;
 const SUBGRAPHS = {
@@ -28,38 +22,20 @@ const SUBGRAPHS = {
 };
 
 let mocks: MockSubgraphs;
-const servers: GatewayServer[] = [];
+const gateways: GatewayOverMocks[] = [];
 const urls: string[] = [];
-const bus = createInProcessBus({ log: createLogger('test', 'silent') });
 
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS);
-  const subgraphUrls = Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
-  const composed = composeServices(Object.entries(SUBGRAPHS).map(([name, sdl]) => ({ name, url: subgraphUrls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
-  if (!composed.supergraphSdl) throw new Error(`does not compose: ${String(composed.errors)}`);
   for (const executor of ['native', 'apollo']) {
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_ENABLED: 'false',
-      GATEWAY_EXECUTOR: executor,
-      ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
-    };
-    const server = createGatewayServer({
-      config: loadGatewayConfig(env),
-      supergraphSdl: composed.supergraphSdl,
-      log: createLogger('gateway', 'silent'),
-      metrics: createMetrics('gateway'),
-      bus,
-    });
-    servers.push(server);
-    urls.push(`${await server.listen(0, '127.0.0.1')}/graphql`);
+    const gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { GATEWAY_EXECUTOR: executor });
+    gateways.push(gateway);
+    urls.push(gateway.url);
   }
 });
 afterAll(async () => {
-  await Promise.all(servers.map((server) => server.stop()));
+  await Promise.all(gateways.map((gateway) => gateway.stop()));
   await mocks?.stop();
-  await bus.close();
 });
 
 describe('the fetch back into a subgraph for @requires', () => {

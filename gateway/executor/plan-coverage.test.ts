@@ -2,14 +2,8 @@
 // non-resolvable-interface-object: an @interfaceObject field whose key no subgraph resolves)
 // is refused with an error, not answered with a silent null; what it can plan is unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeServices } from '@apollo/composition';
-import { createLogger } from '../../common/logger.ts';
-import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
-import { createMetrics } from '../../common/metrics.ts';
+import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
-import { loadGatewayConfig } from '../config.ts';
-import { createGatewayServer, type GatewayServer } from '../server.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@interfaceObject"])`;
 const SUBGRAPHS = {
@@ -25,34 +19,17 @@ const SUBGRAPHS = {
 };
 
 let mocks: MockSubgraphs;
-let server: GatewayServer;
+let gateway: GatewayOverMocks;
 let url: string;
-const bus = createInProcessBus({ log: createLogger('test', 'silent') });
 
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS);
-  const subgraphUrls = Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
-  const composed = composeServices(Object.entries(SUBGRAPHS).map(([name, sdl]) => ({ name, url: subgraphUrls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
-  if (!composed.supergraphSdl) throw new Error(`does not compose: ${String(composed.errors)}`);
-  const env = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_ENABLED: 'false',
-    ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
-  };
-  server = createGatewayServer({
-    config: loadGatewayConfig(env),
-    supergraphSdl: composed.supergraphSdl,
-    log: createLogger('gateway', 'silent'),
-    metrics: createMetrics('gateway'),
-    bus,
-  });
-  url = `${await server.listen(0, '127.0.0.1')}/graphql`;
+  gateway = await startGatewayOverMocks(mocks, SUBGRAPHS);
+  url = gateway.url;
 });
 afterAll(async () => {
-  await server?.stop();
+  await gateway?.stop();
   await mocks?.stop();
-  await bus.close();
 });
 
 async function post(query: string): Promise<{ data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] }> {

@@ -1,14 +1,8 @@
 // Progressive @override: a field overridden with `label: "percent(N)"` is fetched from the
 // overriding subgraph in about N% of requests (drawn per request), from the original otherwise.
-import { composeServices } from '@apollo/composition';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../common/logger.ts';
-import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
-import { createMetrics } from '../../common/metrics.ts';
+import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
-import { loadGatewayConfig } from '../config.ts';
-import { createGatewayServer, type GatewayServer } from '../server.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@override"])';
 const SUBGRAPHS = {
@@ -24,29 +18,17 @@ const SUBGRAPHS = {
 const REQUESTS = 40;
 
 let mocks: MockSubgraphs;
-let server: GatewayServer;
+let gateway: GatewayOverMocks;
 let url: string;
-const bus = createInProcessBus({ log: createLogger('test', 'silent') });
 
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS);
-  const urls = Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
-  const composed = composeServices(Object.entries(SUBGRAPHS).map(([name, sdl]) => ({ name, url: urls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
-  if (!composed.supergraphSdl) throw new Error(String(composed.errors));
-  const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', SUBGRAPH_URL_ACCOUNTS: urls['accounts']!, SUBGRAPH_URL_CATALOG: urls['catalog']! };
-  server = createGatewayServer({
-    config: loadGatewayConfig(env),
-    supergraphSdl: composed.supergraphSdl,
-    log: createLogger('gateway', 'silent'),
-    metrics: createMetrics('gateway'),
-    bus,
-  });
-  url = `${await server.listen(0, '127.0.0.1')}/graphql`;
+  gateway = await startGatewayOverMocks(mocks, SUBGRAPHS);
+  url = gateway.url;
 });
 afterAll(async () => {
-  await server?.stop();
+  await gateway?.stop();
   await mocks?.stop();
-  await bus.close();
 });
 
 describe('progressive @override labels', () => {

@@ -3,14 +3,8 @@
 // federation audit's requires-with-argument suite, over mock subgraphs (a list's length follows
 // its `limit`, up to 3). @apollo/query-planner alone merges the two and answers 3 comments.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeServices } from '@apollo/composition';
-import { createLogger } from '../../common/logger.ts';
-import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
-import { createMetrics } from '../../common/metrics.ts';
+import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
-import { loadGatewayConfig } from '../config.ts';
-import { createGatewayServer, type GatewayServer } from '../server.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])`;
 const SUBGRAPHS = {
@@ -25,38 +19,20 @@ const SUBGRAPHS = {
 };
 
 let mocks: MockSubgraphs;
-const servers: GatewayServer[] = [];
+const gateways: GatewayOverMocks[] = [];
 const urls: Record<'native' | 'apollo', string> = { native: '', apollo: '' };
-const bus = createInProcessBus({ log: createLogger('test', 'silent') });
 
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS);
-  const subgraphUrls = Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
-  const composed = composeServices(Object.entries(SUBGRAPHS).map(([name, sdl]) => ({ name, url: subgraphUrls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
-  if (!composed.supergraphSdl) throw new Error(`does not compose: ${String(composed.errors)}`);
   for (const executor of ['native', 'apollo'] as const) {
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_ENABLED: 'false',
-      GATEWAY_EXECUTOR: executor,
-      ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
-    };
-    const server = createGatewayServer({
-      config: loadGatewayConfig(env),
-      supergraphSdl: composed.supergraphSdl,
-      log: createLogger('gateway', 'silent'),
-      metrics: createMetrics('gateway'),
-      bus,
-    });
-    servers.push(server);
-    urls[executor] = `${await server.listen(0, '127.0.0.1')}/graphql`;
+    const gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { GATEWAY_EXECUTOR: executor });
+    gateways.push(gateway);
+    urls[executor] = gateway.url;
   }
 });
 afterAll(async () => {
-  await Promise.all(servers.map((server) => server.stop()));
+  await Promise.all(gateways.map((gateway) => gateway.stop()));
   await mocks?.stop();
-  await bus.close();
 });
 
 interface Feed {

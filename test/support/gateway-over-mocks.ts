@@ -1,0 +1,48 @@
+// A gateway over mock subgraphs: `schemas` composed with the mocks' URLs, started on a loopback port
+// with an in-process bus; `env` goes on top of the test defaults (e.g. GATEWAY_EXECUTOR).
+import { composeServices } from '@apollo/composition';
+import { createLogger } from '../../common/logger.ts';
+import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
+import { createMetrics } from '../../common/metrics.ts';
+import { loadGatewayConfig } from '../../gateway/config.ts';
+import { createGatewayServer } from '../../gateway/server.ts';
+import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
+import type { MockSubgraphs } from './mock-subgraphs.ts';
+
+export interface GatewayOverMocks {
+  /** The gateway's /graphql. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayOverMocks(
+  mocks: MockSubgraphs,
+  schemas: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string>> = {},
+): Promise<GatewayOverMocks> {
+  const urls = Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
+  const composed = composeServices(Object.entries(schemas).map(([name, sdl]) => ({ name, url: urls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
+  if (!composed.supergraphSdl) throw new Error(`does not compose: ${String(composed.errors)}`);
+  const bus = createInProcessBus({ log: createLogger('test', 'silent') });
+  const server = createGatewayServer({
+    config: loadGatewayConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_ENABLED: 'false',
+      ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
+      ...env,
+    }),
+    supergraphSdl: composed.supergraphSdl,
+    log: createLogger('gateway', 'silent'),
+    metrics: createMetrics('gateway'),
+    bus,
+  });
+  const url = `${await server.listen(0, '127.0.0.1')}/graphql`;
+  return {
+    url,
+    async stop() {
+      await server.stop();
+      await bus.close();
+    },
+  };
+}
