@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { testTiming } from './test/support/test-timing.ts';
 
 // The suite in layers by cost (README, "Tests by cost"); `npm test` runs them all, `npm run test:<layer>` one.
@@ -62,6 +64,34 @@ const browserSuites = ['web/**/*.browser.test.ts'];
 // Builds, once per run, the migrated data directories the embedded test supergraphs copy.
 const embeddedDataDirs = './test/support/migrated-data-dirs.setup.ts';
 
+// The files that take longest, started first within their project: vitest orders by the durations of a
+// previous run, which a fresh clone (CI) does not have, and a long file started last leaves the other core idle.
+const longestFirst = [
+  'web/storefront.browser.test.ts',
+  'test/npm-start.test.ts',
+  'test/entry-points-signals.test.ts',
+  'test/e2e/postgres/readiness.test.ts',
+  'test/e2e/amqp/fan-out-two-gateways.test.ts',
+  'subgraphs/cart/cart.test.ts',
+  'subgraphs/orders/orders.test.ts',
+  'test/embedded-default.test.ts',
+  'common/database/database.test.ts',
+];
+
+class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    // vitest's order keeps each project's files together (a worker is reused only within a project).
+    const sorted = await super.sort(files);
+    const projectOrder = new Map(sorted.map((spec, index) => [spec.project.name, index] as const).reverse());
+    const rank = (spec: TestSpecification) => {
+      const index = longestFirst.indexOf(relative(spec.project.config.root, spec.moduleId));
+      return index === -1 ? longestFirst.length : index;
+    };
+    const position = new Map(sorted.map((spec, index) => [spec, index]));
+    return sorted.toSorted((a, b) => projectOrder.get(a.project.name)! - projectOrder.get(b.project.name)! || rank(a) - rank(b) || position.get(a)! - position.get(b)!);
+  }
+}
+
 const notIn = (...lists: string[][]) => [...configDefaults.exclude, ...lists.flat()];
 
 export default defineConfig({
@@ -70,6 +100,11 @@ export default defineConfig({
     testTimeout: testTiming.testTimeoutMs,
     hookTimeout: testTiming.hookTimeoutMs,
     pool: 'forks',
+    // A worker runs file after file in one process (each file still starts its own servers and
+    // databases, and stops them): loading the gateway, Apollo and eight Prisma clients once per worker
+    // instead of once per file took a third off the suite's CPU time.
+    isolate: false,
+    sequence: { sequencer: LongestFirstSequencer },
     // vitest's default leaves a core idle (cores - 1: one file at a time on 2 cores), while most of
     // an e2e file's time is waiting on sockets, databases and timers: one file per core.
     maxWorkers: Math.max(2, availableParallelism()),

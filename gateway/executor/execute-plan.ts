@@ -27,7 +27,9 @@ import { representationBuilderOf } from './representations.ts';
 import { uniqueRepresentations, type UniqueRepresentations } from './unique-representations.ts';
 import type { ResultShaper } from './result-shaper.ts';
 
-export const tracer = trace.getTracer('commerce-supergraph/executor');
+// Looked up per span, not kept: a tracer kept from a provider that was shut down (tracing started again in
+// the same process, as test files sharing a worker do) would record nothing.
+export const executorTracer = () => trace.getTracer('commerce-supergraph/executor');
 
 type Variables = Record<string, unknown>;
 type ResponsePath = (string | number)[];
@@ -119,7 +121,7 @@ export function executeQueryPlan(
   fetcher: SubgraphFetcher,
   batch = false,
 ): Promise<IncrementalExecutionResult> {
-  return tracer.startActiveSpan('gateway.execute', async (span) => {
+  return executorTracer().startActiveSpan('gateway.execute', async (span) => {
     try {
       const state: RunState = { compiled, variables, caller, fetcher, batch, errors: [], errorOrder: [], sent: { count: 0 }, deferred: [] };
       const unfilteredData = Object.create(null) as ResultObject;
@@ -242,7 +244,7 @@ function deferredKeysOf(node: DeferredNode): string[] | undefined {
 }
 
 function postProcess(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper, released?: ReadonlySet<string>): ExecutionResult {
-  return tracer.startActiveSpan('gateway.postprocessing', (span) => {
+  return executorTracer().startActiveSpan('gateway.postprocessing', (span) => {
     const { compiled } = state;
     const errors = state.batch ? inSendingOrder(state) : state.errors;
     let data: Record<string, unknown> | null;
@@ -321,7 +323,7 @@ function inSendingOrder(state: RunState): GraphQLError[] {
 }
 
 function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor, order: number): Promise<void> {
-  return tracer.startActiveSpan('gateway.fetch', { attributes: { service: fetch.serviceName } }, async (span) => {
+  return executorTracer().startActiveSpan('gateway.fetch', { attributes: { service: fetch.serviceName } }, async (span) => {
     try {
       if (!state.fetcher.has(fetch.serviceName)) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
       const entities: ResultObject[] = Array.isArray(cursor.data)

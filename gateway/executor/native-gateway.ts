@@ -22,7 +22,7 @@ import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../subgraph-data-source.ts';
 import type { SubgraphFetcher } from '../subgraph-transport.ts';
-import { executeQueryPlan, tracer, type CompiledOperation, type IncrementalExecutionResult, type SubsequentResult } from './execute-plan.ts';
+import { executeQueryPlan, executorTracer, type CompiledOperation, type IncrementalExecutionResult, type SubsequentResult } from './execute-plan.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { unplannedRootFields } from './plan-coverage.ts';
 import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
@@ -204,7 +204,7 @@ export function createNativeGateway({
     const document = labelled?.document ?? aliased?.document ?? requestContext.document;
     if (document !== requestContext.document)
       operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
-    const plan = tracer.startActiveSpan('gateway.plan', (span) => {
+    const plan = executorTracer().startActiveSpan('gateway.plan', (span) => {
       try {
         const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
         return (incremental ? current.deferPlanner : current.planner).buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
@@ -274,7 +274,7 @@ export function createNativeGateway({
   };
 
   const executor: GatewayExecutor = (requestContext) =>
-    tracer.startActiveSpan('gateway.request', async (span): Promise<GatewayExecutionResult> => {
+    executorTracer().startActiveSpan('gateway.request', async (span): Promise<GatewayExecutionResult> => {
       try {
         const current = planning;
         if (!current) throw new Error('the supergraph is not loaded yet');
