@@ -74,7 +74,8 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
     }
     const env: Record<string, string> = {
       NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
+      // TEST_LOG_LEVEL=error (or info) shows the services' own logs when a test fails for a reason they know.
+      LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
       DATA_DIR: dataDir,
       // Tests poll hard; a file that tests rate limits sets its own budgets.
       RATE_LIMIT_USER_POINTS: '1000000',
