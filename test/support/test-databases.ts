@@ -24,9 +24,7 @@ async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> 
 export async function createTestDatabases(services: readonly SubgraphName[]): Promise<TestDatabases> {
   const runId = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const names = Object.fromEntries(services.map((service) => [service, `sg_${runId}_${service}`])) as Record<SubgraphName, string>;
-  await withAdmin(async (client) => {
-    for (const name of Object.values(names)) await client.query(`CREATE DATABASE "${name}"`);
-  });
+  await Promise.all(Object.values(names).map((name) => withAdmin((client) => client.query(`CREATE DATABASE "${name}"`))));
   const base = new URL(POSTGRES_ADMIN_URL);
   const urls = Object.fromEntries(
     Object.entries(names).map(([service, name]) => {
@@ -37,9 +35,9 @@ export async function createTestDatabases(services: readonly SubgraphName[]): Pr
   ) as Record<SubgraphName, string>;
   return {
     urls,
-    drop: () =>
-      withAdmin(async (client) => {
-        for (const name of Object.values(names)) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      }),
+    // Side by side, one connection each: a forced drop waits for its database's sessions to end.
+    drop: async () => {
+      await Promise.all(Object.values(names).map((name) => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))));
+    },
   };
 }
