@@ -1,6 +1,6 @@
 // vitest global setup of the projects on embedded PGlite: the migrated (empty and seeded) data
-// directories their test supergraphs and processes copy are built here once, before the workers start (on a machine without
-// them, each worker would otherwise build all eight at once, side by side).
+// directories their test supergraphs and processes copy are built here once, before the workers
+// start (on a machine without them, each worker would otherwise build all eight at once, side by side).
 import { subgraphModules } from '../../subgraphs/index.ts';
 import { prepareMigratedDataDirs } from './migrated-data-dirs.ts';
 
