@@ -2,6 +2,10 @@
 // free block of ports (BASE_PORT), on the embedded default in a temporary DATA_DIR. Each start is a
 // process tree of its own on its own ports and data: the development starts that share a data
 // directory run one after the other, everything else beside them (concurrent suites).
+// Only the first development start migrates a DATA_DIR from nothing (a person's first npm start); the
+// others find theirs already there, as a second start does: the first's, or a copy of the migrated
+// data directories the test supergraphs copy (test/support/migrated-data-dirs.ts), which saves the
+// schema engine and the seed a CPU-second or more per service and start.
 import { createServer, type Server } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,11 +16,13 @@ import { devSubgraphSecret } from '../common/service/subgraph-config.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
 import persistedOperations from '../sdk/persisted-operations.json' with { type: 'json' };
+import { subgraphModules } from '../subgraphs/index.ts';
 import { graphql } from './support/graphql-client.ts';
 import { acceptsConnections, listeningAddresses, processesInGroup } from './support/process-tree.ts';
 import { requestInFlight } from './support/request-in-flight.ts';
 import { freeNpmStartPorts, startNpmStart, type NpmStart } from './support/service-process.ts';
 import { logInAsCustomer } from './support/sessions.ts';
+import { copyMigratedDataDirs } from './support/migrated-data-dirs.ts';
 import { waitFor } from './support/wait-for.ts';
 
 let dataDir: string;
@@ -36,6 +42,16 @@ async function npmStart({ onTestFinished }: TestContext, ...args: Parameters<typ
 
 const SERVICES = ['gateway', ...SUBGRAPH_NAMES];
 const STOP_DEADLINE = { timeoutMs: 60_000, intervalMs: 200 };
+
+/**
+ * A DATA_DIR under the test's as an earlier start left it: migrated and, when `seeded`, holding the
+ * demo data (a development start's seed; its demo orders are placed through the gateway, not there).
+ */
+async function startedBefore(name: string, options: { seeded: boolean }): Promise<string> {
+  const target = join(dataDir, name);
+  await copyMigratedDataDirs(target, subgraphModules, options);
+  return target;
+}
 
 /** Every port closed and no process of the group left: what a process manager expects after a stop. */
 async function expectAllGone(started: NpmStart): Promise<void> {
@@ -162,7 +178,7 @@ describe.concurrent('npm start in development on a taken port', () => {
     const holder: Server = createServer();
     await new Promise<void>((resolve) => holder.listen(taken, '127.0.0.1', resolve));
     try {
-      const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: join(dataDir, 'taken-port') }, { untilReady: false, basePort });
+      const started = await npmStart(context, { NODE_ENV: 'development', DATA_DIR: await startedBefore('taken-port', { seeded: true }) }, { untilReady: false, basePort });
       const exit = await started.exited;
       expect(exit.code).not.toBe(0);
       expect(exit.stderr).toContain(`port ${taken} is in use by pid ${process.pid} (`);
@@ -195,7 +211,8 @@ describe.concurrent('npm start in production', () => {
 
   it('logs JSON only, never a demo password, and one SIGTERM stops it gracefully', async (context) => {
     const { expect } = context;
-    const started = await npmStart(context, { NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DATA_DIR: join(dataDir, 'production') });
+    // Production seeds nothing: its earlier start left the databases migrated and empty.
+    const started = await npmStart(context, { NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DATA_DIR: await startedBefore('production', { seeded: false }) });
     // Production requires trusted documents: the request in flight is the SDK's Categories by id.
     const categories = persistedOperations.operations.find((operation) => operation.name === 'Categories')!;
     const inFlight = await requestInFlight(started.gatewayUrl, { documentId: `sha256:${categories.id}` });

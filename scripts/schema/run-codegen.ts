@@ -9,16 +9,24 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate } from '@graphql-codegen/cli';
-import config, { clientSdk } from '../../codegen.ts';
-import { SDK_SCHEMA_FILE, sdkSchemaText, writeClientSdk } from './sdk.ts';
+import { resolverTypesUpToDate, stampResolverTypes } from './resolver-types-stamp.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({ options: { 'resolvers-only': { type: 'boolean', default: false } } });
 
+// Nothing to do for --resolvers-only when the resolver types are current: codegen and the configs are
+// loaded only past this point (loading them was most of what `npm run generate` cost on each start).
+if (values['resolvers-only'] && (await resolverTypesUpToDate(root))) process.exit(0);
+
+const [{ generate }, { default: config, clientSdk }, { SDK_SCHEMA_FILE, sdkSchemaText, writeClientSdk }] = await Promise.all([
+  import('@graphql-codegen/cli'),
+  import('../../codegen.ts'),
+  import('./sdk.ts'),
+]);
 const sdkFiles = new Set(Object.keys(clientSdk));
 const resolverTypes = Object.fromEntries(Object.entries(config.generates).filter(([file]) => !sdkFiles.has(file)));
 await generate({ ...config, cwd: root, generates: resolverTypes }, true);
+await stampResolverTypes(root);
 
 if (!values['resolvers-only']) {
   const schema = sdkSchemaText(await readFile(resolve(root, 'supergraph.graphql'), 'utf8'));

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrlVariable } from '../../common/service/subgraph-config.ts';
+import { subgraphModules } from '../../subgraphs/index.ts';
+import { copyMigratedDataDirs } from '../support/migrated-data-dirs.ts';
 import { startOtlpCollector, type OtlpCollector } from '../support/otlp-collector.ts';
 import { startServiceProcess } from '../support/service-process.ts';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases.ts';
@@ -17,7 +19,10 @@ let collector: OtlpCollector;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'service-process-'));
+  const catalog = subgraphModules.filter((module) => module.name === 'catalog');
+  // On PGlite, a migrated copy (as test supergraphs get): the stop and its spans are tested, not a first migration.
   if (infrastructureMode() === 'postgres') databases = await createTestDatabases(['catalog']);
+  else await copyMigratedDataDirs(dataDir, catalog, { seeded: false });
   collector = await startOtlpCollector();
 });
 afterAll(async () => {

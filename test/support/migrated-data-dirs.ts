@@ -4,7 +4,8 @@
 // the temp dir under a hash of its migrations, seed sources and the PGlite and schema-engine versions
 // (like the PGlite template in common/database/pglite-open.ts); each test supergraph gets a copy. A
 // changed migration, seed or engine makes a new entry. A fresh data directory migrated from nothing
-// is still what test/embedded-default.test.ts and test/npm-start.test.ts run.
+// is still what test/embedded-default.test.ts, the first start of test/npm-start.test.ts and one
+// development entry point of test/entry-points-signals.test.ts run.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -77,9 +78,11 @@ async function buildOnce(module: Module, seeded: boolean, id: string): Promise<s
   if (await exists(target)) return target;
   const partial = `${target}.${process.pid}.${Date.now()}.partial`;
   try {
+    // A seeded directory is the empty one seeded: the schema engine runs once per service, not twice.
+    if (seeded) await copyDirectory(await migratedTemplate(module, false), partial);
     const database = await startEmbeddedPostgres({ dataDir: partial });
     try {
-      await applyMigrations({ service: module.name, connectionString: database.connectionString });
+      if (!seeded) await applyMigrations({ service: module.name, connectionString: database.connectionString });
       if (seeded && module.seed) {
         // The pool and timeouts the services get in tests.
         const config = module.loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...loadSizedServiceEnv() });
