@@ -18,10 +18,11 @@ export interface HealthReport {
   readonly checks: Record<string, { status: CheckStatus; critical: boolean; error?: string; durationMs: number }>;
 }
 
-const CHECK_TIMEOUT_MS = 2_000;
+/** How long a check may take before it reads as down (HEALTH_CHECK_TIMEOUT_MS on a subgraph). */
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
 /** Runs every check concurrently, each bounded by a timeout so a hung dependency reads as down. */
-export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<HealthReport> {
+export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs = DEFAULT_HEALTH_CHECK_TIMEOUT_MS): Promise<HealthReport> {
   const entries = await Promise.all(
     checks.map(async ({ name, check, critical = true }) => {
       const started = performance.now();
@@ -30,7 +31,7 @@ export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<H
         await Promise.race([
           check(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+            timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
           }),
         ]);
         return [name, { status: 'ok' as const, critical, durationMs: Math.round(performance.now() - started) }] as const;

@@ -36,8 +36,8 @@ export interface LocalSupergraph {
   readonly bus: MessageBus;
   /** Stops one subgraph as a crash would take it away; its data and queued messages stay. */
   stopSubgraph(name: string): Promise<void>;
-  /** Starts a stopped subgraph again on the same port, database and bus. */
-  startSubgraph(name: string): Promise<void>;
+  /** Starts a stopped subgraph again on the same port, database and bus; `env` over the supergraph's own for this run of it (a test's setting). */
+  startSubgraph(name: string, env?: Readonly<Record<string, string>>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,12 +59,12 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions = {})
   const closeBus = () => (options.bus ? Promise.resolve() : bus.close());
   const running: Record<string, RunningSubgraph<PrismaHandle>> = {};
   const ports: Record<string, string> = {};
-  const start = async (name: string) => {
+  const start = async (name: string, ownEnv: Readonly<Record<string, string>> = {}) => {
     const module = subgraphModules.find((candidate) => candidate.name === name);
     if (!module) throw new Error(`no subgraph named ${name}`);
     const port = ports[name] ? { PORT: ports[name] } : {};
     const secret = secrets[module.name] ? { SUBGRAPH_SECRET: secrets[module.name] } : {};
-    const subgraph = await startSubgraph(module, module.loadConfig({ ...env, ...portEnv(module.name), ...port, ...secret }), { bus });
+    const subgraph = await startSubgraph(module, module.loadConfig({ ...env, ...ownEnv, ...portEnv(module.name), ...port, ...secret }), { bus });
     ports[name] = new URL(subgraph.url).port;
     running[name] = subgraph;
     options.onServiceReady?.(name, subgraph.url, performance.now() - began);

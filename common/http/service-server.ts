@@ -19,6 +19,8 @@ export interface HttpServiceOptions {
   readonly routes?: Readonly<Record<string, RequestHandler>>;
   /** How long close() lets in-flight requests finish before it cuts their connections. */
   readonly shutdownGraceMs: number;
+  /** How long one readiness check may take before it reads as down (default DEFAULT_HEALTH_CHECK_TIMEOUT_MS). */
+  readonly healthCheckTimeoutMs?: number;
 }
 
 export interface HttpService {
@@ -35,7 +37,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     '/graphql': options.graphql,
     '/health/live': (_req, res) => sendJson(res, 200, JSON.stringify({ status: 'ok' })),
     '/health/ready': async (_req, res) => {
-      const report = await runHealthChecks(typeof options.health === 'function' ? options.health() : options.health);
+      const report = await runHealthChecks(typeof options.health === 'function' ? options.health() : options.health, options.healthCheckTimeoutMs);
       sendJson(res, isReady(report) ? 200 : 503, JSON.stringify(report));
     },
     '/metrics': async (_req, res) => {

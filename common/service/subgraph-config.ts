@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, booleanFlag, logFormat, optionalFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
+import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from '../health.ts';
 import { defaultLogFormat, type LogFormat } from '../logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../messaging/messaging-config.ts';
 import { SERVICE_PORTS, type SubgraphName } from './subgraph-registry.ts';
@@ -57,6 +58,8 @@ export interface SubgraphConfig {
   readonly maxBodyBytes: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   readonly shutdownGraceMs: number;
+  /** /health/ready: a dependency's check unanswered this long reads as down. */
+  readonly healthCheckTimeoutMs: number;
   /** Published outbox rows and inbox records older than this are deleted. */
   readonly messageRetentionMs: number;
   readonly messaging: MessagingConfig;
@@ -85,6 +88,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
       SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
+      HEALTH_CHECK_TIMEOUT_MS: positiveInt(DEFAULT_HEALTH_CHECK_TIMEOUT_MS),
       MESSAGE_RETENTION_HOURS: positiveInt(168),
     },
     env,
@@ -115,6 +119,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     gatewaySecret: parsed.SUBGRAPH_SECRET ?? devSubgraphSecret(service),
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    healthCheckTimeoutMs: parsed.HEALTH_CHECK_TIMEOUT_MS,
     messageRetentionMs: parsed.MESSAGE_RETENTION_HOURS * 3_600_000,
     messaging: loadMessagingConfig(env),
   };

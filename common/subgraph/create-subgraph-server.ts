@@ -31,7 +31,7 @@ export interface SubgraphServerOptions<TContext extends SubgraphContext> {
   readonly permissions: ShieldRules;
   /** What the runner hands every service: its config (gateway secret, body limit), log, metrics, health checks. */
   readonly dependencies: {
-    readonly config: Pick<SubgraphConfig, 'gatewaySecret' | 'maxBodyBytes' | 'shutdownGraceMs'>;
+    readonly config: Pick<SubgraphConfig, 'gatewaySecret' | 'maxBodyBytes' | 'shutdownGraceMs' | 'healthCheckTimeoutMs'>;
     readonly log: Logger;
     readonly metrics: ServiceMetrics;
     readonly health: readonly HealthCheck[];
@@ -88,6 +88,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
     health,
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
+    healthCheckTimeoutMs: config.healthCheckTimeoutMs,
     ...(options.routes ? { routes: options.routes } : {}),
   });
 

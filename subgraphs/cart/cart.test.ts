@@ -276,7 +276,10 @@ describe('checkout', () => {
     const cart = await add(customer, 14, 3);
     const key = randomUUID();
     // Orders is away: the command waits in its queue and the checkout answers that it is pending.
-    await supergraph.stopSubgraph('orders');
+    // The cart service runs meanwhile with a short CHECKOUT_WAIT_MS (8 s by default; the other
+    // tests' checkouts keep that), so the answer comes sooner; nothing else depends on it.
+    await Promise.all([supergraph.stopSubgraph('orders'), supergraph.stopSubgraph('cart')]);
+    await supergraph.startSubgraph('cart', { CHECKOUT_WAIT_MS: '1000' });
     const pending = await checkout(customer, key);
     expect(errorCodes(pending)).toEqual(['CHECKOUT_PENDING']);
     // The cart service goes down; orders comes back, places the order and answers into the cart's queue.

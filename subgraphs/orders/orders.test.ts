@@ -134,7 +134,14 @@ describe('the order saga', () => {
 
     const placed = await Promise.all(Array.from({ length: 30 }, () => place(customer, [{ productId, quantity: 1 }])));
     const ids = placed.map(placedId);
-    const outcomes = await Promise.all(ids.map((id) => settled(customer, id)));
+    // One poller for the thirty, in the orders database (thirty gateway pollers slowed the sagas they
+    // wait for); then each order as the customer sees it.
+    await waitFor(
+      () => prismaOf<OrdersPrisma>('orders').order.findMany({ where: { id: { in: ids } }, select: { status: true } }),
+      (rows) => rows.length === ids.length && rows.every((row) => row.status === 'CONFIRMED' || row.status === 'CANCELLED'),
+      { what: 'the thirty orders to settle' },
+    );
+    const outcomes = await Promise.all(ids.map((id) => view(customer, id)));
     const statuses = outcomes.map(({ data }) => data!.order!.status);
     expect(statuses.filter((status) => status === 'CONFIRMED')).toHaveLength(10);
     const cancelled = outcomes.filter(({ data }) => data!.order!.status === 'CANCELLED');

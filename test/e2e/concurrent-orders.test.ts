@@ -16,6 +16,8 @@ import { waitFor } from '../support/wait-for.ts';
 let supergraph: TestSupergraph;
 let customer: Session;
 const service = loadSubgraphConfig('orders', {});
+/** Only for the run of orders that refuses: any wait ends in the same refusal while the pool is held. */
+const SHORT_ACQUIRE_TIMEOUT_MS = 1_000;
 
 beforeAll(async () => {
   // The services' own database wait and pool, not the tests' longer one: what a shop demo gets.
@@ -81,6 +83,13 @@ describe('concurrent placeOrder', () => {
   });
 
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After when the database has no connection to give, writes nothing, and the retry places the order', async () => {
+    // The refusal comes when DB_ACQUIRE_TIMEOUT_MS runs out: a run of the orders service with a short
+    // one (the demo's is 8 s), then the demo's settings again for the retry.
+    await supergraph.stopSubgraph('orders');
+    await supergraph.startSubgraph('orders', { DB_ACQUIRE_TIMEOUT_MS: String(SHORT_ACQUIRE_TIMEOUT_MS) });
+    // Its pool warm again, every connection open, as the first test leaves it: on PGlite a connection
+    // cannot open while another holds a transaction (overlapping sleeps make the pool open them all).
+    await Promise.all(Array.from({ length: service.databasePoolSize }, () => orders().$queryRawUnsafe('SELECT 1 AS warm FROM pg_sleep(0.1)')));
     // Every pooled connection of the orders service held by a transaction that waits for the test.
     let release = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
@@ -112,6 +121,8 @@ describe('concurrent placeOrder', () => {
     }
     expect(await storedOrder(key)).toBeNull();
 
+    await supergraph.stopSubgraph('orders');
+    await supergraph.startSubgraph('orders');
     const retried = await place(key);
     expect(retried.errors).toBeUndefined();
     expect(retried.status).toBe(200);

@@ -18,19 +18,25 @@ import { collect, wsClient } from '../support/subscriptions.ts';
 let supergraph: TestSupergraph;
 let customer: Session;
 let catalogProxy: FaultProxy;
-let gateway: GatewayProcess | undefined;
+/** Each test's gateway process, by its grace period; started together (a process's start is seconds), each idle until its test. */
+let patient: GatewayProcess | undefined;
+let hasty: GatewayProcess | undefined;
 
 beforeAll(async () => {
   supergraph = await startTestSupergraph();
   customer = await logInAsCustomer(supergraph.gatewayUrl);
   catalogProxy = await startFaultProxy(supergraph.subgraphs['catalog']!.url);
+  const [started10s, started500ms] = await Promise.allSettled([startGateway(10_000), startGateway(500)]);
+  if (started10s.status === 'fulfilled') patient = started10s.value;
+  if (started500ms.status === 'fulfilled') hasty = started500ms.value;
+  if (started10s.status === 'rejected') throw started10s.reason;
+  if (started500ms.status === 'rejected') throw started500ms.reason;
 }, 120_000);
-afterEach(async () => {
-  await gateway?.stop();
-  gateway = undefined;
+afterEach(() => {
   catalogProxy.setMode({ kind: 'pass' });
 });
 afterAll(async () => {
+  await Promise.all([patient?.stop(), hasty?.stop()]);
   await catalogProxy?.close();
   await supergraph?.stop();
 });
@@ -62,7 +68,7 @@ const accepts = (url: string) =>
 
 describe('graceful shutdown on SIGTERM', () => {
   it('finishes every request in flight, closes WebSocket subscriptions with 1001 and multipart ones with a last part, refuses new connections and exits 0', async () => {
-    gateway = await startGateway(10_000);
+    const gateway = patient!;
     const { url } = gateway;
     const subscriber = wsClient(url, customer.token);
     const orderId = await placeOrder(supergraph.gatewayUrl, customer, [{ productId: demoProducts[12]!.id, quantity: 1 }]);
@@ -114,7 +120,7 @@ describe('graceful shutdown on SIGTERM', () => {
   });
 
   it('cuts a request that outlives the grace period and still exits', async () => {
-    gateway = await startGateway(500);
+    const gateway = hasty!;
     catalogProxy.setMode({ kind: 'slow', delayMs: 5_000 });
     const stuck = graphql<Products>(gateway.url, PRODUCTS, {}, { token: customer.token }).then(
       () => 'answered',

@@ -13,7 +13,10 @@ import { startTcpFaultProxy, type TcpFault, type TcpFaultProxy } from '../../sup
 import { createTestDatabases, type TestDatabases } from '../../support/test-databases.ts';
 import { waitFor } from '../../support/wait-for.ts';
 
-// common/health.ts gives each check 2 s; an answer later than this means something hung.
+// Each check's deadline, set short here (production: 2 s) so the faults that hang a check cost the
+// file seconds less; the outage's pool and query deadlines below keep their proportions to it.
+const CHECK_TIMEOUT_MS = 1_000;
+// An answer later than this means something hung.
 const PROMPT_MS = 4_000;
 
 let databases: TestDatabases | undefined;
@@ -30,8 +33,9 @@ beforeAll(async () => {
   // No AMQP_URL: the in-process bus, so only the database can make the service unready.
   const config = catalog.loadConfig({
     ...LONE_SUBGRAPH_ENV,
-    // Short, so the vanished connections are replaced within the test's patience.
-    DB_QUERY_TIMEOUT_MS: '3000',
+    HEALTH_CHECK_TIMEOUT_MS: String(CHECK_TIMEOUT_MS),
+    // Short (above the check's deadline), so the vanished connections are replaced within the test's patience.
+    DB_QUERY_TIMEOUT_MS: String(CHECK_TIMEOUT_MS * 1.5),
     [databaseUrlVariable('catalog')]: throughProxy.toString(),
   });
   service = await startSubgraph(catalog, config);
@@ -102,12 +106,12 @@ describe('readiness when the database becomes unreachable', () => {
     ['reset', 'connections are reset', /connection/i, 3],
     // Bytes go nowhere and the query waits: the check's own deadline fails it. On restore the held
     // bytes go through, as when a partition heals, and the waiting queries finish.
-    ['blackhole', 'the network drops everything', /timed out after 2000 ms/, 3],
+    ['blackhole', 'the network drops everything', new RegExp(`timed out after ${CHECK_TIMEOUT_MS} ms`), 3],
     // The open connections never answer again, and more probes than the pool has connections leave
     // each of them stuck in a query: only DB_QUERY_TIMEOUT_MS, which fails the query and drops its
     // connection, lets the pool heal once the database is reachable again (and the pool's connect
     // timeout ends the connections that were being opened during the fault).
-    ['vanish', 'the open connections die silently', /timed out after 2000 ms|timeout/i, 8],
+    ['vanish', 'the open connections die silently', new RegExp(`timed out after ${CHECK_TIMEOUT_MS} ms|timeout`, 'i'), 8],
   ])('%s (%s): 503 within seconds, 200 again after it is restored, live all along', async (fault, _description, errorPattern, probes) => {
     await expectReady();
     await expectLive();
