@@ -29,6 +29,16 @@ describe('configuration fails fast and names the variable', () => {
     expect(issuesOf(() => loadGatewayConfig({ SUBGRAPH_URL_CATALOG: 'not a url' }))).toEqual(['SUBGRAPH_URL_CATALOG: must be a URL']);
   });
 
+  it("hashes new passwords at production's scrypt cost unless a test lowers it; production refuses a lower one", () => {
+    expect(loadAccountsConfig({}).passwordScryptCost).toBe(16_384);
+    expect(loadAccountsConfig({ PASSWORD_SCRYPT_COST: '1024' }).passwordScryptCost).toBe(1024);
+    expect(issuesOf(() => loadAccountsConfig({ PASSWORD_SCRYPT_COST: '3000' }))).toEqual(['PASSWORD_SCRYPT_COST: must be a power of two']);
+    expect(issuesOf(() => loadAccountsConfig({ PASSWORD_SCRYPT_COST: '512' }))[0]).toMatch(/^PASSWORD_SCRYPT_COST: /);
+    const production = { NODE_ENV: 'production', SUBGRAPH_SECRET: 'a-production-secret-0123456789abcdef' };
+    expect(issuesOf(() => loadAccountsConfig({ ...production, PASSWORD_SCRYPT_COST: '1024' }))).toEqual(['PASSWORD_SCRYPT_COST: must be at least 16384 when NODE_ENV=production']);
+    expect(loadAccountsConfig({ ...production, PASSWORD_SCRYPT_COST: '32768' }).passwordScryptCost).toBe(32_768);
+  });
+
   it('refuses the laptop secrets in production', () => {
     expect(issuesOf(() => loadSubgraphConfig('accounts', { NODE_ENV: 'production' }))).toEqual(['SUBGRAPH_SECRET: required when NODE_ENV=production']);
     expect(loadGatewayConfig({ NODE_ENV: 'production' }).subgraphs.catalog.secret).toBeUndefined();

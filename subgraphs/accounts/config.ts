@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
-import { parseEnv, positiveInt } from '../../common/config.ts';
+import { ConfigError, parseEnv, positiveInt } from '../../common/config.ts';
 import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/subgraph-config.ts';
+import { PRODUCTION_SCRYPT_COST } from './domain/passwords.ts';
 
 export interface AccountsConfig extends SubgraphConfig {
+  /** scrypt's N for new password hashes (a stored hash keeps its own). */
+  readonly passwordScryptCost: number;
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly ttlSeconds: number; readonly keyRefreshSeconds: number; readonly refreshTtlSeconds: number };
 }
 
@@ -15,11 +18,23 @@ export function loadAccountsConfig(env: Record<string, string | undefined> = pro
       JWT_TTL_SECONDS: positiveInt(900),
       JWT_KEY_REFRESH_SECONDS: positiveInt(60),
       REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600),
+      // Lowered only by tests, which sign up hundreds of users (each hash is ~40 CPU-ms at production's cost).
+      PASSWORD_SCRYPT_COST: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .refine((cost) => (cost & (cost - 1)) === 0, 'must be a power of two')
+        .default(PRODUCTION_SCRYPT_COST),
     },
     env,
   );
+  const base = loadSubgraphConfig('accounts', env);
+  if (base.nodeEnv === 'production' && own.PASSWORD_SCRYPT_COST < PRODUCTION_SCRYPT_COST) {
+    throw new ConfigError([`PASSWORD_SCRYPT_COST: must be at least ${PRODUCTION_SCRYPT_COST} when NODE_ENV=production`]);
+  }
   return {
-    ...loadSubgraphConfig('accounts', env),
+    ...base,
+    passwordScryptCost: own.PASSWORD_SCRYPT_COST,
     jwt: {
       issuer: own.JWT_ISSUER,
       audience: own.JWT_AUDIENCE,

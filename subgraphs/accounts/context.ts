@@ -9,6 +9,7 @@ export interface AccountsContext extends SubgraphContext {
   readonly loaders: AccountsLoaders;
   readonly keyRing: KeyRing;
   readonly jwt: AccountsConfig['jwt'];
+  readonly passwordScryptCost: number;
   /** Users who proved their password in this very request (signUp, logIn). */
   readonly authenticatedInThisRequest: Set<string>;
 }

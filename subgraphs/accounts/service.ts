@@ -33,6 +33,7 @@ export const accounts = defineSubgraph({
     loaders: createAccountsLoaders(prisma),
     keyRing: parts.keyRing,
     jwt: config.jwt,
+    passwordScryptCost: config.passwordScryptCost,
     authenticatedInThisRequest: new Set(),
   }),
   routes: ({ config, parts }) => ({

@@ -39,4 +39,7 @@ export const loadSizedServiceEnv = (): Record<string, string> => ({
   PAYMENT_PROCESSOR_TIMEOUT_MS: String(testTiming.paymentProcessorTimeoutMs),
   SUBGRAPH_TIMEOUT_MS: String(testTiming.subgraphTimeoutMs),
   DB_ACQUIRE_TIMEOUT_MS: String(testTiming.databaseAcquireTimeoutMs),
+  // Password hashes of the users tests sign up at scrypt's lowest cost we accept (production refuses it):
+  // the checks are the same, the CPU ~20x less. The demo users keep production's cost.
+  PASSWORD_SCRYPT_COST: '1024',
 });

@@ -2,7 +2,9 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 
 // scrypt from node:crypto: memory-hard, no native addon to build. Parameters are stored in the
 // hash so they can be raised later without invalidating existing passwords.
-const PARAMETERS = { N: 16_384, r: 8, p: 1 } as const;
+/** scrypt's cost (N) for new hashes: production's, which only PASSWORD_SCRYPT_COST outside production lowers. */
+export const PRODUCTION_SCRYPT_COST = 16_384;
+const PARAMETERS = { r: 8, p: 1 } as const;
 const KEY_LENGTH = 64;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
@@ -11,10 +13,10 @@ function derive(password: string, salt: Buffer, options: ScryptOptions): Promise
   );
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost: number = PRODUCTION_SCRYPT_COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, PARAMETERS);
-  return ['scrypt', PARAMETERS.N, PARAMETERS.r, PARAMETERS.p, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await derive(password, salt, { N: cost, ...PARAMETERS });
+  return ['scrypt', cost, PARAMETERS.r, PARAMETERS.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -26,9 +28,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Spends the same time as a real check, so an unknown email can't be told from a wrong password. */
-let dummyHash: Promise<string> | undefined;
-export async function verifyAgainstNothing(password: string): Promise<false> {
-  dummyHash ??= hashPassword('not-a-real-password');
+const dummyHashes = new Map<number, Promise<string>>();
+export async function verifyAgainstNothing(password: string, cost: number = PRODUCTION_SCRYPT_COST): Promise<false> {
+  let dummyHash = dummyHashes.get(cost);
+  if (dummyHash === undefined) dummyHashes.set(cost, (dummyHash = hashPassword('not-a-real-password', cost)));
   await verifyPassword(password, await dummyHash);
   return false;
 }

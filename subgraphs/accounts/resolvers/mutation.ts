@@ -8,10 +8,10 @@ import { checkName, checkNewPassword, normalizeEmail } from './validation.ts';
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
 export const Mutation: MutationResolvers = {
-  async signUp(_parent, { input }, { prisma, keyRing, jwt, authenticatedInThisRequest }) {
+  async signUp(_parent, { input }, { prisma, keyRing, jwt, passwordScryptCost, authenticatedInThisRequest }) {
     const email = normalizeEmail(input.email);
     const name = checkName(input.name);
-    const passwordHash = await hashPassword(checkNewPassword(input.password));
+    const passwordHash = await hashPassword(checkNewPassword(input.password), passwordScryptCost);
     try {
       const user = await prisma.user.create({ data: { email, name, passwordHash, role: 'CUSTOMER' } });
       authenticatedInThisRequest.add(user.id);
@@ -22,9 +22,9 @@ export const Mutation: MutationResolvers = {
     }
   },
 
-  async logIn(_parent, { input }, { prisma, keyRing, jwt, log, authenticatedInThisRequest }) {
+  async logIn(_parent, { input }, { prisma, keyRing, jwt, passwordScryptCost, log, authenticatedInThisRequest }) {
     const user = await prisma.user.findUnique({ where: { email: input.email.trim().toLowerCase() } });
-    const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstNothing(input.password);
+    const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstNothing(input.password, passwordScryptCost);
     if (!user || !valid) {
       log.info({ event: 'login_failed' }, 'log-in refused');
       throw graphQLError(ErrorCode.invalidCredentials, 'The email or password is wrong.');
