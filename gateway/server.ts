@@ -34,6 +34,7 @@ import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.
 import { createQueryPlanCache } from './query-plan-cache.ts';
 import { createEntityCache } from './entity-cache/entity-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
+import { withApqMismatchCode } from './trusted-documents/apq-mismatch.ts';
 import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
 import { createEventHub } from './subscriptions/event-hub.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
@@ -80,7 +81,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
   const planCache = createQueryPlanCache(metrics.registry);
-  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache });
+  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache, production: config.nodeEnv === 'production' });
   // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
   const problemsOf = (sdl: string): string[] => {
     const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
@@ -112,7 +113,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     queryPlannerConfig: { cache: planCache.cache },
     buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!),
   });
-  const formatError = withTokenLimitCode(maskUnexpectedErrors());
+  const formatError = withApqMismatchCode(withTokenLimitCode(maskUnexpectedErrors()));
   const nativeGateway =
     config.executor === 'native'
       ? createNativeGateway({
@@ -234,6 +235,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   let started = false;
   const http = createHttpService({
     log,
+    requestId: (req) => requestIdOf(req, config.trustedProxies),
     graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,

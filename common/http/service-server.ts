@@ -21,6 +21,8 @@ export interface HttpServiceOptions {
   readonly shutdownGraceMs: number;
   /** How long one readiness check may take before it reads as down (default DEFAULT_HEALTH_CHECK_TIMEOUT_MS). */
   readonly healthCheckTimeoutMs?: number;
+  /** The request's id, sent as `x-request-id` on every response, refusals and errors included (the gateway's). */
+  readonly requestId?: (req: IncomingMessage) => string;
 }
 
 export interface HttpService {
@@ -55,6 +57,9 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     if (closing) res.shouldKeepAlive = false;
+    // Set before any route runs: whoever answers (a refusal before GraphQL, a 404, a crash) sends it.
+    const requestId = options.requestId?.(req);
+    if (requestId !== undefined) res.setHeader('x-request-id', requestId);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes[path];
     if (!route) {
@@ -63,7 +68,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     }
     Promise.resolve(route(req, res)).catch((error: unknown) => {
       // The client gets a code and no stack; the log keeps the detail.
-      options.log.error({ err: error, path }, 'unhandled error while serving a request');
+      options.log.error({ err: error, path, ...(requestId !== undefined ? { requestId } : {}) }, 'unhandled error while serving a request');
       sendJson(res, 500, errorBody(ErrorCode.internal, 'Internal server error.'));
     });
   });
