@@ -83,7 +83,8 @@ export function createGatewayProxy({ gatewayUrl, trustedProxies, maxBodyBytes, l
 
     upstream.on('response', (answer) => {
       answered = true;
-      res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers, HOP_BY_HOP));
+      // The id is the gateway's too (it trusts ours): said on refusals the gateway answers without one.
+      res.writeHead(answer.statusCode ?? 502, { 'x-request-id': requestId, ...endToEnd(answer.headers, HOP_BY_HOP) });
       // Streams part by part (a subscription's results arrive as they happen).
       res.flushHeaders();
       pipeline(answer, res).catch((error: unknown) => {
