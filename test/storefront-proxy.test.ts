@@ -14,6 +14,7 @@ import { startGatewayOverMocks, type GatewayOverMocks } from './support/gateway-
 import { startMockSubgraphs, type MockSubgraphs } from './support/mock-subgraphs.ts';
 import { startServiceProcess } from './support/service-process.ts';
 import { waitFor } from './support/wait-for.ts';
+import { askFrom, type Answer } from './support/http-from.ts';
 
 const SUBGRAPHS = {
   catalog: 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n type Query { hello: String slow: String }',
@@ -22,30 +23,7 @@ const HELLO = 'query Hello { hello }';
 const ANONYMOUS_POINTS = 4;
 const GATEWAY_MAX_BODY_BYTES = 10_000;
 
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** One request on a connection of its own from `from` (a loopback address), as a browser on that host. */
-function ask(url: string, { method = 'POST', body, headers = {}, from = '127.0.0.1' }: { method?: string; body?: string; headers?: Record<string, string>; from?: string } = {}) {
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(
-      url,
-      { method, agent: false, localAddress: from, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
+const ask = askFrom;
 const hello = (url: string, from: string, headers: Record<string, string> = {}) => ask(url, { from, headers, body: JSON.stringify({ query: '{ hello }' }) });
 const remaining = (answer: Answer) => Number(answer.headers['ratelimit-remaining']);
 const codeOf = (answer: Answer) => (JSON.parse(answer.body) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code;
