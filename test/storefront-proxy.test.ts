@@ -96,6 +96,10 @@ describe("the storefront's /graphql", () => {
     expect(directLarge.status).toBe(413);
     expect([largeThrough.status, largeThrough.body, largeThrough.headers['content-type']]).toEqual([413, directLarge.body, directLarge.headers['content-type']]);
     expect(messageHeaders(largeThrough.headers)).toEqual(expect.arrayContaining(messageHeaders(directLarge.headers)));
+    // The field report's 3 MB: over the storefront's own MAX_BODY_BYTES too, refused as the gateway would.
+    const huge = await ask(storefrontUrl, { body: JSON.stringify({ query: '{ hello }', variables: { padding: 'x'.repeat(3_000_000) } }), from: '127.0.0.11' });
+    expect([huge.status, codeOf(huge)]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(huge.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
 
     const exhaust = async (url: string, from: string) => {
       for (let request = 0; request < ANONYMOUS_POINTS; request++) expect((await hello(url, from)).status).toBe(200);

@@ -46,7 +46,8 @@ const forwardedFor = (req: IncomingMessage, trustedProxies: TrustedProxies) => {
 /**
  * Forwards a request to the gateway and streams its answer back as it is (status, headers, body,
  * part by part for multipart subscriptions and @defer). The storefront answers for itself only when
- * the gateway cannot be reached: 502 SERVICE_UNAVAILABLE.
+ * the gateway cannot be reached (502 SERVICE_UNAVAILABLE) and, as every service, to a body over
+ * MAX_BODY_BYTES (413 PAYLOAD_TOO_LARGE).
  */
 export function createGatewayProxy({ gatewayUrl, trustedProxies, maxBodyBytes, log }: GatewayProxyOptions) {
   const gateway = new URL(gatewayUrl);
