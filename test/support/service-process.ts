@@ -47,14 +47,15 @@ export const startGatewayProcess = (env: Record<string, string>): Promise<Gatewa
 
 /**
  * Any service's entry point (`gateway/main.ts`, `subgraphs/<name>/main.ts`, or a compiled `.js` one, run
- * by plain node as in the image) in a process of its own, on a free port, once it is live.
+ * by plain node as in the image) in a process of its own, on a free port (in `portVariable`: the storefront's is
+ * STOREFRONT_PORT), once it is live.
  */
-export async function startServiceProcess(entryPoint: string, env: Record<string, string>): Promise<ServiceProcess> {
+export async function startServiceProcess(entryPoint: string, env: Record<string, string>, { portVariable = 'PORT' } = {}): Promise<ServiceProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, entryPoint.endsWith('.js') ? ['--enable-source-maps', entryPoint] : ['--import', 'tsx', entryPoint], {
     cwd: root,
     // The entity cache off unless the test turns it on (as test-supergraph.ts does).
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ENTITY_CACHE_ENABLED: 'false', ...env, PORT: String(port) },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ENTITY_CACHE_ENABLED: 'false', ...env, [portVariable]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
