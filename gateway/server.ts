@@ -165,8 +165,17 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
 
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
   const admit = createRequestAdmission(config.trustedProxies, rateLimiting);
+  // One id per request, whoever asks first: the context, a stream, or the safety net's 500.
+  const requestIds = new WeakMap<IncomingMessage, string>();
+  const requestIdFor = (req: IncomingMessage): string => {
+    const known = requestIds.get(req);
+    if (known) return known;
+    const made = requestIdOf(req, config.trustedProxies);
+    requestIds.set(req, made);
+    return made;
+  };
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
-    const requestId = requestIdOf(req, config.trustedProxies);
+    const requestId = requestIdFor(req);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
     return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
@@ -205,7 +214,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     limits: config.subscriptions,
     sessions,
     admit,
-    requestId: (req) => requestIdOf(req, config.trustedProxies),
+    requestId: requestIdFor,
     log,
     resolveOperation: trustedDocuments?.resolveOperation,
   });
@@ -237,6 +246,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
+    requestId: requestIdFor,
     health: () => [
       {
         name: 'supergraph',
