@@ -119,6 +119,7 @@ const surfaces: Surface[] = [
 ];
 
 const host = 'Host: 127.0.0.1\r\n';
+const WEBSOCKET_UPGRADE = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
 const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\n${host}${headers}\r\n`;
 const join2 = (path: string, tail: string) => (path === '/' ? `/${tail}` : `${path}/${tail}`);
 
@@ -151,6 +152,13 @@ const hostile = (path: string, surface: Surface): { what: string; request: strin
     status: 400,
   },
   { what: 'an unknown method', request: `BREW ${path} HTTP/1.1\r\n${host}\r\n`, status: 400 },
+  // The gateway's WebSocket upgrades read the path too (an unparseable one used to end the process).
+  ...(surface.name === 'gateway'
+    ? [
+        { what: 'a WebSocket upgrade to an undecodable path', request: get(`${path}%zz`, WEBSOCKET_UPGRADE), status: 400 },
+        { what: 'a WebSocket upgrade to a target that does not parse', request: get(`http://[${path}`, WEBSOCKET_UPGRADE), status: 400 },
+      ]
+    : []),
   // A method HTTP knows that this path does not serve (the storefront's /graphql is the gateway's to answer).
   ...(surface.name === 'storefront' && path === '/graphql' ? [] : [{ what: 'PATCH', request: `PATCH ${path} HTTP/1.1\r\n${host}Content-Length: 0\r\n\r\n`, status: 405 }]),
 ];
