@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -91,7 +92,11 @@ export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontS
     const served = target === candidate ? path : '/index.html';
     res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'cache-control': cacheControlFor(served), ...SECURITY_HEADERS });
     if (req.method === 'HEAD') return void res.end();
-    await pipeline(createReadStream(target), res);
+    await pipeline(createReadStream(target), res).catch((error: unknown) => {
+      // A browser that left mid-file is no failure of ours; anything else is the safety net's 500.
+      if (!res.writableFinished && res.destroyed && req.destroyed) return;
+      throw error;
+    });
   };
 
   const route = (req: IncomingMessage, res: ServerResponse) => {
@@ -107,8 +112,9 @@ export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontS
     if (path === '/health/live' || path === '/health/ready') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     return serveFile(req, res, path);
   };
-  // A file that fails mid-way, or anything else a request throws, is that request's 500, never the process's end.
-  const server = createServer(withSafetyNet(route, { log }));
+  // Whatever a request throws is its 500, never the process's end; the log line gets the storefront's
+  // own request id (a browser's x-request-id is not believed).
+  const server = createServer(withSafetyNet(route, { log, requestId: () => randomUUID() }));
   answerClientErrors(server, log);
 
   return {
