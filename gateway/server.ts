@@ -166,8 +166,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
 
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
   const admit = createRequestAdmission(config.trustedProxies, rateLimiting);
+  // requestIdOf keeps one id per request, whoever asks first: the context, a stream, or the safety net's 500.
+  const requestIdFor = (req: IncomingMessage): string => requestIdOf(req, config.trustedProxies);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
-    const requestId = requestIdOf(req, config.trustedProxies);
+    const requestId = requestIdFor(req);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
     return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
@@ -206,7 +208,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     limits: config.subscriptions,
     sessions,
     admit,
-    requestId: (req) => requestIdOf(req, config.trustedProxies),
+    requestId: requestIdFor,
     log,
     resolveOperation: trustedDocuments?.resolveOperation,
   });
@@ -235,10 +237,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   let started = false;
   const http = createHttpService({
     log,
-    requestId: (req) => requestIdOf(req, config.trustedProxies),
     graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
+    requestId: requestIdFor,
     health: () => [
       {
         name: 'supergraph',

@@ -1,9 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { ErrorCode, errorBody } from '../../common/errors.ts';
+import { answerClientErrors } from '../../common/http/client-errors.ts';
+import { sendJson, sendRefusal } from '../../common/http/http-error.ts';
+import { requestPath } from '../../common/http/request-target.ts';
+import { withSafetyNet } from '../../common/http/safety-net.ts';
 import type { Logger } from '../../common/logger.ts';
 import { parseTrustedProxies, type TrustedProxies } from '../../gateway/protection/client-ip.ts';
 import { createGatewayProxy } from './gateway-proxy.ts';
@@ -53,10 +59,11 @@ export function createStorefrontServer({ distDir, gatewayUrl, log, trustedProxie
 
   const serveFile = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     const candidate = normalize(join(root, path));
+    // requestPath refused dot segments already; this keeps any other way out of distDir a 404 too.
     const inside = candidate.startsWith(root);
     const file = inside ? await stat(candidate).catch(() => null) : null;
     // Client-side routes (/products/…, /orders/…) get the app; a missing asset is a 404.
-    const target = file?.isFile() ? candidate : extname(path) === '' ? join(root, 'index.html') : null;
+    const target = file?.isFile() ? candidate : inside && extname(path) === '' ? join(root, 'index.html') : null;
     if (!target) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end('Not found');
       return;
@@ -64,20 +71,30 @@ export function createStorefrontServer({ distDir, gatewayUrl, log, trustedProxie
     const served = target === candidate ? path : '/index.html';
     res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'cache-control': cacheControlFor(served), ...SECURITY_HEADERS });
     if (req.method === 'HEAD') return void res.end();
-    await pipeline(createReadStream(target), res);
+    await pipeline(createReadStream(target), res).catch((error: unknown) => {
+      // A browser that left mid-file is no failure of ours; anything else is the safety net's 500.
+      if (!res.writableFinished && res.destroyed && req.destroyed) return;
+      throw error;
+    });
   };
 
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://storefront').pathname);
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const target = requestPath(req.url);
+    if ('refused' in target) {
+      // As GraphQL's error shape where the path was meant for /graphql; as text for a page.
+      if (req.url?.startsWith('/graphql')) return sendJson(res, 400, errorBody(ErrorCode.badRequest, target.refused));
+      return sendRefusal(res, 400, 'Bad request', { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
+    }
+    const { path } = target;
     if (path === '/graphql') return proxy(req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendRefusal(res, 405, '', { allow: 'GET, HEAD' });
     if (path === '/health/live' || path === '/health/ready') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
-    serveFile(req, res, path).catch((error: unknown) => {
-      log.error({ err: error }, 'serving a file failed');
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
+    return serveFile(req, res, path);
+  };
+  // Whatever a request throws is its 500, never the process's end; the log line gets the storefront's
+  // own request id (a browser's x-request-id is not believed).
+  const server = createServer(withSafetyNet(route, { log, requestId: () => randomUUID() }));
+  answerClientErrors(server, log);
 
   return {
     server,
