@@ -97,7 +97,6 @@ describe('the field report, in Chromium', () => {
     page.on('response', (response) => {
       if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
     });
-    page.on('requestfailed', (request) => failed.push(`failed ${request.url()}: ${request.failure()?.errorText}`));
     await page.goto(storefront.url);
     await page.getByRole('list', { name: 'Products' }).getByRole('listitem').first().waitFor();
     await page.goto(`${storefront.url}/orders/${historian.orderIds[0]}`);
