@@ -21,9 +21,10 @@ import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const { GraphQLError: GraphQLErrorClass, executeSync, visit } = graphqlRuntime;
 import type { SubgraphCaller, SubgraphFetcher } from '../subgraph-transport.ts';
-import { applyRewrites } from './data-rewrites.ts';
+import { applyRewrites, moveKey } from './data-rewrites.ts';
 import { deepMerge, type ResultObject } from './deep-merge.ts';
 import { representationBuilderOf } from './representations.ts';
+import type { SplitFetchNode } from './requires-conflicts.ts';
 import { uniqueRepresentations, type UniqueRepresentations } from './unique-representations.ts';
 import type { ResultShaper } from './result-shaper.ts';
 
@@ -345,12 +346,15 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor, order: 
         return;
       }
       const buildRepresentation = representationBuilderOf(fetch, schema);
+      const renames = (fetch as SplitFetchNode).requiresRenames;
       const representations: ResultObject[] = [];
       const representationToEntity: number[] = [];
       entities.forEach((entity, index) => {
         const representation = buildRepresentation(entity);
         if (representation && representation['__typename']) {
           applyRewrites(schema, fetch.inputRewrites, representation);
+          // A required field fetched under an alias (requires-conflicts.ts) goes under its own name.
+          if (renames) for (const { path, renameKeyTo } of renames) moveKey(schema, path, renameKeyTo, representation);
           representations.push(representation);
           representationToEntity.push(index);
         }
