@@ -44,7 +44,10 @@ export interface CompiledOperation {
   /** With an incremental delivery plan: the shaper of the primary response (deferred fragments left out). */
   readonly primaryShaper?: ResultShaper;
   readonly operationDefinition: OperationDefinitionNode;
-  /** Aliases the gateway gave before planning -> the client's response names (requires-arguments.ts). */
+  /**
+   * Aliases the gateway gave -> the names the client sees: before planning, the client's response
+   * names (requires-arguments.ts); after, a required field's name (requires-conflicts.ts).
+   */
   readonly responseNames?: ReadonlyMap<string, string>;
   /** Labels the gateway gave to @defer fragments without one (never sent to the client). */
   readonly generatedDeferLabels?: ReadonlySet<string>;

@@ -220,7 +220,8 @@ export function createNativeGateway({
       }
     });
     // @requires that disagree on a field's arguments: each gets its own (requires-conflicts.ts).
-    const plan = separateConflictingRequires(planned, current.requiresWithArguments, current.supergraphSchema);
+    const separated = separateConflictingRequires(planned, current.requiresWithArguments, current.supergraphSchema);
+    const plan = separated.plan;
     const unplanned = unplannedRootFields(plan, document, operationContext.operation);
     if (unplanned.length > 0) {
       const message = `The query planner found no way to resolve ${unplanned.map((name) => `"${name}"`).join(', ')}.`;
@@ -245,7 +246,8 @@ export function createNativeGateway({
       shaper: compileResultShaper(operation, { ...(aliased ? { responseNames: aliased.responseNames } : {}) }),
       ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true, ...(aliased ? { responseNames: aliased.responseNames } : {}) }) } : {}),
       operationDefinition: operationContext.operation,
-      ...(aliased ? { responseNames: aliased.responseNames } : {}),
+      // Error paths name the client's fields and the required fields, never the gateway's aliases.
+      ...(aliased || separated.responseNames.size > 0 ? { responseNames: new Map([...(aliased?.responseNames ?? []), ...separated.responseNames]) } : {}),
       ...(labelled ? { generatedDeferLabels: labelled.generated } : {}),
       apiSchema: current.apiGraphQLSchema,
       supergraphSchema: current.supergraphSchema,

@@ -4,6 +4,7 @@
 // alone fetches one price and computes both from it. Over mock subgraphs whose required fields
 // compute from the representation they are sent, as a real subgraph would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartBoundary, multipartParts } from '../../sdk/multipart.ts';
 import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
 
@@ -32,9 +33,12 @@ const SUBGRAPHS = {
 const estimate = (source: Record<string, unknown>) => (source['price'] as number) * (source['weight'] as number) * 10;
 const categoryPrice = (source: Record<string, unknown>) => (source['category'] as { averagePrice: number }).averagePrice;
 const RESOLVERS = {
-  // Per product and currency; GBP's is 0, a value a rename must carry too.
-  'Product.price': (source: Record<string, unknown>, args: Record<string, unknown>) =>
-    args['currency'] === 'GBP' ? 0 : (((source['__mockSeed'] as number) % 100) + 1) * (args['currency'] === 'EUR' ? 2 : 1),
+  // Per product (from the mock's seed at the root, from the key in an entity fetch) and currency;
+  // GBP's is 0, a value a rename must carry too.
+  'Product.price': (source: Record<string, unknown>, args: Record<string, unknown>) => {
+    const seed = typeof source['__mockSeed'] === 'number' ? source['__mockSeed'] : [...String(source['upc'])].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) % 10007, 7);
+    return args['currency'] === 'GBP' ? 0 : ((seed % 100) + 1) * (args['currency'] === 'EUR' ? 2 : 1);
+  },
   'Product.shippingEstimate': estimate,
   'Product.shippingEstimateEUR': estimate,
   'Product.shippingEstimateGBP': estimate,
@@ -147,6 +151,64 @@ describe('@requires of one field with different arguments', () => {
         weight: expected.weight,
       });
       expect(Object.keys(product)).toEqual(['upc', 'eur', 'shippingEstimate', 'price', 'shippingEstimateEUR', 'weight']);
+    }
+  });
+
+  it("an error in either of the split fetches carries its own field's path; the other's field is still answered", async () => {
+    const correct = (expected: Product) => ({ shippingEstimate: expected.usd * expected.weight * 10, shippingEstimateEUR: expected.eur * expected.weight * 10 });
+    for (const failing of ['shippingEstimate', 'shippingEstimateEUR'] as const) {
+      mocks.faults.field = { coordinate: `Product.${failing}`, kind: 'error' };
+      try {
+        const { result } = await fetchesFor('{ products { upc shippingEstimate shippingEstimateEUR } }');
+        expect(result.errors?.length).toBe(truth.size);
+        for (const error of result.errors as { path?: (string | number)[] }[]) expect(error.path).toEqual(['products', expect.any(Number), failing]);
+        for (const product of result.data!.products) {
+          const expected = truth.get(product['upc'] as string)!;
+          expect(product).toEqual({ upc: expected.upc, ...correct(expected), [failing]: null });
+        }
+      } finally {
+        mocks.faults.field = undefined;
+      }
+    }
+  });
+
+  it("a subgraph error at a required field names the field, never the gateway's alias", async () => {
+    mocks.faults.field = { coordinate: 'Product.price', kind: 'error' };
+    try {
+      const { result } = await fetchesFor('{ products { upc shippingEstimate shippingEstimateEUR } }');
+      const paths = (result.errors as { path?: (string | number)[] }[]).map((error) => error.path);
+      // Both prices failed for every product: each error at `price`, under its product.
+      expect(paths).toHaveLength(2 * truth.size);
+      for (const path of paths) expect(path).toEqual(['products', expect.any(Number), 'price']);
+    } finally {
+      mocks.faults.field = undefined;
+    }
+  });
+
+  it('inside a deferred fragment (incremental delivery)', async () => {
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;deferSpec=20220824, application/json' },
+      // The prices come in the deferred part too: fetched from the key there, as the requirements are.
+      body: JSON.stringify({
+        query: '{ products { upc ... @defer { shippingEstimate shippingEstimateEUR usd: price(currency: "USD") eur: price(currency: "EUR") weight } } }',
+      }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    const deferred: Record<string, number>[] = [];
+    for await (const part of multipartParts<never>(response.body as unknown as AsyncIterable<Uint8Array>, multipartBoundary(response.headers.get('content-type')!))) {
+      // A deferSpec part is the JSON body itself (as defer.test.ts reads it).
+      const { incremental } = part as unknown as { incremental?: { data: Record<string, number>; errors?: unknown[] }[] };
+      for (const entry of incremental ?? []) {
+        expect(entry.errors).toBeUndefined();
+        deferred.push(entry.data);
+      }
+    }
+    expect(deferred).toHaveLength(truth.size);
+    for (const product of deferred) {
+      expect(product['usd']).not.toBe(product['eur']);
+      expect(product['shippingEstimate']).toBe(product['usd']! * product['weight']! * 10);
+      expect(product['shippingEstimateEUR']).toBe(product['eur']! * product['weight']! * 10);
     }
   });
 });

@@ -243,17 +243,24 @@ interface Group {
   readonly items: Item[];
 }
 
+export interface SeparatedRequires {
+  readonly plan: QueryPlan;
+  /** The aliases given here -> the required field's name (for error paths). Empty: the plan as planned. */
+  readonly responseNames: ReadonlyMap<string, string>;
+}
+
 /**
  * The plan with each entity fetch whose fields' @requires disagree on a field's arguments split
  * into one fetch per agreeing set, and the other arguments fetched under aliases. The plan itself
  * when nothing disagrees (or when the planner's fetch of a required field is not found: the plan
  * is then left as the planner made it).
  */
-export function separateConflictingRequires(plan: QueryPlan, index: RequiresWithArguments, schema: GraphQLSchema): QueryPlan {
-  if (index.size === 0 || !plan.node || plan.node.kind === 'Subscription') return plan;
+export function separateConflictingRequires(plan: QueryPlan, index: RequiresWithArguments, schema: GraphQLSchema): SeparatedRequires {
+  const unchanged = { plan, responseNames: new Map<string, string>() };
+  if (index.size === 0 || !plan.node || plan.node.kind === 'Subscription') return unchanged;
   const placed = fetchesOf(plan.node, [], []);
   const candidates = placed.filter(({ fetch }) => fetch.requires && index.has(fetch.serviceName));
-  if (candidates.length === 0) return plan;
+  if (candidates.length === 0) return unchanged;
 
   const operations = new Map<FetchNode, OperationDefinitionNode | undefined>();
   const operationOf = (fetch: FetchNode) => {
@@ -277,6 +284,7 @@ export function separateConflictingRequires(plan: QueryPlan, index: RequiresWith
   };
 
   const aliases = new Map<string, string>();
+  const responseNames = new Map<string, string>();
   const allOperations = placed.map(({ fetch }) => fetch.operation).join('\n');
   const aliasFor = (place: Place, args: string) => {
     const key = `${place.key}\u0000${args}`;
@@ -285,6 +293,7 @@ export function separateConflictingRequires(plan: QueryPlan, index: RequiresWith
       alias = `_requiresArgs${aliases.size}_${place.required.name}`;
       while (allOperations.includes(alias)) alias = `${alias}_`;
       aliases.set(key, alias);
+      responseNames.set(alias, place.required.name);
     }
     return alias;
   };
@@ -360,7 +369,7 @@ export function separateConflictingRequires(plan: QueryPlan, index: RequiresWith
     }
     replacements.set(fetch, split);
   }
-  if (replacements.size === 0) return plan;
+  if (replacements.size === 0) return unchanged;
 
   // Each provider fetch of a place fetches the other arguments' aliases beside the planner's field
   // (a fetch that was split may be one too: its parts are looked at).
@@ -381,7 +390,7 @@ export function separateConflictingRequires(plan: QueryPlan, index: RequiresWith
     }
     if (changed && operation) providers.set(provider.fetch, { ...withoutDocument(provider.fetch), operation: printed(operation) });
   }
-  return { ...plan, node: rewriteNode(plan.node, replacements, providers) };
+  return { plan: { ...plan, node: rewriteNode(plan.node, replacements, providers) }, responseNames };
 }
 
 function withEntitiesSelection(operation: OperationDefinitionNode, selectionSet: SelectionSetNode): OperationDefinitionNode {
