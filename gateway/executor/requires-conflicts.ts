@@ -7,7 +7,8 @@
 // is cached with the plan): each other variant is fetched beside the planner's under an alias of
 // its own, and the entity fetch is split into one fetch per set of fields that agree on their
 // requirements, each sending the representation its fields need (the alias moved back to the
-// required name by the executor: requiresRenames). Batching stays: one fetch per distinct requirement, not one per entity.
+// required name by the executor: requiresRenames). Batching stays: one fetch per distinct
+// requirement, not one per entity.
 import type { Supergraph } from '@apollo/federation-internals';
 import type { FetchNode, PlanNode, QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, SelectionNode, SelectionSetNode } from 'graphql';
