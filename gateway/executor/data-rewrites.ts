@@ -48,6 +48,21 @@ function rewriteAt(rewrite: FetchDataRewrite, field: string): (object: ResultObj
   }
 }
 
+/**
+ * Moves the value at `path` (its last element a key) to the key `renameKeyTo`, whatever the value
+ * (a KeyRenamer leaves falsy ones where they are): requires-conflicts.ts's representations.
+ */
+export function moveKey(schema: GraphQLSchema, path: readonly string[], renameKeyTo: string, value: unknown): void {
+  const key = path[path.length - 1];
+  if (key === undefined) return;
+  applyAtPath(schema, path.slice(0, -1), value, (object) => {
+    if (!Object.prototype.hasOwnProperty.call(object, key)) return;
+    defineOwn(object, renameKeyTo);
+    object[renameKeyTo] = object[key];
+    delete object[key];
+  });
+}
+
 function applyAtPath(schema: GraphQLSchema, path: readonly string[], value: unknown, rewrite: (object: ResultObject) => void): void {
   if (Array.isArray(value)) {
     for (const element of value) applyAtPath(schema, path, element, rewrite);

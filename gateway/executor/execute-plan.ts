@@ -21,9 +21,10 @@ import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const { GraphQLError: GraphQLErrorClass, executeSync, visit } = graphqlRuntime;
 import type { SubgraphCaller, SubgraphFetcher } from '../subgraph-transport.ts';
-import { applyRewrites } from './data-rewrites.ts';
+import { applyRewrites, moveKey } from './data-rewrites.ts';
 import { deepMerge, type ResultObject } from './deep-merge.ts';
 import { representationBuilderOf } from './representations.ts';
+import type { SplitFetchNode } from './requires-conflicts.ts';
 import { uniqueRepresentations, type UniqueRepresentations } from './unique-representations.ts';
 import type { ResultShaper } from './result-shaper.ts';
 
@@ -43,7 +44,10 @@ export interface CompiledOperation {
   /** With an incremental delivery plan: the shaper of the primary response (deferred fragments left out). */
   readonly primaryShaper?: ResultShaper;
   readonly operationDefinition: OperationDefinitionNode;
-  /** Aliases the gateway gave before planning -> the client's response names (requires-arguments.ts). */
+  /**
+   * Aliases the gateway gave -> the names the client sees: before planning, the client's response
+   * names (requires-arguments.ts); after, a required field's name (requires-conflicts.ts).
+   */
   readonly responseNames?: ReadonlyMap<string, string>;
   /** Labels the gateway gave to @defer fragments without one (never sent to the client). */
   readonly generatedDeferLabels?: ReadonlySet<string>;
@@ -345,12 +349,15 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor, order: 
         return;
       }
       const buildRepresentation = representationBuilderOf(fetch, schema);
+      const renames = (fetch as SplitFetchNode).requiresRenames;
       const representations: ResultObject[] = [];
       const representationToEntity: number[] = [];
       entities.forEach((entity, index) => {
         const representation = buildRepresentation(entity);
         if (representation && representation['__typename']) {
           applyRewrites(schema, fetch.inputRewrites, representation);
+          // A required field fetched under an alias (requires-conflicts.ts) goes under its own name.
+          if (renames) for (const { path, renameKeyTo } of renames) moveKey(schema, path, renameKeyTo, representation);
           representations.push(representation);
           representationToEntity.push(index);
         }

@@ -26,6 +26,7 @@ import { executeQueryPlan, executorTracer, type CompiledOperation, type Incremen
 import { ErrorCode } from '../../common/errors.ts';
 import { unplannedRootFields } from './plan-coverage.ts';
 import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
+import { requiresWithArgumentsOf, separateConflictingRequires, type RequiresWithArguments } from './requires-conflicts.ts';
 import { compileResultShaper } from './result-shaper.ts';
 
 interface Planning {
@@ -41,6 +42,8 @@ interface Planning {
   readonly percentLabels: readonly { readonly label: string; readonly percent: number }[];
   /** Fields that @requires selections select with arguments (a selection of theirs may need an alias). */
   readonly requiredArguments: RequiredArguments;
+  /** Each subgraph's @requires fields that select fields with arguments (requires-conflicts.ts). */
+  readonly requiresWithArguments: RequiresWithArguments;
 }
 
 const PERCENT_LABEL = /^percent\((\d+(?:\.\d+)?)\)$/;
@@ -187,6 +190,7 @@ export function createNativeGateway({
       cache: new Map(),
       percentLabels: percentLabelsOf(supergraph),
       requiredArguments: requiredArgumentsOf(supergraph, supergraphSchema),
+      requiresWithArguments: requiresWithArgumentsOf(supergraph, supergraphSchema),
     };
   });
 
@@ -204,7 +208,7 @@ export function createNativeGateway({
     const document = labelled?.document ?? aliased?.document ?? requestContext.document;
     if (document !== requestContext.document)
       operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
-    const plan = executorTracer().startActiveSpan('gateway.plan', (span) => {
+    const planned = executorTracer().startActiveSpan('gateway.plan', (span) => {
       try {
         const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
         return (incremental ? current.deferPlanner : current.planner).buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
@@ -215,6 +219,9 @@ export function createNativeGateway({
         span.end();
       }
     });
+    // @requires that disagree on a field's arguments: each gets its own (requires-conflicts.ts).
+    const separated = separateConflictingRequires(planned, current.requiresWithArguments, current.supergraphSchema);
+    const plan = separated.plan;
     const unplanned = unplannedRootFields(plan, document, operationContext.operation);
     if (unplanned.length > 0) {
       const message = `The query planner found no way to resolve ${unplanned.map((name) => `"${name}"`).join(', ')}.`;
@@ -239,7 +246,8 @@ export function createNativeGateway({
       shaper: compileResultShaper(operation, { ...(aliased ? { responseNames: aliased.responseNames } : {}) }),
       ...(incremental ? { primaryShaper: compileResultShaper(operation, { withoutDeferred: true, ...(aliased ? { responseNames: aliased.responseNames } : {}) }) } : {}),
       operationDefinition: operationContext.operation,
-      ...(aliased ? { responseNames: aliased.responseNames } : {}),
+      // Error paths name the client's fields and the required fields, never the gateway's aliases.
+      ...(aliased || separated.responseNames.size > 0 ? { responseNames: new Map([...(aliased?.responseNames ?? []), ...separated.responseNames]) } : {}),
       ...(labelled ? { generatedDeferLabels: labelled.generated } : {}),
       apiSchema: current.apiGraphQLSchema,
       supergraphSchema: current.supergraphSchema,

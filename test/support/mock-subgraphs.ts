@@ -87,7 +87,16 @@ function typenameFor(type: GraphQLOutputType, seed: number, schema: ReturnType<t
   return named.name;
 }
 
-async function startMockSubgraph(name: string, sdl: string, faults: Faults, received: Map<string, string[]>): Promise<{ server: Server; apollo: ApolloServer; url: string }> {
+/** Resolvers by `Type.field` (in every subgraph that resolves it) instead of made-up values: a test of what a field computes from its source. */
+export type MockResolvers = Readonly<Record<string, (source: Source, args: Record<string, unknown>) => unknown>>;
+
+async function startMockSubgraph(
+  name: string,
+  sdl: string,
+  faults: Faults,
+  received: Map<string, string[]>,
+  resolvers: MockResolvers,
+): Promise<{ server: Server; apollo: ApolloServer; url: string }> {
   const typeDefs = parse(sdl);
   const schema = buildSubgraphSchema({ typeDefs });
   // An entity's values derive from its key alone, so every plan that reaches it sees the same entity.
@@ -113,6 +122,8 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
       if (faults.field.kind === 'null') return null;
       throw new GraphQLError(`injected failure at ${coordinate}`, { extensions: { code: 'INJECTED_FAILURE', subgraph: name } });
     }
+    const resolver = resolvers[coordinate];
+    if (resolver) return resolver(source, args);
     if (Object.prototype.hasOwnProperty.call(source, info.fieldName)) return source[info.fieldName];
     const parentSeed = typeof source['__mockSeed'] === 'number' ? source['__mockSeed'] : seedOf(source);
     const seed = hash(`${parentSeed}.${info.fieldName}(${JSON.stringify(args)})`);
@@ -157,10 +168,10 @@ async function startMockSubgraph(name: string, sdl: string, faults: Faults, rece
 }
 
 /** One mock per subgraph, on ephemeral loopback ports. */
-export async function startMockSubgraphs(schemas: Readonly<Record<string, string>>): Promise<MockSubgraphs> {
+export async function startMockSubgraphs(schemas: Readonly<Record<string, string>>, resolvers: MockResolvers = {}): Promise<MockSubgraphs> {
   const faults: Faults = {};
   const received = new Map(Object.keys(schemas).map((name) => [name, [] as string[]]));
-  const started = await Promise.all(Object.entries(schemas).map(async ([name, sdl]) => ({ name, ...(await startMockSubgraph(name, sdl, faults, received)) })));
+  const started = await Promise.all(Object.entries(schemas).map(async ([name, sdl]) => ({ name, ...(await startMockSubgraph(name, sdl, faults, received, resolvers)) })));
   return {
     subgraphs: started.map(({ name, url }) => ({ name, url })),
     faults,
