@@ -46,6 +46,9 @@ function minorUnits(text: string): number | null {
 // Every change reloads the tree: a move or a deletion changes more than the one category's fields.
 const refetchTree = { refetchQueries: [CategoryTreeDocument], awaitRefetchQueries: true };
 
+// One line per category: its three actions side by side, wrapping on a narrow screen.
+const ROW = { display: 'flex', flexWrap: 'wrap', gap: '0.5rem', alignItems: 'center' } as const;
+
 function CategoryItem({ row, rows }: { row: TreeRow; rows: readonly TreeRow[] }) {
   const { category, depth } = row;
   const [name, setName] = useState(category.name);
@@ -60,52 +63,54 @@ function CategoryItem({ row, rows }: { row: TreeRow; rows: readonly TreeRow[] })
   return (
     <li style={{ marginLeft: `${depth * 1.5}rem` }} data-testid="admin-category">
       <strong>{category.name}</strong> <code>{category.slug}</code>
-      <form
-        className="inline"
-        aria-label={`Rename ${label}`}
-        onSubmit={(event) => {
-          event.preventDefault();
-          void rename({ variables: { id: category.id, name, slug: slug === category.slug ? null : slug } }).catch(() => undefined);
-        }}
-      >
-        <input aria-label="Name" value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} />
-        <input aria-label="Slug" value={slug} onChange={(event) => setSlug(event.target.value)} required maxLength={64} />
-        <button type="submit" disabled={busy}>
-          Rename
+      <div style={ROW}>
+        <form
+          className="inline"
+          aria-label={`Rename ${label}`}
+          onSubmit={(event) => {
+            event.preventDefault();
+            void rename({ variables: { id: category.id, name, slug: slug === category.slug ? null : slug } }).catch(() => undefined);
+          }}
+        >
+          <input aria-label="Name" value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} />
+          <input aria-label="Slug" value={slug} onChange={(event) => setSlug(event.target.value)} required maxLength={64} />
+          <button type="submit" disabled={busy}>
+            Rename
+          </button>
+        </form>
+        <form
+          className="inline"
+          aria-label={`Move ${label}`}
+          onSubmit={(event) => {
+            event.preventDefault();
+            void move({ variables: { id: category.id, parentId: parentId || null } }).catch(() => undefined);
+          }}
+        >
+          <select aria-label="Parent" value={parentId} onChange={(event) => setParentId(event.target.value)}>
+            <option value="">(top level)</option>
+            {rows
+              .filter((other) => other.category.id !== category.id)
+              .map((other) => (
+                <option key={other.category.id} value={other.category.id}>
+                  {'\u00a0'.repeat(other.depth * 2)}
+                  {other.category.name}
+                </option>
+              ))}
+          </select>
+          <button type="submit" disabled={busy}>
+            Move
+          </button>
+        </form>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => {
+            if (window.confirm(`Delete the category "${category.name}"? Only an empty one can be deleted.`)) void remove({ variables: { id: category.id } }).catch(() => undefined);
+          }}
+        >
+          Delete
         </button>
-      </form>
-      <form
-        className="inline"
-        aria-label={`Move ${label}`}
-        onSubmit={(event) => {
-          event.preventDefault();
-          void move({ variables: { id: category.id, parentId: parentId || null } }).catch(() => undefined);
-        }}
-      >
-        <select aria-label="Parent" value={parentId} onChange={(event) => setParentId(event.target.value)}>
-          <option value="">(top level)</option>
-          {rows
-            .filter((other) => other.category.id !== category.id)
-            .map((other) => (
-              <option key={other.category.id} value={other.category.id}>
-                {'\u00a0'.repeat(other.depth * 2)}
-                {other.category.name}
-              </option>
-            ))}
-        </select>
-        <button type="submit" disabled={busy}>
-          Move
-        </button>
-      </form>
-      <button
-        type="button"
-        disabled={busy}
-        onClick={() => {
-          if (window.confirm(`Delete the category "${category.name}"? Only an empty one can be deleted.`)) void remove({ variables: { id: category.id } }).catch(() => undefined);
-        }}
-      >
-        Delete
-      </button>
+      </div>
       {failure ? (
         <p className="notice error" role="alert">
           {errorMessage(failure)}
