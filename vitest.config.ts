@@ -51,7 +51,13 @@ const brokerOnlySuites = ['test/e2e/amqp/**'];
 const postgresOnlySuites = ['test/e2e/postgres/**'];
 // `npm start`, the entry points and their builds as a person or a container runs them, each on the
 // infrastructure it names (mostly the embedded defaults): once, in the e2e-embedded project.
-const embeddedOnlySuites = ['test/npm-start.test.ts', 'test/entry-points-signals.test.ts', 'test/built-entry-points.test.ts', 'test/embedded-default.test.ts'];
+const embeddedOnlySuites = [
+  'test/npm-start.test.ts',
+  'test/entry-points-signals.test.ts',
+  'test/built-entry-points.test.ts',
+  'test/embedded-default.test.ts',
+  'test/hostile-input.test.ts',
+];
 // Component: one unit with its real I/O (one subgraph with its database and the in-process bus, the
 // gateway in front of stub subgraphs, the buses against RabbitMQ, a process and its signals, the
 // schema scripts run as processes on a copy of the tree), its neighbours stubbed or absent; runs

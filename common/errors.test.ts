@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isErrorCode } from './errors.ts';
+import { ErrorCode, boundedMessage, echoed, isErrorCode } from './errors.ts';
 
 const root = join(import.meta.dirname, '..');
 const registry = Object.values(ErrorCode);
@@ -51,5 +51,24 @@ describe('the ErrorCode registry', () => {
       ),
     );
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('echoed input', () => {
+  it('bounds strings, lists and objects a client sent, and leaves the rest', () => {
+    const long = 'y'.repeat(10_000);
+    expect(echoed(long)).toBe(`${'y'.repeat(64)}…`);
+    expect(echoed('short')).toBe('short');
+    expect(echoed(Array.from({ length: 50 }, () => long))).toEqual(Array.from({ length: 10 }, () => `${'y'.repeat(64)}…`));
+    expect(echoed({ productIds: [long], limit: 3 })).toEqual({ productIds: [`${'y'.repeat(64)}…`], limit: 3 });
+  });
+
+  it("bounds the values graphql-js quotes in its messages, and any message's length", () => {
+    const long = 'z'.repeat(10_000);
+    expect(boundedMessage(`Variable "$quantity" got invalid value "${long}"; Int cannot represent non-integer value: "${long}"`)).toBe(
+      `Variable "$quantity" got invalid value "${'z'.repeat(64)}…"; Int cannot represent non-integer value: "${'z'.repeat(64)}…"`,
+    );
+    expect(boundedMessage(`Product ${long} does not exist.`)).toHaveLength(1001);
+    expect(boundedMessage('Cannot query field "x" on type "Query".')).toBe('Cannot query field "x" on type "Query".');
   });
 });

@@ -31,6 +31,8 @@ export const ErrorCode = {
   persistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** An id the gateway does not know, where arbitrary operations are allowed: send the document instead. */
   persistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
+  /** A request names a document by its sha256 and sends a text whose sha256 is another. */
+  persistedQueryHashMismatch: 'PERSISTED_QUERY_HASH_MISMATCH',
   /** A subscription the new supergraph no longer accepts, ended by the reload. */
   subscriptionSchemaReload: 'SUBSCRIPTION_SCHEMA_RELOAD',
   cartChanged: 'CART_CHANGED',
@@ -77,9 +79,41 @@ export const badUserInput = (message: string, field?: string) => graphQLError(Er
 
 /** The most characters of a client's value (an id, a name) an error repeats back. */
 export const MAX_ECHOED_LENGTH = 64;
+/** The most elements of a client's list (product ids) an error repeats back. */
+export const MAX_ECHOED_ITEMS = 10;
+/** The longest error message sent: a last bound for a message that quotes input without `echoed`. */
+export const MAX_ERROR_MESSAGE_LENGTH = 1000;
 
-/** A value the client sent, as an error message or extension may repeat it: bounded, cut with an ellipsis. */
-export const echoed = (value: string): string => (value.length <= MAX_ECHOED_LENGTH ? value : `${value.slice(0, MAX_ECHOED_LENGTH)}…`);
+const cut = (value: string, length: number) => (value.length <= length ? value : `${value.slice(0, length)}…`);
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+/**
+ * A value the client sent, as an error message or extension may repeat it: strings cut at
+ * MAX_ECHOED_LENGTH characters with an ellipsis, lists at MAX_ECHOED_ITEMS elements, objects field by
+ * field. The one bound for every error that quotes input (and for every error's extensions, in formatError).
+ */
+export function echoed(value: string): string;
+export function echoed(value: readonly string[]): string[];
+export function echoed(value: unknown): unknown;
+export function echoed(value: unknown): unknown {
+  if (typeof value === 'string') return cut(value, MAX_ECHOED_LENGTH);
+  if (Array.isArray(value)) return value.slice(0, MAX_ECHOED_ITEMS).map((element: unknown) => echoed(element));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, echoed(inner)]));
+  return value;
+}
+
+// A quoted value in a message, as graphql-js quotes what it could not coerce: `"…"` with escapes.
+const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * A message as it may be sent: every quoted value in it echoed (graphql-js's validation and
+ * coercion messages quote the client's value whole), and the whole at most MAX_ERROR_MESSAGE_LENGTH.
+ */
+export const boundedMessage = (message: string): string =>
+  cut(
+    message.replace(QUOTED, (quoted: string, inner: string) => (inner.length <= MAX_ECHOED_LENGTH ? quoted : `"${echoed(inner)}"`)),
+    MAX_ERROR_MESSAGE_LENGTH,
+  );
 
 export const notFound = (what: string) => graphQLError(ErrorCode.notFound, `${what} was not found.`);
 

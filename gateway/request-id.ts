@@ -11,6 +11,17 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:=+/-]{8,128}$/;
  * id follows the request from the edge), otherwise a new UUID. A client's own header is ignored.
  */
 export function requestIdOf(req: IncomingMessage, trustedProxies: TrustedProxies): string {
+  // One id per request, however many parts ask (the response header, the context, a subscription).
+  const known = assigned.get(req);
+  if (known !== undefined) return known;
+  const id = chosenId(req, trustedProxies);
+  assigned.set(req, id);
+  return id;
+}
+
+const assigned = new WeakMap<IncomingMessage, string>();
+
+function chosenId(req: IncomingMessage, trustedProxies: TrustedProxies): string {
   if (!isTrustedProxy(req, trustedProxies)) return randomUUID();
   const header = req.headers['x-request-id'];
   const candidate = Array.isArray(header) ? header[0] : header;

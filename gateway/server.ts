@@ -34,6 +34,7 @@ import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.
 import { createQueryPlanCache } from './query-plan-cache.ts';
 import { createEntityCache } from './entity-cache/entity-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
+import { withApqMismatchCode } from './trusted-documents/apq-mismatch.ts';
 import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
 import { createEventHub } from './subscriptions/event-hub.ts';
 import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
@@ -80,7 +81,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
   const planCache = createQueryPlanCache(metrics.registry);
-  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache });
+  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache, production: config.nodeEnv === 'production' });
   // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
   const problemsOf = (sdl: string): string[] => {
     const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
@@ -112,7 +113,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     queryPlannerConfig: { cache: planCache.cache },
     buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!),
   });
-  const formatError = withTokenLimitCode(maskUnexpectedErrors());
+  const formatError = withApqMismatchCode(withTokenLimitCode(maskUnexpectedErrors()));
   const nativeGateway =
     config.executor === 'native'
       ? createNativeGateway({
@@ -165,8 +166,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
 
   const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
   const admit = createRequestAdmission(config.trustedProxies, rateLimiting);
+  // requestIdOf keeps one id per request, whoever asks first: the context, a stream, or the safety net's 500.
+  const requestIdFor = (req: IncomingMessage): string => requestIdOf(req, config.trustedProxies);
   const context = async (req: IncomingMessage): Promise<GatewayContext> => {
-    const requestId = requestIdOf(req, config.trustedProxies);
+    const requestId = requestIdFor(req);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
     return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
@@ -205,7 +208,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     limits: config.subscriptions,
     sessions,
     admit,
-    requestId: (req) => requestIdOf(req, config.trustedProxies),
+    requestId: requestIdFor,
     log,
     resolveOperation: trustedDocuments?.resolveOperation,
   });
@@ -237,6 +240,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
+    requestId: requestIdFor,
     health: () => [
       {
         name: 'supergraph',

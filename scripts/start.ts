@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { exitOnConfigError, logFormat, logLevels, nodeEnv, optionalFlag, parseEnv, port } from '../common/config.ts';
 import { createLogger, defaultLogFormat } from '../common/logger.ts';
 import { stopOnSignals } from '../common/service/stop-on-signals.ts';
-import { SERVICE_PORTS, demoDataAllowed, type SubgraphName } from '../common/service/subgraph-config.ts';
+import { SERVICE_PORTS, defaultHost, demoDataAllowed, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { loadTracingConfig } from '../common/telemetry/tracing-config.ts';
 import { startTracing } from '../common/telemetry/tracing.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
@@ -29,6 +29,19 @@ const production = settings.NODE_ENV === 'production';
 const serviceEnv = { ...process.env, LOG_LEVEL: settings.LOG_LEVEL ?? (production ? 'info' : 'warn'), ENTITY_CACHE_ENABLED: process.env['ENTITY_CACHE_ENABLED'] ?? 'true' };
 const log = createLogger('supergraph', settings.LOG_LEVEL ?? 'info', settings.format);
 
+// The storefront reaches the gateway from one address, loopback unless HOST names a single one, and
+// the gateway trusts exactly that address (on top of TRUSTED_PROXIES, the load balancer's): it reads
+// the browser's address the storefront appends to X-Forwarded-For, so each browser has its own
+// rate-limit budget, while a client calling the gateway from elsewhere still cannot name one.
+const listenHost = process.env['HOST'] || defaultHost(settings.NODE_ENV);
+const storefrontAddress = ['0.0.0.0', '::', 'localhost'].includes(listenHost) ? '127.0.0.1' : listenHost;
+const gatewayEnv = { ...serviceEnv, TRUSTED_PROXIES: [process.env['TRUSTED_PROXIES'], storefrontAddress].filter(Boolean).join(',') };
+const viaStorefrontAddress = (gatewayUrl: string) => {
+  const url = new URL(gatewayUrl);
+  url.hostname = storefrontAddress.includes(':') ? `[${storefrontAddress}]` : storefrontAddress;
+  return url.href;
+};
+
 /**
  * The gateway secret of each subgraph: configured, or outside production a fresh random one per
  * start. All services run in this process, so they share it in memory, and the development
@@ -51,9 +64,11 @@ if (!production) {
 }
 // One process, one `service.name`; each span's `commerce.service` attribute names the gateway or subgraph.
 const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('commerce-supergraph')));
-const supergraph = await exitOnConfigError(() => startLocalSupergraph({ env: serviceEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }));
+const supergraph = await exitOnConfigError(() => startLocalSupergraph({ env: gatewayEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }));
 // The storefront moves with the block too (3000 beside the default 4000), unless STOREFRONT_PORT says otherwise.
-const storefront = await exitOnConfigError(() => startStorefront(supergraph.gatewayUrl, { STOREFRONT_PORT: String(settings.BASE_PORT - 1000), ...serviceEnv }));
+const storefront = await exitOnConfigError(() =>
+  startStorefront(viaStorefrontAddress(supergraph.gatewayUrl), { STOREFRONT_PORT: String(settings.BASE_PORT - 1000), ...serviceEnv }),
+);
 const signals = stopOnSignals(async () => {
   await storefront.stop();
   await supergraph.stop();

@@ -191,6 +191,22 @@ describe('the storefront', () => {
     expect(storefront.depends_on).toEqual({ gateway: { condition: 'service_healthy' } });
   });
 
+  it("is the gateway's one trusted proxy: a fixed address in the compose network, and nothing else", () => {
+    const withNetworks = parse(read('docker-compose.yml')) as {
+      services: Record<string, { environment?: Record<string, string>; networks?: Record<string, { ipv4_address?: string }> }>;
+      networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }>;
+    };
+    const address = withNetworks.services['storefront']?.networks?.['default']?.ipv4_address;
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const subnet = withNetworks.networks?.['default']?.ipam?.config?.[0]?.subnet ?? '';
+    expect(address!.startsWith(subnet.split('.').slice(0, 3).join('.') + '.')).toBe(true);
+    const gateway = loadGatewayConfig(withNetworks.services['gateway']!.environment!);
+    expect(gateway.trustedProxies.has(address!)).toBe(true);
+    // Exactly the storefront: its neighbours in the subnet (the host's bridge, other containers) are not believed.
+    const [a, b, c] = address!.split('.');
+    for (const neighbour of [1, 2, 29, 31, 254]) expect(gateway.trustedProxies.has(`${a}.${b}.${c}.${neighbour}`), `.${neighbour}`).toBe(false);
+  });
+
   it('is built into the image, which keeps the bundle after pruning dev dependencies', () => {
     const dockerfile = read('Dockerfile');
     const build = dockerfile.indexOf('vite build --config web/vite.config.ts');

@@ -18,6 +18,7 @@ import { demoUsers } from '../prisma/seed-data.ts';
 import persistedOperations from '../sdk/persisted-operations.json' with { type: 'json' };
 import { subgraphModules } from '../subgraphs/index.ts';
 import { graphql } from './support/graphql-client.ts';
+import { askFrom } from './support/http-from.ts';
 import { acceptsConnections, listeningAddresses, processesInGroup } from './support/process-tree.ts';
 import { requestInFlight } from './support/request-in-flight.ts';
 import { freeNpmStartPorts, startNpmStart, type NpmStart } from './support/service-process.ts';
@@ -215,6 +216,15 @@ describe.concurrent('npm start in production', () => {
     const started = await npmStart(context, { NODE_ENV: 'production', SUBGRAPH_SECRET: secret, DATA_DIR: await startedBefore('production', { seeded: false }) });
     // Production requires trusted documents: the request in flight is the SDK's Categories by id.
     const categories = persistedOperations.operations.find((operation) => operation.name === 'Categories')!;
+    // Four shoppers on four addresses through the storefront, the cacheable kind (by id, over GET):
+    // each has a budget of its own, and the X-Forwarded-For they all forge names none.
+    const byId = `http://127.0.0.1:${started.basePort - 1000}/graphql?documentId=sha256:${categories.id}`;
+    const shoppers = await Promise.all(
+      ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'].map((from) => askFrom(byId, { method: 'GET', from, headers: { 'x-forwarded-for': '203.0.113.7' } })),
+    );
+    expect(shoppers.map((answer) => [answer.status, answer.headers['ratelimit-remaining']])).toEqual(
+      shoppers.map(() => [200, String(Number(shoppers[0]!.headers['ratelimit-limit']) - 1)]),
+    );
     const inFlight = await requestInFlight(started.gatewayUrl, { documentId: `sha256:${categories.id}` });
     process.kill(started.nodePid, 'SIGTERM');
     expect(await inFlight.finish()).toEqual({ status: 200, body: expect.stringContaining('{"data":{"categories":[') });

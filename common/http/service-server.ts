@@ -4,8 +4,11 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import { isReady, runHealthChecks, type HealthCheck } from '../health.ts';
 import { ErrorCode, echoed, errorBody } from '../errors.ts';
+import { answerClientErrors } from './client-errors.ts';
 import { sendJson } from './http-error.ts';
 import { PortInUseError, portHolder } from './port-in-use.ts';
+import { requestPath } from './request-target.ts';
+import { withSafetyNet } from './safety-net.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -21,6 +24,8 @@ export interface HttpServiceOptions {
   readonly shutdownGraceMs: number;
   /** How long one readiness check may take before it reads as down (default DEFAULT_HEALTH_CHECK_TIMEOUT_MS). */
   readonly healthCheckTimeoutMs?: number;
+  /** The request's id: sent as `x-request-id` on every response, refusals and errors included (the gateway's), and carried by the log line of a handler's failure (default: its x-request-id header, or a new one). */
+  readonly requestId?: (req: IncomingMessage) => string;
 }
 
 export interface HttpService {
@@ -30,6 +35,11 @@ export interface HttpService {
   /** Stops accepting, lets in-flight requests finish (up to the grace period), then resolves. */
   close(): Promise<void>;
 }
+
+// GraphQL over HTTP: GET (queries), POST, and OPTIONS for CORS preflights; health, metrics and the
+// extra routes (JWKS) are read-only.
+const GRAPHQL_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+const READ_METHODS = ['GET', 'HEAD'];
 
 /** The HTTP surface every service shares: /graphql, /health/live, /health/ready, /metrics. */
 export function createHttpService(options: HttpServiceOptions): HttpService {
@@ -51,22 +61,26 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   // Responses in flight, so that close() can make their keep-alive connections end with them.
   const inFlight = new Set<ServerResponse>();
   let closing = false;
-  const server = createServer((req, res) => {
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     if (closing) res.shouldKeepAlive = false;
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes[path];
-    if (!route) {
-      sendJson(res, 404, errorBody(ErrorCode.notFound, `No route for ${echoed(path)}.`));
-      return;
+    // Set before any route runs: whoever answers (a refusal before GraphQL, a 404, a crash) sends it.
+    const requestId = options.requestId?.(req);
+    if (requestId !== undefined) res.setHeader('x-request-id', requestId);
+    const target = requestPath(req.url);
+    if ('refused' in target) return sendJson(res, 400, errorBody(ErrorCode.badRequest, target.refused));
+    const handler = routes[target.path];
+    if (!handler) return sendJson(res, 404, errorBody(ErrorCode.notFound, `No route for ${echoed(target.path)}.`));
+    const allowed = target.path === '/graphql' ? GRAPHQL_METHODS : READ_METHODS;
+    if (!allowed.includes(req.method ?? '')) {
+      return sendJson(res, 405, errorBody(ErrorCode.badRequest, `${echoed(req.method ?? '')} is not allowed on ${target.path}.`), { allow: allowed.join(', ') });
     }
-    Promise.resolve(route(req, res)).catch((error: unknown) => {
-      // The client gets a code and no stack; the log keeps the detail.
-      options.log.error({ err: error, path }, 'unhandled error while serving a request');
-      sendJson(res, 500, errorBody(ErrorCode.internal, 'Internal server error.'));
-    });
-  });
+    return handler(req, res);
+  };
+  // The client gets a code and no stack; the log keeps the detail, with the request's id.
+  const server = createServer(withSafetyNet(route, { log: options.log, ...(options.requestId ? { requestId: options.requestId } : {}) }));
+  answerClientErrors(server, options.log);
   // Keep-alive sockets from the gateway's fetch pool must not hold close() forever.
   server.keepAliveTimeout = 5_000;
 

@@ -2,13 +2,17 @@
 // transaction): on the embedded PGlite a transaction holds the whole database, so none may span a publish.
 //
 // A relay claims a batch with one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED): rows are
-// leased (`claimedUntil`) to that relay for `leaseMs`, publishing happens outside any transaction, and
-// only the broker's confirm marks a row published. Another replica skips leased rows; a relay that dies
-// mid-batch leaves its rows to be claimed again when the lease ends (published twice at worst).
+// leased (`claimedUntil`) to that relay for `leaseMs`, renewed while it still holds them, publishing
+// happens outside any transaction, and only the broker's confirm marks a row published. Another replica
+// skips leased rows; a relay that dies mid-batch leaves its rows to be claimed again when the short
+// lease ends (published twice at worst).
 //
 // Tables copied before the lease column existed still work, without claims: each relay then reads the
 // oldest unpublished rows, and several replicas may publish a row twice (still at least once).
 import type { RawSqlClient } from './raw-sql-client.ts';
+
+/** Short, since a live relay renews it: after a crash its rows go out this much later at most. */
+export const DEFAULT_OUTBOX_LEASE_MS = 3_000;
 
 export interface OutboxRow {
   readonly id: string;
@@ -28,6 +32,8 @@ export interface OutboxStore {
   claim(limit: number): Promise<OutboxRow[]>;
   /** The broker confirmed these. */
   published(ids: readonly string[]): Promise<void>;
+  /** Still held (publishing takes longer than a lease): their claim runs `leaseMs` from now. */
+  renew(ids: readonly string[]): Promise<void>;
   /** Claimed but not tried (the relay stopped, or an earlier row failed): free them at once. */
   release(ids: readonly string[]): Promise<void>;
   /** Publishing failed: try again after `delayMs`. */
@@ -69,6 +75,15 @@ function leasedStore(prisma: RawSqlClient, leaseMs: number): OutboxStore {
         Math.ceil(leaseMs),
       ),
     published: (ids) => execute(prisma, ids, `UPDATE "OutboxMessage" SET "publishedAt" = ${NOW}, "attempts" = "attempts" + 1, "claimedUntil" = NULL WHERE "id" = ANY($1::uuid[])`),
+    renew: async (ids) => {
+      if (ids.length === 0) return;
+      await query(
+        prisma,
+        `UPDATE "OutboxMessage" SET "claimedUntil" = ${NOW} + $2::int * interval '1 millisecond' WHERE "id" = ANY($1::uuid[]) AND "publishedAt" IS NULL`,
+        [...ids],
+        Math.ceil(leaseMs),
+      );
+    },
     release: (ids) => execute(prisma, ids, `UPDATE "OutboxMessage" SET "claimedUntil" = NULL WHERE "id" = ANY($1::uuid[])`),
     failed: async (id, delayMs) => {
       await query(
@@ -98,6 +113,7 @@ function unleasedStore(prisma: RawSqlClient): OutboxStore {
       );
     },
     published: (ids) => execute(prisma, ids, `UPDATE "OutboxMessage" SET "publishedAt" = ${NOW}, "attempts" = "attempts" + 1 WHERE "id" = ANY($1::uuid[])`),
+    renew: async () => {},
     release: async () => {},
     failed: async (id, delayMs) => {
       notBefore.set(id, Date.now() + delayMs);

@@ -22,7 +22,7 @@ import { backoffDelay } from './backoff.ts';
 import { parseEnvelope, type JsonValue } from './envelope-codec.ts';
 import type { Envelope } from './envelope.ts';
 import type { MessageBus } from './message-bus.ts';
-import { oldestUnpublishedAgeMs, openOutboxStore, type OutboxRow, type OutboxStore } from './outbox-store.ts';
+import { DEFAULT_OUTBOX_LEASE_MS, oldestUnpublishedAgeMs, openOutboxStore, type OutboxRow, type OutboxStore } from './outbox-store.ts';
 import type { RawSqlClient } from './raw-sql-client.ts';
 
 /** `JsonValue` as Prisma takes it for a Json column: a top-level `null` must be `JsonNull`. */
@@ -62,7 +62,10 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Wait after a row's first failed publish; doubles per failure, with jitter, up to 10 min. Default 1 s. */
   readonly retryDelayMs?: number;
-  /** How long a claim keeps other replicas off a row: how late a dead relay's rows go out. Default 60 s. */
+  /**
+   * How long a claim keeps other replicas off a row, renewed every third of it while the relay holds
+   * the row: how late a dead relay's rows go out. Default DEFAULT_OUTBOX_LEASE_MS.
+   */
   readonly leaseMs?: number;
 }
 
@@ -90,7 +93,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const batchSize = options.batchSize ?? 100;
   const retryDelayMs = options.retryDelayMs ?? 1_000;
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
 
   let store: Promise<OutboxStore> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -147,6 +150,26 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return pass;
   }
 
+  /**
+   * Runs `work` on claimed rows with their claim renewed every third of a lease until it ends (and
+   * until a renewal in flight has landed, so none overwrites what follows: published, failed, released).
+   */
+  async function holding(outbox: OutboxStore, rows: readonly OutboxRow[], work: () => Promise<void>): Promise<void> {
+    const ids = rows.map((row) => row.id);
+    let renewal: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewal = renewal
+        .then(() => outbox.renew(ids))
+        .catch((error: unknown) => log.warn({ err: error }, 'renewing the claim on outbox rows failed: another relay may publish them too'));
+    }, leaseMs / 3);
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+      await renewal;
+    }
+  }
+
   /** Publishes until nothing is claimable, or until a publish fails. */
   async function publishPending(): Promise<PassOutcome> {
     const outbox = await openStore();
@@ -158,24 +181,26 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const unpublishable: OutboxRow[] = [];
       let failure: { row: OutboxRow; error: unknown } | undefined;
       let next = 0;
-      for (; next < rows.length && !stopped && !failure; next += 1) {
-        const row = rows[next];
-        if (!row) continue;
-        let envelope: Envelope;
-        try {
-          envelope = parseEnvelope({ ...row, occurredAt: row.occurredAt.toISOString() });
-        } catch (error) {
-          log.error({ err: error, messageId: row.id }, 'outbox row is not a valid Envelope: retrying later');
-          unpublishable.push(row);
-          continue;
+      await holding(outbox, rows, async () => {
+        for (; next < rows.length && !stopped && !failure; next += 1) {
+          const row = rows[next];
+          if (!row) continue;
+          let envelope: Envelope;
+          try {
+            envelope = parseEnvelope({ ...row, occurredAt: row.occurredAt.toISOString() });
+          } catch (error) {
+            log.error({ err: error, messageId: row.id }, 'outbox row is not a valid Envelope: retrying later');
+            unpublishable.push(row);
+            continue;
+          }
+          try {
+            await bus.publish(envelope);
+            published.push(row.id);
+          } catch (error) {
+            failure = { row, error };
+          }
         }
-        try {
-          await bus.publish(envelope);
-          published.push(row.id);
-        } catch (error) {
-          failure = { row, error };
-        }
-      }
+      });
       await outbox.published(published);
       total += published.length;
       for (const row of failure ? [...unpublishable, failure.row] : unpublishable) {

@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isDatabaseBusy } from '../database/database-busy.ts';
-import { ErrorCode } from '../errors.ts';
+import { ErrorCode, boundedMessage, echoed } from '../errors.ts';
 
 // By prototype chain name: a GraphQLError (or Apollo's subclasses of it) from another copy of
 // graphql, CommonJS or ESM build, is still a deliberate error.
@@ -19,7 +19,7 @@ export function unexpectedCause(error: unknown): Error | null {
 }
 
 /**
- * A `formatError` that passes deliberate GraphQL errors through and replaces anything else with
+ * A `formatError` that passes deliberate GraphQL errors through (with any input they quote bounded) and replaces anything else with
  * a generic INTERNAL_SERVER_ERROR, so no message or stack from inside ever reaches a client
  * (logUnexpectedErrorsPlugin logs the real one, with the request id). A saturated database (no
  * connection or transaction in time: nothing written) is load, not a bug: SERVICE_UNAVAILABLE,
@@ -30,7 +30,9 @@ export function maskUnexpectedErrors() {
     const cause = unexpectedCause(error);
     if (!cause) {
       const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      // Whatever an error quotes of the input (graphql-js's coercion messages, a resolver's extensions)
+      // goes back bounded, however the error was made.
+      return { ...formatted, message: boundedMessage(formatted.message), extensions: echoed(extensions) as Record<string, unknown> };
     }
     const busy = isDatabaseBusy(cause);
     return {

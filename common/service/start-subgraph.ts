@@ -106,7 +106,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
     if (!options.bus) stack.push(() => bus.close());
     let outbox: OutboxPublisher = createOutbox(() => {});
     if (module.outbox) {
-      const relay = startOutboxRelay({ prisma, bus, log });
+      const relay = startOutboxRelay({ prisma, bus, log, leaseMs: config.outboxClaimLeaseMs });
       stack.push(async () => {
         // Runs after the server and consumers stopped: what their last transactions committed goes out now,
         // not at the next start. Bounded, since a broker that is down would make it wait forever.

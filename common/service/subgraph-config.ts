@@ -4,6 +4,7 @@ import { ConfigError, booleanFlag, logFormat, optionalFlag, logLevel, nodeEnv, p
 import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from '../health.ts';
 import { defaultLogFormat, type LogFormat } from '../logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../messaging/messaging-config.ts';
+import { DEFAULT_OUTBOX_LEASE_MS } from '../messaging/outbox-store.ts';
 import { SERVICE_PORTS, type SubgraphName } from './subgraph-registry.ts';
 
 export { SERVICE_PORTS, type SubgraphName } from './subgraph-registry.ts';
@@ -62,6 +63,8 @@ export interface SubgraphConfig {
   readonly healthCheckTimeoutMs: number;
   /** Published outbox rows and inbox records older than this are deleted. */
   readonly messageRetentionMs: number;
+  /** How long the outbox relay's claim on a row lasts (renewed while it lives): how late a crashed relay's rows go out. */
+  readonly outboxClaimLeaseMs: number;
   readonly messaging: MessagingConfig;
 }
 
@@ -90,6 +93,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
       HEALTH_CHECK_TIMEOUT_MS: positiveInt(DEFAULT_HEALTH_CHECK_TIMEOUT_MS),
       MESSAGE_RETENTION_HOURS: positiveInt(168),
+      OUTBOX_CLAIM_LEASE_MS: positiveInt(DEFAULT_OUTBOX_LEASE_MS),
     },
     env,
   );
@@ -121,6 +125,7 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
     healthCheckTimeoutMs: parsed.HEALTH_CHECK_TIMEOUT_MS,
     messageRetentionMs: parsed.MESSAGE_RETENTION_HOURS * 3_600_000,
+    outboxClaimLeaseMs: parsed.OUTBOX_CLAIM_LEASE_MS,
     messaging: loadMessagingConfig(env),
   };
 }

@@ -15,7 +15,8 @@ import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ExecutionResult } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ErrorCode, graphQLError } from '../../common/errors.ts';
+import { ErrorCode, echoed, errorBody, graphQLError } from '../../common/errors.ts';
+import { requestPath } from '../../common/http/request-target.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { SubscriptionLimits } from '../config.ts';
@@ -280,9 +281,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== options.path) {
-      refuseUpgrade(socket, '404 Not Found', JSON.stringify({ errors: [{ message: `No WebSocket endpoint at ${path}.`, extensions: { code: ErrorCode.notFound } }] }));
+    const target = requestPath(req.url);
+    if ('refused' in target) {
+      refuseUpgrade(socket, '400 Bad Request', errorBody(ErrorCode.badRequest, target.refused));
+      return;
+    }
+    if (target.path !== options.path) {
+      refuseUpgrade(socket, '404 Not Found', errorBody(ErrorCode.notFound, `No WebSocket endpoint at ${echoed(target.path)}.`));
       return;
     }
     if (closing || connections.size >= limits.maxConnections) {

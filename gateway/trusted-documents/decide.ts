@@ -59,6 +59,15 @@ function runAsPersisted(document: TrustedDocument, payload: RequestPayload): Dec
   };
 }
 
+const mismatch = (knownId: boolean): Decision => ({
+  kind: 'refused',
+  status: 400,
+  code: ErrorCode.persistedQueryHashMismatch,
+  message: knownId
+    ? "The text sent is not this id's document: send the id alone, or the document's own text."
+    : 'The sha256 of the text sent is not the id sent with it: send the text with its own hash.',
+});
+
 const notInList = (message: string): Decision => ({ kind: 'refused', status: 400, code: ErrorCode.persistedQueryNotInList, message });
 
 export function decide(byId: ReadonlyMap<string, TrustedDocument>, mode: Exclude<PersistedDocumentMode, 'off'>, payload: RequestPayload): Decision {
@@ -67,6 +76,12 @@ export function decide(byId: ReadonlyMap<string, TrustedDocument>, mode: Exclude
   if (named) {
     const document = byId.get(named.id);
     if (document && (query === undefined || query === document.body)) return runAsPersisted(document, payload);
+    // An id and a text that disagree: neither is run, and the answer says so (Apollo's own APQ check
+    // would answer INTERNAL_SERVER_ERROR). Under `require` it stays a refusal of what no client ships.
+    if (query !== undefined && sha256Hex(query) !== named.id) {
+      if (mode !== 'require') return mismatch(document !== undefined);
+      if (document) return notInList("This gateway runs only the operations its clients ship, and the text sent is not this id's document.");
+    }
     if (mode === 'require') {
       return notInList(
         query === undefined

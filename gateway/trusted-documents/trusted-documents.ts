@@ -22,6 +22,8 @@ export interface TrustedDocumentsOptions {
   readonly log: Logger;
   readonly registry: Registry;
   readonly planCache: QueryPlanCacheHandle;
+  /** NODE_ENV=production: a mode other than `require` is said at start as a warning, where an operator looks. */
+  readonly production?: boolean;
 }
 
 /** What a subscription transport runs, or the refusal it answers with. */
@@ -58,10 +60,14 @@ const CLIENT_NAME_HEADERS = ['apollographql-client-name', 'graphql-client-name']
 const MAX_CLIENT_LABELS = 50;
 const MAX_LOGGED_UNKNOWN = 10_000;
 
-export function createTrustedDocuments({ settings, log: parentLog, registry, planCache }: TrustedDocumentsOptions): TrustedDocuments | undefined {
+export function createTrustedDocuments({ settings, log: parentLog, registry, planCache, production = false }: TrustedDocumentsOptions): TrustedDocuments | undefined {
+  const log = parentLog.child({ component: 'trusted-documents' });
+  if (production && settings.mode !== 'require') {
+    // Production logs warnings and above by default: an info line here would go unseen.
+    log.warn({ mode: settings.mode }, `PERSISTED_DOCUMENTS=${settings.mode} in production: operations in no client's manifest run (the production default is require)`);
+  }
   if (settings.mode === 'off') return undefined;
   const mode = settings.mode;
-  const log = parentLog.child({ component: 'trusted-documents' });
   const manifests = readManifests(settings.manifests);
   const byId = trustedDocumentsById(manifests);
   log.info({ mode, clients: manifests.map((manifest) => `${manifest.client} (${manifest.operations.length})`), documents: byId.size }, 'trusted documents loaded');

@@ -47,14 +47,15 @@ export const startGatewayProcess = (env: Record<string, string>): Promise<Gatewa
 
 /**
  * Any service's entry point (`gateway/main.ts`, `subgraphs/<name>/main.ts`, or a compiled `.js` one, run
- * by plain node as in the image) in a process of its own, on a free port, once it is live.
+ * by plain node as in the image) in a process of its own, on a free port (in `portVariable`: the storefront's is
+ * STOREFRONT_PORT), once it is live.
  */
-export async function startServiceProcess(entryPoint: string, env: Record<string, string>): Promise<ServiceProcess> {
+export async function startServiceProcess(entryPoint: string, env: Record<string, string>, { portVariable = 'PORT' } = {}): Promise<ServiceProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, entryPoint.endsWith('.js') ? ['--enable-source-maps', entryPoint] : ['--import', 'tsx', entryPoint], {
     cwd: root,
     // The entity cache off unless the test turns it on (as test-supergraph.ts does).
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ENTITY_CACHE_ENABLED: 'false', ...env, PORT: String(port) },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ENTITY_CACHE_ENABLED: 'false', ...env, [portVariable]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -149,9 +150,15 @@ const readyLine = /Supergraph ready: |"msg":"supergraph ready"/;
  * ports; resolves once it says it is ready, or with its output if it ends first (`untilReady: false`
  * returns at once, for a start that is meant to fail).
  */
-export async function startNpmStart(env: Record<string, string>, { untilReady = true, basePort }: { untilReady?: boolean; basePort?: number } = {}): Promise<NpmStart> {
+export async function startNpmStart(
+  env: Record<string, string>,
+  { untilReady = true, basePort, withoutNpm = false }: { untilReady?: boolean; basePort?: number; withoutNpm?: boolean } = {},
+): Promise<NpmStart> {
   const base = basePort ?? (await freeNpmStartPorts());
-  const child = spawn('npm', ['start'], {
+  // withoutNpm: the process npm start runs (`node --import tsx scripts/start.ts`), without npm and its
+  // prestart (code generation, the storefront's vite build): for a test about the servers, not npm.
+  const [command, args] = withoutNpm ? [process.execPath, ['--import', 'tsx', 'scripts/start.ts']] : ['npm', ['start']];
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...inheritedEnv(), BASE_PORT: String(base), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -179,7 +186,7 @@ export async function startNpmStart(env: Record<string, string>, { untilReady = 
         { what: 'npm start to say it is ready', timeoutMs: 240_000, intervalMs: 250 },
       );
       if (!readyLine.test(stdout)) throw new Error(`npm start ended: ${stdout}\n${stderr}`);
-      nodePid = (await processesInGroup(pgid)).find((candidate) => /^\S*node .*scripts\/start\.ts/.test(candidate.command))?.pid ?? 0;
+      nodePid = withoutNpm ? pgid : ((await processesInGroup(pgid)).find((candidate) => /^\S*node .*scripts\/start\.ts/.test(candidate.command))?.pid ?? 0);
       if (!nodePid) throw new Error(`no node process runs scripts/start.ts: ${JSON.stringify(await processesInGroup(pgid))}`);
     } catch (error) {
       kill();

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { logLevel, nodeEnv, parseEnv, port, url } from '../../common/config.ts';
+import { ConfigError, logFormat, logLevel, nodeEnv, parseEnv, port, positiveInt, url } from '../../common/config.ts';
+import { defaultLogFormat, type LogFormat } from '../../common/logger.ts';
 import { defaultHost } from '../../common/service/subgraph-config.ts';
+import { parseTrustedProxies, type TrustedProxies } from '../../gateway/protection/client-ip.ts';
 
 export interface StorefrontConfig {
   readonly host: string;
@@ -11,6 +13,10 @@ export interface StorefrontConfig {
   /** The built bundle (`vite build`). */
   readonly distDir: string;
   readonly logLevel: z.infer<typeof logLevel>;
+  readonly logFormat: LogFormat;
+  /** A load balancer in front of the storefront (TRUSTED_PROXIES), whose X-Forwarded-For and x-request-id are kept. */
+  readonly trustedProxies: TrustedProxies;
+  readonly maxBodyBytes: number;
 }
 
 export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -25,14 +31,26 @@ export function loadStorefrontConfig(env: Record<string, string | undefined> = p
       GATEWAY_URL: url().default('http://localhost:4000/graphql'),
       STOREFRONT_DIST_DIR: z.string().default(DEFAULT_DIST_DIR),
       LOG_LEVEL: logLevel,
+      LOG_FORMAT: logFormat,
+      TRUSTED_PROXIES: z.string().default(''),
+      MAX_BODY_BYTES: positiveInt(1_000_000),
     },
     env,
   );
+  let trustedProxies: TrustedProxies;
+  try {
+    trustedProxies = parseTrustedProxies(parsed.TRUSTED_PROXIES);
+  } catch (error) {
+    throw new ConfigError([`TRUSTED_PROXIES: ${(error as Error).message}`]);
+  }
   return {
     host: parsed.HOST ?? defaultHost(parsed.NODE_ENV),
     port: parsed.STOREFRONT_PORT,
     gatewayUrl: parsed.GATEWAY_URL,
     distDir: parsed.STOREFRONT_DIST_DIR,
     logLevel: parsed.LOG_LEVEL,
+    logFormat: defaultLogFormat(parsed.NODE_ENV, parsed.LOG_FORMAT),
+    trustedProxies,
+    maxBodyBytes: parsed.MAX_BODY_BYTES,
   };
 }

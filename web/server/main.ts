@@ -6,8 +6,8 @@ import { loadStorefrontConfig } from './config.ts';
 import { createStorefrontServer } from './static-server.ts';
 
 const config = await exitOnConfigError(() => loadStorefrontConfig());
-const log = createLogger('storefront', config.logLevel);
-const storefront = createStorefrontServer({ distDir: config.distDir, gatewayUrl: config.gatewayUrl, log });
+const log = createLogger('storefront', config.logLevel, config.logFormat);
+const storefront = createStorefrontServer({ ...config, log });
 const url = await storefront.listen(config.port, config.host);
 log.info({ url, gateway: config.gatewayUrl }, 'storefront listening');
 stopOnSignals(() => storefront.close(), log);

@@ -10,7 +10,7 @@ export async function startStorefront(gatewayUrl: string, env: Record<string, st
   await access(join(config.distDir, 'index.html')).catch(() => {
     throw new Error(`no storefront bundle in ${config.distDir}: run npm run web:build`);
   });
-  const server = createStorefrontServer({ distDir: config.distDir, gatewayUrl, log: createLogger('storefront', config.logLevel) });
+  const server = createStorefrontServer({ ...config, log: createLogger('storefront', config.logLevel, config.logFormat) });
   const url = await server.listen(config.port, config.host);
   return { url, stop: () => server.close() };
 }

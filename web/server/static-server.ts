@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { ErrorCode, errorBody } from '../../common/errors.ts';
+import { answerClientErrors } from '../../common/http/client-errors.ts';
+import { sendJson, sendRefusal } from '../../common/http/http-error.ts';
+import { requestPath } from '../../common/http/request-target.ts';
+import { withSafetyNet } from '../../common/http/safety-net.ts';
 import type { Logger } from '../../common/logger.ts';
+import { parseTrustedProxies, type TrustedProxies } from '../../gateway/protection/client-ip.ts';
+import { createGatewayProxy } from './gateway-proxy.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,19 +37,14 @@ const SECURITY_HEADERS = {
 // a year. Anything else (index.html above all) is revalidated, so a deploy is seen at once.
 const cacheControlFor = (path: string) => (path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
 
-// Hop-by-hop headers are not forwarded (RFC 9110 7.6.1).
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
-const forwardable = (headers: IncomingMessage['headers']) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
-
-// The browser's address for the gateway's per-IP budgets; the gateway believes it only when this
-// server's address is in its TRUSTED_PROXIES.
-const forwardedFor = (req: IncomingMessage) =>
-  [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter((entry): entry is string => typeof entry === 'string' && entry.length > 0).join(', ');
-
 export interface StorefrontServerOptions {
   readonly distDir: string;
   readonly gatewayUrl: string;
   readonly log: Logger;
+  /** A load balancer in front of the storefront, whose X-Forwarded-For and x-request-id are kept; none by default. */
+  readonly trustedProxies?: TrustedProxies;
+  /** Request bodies larger than this are refused (413), as at the gateway (MAX_BODY_BYTES). */
+  readonly maxBodyBytes?: number;
 }
 
 /**
@@ -50,34 +52,18 @@ export interface StorefrontServerOptions {
  * subscriptions) to the gateway, so the browser sees one origin: no CORS, and the gateway's CSRF
  * rule (a JSON content type or a preflight header) holds as it is.
  */
-export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontServerOptions) {
-  const gateway = new URL(gatewayUrl);
+export function createStorefrontServer({ distDir, gatewayUrl, log, trustedProxies = parseTrustedProxies(''), maxBodyBytes = 1_000_000 }: StorefrontServerOptions) {
   const root = normalize(distDir + sep);
 
-  const proxy = (req: IncomingMessage, res: ServerResponse) => {
-    const send = gateway.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream = send(gateway, { method: req.method, headers: { ...forwardable(req.headers), host: gateway.host, 'x-forwarded-for': forwardedFor(req) } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
-      // Streams part by part (a subscription's results arrive as they happen).
-      res.flushHeaders();
-      pipeline(answer, res).catch(() => undefined);
-    });
-    upstream.on('error', (error) => {
-      log.warn({ err: error }, 'gateway unreachable');
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ message: 'The shop is unreachable right now.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
-    });
-    // A browser leaving the page ends the subscription upstream too.
-    res.on('close', () => upstream.destroy());
-    pipeline(req, upstream).catch(() => undefined);
-  };
+  const proxy = createGatewayProxy({ gatewayUrl, trustedProxies, maxBodyBytes, log });
 
   const serveFile = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     const candidate = normalize(join(root, path));
+    // requestPath refused dot segments already; this keeps any other way out of distDir a 404 too.
     const inside = candidate.startsWith(root);
     const file = inside ? await stat(candidate).catch(() => null) : null;
     // Client-side routes (/products/…, /orders/…) get the app; a missing asset is a 404.
-    const target = file?.isFile() ? candidate : extname(path) === '' ? join(root, 'index.html') : null;
+    const target = file?.isFile() ? candidate : inside && extname(path) === '' ? join(root, 'index.html') : null;
     if (!target) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end('Not found');
       return;
@@ -85,20 +71,30 @@ export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontS
     const served = target === candidate ? path : '/index.html';
     res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'cache-control': cacheControlFor(served), ...SECURITY_HEADERS });
     if (req.method === 'HEAD') return void res.end();
-    await pipeline(createReadStream(target), res);
+    await pipeline(createReadStream(target), res).catch((error: unknown) => {
+      // A browser that left mid-file is no failure of ours; anything else is the safety net's 500.
+      if (!res.writableFinished && res.destroyed && req.destroyed) return;
+      throw error;
+    });
   };
 
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://storefront').pathname);
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const target = requestPath(req.url);
+    if ('refused' in target) {
+      // As GraphQL's error shape where the path was meant for /graphql; as text for a page.
+      if (req.url?.startsWith('/graphql')) return sendJson(res, 400, errorBody(ErrorCode.badRequest, target.refused));
+      return sendRefusal(res, 400, 'Bad request', { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
+    }
+    const { path } = target;
     if (path === '/graphql') return proxy(req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendRefusal(res, 405, '', { allow: 'GET, HEAD' });
     if (path === '/health/live' || path === '/health/ready') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
-    serveFile(req, res, path).catch((error: unknown) => {
-      log.error({ err: error }, 'serving a file failed');
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
+    return serveFile(req, res, path);
+  };
+  // Whatever a request throws is its 500, never the process's end; the log line gets the storefront's
+  // own request id (a browser's x-request-id is not believed).
+  const server = createServer(withSafetyNet(route, { log, requestId: () => randomUUID() }));
+  answerClientErrors(server, log);
 
   return {
     server,
@@ -115,6 +111,7 @@ export function createStorefrontServer({ distDir, gatewayUrl, log }: StorefrontS
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        proxy.close();
       });
     },
   };

@@ -3,8 +3,9 @@ import { ServerError } from '@apollo/client/errors';
 import { SetContextLink } from '@apollo/client/link/context';
 import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
-import { from, mergeMap } from 'rxjs';
-import { RefreshSessionDocument } from '../../sdk/generated/graphql.ts';
+import { relayStylePagination } from '@apollo/client/utilities';
+import { from, map, mergeMap } from 'rxjs';
+import { CartVersionFragmentDoc, RefreshSessionDocument } from '../../sdk/generated/graphql.ts';
 import storefrontDocuments from '../../trusted-documents/storefront.json';
 import { rateLimitNotices } from './notices.ts';
 import type { SessionStore } from './session.ts';
@@ -23,6 +24,40 @@ const trustedDocuments = new PersistedQueryLink({
 
 /** Operations that carry their own credential (the refresh token), not the access token. */
 const SKIP_AUTH = 'skipAuth';
+
+/** The `{ id, version }` of every cart in a result (`__typename` is on every object the client reads). */
+function cartVersions(value: unknown, found: { id: string; version: number }[] = []): { id: string; version: number }[] {
+  if (Array.isArray(value)) for (const entry of value) cartVersions(entry, found);
+  else if (typeof value === 'object' && value !== null) {
+    const object = value as Record<string, unknown>;
+    if (object['__typename'] === 'Cart' && typeof object['id'] === 'string' && typeof object['version'] === 'number') found.push({ id: object['id'], version: object['version'] });
+    for (const field of Object.values(object)) cartVersions(field, found);
+  }
+  return found;
+}
+
+/**
+ * Answers about a cart can overtake each other (a read sent before a checkout, answered after the
+ * read that saw the emptied cart). A cart's `version` grows with every change, so a query answer
+ * holding an older version than the cache's is answered from the cache instead of overwriting it.
+ */
+function newestCarts(cache: InMemoryCache): ApolloLink {
+  const older = ({ id, version }: { id: string; version: number }) => {
+    const cached = cache.readFragment({ id: cache.identify({ __typename: 'Cart', id }), fragment: CartVersionFragmentDoc });
+    return cached !== null && cached.version > version;
+  };
+  return new ApolloLink((operation, forward) => {
+    const isQuery = operation.query.definitions.some((definition) => definition.kind === 'OperationDefinition' && definition.operation === 'query');
+    if (!isQuery) return forward(operation);
+    return forward(operation).pipe(
+      map((result) => {
+        if (!cartVersions(result.data).some(older)) return result;
+        const current = cache.readQuery<Record<string, unknown>>({ query: operation.query, variables: operation.variables });
+        return current ? { ...result, data: current } : result;
+      }),
+    );
+  });
+}
 
 /**
  * The storefront's Apollo Client: `/graphql` on the page's own origin (the static server or Vite
@@ -53,9 +88,13 @@ export function createApolloClient(sessions: SessionStore, uri = '/graphql'): Ap
     return;
   });
 
+  const cache = new InMemoryCache({
+    // The account's order history grows a page at a time ("Show more"): pages of one size append.
+    typePolicies: { User: { fields: { orders: relayStylePagination(['first', 'status']) } } },
+  });
   const client = new ApolloClient({
-    link: ApolloLink.from([errors, auth, trustedDocuments, new HttpLink({ uri })]),
-    cache: new InMemoryCache(),
+    link: ApolloLink.from([errors, newestCarts(cache), auth, trustedDocuments, new HttpLink({ uri })]),
+    cache,
     // Partial results are results: a subgraph down leaves its fields null and the rest renders.
     defaultOptions: { watchQuery: { errorPolicy: 'all' }, query: { errorPolicy: 'all' } },
   });

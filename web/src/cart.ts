@@ -61,7 +61,10 @@ export function useCart({ live = false }: { live?: boolean } = {}) {
   const [updateCartItem] = useMutation(UpdateCartItemDocument);
   const [removeFromCart] = useMutation(RemoveFromCartDocument);
   const [clearCart] = useMutation(ClearCartDocument);
-  const [checkout] = useMutation(CheckoutDocument, { refetchQueries: [CartDocument] });
+  const [checkout] = useMutation(CheckoutDocument);
+  // A read of its own (not joined to one in flight, which may have left before a checkout emptied
+  // the cart); the cache, and so every view of the cart, takes what it answers.
+  const readCart = () => client.query({ query: CartDocument, fetchPolicy: 'network-only', context: { queryDeduplication: false } });
 
   // Signed in with a basket from before: it joins the customer's cart, once.
   useEffect(() => {
@@ -109,11 +112,13 @@ export function useCart({ live = false }: { live?: boolean } = {}) {
         variables: { input: { paymentToken, ...(cart ? { expectedVersion: cart.version } : {}) }, idempotencyKey: crypto.randomUUID() },
       });
       if (!data) throw new Error('the order was not placed');
+      // The order exists, so the server has emptied the cart: show that before the order page.
+      await readCart().catch(() => undefined);
       return data.checkout.id;
     },
     /** The cart may have changed on the server (an order placed or cancelled): read it again. */
     refresh() {
-      if (user) void client.refetchQueries({ include: [CartDocument] });
+      if (user) void readCart().catch(() => undefined);
     },
   };
 }

@@ -1,5 +1,17 @@
 import type { ErrorLike } from '@apollo/client';
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
+import { InvariantError } from '@apollo/client/utilities/invariant';
+import { Link, useLocation } from './router.tsx';
+
+// Apollo Client's invariant 96, "Store reset while query was in flight": builds without Apollo's
+// messages carry only its number, in the URL of the message.
+const STORE_RESET = /Store reset while query was in flight|%22message%22%3A96%2C/;
+
+/**
+ * Clearing the store (signing in or out) abandons the queries in flight with that error: the page
+ * reads again or goes away, and nothing failed, so there is nothing to tell the shopper.
+ */
+export const isStoreReset = (error: ErrorLike): boolean => error instanceof InvariantError && STORE_RESET.test(error.message);
 
 /** The codes of a result's GraphQL errors (or of a refused request's body). */
 export function errorCodes(error: ErrorLike | undefined): string[] {
@@ -31,9 +43,23 @@ export function errorMessage(error: ErrorLike): string {
   return 'The shop cannot be reached; check your connection.';
 }
 
+/** A link to log in that comes back to this page (a reload ends the in-memory session). */
+export function LogInHere() {
+  const { path, search } = useLocation();
+  const here = `${path}${search.size ? `?${search}` : ''}`;
+  return <Link to={`/login?next=${encodeURIComponent(here)}`}>Log in</Link>;
+}
+
 /** A partial result: the page renders what arrived and says what is missing. */
 export function QueryProblems({ error, hasData }: { error: ErrorLike | undefined; hasData: boolean }) {
-  if (!error) return null;
+  if (!error || isStoreReset(error)) return null;
+  if (errorCodes(error).includes('UNAUTHENTICATED')) {
+    return (
+      <p className="notice error" role="alert">
+        {errorMessage(error)} <LogInHere /> to see this page.
+      </p>
+    );
+  }
   if (hasData && errorCodes(error).includes('SUBGRAPH_UNAVAILABLE')) {
     return (
       <p className="notice warning" role="status">

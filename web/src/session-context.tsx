@@ -25,7 +25,10 @@ export function useSession() {
     },
     async signOut() {
       const refreshToken = store.end();
-      await client.clearStore();
+      // Apollo's way after a log-out: clear the store and read what is on screen again, now
+      // anonymously. Queries in flight are abandoned (nothing of the session lands after it), with
+      // an error the pages do not show (isStoreReset).
+      await client.resetStore().catch(() => undefined);
       if (refreshToken) await client.mutate({ mutation: LogOutDocument, variables: { refreshToken }, context: { [SKIP_AUTH]: true } }).catch(() => undefined);
     },
   };

@@ -1,5 +1,5 @@
 import { ORDER_LIMITS } from '../../../common/contracts/order-limits.ts';
-import { ErrorCode, badUserInput, graphQLError } from '../../../common/errors.ts';
+import { ErrorCode, badUserInput, echoed, graphQLError } from '../../../common/errors.ts';
 import { isUuid } from '../../../common/loaders.ts';
 import { CartChanged } from '../../../common/contracts/messages/index.ts';
 import type { Outbox, Publish } from '../../../common/messaging/outbox-publisher.ts';
@@ -66,7 +66,7 @@ async function changeCart(
   );
 }
 
-const unknownProduct = (productId: string) => graphQLError(ErrorCode.unknownProduct, `Product ${productId} does not exist.`, { productIds: [productId] });
+const unknownProduct = (productId: string) => graphQLError(ErrorCode.unknownProduct, `Product ${echoed(productId)} does not exist.`, { productIds: [echoed(productId)] });
 
 /** A product the catalog has published (its price is in the replica), by its canonical id. */
 async function knownProduct(prisma: PrismaClient, productId: string): Promise<string> {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { CheckoutRequested } from '../../../common/contracts/messages/index.ts';
 import { ORDER_LIMITS } from '../../../common/contracts/order-limits.ts';
-import { ErrorCode, badUserInput, graphQLError, isErrorCode } from '../../../common/errors.ts';
+import { ErrorCode, badUserInput, echoed, graphQLError, isErrorCode } from '../../../common/errors.ts';
 import { CART_TRANSACTION, ensureCart, lockCart, type CartStore, type LineQuantity } from '../data/cart-store.ts';
 import { Prisma, type Checkout, type PrismaClient } from '../generated/prisma/client.ts';
 import type { CheckoutInput } from '../generated/graphql.ts';
@@ -78,7 +78,7 @@ async function begin({ prisma, outbox }: CartStore, request: CheckoutRequest, { 
         const prices = await tx.productPrice.findMany({ where: { productId: { in: items.map((item) => item.productId) } } });
         const priced = items.map((item) => {
           const price = prices.find((candidate) => candidate.productId === item.productId);
-          if (!price) throw graphQLError(ErrorCode.unknownProduct, `Product ${item.productId} does not exist.`, { productIds: [item.productId] });
+          if (!price) throw graphQLError(ErrorCode.unknownProduct, `Product ${echoed(item.productId)} does not exist.`, { productIds: [echoed(item.productId)] });
           return { ...item, unitPriceAmount: price.priceAmount, currency: price.priceCurrency };
         });
         const record = await tx.checkout.create({

@@ -1,14 +1,31 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { DashboardDocument, MarkNotificationReadDocument, ViewerDocument } from '../../../sdk/generated/graphql.ts';
+import { useState } from 'react';
+import { AccountOrdersDocument, DashboardDocument, MarkNotificationReadDocument, ViewerDocument } from '../../../sdk/generated/graphql.ts';
 import { QueryProblems } from '../components.tsx';
 import { formatDate, formatMoney } from '../format.ts';
 import { Link } from '../router.tsx';
+import { useSession } from '../session-context.tsx';
 
-/** The account page is the Dashboard operation: one request across seven subgraphs. */
+const ORDERS_PAGE = 10;
+
+/** The account page is the Dashboard operation (one request across seven subgraphs) and the order history's pages. */
 export function Account() {
   const { data, error, loading } = useQuery(DashboardDocument, { fetchPolicy: 'cache-and-network' });
   const [markRead] = useMutation(MarkNotificationReadDocument, { refetchQueries: [DashboardDocument, ViewerDocument] });
   const me = data?.me;
+  // The order history, a page at a time: the cache appends each page (apollo.ts), so all of them can be seen.
+  const { user } = useSession();
+  const history = useQuery(AccountOrdersDocument, { variables: { first: ORDERS_PAGE }, fetchPolicy: 'cache-and-network', skip: !user });
+  const [loadingMore, setLoadingMore] = useState(false);
+  const orders = history.data?.me?.orders;
+  const showMore = () => {
+    if (!orders?.pageInfo.endCursor) return;
+    setLoadingMore(true);
+    void history
+      .fetchMore({ variables: { after: orders.pageInfo.endCursor } })
+      .catch(() => undefined)
+      .finally(() => setLoadingMore(false));
+  };
   if (loading && !data) return <p>Loading…</p>;
   if (!me) {
     return (
@@ -25,7 +42,8 @@ export function Account() {
     <section aria-labelledby="account-title">
       <h1 id="account-title">Hello, {me.name}</h1>
       <QueryProblems error={error} hasData />
-      <h2>Your orders ({me.orders?.totalCount ?? 0})</h2>
+      <h2>Your orders ({orders?.totalCount ?? me.orders?.totalCount ?? 0})</h2>
+      <QueryProblems error={history.error} hasData={Boolean(orders)} />
       <table>
         <thead>
           <tr>
@@ -38,7 +56,7 @@ export function Account() {
           </tr>
         </thead>
         <tbody>
-          {me.orders?.edges.map(({ node }) => (
+          {(orders ?? me.orders)?.edges.map(({ node }) => (
             <tr key={node.id}>
               <td>
                 <Link to={`/orders/${node.id}`}>{node.items.map((item) => `${item.quantity} × ${item.productName}`).join(', ')}</Link>
@@ -52,6 +70,16 @@ export function Account() {
           ))}
         </tbody>
       </table>
+      {orders?.pageInfo.hasNextPage ? (
+        <p>
+          <button type="button" onClick={showMore} disabled={loadingMore}>
+            Show more orders
+          </button>{' '}
+          <span className="muted">
+            {orders.edges.length} of {orders.totalCount} shown
+          </span>
+        </p>
+      ) : null}
       <h2>
         Notifications{' '}
         {unread > 0 ? (

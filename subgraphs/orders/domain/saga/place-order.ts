@@ -83,7 +83,7 @@ export async function placeOrder(prisma: PrismaClient, outbox: Outbox, request: 
   const unknown = lines.filter((line) => !products.some((product) => product.productId === line.productId));
   if (unknown.length > 0) {
     throw graphQLError(ErrorCode.unknownProduct, `${unknown.length === 1 ? 'A product does' : 'Some products do'} not exist.`, {
-      productIds: unknown.map((line) => line.productId),
+      productIds: echoed(unknown.map((line) => line.productId)),
     });
   }
   const currencies = new Set(products.map((product) => product.priceCurrency));
