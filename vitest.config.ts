@@ -77,6 +77,7 @@ const longestFirst = [
   'test/npm-start.test.ts',
   'test/entry-points-signals.test.ts',
   'test/e2e/postgres/readiness.test.ts',
+  'test/going-live.test.ts',
   'test/e2e/amqp/fan-out-two-gateways.test.ts',
   'subgraphs/cart/cart.test.ts',
   'subgraphs/orders/orders.test.ts',

@@ -21,6 +21,12 @@ export const ErrorCode = {
   idempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   orderNotCancellable: 'ORDER_NOT_CANCELLABLE',
   orderNotShippable: 'ORDER_NOT_SHIPPABLE',
+  /** deleteCategory on a category that still holds products or other categories. */
+  categoryNotEmpty: 'CATEGORY_NOT_EMPTY',
+  /** moveCategory under itself or one of its own descendants. */
+  categoryCycle: 'CATEGORY_CYCLE',
+  /** A category slug another category has. */
+  categorySlugTaken: 'CATEGORY_SLUG_TAKEN',
   /** Trusted documents: the operation (by id or by body) is not in any client's manifest. */
   persistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
   /** An id the gateway does not know, where arbitrary operations are allowed: send the document instead. */

@@ -4,7 +4,7 @@
 // Files read at run time beside a module (schema.graphql, migrations, the supergraph) are still
 // read from the source tree: each module's `import.meta.url` becomes its source file's URL,
 // computed relative to the bundle, so the same code finds the same files from dist/.
-//   npm run build          # writes dist/gateway/main.js, dist/subgraphs/<name>/main.js
+//   npm run build          # writes dist/gateway/main.js, dist/subgraphs/<name>/main.js, dist/scripts/create-admin.js
 import { readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -15,13 +15,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where `npm run build` writes; anywhere inside the project works (packages resolve from its node_modules). */
 export const DIST = join(root, 'dist');
 
-/** gateway/main.ts, subgraphs/<name>/main.ts and the storefront's server, as paths relative to the project root. */
+/** The commands an operator runs in the image beside the services (docs/going-live.md). */
+const OPERATOR_COMMANDS = ['scripts/create-admin.ts'];
+
+/** gateway/main.ts, subgraphs/<name>/main.ts, the storefront's server and the operator commands, as paths relative to the project root. */
 export function entryPoints(): string[] {
   const subgraphs = readdirSync(join(root, 'subgraphs'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => `subgraphs/${entry.name}/main.ts`)
     .filter((path) => readdirSync(join(root, dirname(path))).includes('main.ts'));
-  return ['gateway/main.ts', ...subgraphs.sort(), 'web/server/main.ts'];
+  return ['gateway/main.ts', ...subgraphs.sort(), 'web/server/main.ts', ...OPERATOR_COMMANDS];
 }
 
 /** Rewrites `import.meta.url` in the project's sources to the source file's own URL, found from the bundle's. */

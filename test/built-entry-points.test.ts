@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -64,5 +65,27 @@ describe('npm run build', () => {
     const body = (await response.json()) as { data?: { categories: { id: string; name: string }[] }; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
     expect(body.data?.categories.length).toBeGreaterThan(0);
+  });
+
+  it('compiles the operator command create-admin, which plain node runs: an administrator from a piped password', async () => {
+    const command = relative(root, join(outRoot, 'scripts/create-admin.js'));
+    const run = (input: string) => {
+      const child = spawn(process.execPath, ['--enable-source-maps', command, '--email', 'first-admin@shop.example'], {
+        cwd: root,
+        env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'development', DATA_DIR: dataDir, PASSWORD_SCRYPT_COST: '1024' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stdin.end(input);
+      return new Promise<{ code: number | null; output: string }>((done) => child.once('close', (code) => done({ code, output })));
+    };
+    const created = await run('a-long-enough-password\n');
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).toContain('Created the administrator first-admin@shop.example');
+    const again = await run('');
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toContain('already an administrator: nothing changed');
   });
 });

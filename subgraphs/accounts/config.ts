@@ -10,6 +10,26 @@ export interface AccountsConfig extends SubgraphConfig {
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly ttlSeconds: number; readonly keyRefreshSeconds: number; readonly refreshTtlSeconds: number };
 }
 
+/** PASSWORD_SCRYPT_COST, as the service and `npm run admin:create` read it: production refuses less than its own cost. */
+export function loadPasswordScryptCost(env: Record<string, string | undefined>, nodeEnv: SubgraphConfig['nodeEnv']): number {
+  const { PASSWORD_SCRYPT_COST: cost } = parseEnv(
+    {
+      // Lowered only by tests, which sign up hundreds of users (each hash is ~40 CPU-ms at production's cost).
+      PASSWORD_SCRYPT_COST: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .refine((value) => (value & (value - 1)) === 0, 'must be a power of two')
+        .default(PRODUCTION_SCRYPT_COST),
+    },
+    env,
+  );
+  if (nodeEnv === 'production' && cost < PRODUCTION_SCRYPT_COST) {
+    throw new ConfigError([`PASSWORD_SCRYPT_COST: must be at least ${PRODUCTION_SCRYPT_COST} when NODE_ENV=production`]);
+  }
+  return cost;
+}
+
 export function loadAccountsConfig(env: Record<string, string | undefined> = process.env): AccountsConfig {
   const own = parseEnv(
     {
@@ -18,23 +38,13 @@ export function loadAccountsConfig(env: Record<string, string | undefined> = pro
       JWT_TTL_SECONDS: positiveInt(900),
       JWT_KEY_REFRESH_SECONDS: positiveInt(60),
       REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600),
-      // Lowered only by tests, which sign up hundreds of users (each hash is ~40 CPU-ms at production's cost).
-      PASSWORD_SCRYPT_COST: z.coerce
-        .number()
-        .int()
-        .min(1024)
-        .refine((cost) => (cost & (cost - 1)) === 0, 'must be a power of two')
-        .default(PRODUCTION_SCRYPT_COST),
     },
     env,
   );
   const base = loadSubgraphConfig('accounts', env);
-  if (base.nodeEnv === 'production' && own.PASSWORD_SCRYPT_COST < PRODUCTION_SCRYPT_COST) {
-    throw new ConfigError([`PASSWORD_SCRYPT_COST: must be at least ${PRODUCTION_SCRYPT_COST} when NODE_ENV=production`]);
-  }
   return {
     ...base,
-    passwordScryptCost: own.PASSWORD_SCRYPT_COST,
+    passwordScryptCost: loadPasswordScryptCost(env, base.nodeEnv),
     jwt: {
       issuer: own.JWT_ISSUER,
       audience: own.JWT_AUDIENCE,

@@ -6,7 +6,7 @@ import type { Resolvers } from './generated/graphql.ts';
 // The catalog is public to read; only admins change it.
 export const permissions: PermissionsFor<Resolvers> = {
   Query: { product: allow, products: allow, categories: allow },
-  Mutation: { createProduct: isAdmin, updateProduct: isAdmin },
+  Mutation: { createProduct: isAdmin, updateProduct: isAdmin, createCategory: isAdmin, renameCategory: isAdmin, moveCategory: isAdmin, deleteCategory: isAdmin },
   Product: allow,
   Category: allow,
   Money: allow,

@@ -8,7 +8,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing, type Tracing } from '../../common/telemetry/tracing.ts';
 import { demoProducts } from '../../prisma/seed-data.ts';
-import { CategoriesDocument, ProductsDocument, persistedDocumentIdOf } from '../../sdk/index.ts';
+import { CategoriesDocument, CreateCategoryDocument, DeleteCategoryDocument, ProductsDocument, RenameCategoryDocument, persistedDocumentIdOf } from '../../sdk/index.ts';
 import { errorCodes, graphql } from '../support/graphql-client.ts';
 import { countSqlStatements, readCounter } from '../support/metrics.ts';
 import { logInAsAdmin, type Session } from '../support/sessions.ts';
@@ -41,7 +41,7 @@ afterAll(async () => {
 const BROWSE = `query Browse($first: Int!) { products(first: $first) { edges { node { id name price { amount currency } category { name } inventory { available } inStock } } } }`;
 const PAGE = `query Page($id: ID!) { product(id: $id) { id name description price { amount currency } category { name } inventory { available } inStock } }`;
 interface PageData {
-  product: { id: string; name: string; price: { amount: number }; inventory: { available: number } | null };
+  product: { id: string; name: string; price: { amount: number }; category: { name: string }; inventory: { available: number } | null };
 }
 const sqlOf = (counts: Record<string, number>) => Object.values(counts).reduce((sum, count) => sum + count, 0);
 const counter = (name: string, label: string) => readCounter(base, name, label);
@@ -182,6 +182,33 @@ describe('invalidation', () => {
     reading = false;
     await Promise.all(readers);
     for (let read = 0; read < 5; read += 1) expect(await price(id)).toBe(start + updates);
+  });
+
+  it('shows a category created, renamed or deleted on the next read of the category list and of the products in it', async () => {
+    const product = demoProducts[3]!;
+    const categories = async () => (await graphql(gateway, CategoriesDocument)).data?.categories ?? [];
+    const categoryOnPage = async () => (await graphql<PageData>(gateway, PAGE, { id: product.id })).data?.product.category.name;
+    const original = (await categories()).find((category) => category.id === product.categoryId)!.name;
+    // Both kept now.
+    expect(await categoryOnPage()).toBe(original);
+    expect(await categoryOnPage()).toBe(original);
+    const keptList = await categories();
+    expect(await categories()).toEqual(keptList);
+
+    const renamed = `Renamed ${randomBytes(4).toString('hex')}`;
+    const rename = await graphql(gateway, RenameCategoryDocument, { id: product.categoryId, name: renamed }, { token: admin.token });
+    expect(rename.errors).toBeUndefined();
+    expect(await categoryOnPage()).toBe(renamed);
+    expect((await categories()).find((category) => category.id === product.categoryId)?.name).toBe(renamed);
+
+    const created = await graphql(gateway, CreateCategoryDocument, { input: { name: `Fresh ${randomBytes(4).toString('hex')}` } }, { token: admin.token });
+    expect(created.errors).toBeUndefined();
+    const fresh = created.data!.createCategory;
+    expect((await categories()).map((category) => category.id)).toContain(fresh.id);
+    expect((await graphql(gateway, DeleteCategoryDocument, { id: fresh.id }, { token: admin.token })).errors).toBeUndefined();
+    expect((await categories()).map((category) => category.id)).not.toContain(fresh.id);
+
+    await graphql(gateway, RenameCategoryDocument, { id: product.categoryId, name: original }, { token: admin.token });
   });
 });
 

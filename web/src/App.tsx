@@ -5,6 +5,7 @@ import { useCart } from './cart.ts';
 import { rateLimitNotices } from './notices.ts';
 import { Account } from './pages/Account.tsx';
 import { Admin } from './pages/Admin.tsx';
+import { AdminCatalog } from './pages/AdminCatalog.tsx';
 import { LogInPage, SignUpPage } from './pages/AuthPages.tsx';
 import { CartPage } from './pages/CartPage.tsx';
 import { Catalog } from './pages/Catalog.tsx';
@@ -33,6 +34,8 @@ function Page({ path }: { path: string }) {
       return <Account />;
     case '/admin':
       return <Admin />;
+    case '/admin/catalog':
+      return <AdminCatalog />;
     default:
       return (
         <p>

@@ -3,6 +3,7 @@ import { ErrorCode, badUserInput, graphQLError, notFound } from '../../../common
 import { Prisma } from '../generated/prisma/client.ts';
 import type { MutationResolvers } from '../generated/graphql.ts';
 import type { CatalogContext } from '../context.ts';
+import { createCategory, deleteCategory, moveCategory, renameCategory, type CategoryWrite } from '../domain/categories.ts';
 import { productUpserted } from '../domain/product-events.ts';
 
 function checkPrice(amount: number | null | undefined): void {
@@ -21,7 +22,14 @@ async function requireCategory(id: string, { loaders }: CatalogContext): Promise
   if (!(await loaders.categoryById.load(id))) throw badUserInput('categoryId names no category.', 'categoryId');
 }
 
+const categoryWrite = ({ prisma, outbox, requestId }: CatalogContext): CategoryWrite => ({ prisma, outbox, cause: { requestId } });
+
 export const Mutation: MutationResolvers = {
+  createCategory: (_parent, { input }, context) => createCategory(categoryWrite(context), input),
+  renameCategory: (_parent, { id, name, slug }, context) => renameCategory(categoryWrite(context), id, { name, slug }),
+  moveCategory: (_parent, { id, parentId }, context) => moveCategory(categoryWrite(context), id, parentId ?? null),
+  deleteCategory: (_parent, { id }, context) => deleteCategory(categoryWrite(context), id),
+
   async createProduct(_parent, { input }, context) {
     checkText(input.sku, 'sku', 64);
     checkText(input.name, 'name', 200);

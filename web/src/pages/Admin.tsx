@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { MarkDeliveredDocument, OrderDocument, ShipOrderDocument, type Carrier } from '../../../sdk/generated/graphql.ts';
 import { errorMessage } from '../components.tsx';
 import { formatMoney } from '../format.ts';
-import { useLocation } from '../router.tsx';
+import { Link, useLocation } from '../router.tsx';
 import { useSession } from '../session-context.tsx';
 
 const CARRIERS: Carrier[] = ['UPS', 'FEDEX', 'DHL', 'USPS'];
@@ -29,6 +29,9 @@ export function Admin() {
   return (
     <section aria-labelledby="admin-title">
       <h1 id="admin-title">Admin: orders</h1>
+      <p>
+        <Link to="/admin/catalog">Catalog: categories and products</Link>
+      </p>
       <form onSubmit={find} className="inline">
         <label htmlFor="admin-order">Order id</label>
         <input id="admin-order" value={orderId} onChange={(event) => setOrderId(event.target.value)} required size={38} />
