@@ -109,7 +109,14 @@ describe("the storefront's /graphql", () => {
     const refusal = await exhaust(storefrontUrl, '127.0.0.13');
     expect(directRefusal.status).toBe(429);
     expect([refusal.status, codeOf(refusal), refusal.headers['content-type']]).toEqual([429, 'RATE_LIMITED', directRefusal.headers['content-type']]);
-    expect(JSON.parse(refusal.body)).toEqual(JSON.parse(directRefusal.body));
+    // The same body as the gateway's, but for the seconds left in each one's window (read a moment apart):
+    // each body's retryAfterSeconds is the Retry-After the gateway sent with it, so the body came through whole.
+    const withRetryAfterOf = (answer: typeof refusal) => {
+      const body = JSON.parse(answer.body) as { errors: { extensions: { retryAfterSeconds: number } }[] };
+      expect(body.errors[0]?.extensions.retryAfterSeconds).toBe(Number(answer.headers['retry-after']));
+      return { ...body, errors: body.errors.map((error) => ({ ...error, extensions: { ...error.extensions, retryAfterSeconds: 'as Retry-After' } })) };
+    };
+    expect(withRetryAfterOf(refusal)).toEqual(withRetryAfterOf(directRefusal));
     for (const name of ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'x-request-id']) expect(refusal.headers[name], name).toBeDefined();
     expect(messageHeaders(refusal.headers)).toEqual(expect.arrayContaining(messageHeaders(directRefusal.headers)));
   });

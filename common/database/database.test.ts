@@ -313,9 +313,11 @@ describe('createMigration', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'create-migration-'));
     try {
       const paths = { schemaPath: path.join(dir, 'schema.prisma'), migrationsDir: path.join(dir, 'migrations') };
-      // The schema as it was at the first committed migration: before the outbox model came.
+      // The schema as it was at the first committed migration: before the outbox model and the category tree came.
       const current = await readFile(servicePaths('catalog').schemaPath, 'utf8');
-      await writeFile(paths.schemaPath, current.replace(/\n(\/\/[^\n]*\n)*model OutboxMessage \{[^}]*\}\n/, '\n'));
+      const beforeOutbox = current.replace(/\n(\/\/[^\n]*\n)*model OutboxMessage \{[^}]*\}\n/, '\n');
+      const beforeCategoryTree = beforeOutbox.replace(/^\s*(parentId|parent|children)\s.*\n|^\s*@@index\(\[parentId\]\)\n/gm, '');
+      await writeFile(paths.schemaPath, beforeCategoryTree);
 
       const first = await createMigration({ service: 'catalog', name: 'Init', paths });
       expect(first?.name).toMatch(/^\d{14}_init$/);
