@@ -2,7 +2,7 @@
 // bench/federation-benchmark/subgraphs.ts) through each gateway in turn, in one run: the gateway
 // pinned to core 0 (`taskset -c 0`), the subgraphs and the load generator (autocannon, 50
 // connections as the benchmark's k6 runs) on core 1. Gateways: bare @apollo/gateway; ours with
-// our executor (subgraph dedup off and on, and with batched fetches off); ours with @apollo/gateway's executor; and, when
+// our executor (subgraph dedup off and on, and with batched fetches off); and, when
 // HIVE_GATEWAY_DIR names a folder where @graphql-hive/gateway (and @graphql-hive/router-runtime)
 // are installed, Hive Gateway with and without its Rust planner runtime. Reports requests/s, the
 // ratio to bare @apollo/gateway, p50/p99 latency, errors and the gateway's resident memory, into
@@ -115,7 +115,6 @@ const variants: Variant[] = [
       `import { defineConfig } from '@graphql-hive/gateway';\nexport const gatewayConfig = defineConfig({ inboundInflightRequestDeduplication: true });\n`,
     ),
   ]),
-  ours("ours, @apollo/gateway's executor", 'apollo'),
 ];
 
 const subgraphs = node(1, ['--import', 'tsx', here('./federation-benchmark/subgraphs.ts')]);

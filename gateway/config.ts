@@ -53,8 +53,6 @@ export interface GatewayConfig {
   readonly introspection: boolean;
   readonly maxBodyBytes: number;
   readonly subgraphTimeoutMs: number;
-  /** Who executes query plans: our executor (`native`) or @apollo/gateway's (`apollo`). */
-  readonly executor: 'native' | 'apollo';
   /** Identical queries in flight share one execution (same operation, variables, viewer) and one subgraph fetch (same subgraph, document, variables, viewer). */
   readonly dedupSubgraphQueries: boolean;
   /** Our executor's query fetches to one subgraph ready at the same moment go as one request (default: on without dedup). */
@@ -130,7 +128,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       INTROSPECTION: booleanFlag(true),
       MAX_BODY_BYTES: positiveInt(1_000_000),
       SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
-      GATEWAY_EXECUTOR: z.enum(['native', 'apollo']).default('native'),
       GATEWAY_DEDUP: booleanFlag(false),
       GATEWAY_BATCH_FETCHES: optionalFlag,
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
@@ -225,7 +222,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     introspection: production ? env['INTROSPECTION'] === 'true' : parsed.INTROSPECTION,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     subgraphTimeoutMs: parsed.SUBGRAPH_TIMEOUT_MS,
-    executor: parsed.GATEWAY_EXECUTOR,
     dedupSubgraphQueries: parsed.GATEWAY_DEDUP,
     // With dedup, identical queries share whole executions and fetches, and batching measured slower
     // (bench/results.md): on by default only without it.

@@ -81,7 +81,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
   const planCache = createQueryPlanCache(metrics.registry);
-  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, planCache, production: config.nodeEnv === 'production' });
+  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, production: config.nodeEnv === 'production' });
   // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
   const problemsOf = (sdl: string): string[] => {
     const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
@@ -107,31 +107,27 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const transports = createSubgraphTransports(config, fetchMetrics, entityCache);
   // What the supergraph being served routes to: a reload may add or drop configured subgraphs.
   let routedNow: readonly string[] = routed;
+  // @apollo/gateway loads the supergraph (and checks a new one's subgraphs, through their data
+  // sources, before a reload); our executor plans and runs every operation.
   const apolloGateway = new ApolloGateway({
     supergraphSdl: reload.hook,
     logger: log,
-    queryPlannerConfig: { cache: planCache.cache },
     buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!),
   });
   const formatError = withApqMismatchCode(withTokenLimitCode(maskUnexpectedErrors()));
-  const nativeGateway =
-    config.executor === 'native'
-      ? createNativeGateway({
-          gateway: apolloGateway,
-          fetcher: subgraphFetcher(transports),
-          formatError,
-          dedup: config.dedupSubgraphQueries,
-          batchFetches: config.batchFetches,
-          planCacheEvents: planCache.events,
-        })
-      : undefined;
-  const gateway = nativeGateway ?? apolloGateway;
-  // Plans made ahead (the trusted documents at each load, recent operations at a reload) go where
-  // the executor serving requests looks for them.
-  reload.attach(apolloGateway, nativeGateway?.warm);
+  const gateway = createNativeGateway({
+    gateway: apolloGateway,
+    fetcher: subgraphFetcher(transports),
+    formatError,
+    dedup: config.dedupSubgraphQueries,
+    batchFetches: config.batchFetches,
+    planCacheEvents: planCache.events,
+  });
+  // Plans made ahead: recent operations at a reload, and the trusted documents at each load.
+  reload.attach(gateway.warm);
   if (trustedDocuments) {
     // Before apollo.start() resolves (so before /health/ready), and again at each reload.
-    gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => trustedDocuments.warmUp(coreSupergraphSdl, nativeGateway?.warm));
+    gateway.onSchemaLoadOrUpdate(() => trustedDocuments.warmUp(gateway.warm));
   }
   // The API schema as the gateway serves it, with the supergraph's `@event` subscription fields:
   // what subscriptions are validated against and served from (set below, once the sessions exist).
@@ -160,7 +156,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
-      ...(nativeGateway ? [nativeGateway.incrementalDelivery] : []),
+      gateway.incrementalDelivery,
     ],
   });
 

@@ -13,9 +13,10 @@ export const callerOf = (gatewayContext: Partial<GatewayContext> | undefined): S
 });
 
 /**
- * @apollo/gateway's data source for one subgraph (GATEWAY_EXECUTOR=apollo): the same transport
- * as our executor's (credentials, resilience, metrics, keep-alive pool), so the two differ only
- * in how they execute a query plan.
+ * @apollo/gateway's data source for one subgraph, over our executor's transport (credentials,
+ * resilience, metrics, keep-alive pool). In production @apollo/gateway sends through it only the
+ * health check of a new supergraph's subgraphs before a reload (credentials included); the
+ * differential tests' oracle (test/support/apollo-oracle.ts) executes plans through it.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(private readonly transport: SubgraphTransport) {}

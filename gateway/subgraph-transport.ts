@@ -68,7 +68,7 @@ interface RawResponse {
 }
 
 /**
- * One subgraph, as both executors (ours and @apollo/gateway's) reach it: a keep-alive undici
+ * One subgraph, as the gateway reaches it (our executor, @apollo/gateway's health checks): a keep-alive undici
  * pool; the gateway credential for this subgraph carrying the verified viewer and request id
  * (nothing from the client's own headers is forwarded, so an `x-user-id` a client invents never
  * reaches a subgraph); the active span's trace context; the subgraph's bulkhead and circuit
@@ -324,7 +324,7 @@ export function subgraphFetcher(transports: ReadonlyMap<string, SubgraphTranspor
 }
 
 /**
- * One transport per configured subgraph, shared by both executors: a reload may route to a
+ * One transport per configured subgraph, shared by all who fetch from it: a reload may route to a
  * configured subgraph the first supergraph did not (a pool connects only when first used).
  */
 export function createSubgraphTransports(config: GatewayConfig, metrics: SubgraphFetchMetrics, cache?: EntityCache): Map<string, SubgraphTransport> {

@@ -4,7 +4,7 @@
  * http://127.0.0.1:4000/graphql (health: /health/ready). The whole gateway of gateway/server.ts,
  * with the suite's subgraphs (named and located by the supergraph's `join__graph`) added to the
  * configured ones; rate limits off and operation limits raised (the audit tests federation, not
- * those). GATEWAY_EXECUTOR picks the executor as in production (native by default).
+ * those).
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -20,7 +20,6 @@ const port = Number(process.env['AUDIT_GATEWAY_PORT'] ?? 4000);
 const config = loadGatewayConfig({
   NODE_ENV: 'test',
   LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
-  GATEWAY_EXECUTOR: process.env['GATEWAY_EXECUTOR'] ?? 'native',
   SUPERGRAPH_WATCH: 'false',
   // The audit's operations are its own, none of our clients'.
   PERSISTED_DOCUMENTS: 'off',
@@ -43,7 +42,7 @@ const log = createLogger('gateway', config.logLevel);
 const bus = createInProcessBus({ log });
 const server = createGatewayServer({ config: { ...config, subgraphs }, supergraphSdl, log, metrics: createMetrics('gateway'), bus });
 const url = await server.listen(port, '127.0.0.1');
-process.stdout.write(`federation audit gateway (${config.executor}) at ${url}/graphql\n`);
+process.stdout.write(`federation audit gateway at ${url}/graphql\n`);
 
 const stop = async () => {
   await server.stop();

@@ -6,8 +6,8 @@
 #
 # AUDIT_DIR: the audit's checkout (default /tmp/federation-gateway-audit; cloned from GitHub when
 #            absent, its runtime dependencies installed with npm when missing).
-# GATEWAY_EXECUTOR: native (default) or apollo. The gateway listens on 127.0.0.1:4000, the
-# audit's subgraphs on 4200 (both must be free). Results: $AUDIT_DIR/gateways/commerce-supergraph/.
+# The gateway listens on 127.0.0.1:4000, the audit's subgraphs on 4200 (both must be free).
+# Results: $AUDIT_DIR/gateways/commerce-supergraph/.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$repo/scripts/with-node24.sh"

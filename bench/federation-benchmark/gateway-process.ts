@@ -9,7 +9,7 @@ import { startGateway } from '../../gateway/start-gateway.ts';
 import { startBareGateway } from '../bare-gateway.ts';
 import { BENCHMARK_QUERY } from './subgraphs.ts';
 
-export type GatewayVariant = 'bare' | 'native' | 'native-dedup' | 'native-unbatched' | 'apollo';
+export type GatewayVariant = 'bare' | 'native' | 'native-dedup' | 'native-unbatched';
 
 const [variant, supergraphPath, urlsJson] = process.argv.slice(2) as [GatewayVariant, string, string];
 const urls = JSON.parse(urlsJson) as Record<string, string>;
@@ -38,7 +38,6 @@ if (variant === 'bare') {
     // The benchmark's one anonymous client would spend the anonymous budget in a second.
     RATE_LIMIT_ENABLED: 'false',
     PERSISTED_DOCUMENTS_MANIFESTS: `benchmark=${manifest}`,
-    GATEWAY_EXECUTOR: variant === 'apollo' ? 'apollo' : 'native',
     GATEWAY_DEDUP: variant === 'native-dedup' ? 'true' : 'false',
     ...(variant === 'native-unbatched' ? { GATEWAY_BATCH_FETCHES: 'false' } : {}),
     ...Object.fromEntries(Object.entries(urls).map(([name, subgraphUrl]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphUrl])),

@@ -1,5 +1,5 @@
 // Our executor against @apollo/gateway's, byte for byte: the same operations, over the same mock
-// subgraphs, through two whole gateways (GATEWAY_EXECUTOR=native and =apollo) over HTTP. The
+// subgraphs, over HTTP: our whole gateway, and the oracle configured alike (test/support/apollo-oracle.ts). The
 // corpus: every SDK operation, generated operations over the whole supergraph (aliases, named
 // and inline fragments, @include/@skip on variables, arguments from variables), and a fixture
 // supergraph with interfaces, unions, @requires and @provides. Each runs clean, then with an
@@ -17,7 +17,8 @@ import { FIXTURE_OPERATIONS, FIXTURE_SUBGRAPHS, composeFixture } from '../../tes
 import { startMockSubgraphs, type Faults, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
 import { loadGatewayConfig } from '../config.ts';
 import { createGatewayServer, subgraphsOf } from '../server.ts';
-import { coordinatesOf, generateOperations, variablesFor, type CorpusOperation } from './operation-corpus.ts';
+import { startApolloOracle } from '../../test/support/apollo-oracle.ts';
+import { coordinatesOf, generateOperations, variablesFor, type CorpusOperation } from '../../test/support/operation-corpus.ts';
 
 interface GatewayPair {
   readonly native: string;
@@ -41,17 +42,14 @@ async function startGatewayPair(supergraphSdl: string, mocks: MockSubgraphs): Pr
     MAX_QUERY_COST: '100000000',
     ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
   };
-  const servers = await Promise.all(
-    (['native', 'apollo'] as const).map(async (executor) => {
-      const server = createGatewayServer({ config: loadGatewayConfig({ ...env, GATEWAY_EXECUTOR: executor }), supergraphSdl, log, metrics: createMetrics('gateway'), bus });
-      return { server, url: `${await server.listen(0, '127.0.0.1')}/graphql` };
-    }),
-  );
+  const config = loadGatewayConfig(env);
+  const server = createGatewayServer({ config, supergraphSdl, log, metrics: createMetrics('gateway'), bus });
+  const [native, oracle] = await Promise.all([server.listen(0, '127.0.0.1'), startApolloOracle(config, supergraphSdl)]);
   return {
-    native: servers[0]!.url,
-    apollo: servers[1]!.url,
+    native: `${native}/graphql`,
+    apollo: oracle.url,
     async stop() {
-      await Promise.all(servers.map(({ server }) => server.stop()));
+      await Promise.all([server.stop(), oracle.stop()]);
       await bus.close();
     },
   };

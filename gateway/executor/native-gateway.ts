@@ -1,4 +1,4 @@
-// GATEWAY_EXECUTOR=native: @apollo/gateway loads the supergraph; our own planner instance (the
+// The gateway's executor: @apollo/gateway loads the supergraph; our own planner instance (the
 // same @apollo/query-planner, same configuration) plans, and our executor runs the plans. It
 // stands in for the ApolloGateway given to ApolloServer (the GatewayInterface: load,
 // onSchemaLoadOrUpdate, stop) and returns its own executor from `load`.

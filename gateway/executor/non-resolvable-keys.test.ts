@@ -4,7 +4,7 @@
 // the subgraph got a representation it cannot resolve and answered null. Over mock subgraphs,
 // by the representations the subgraph receives.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
+import { startGatewayOverMocks, startOracleOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@external", "@requires"])`;
@@ -28,7 +28,7 @@ const urls: string[] = [];
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS);
   for (const executor of ['native', 'apollo']) {
-    const gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { GATEWAY_EXECUTOR: executor });
+    const gateway = await (executor === 'native' ? startGatewayOverMocks : startOracleOverMocks)(mocks, SUBGRAPHS);
     gateways.push(gateway);
     urls.push(gateway.url);
   }

@@ -11,6 +11,7 @@ import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import { createMetrics } from '../../common/metrics.ts';
 import { loadGatewayConfig } from '../config.ts';
 import { createGatewayServer } from '../server.ts';
+import { startApolloOracle } from '../../test/support/apollo-oracle.ts';
 
 /**
  * Forwards to a subgraph and counts the HTTP requests and the entity representations it is sent.
@@ -77,7 +78,7 @@ describe('repeated entities', () => {
   const bus = createInProcessBus({ log });
   let subgraphs: Awaited<ReturnType<typeof startBenchmarkSubgraphs>>;
   const faults = { on: false };
-  // Ours batching (the default), ours fetching one by one, and @apollo/gateway's executor.
+  // Ours batching (the default), ours fetching one by one, and @apollo/gateway's executor (the oracle).
   const started: { executor: 'native' | 'native-unbatched' | 'apollo'; url: string; proxies: Awaited<ReturnType<typeof countingProxy>>[]; stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
@@ -89,11 +90,16 @@ describe('repeated entities', () => {
         NODE_ENV: 'test',
         LOG_LEVEL: 'silent',
         RATE_LIMIT_ENABLED: 'false',
-        GATEWAY_EXECUTOR: executor === 'apollo' ? 'apollo' : 'native',
         GATEWAY_BATCH_FETCHES: String(executor === 'native'),
         ...Object.fromEntries(Object.entries(urls).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, url])),
       });
-      const server = createGatewayServer({ config, supergraphSdl: composeBenchmarkSupergraph(urls), log, metrics: createMetrics('gateway'), bus });
+      const supergraphSdl = composeBenchmarkSupergraph(urls);
+      if (executor === 'apollo') {
+        const oracle = await startApolloOracle(config, supergraphSdl);
+        started.push({ executor, url: oracle.url, proxies: proxied.map(({ proxy }) => proxy), stop: () => oracle.stop() });
+        continue;
+      }
+      const server = createGatewayServer({ config, supergraphSdl, log, metrics: createMetrics('gateway'), bus });
       const url = `${await server.listen(0, '127.0.0.1')}/graphql`;
       started.push({ executor, url, proxies: proxied.map(({ proxy }) => proxy), stop: () => server.stop() });
     }

@@ -3,7 +3,7 @@
 // federation audit's requires-with-argument suite, over mock subgraphs (a list's length follows
 // its `limit`, up to 3). @apollo/query-planner alone merges the two and answers 3 comments.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
+import { startGatewayOverMocks, startOracleOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])`;
@@ -25,7 +25,7 @@ const urls: Record<'native' | 'apollo', string> = { native: '', apollo: '' };
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS);
   for (const executor of ['native', 'apollo'] as const) {
-    const gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { GATEWAY_EXECUTOR: executor });
+    const gateway = await (executor === 'native' ? startGatewayOverMocks : startOracleOverMocks)(mocks, SUBGRAPHS);
     gateways.push(gateway);
     urls[executor] = gateway.url;
   }

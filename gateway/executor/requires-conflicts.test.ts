@@ -79,7 +79,7 @@ async function fetchesFor(query: string, variables?: Record<string, unknown>) {
 
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS, RESOLVERS);
-  gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { GATEWAY_EXECUTOR: 'native' });
+  gateway = await startGatewayOverMocks(mocks, SUBGRAPHS);
   const { data, errors } = await post(`{ products { upc weight usd: price(currency: "USD") eur: price(currency: "EUR") gbp: price(currency: "GBP")
     category { usd: averagePrice(currency: "USD") eur: averagePrice(currency: "EUR") } } }`);
   expect(errors).toBeUndefined();

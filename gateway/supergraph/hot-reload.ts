@@ -8,8 +8,8 @@
 // the gateway accepts it. Anything else is logged, counted (gateway_supergraph_reloads_total
 // {outcome="refused"}), and the working one keeps serving. Requests already executing finish with the
 // plan they were given; the first requests after the switch find their plans ready: operations seen
-// recently are planned for the new supergraph before the switch and handed to the gateway's plan
-// store right after it (before any request can use it: `update` and the hand-over run in one turn).
+// recently are planned by the executor for the new supergraph right after the switch (before any
+// request can use it: `update` and the warm-up run in one turn).
 // What happens to open subscriptions is the listener's business (server.ts re-checks each one).
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
@@ -17,12 +17,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
-import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
+import { Supergraph } from '@apollo/federation-internals';
 import { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 export interface SupergraphReloadSettings {
   /** Watch this file and serve what it holds when it changes. */
@@ -48,11 +46,8 @@ export interface SupergraphReload {
   readonly hook: SupergraphSdlHook;
   /** Records the operations served, to warm the plan cache with at a switch. */
   readonly plugin: ApolloServerPlugin;
-  /**
-   * Lets the unit hand warmed plans to this gateway (its plan store is not public API), or, for an
-   * executor that keeps its own plans, have it plan the recent operations itself (`warm`).
-   */
-  attach(gateway: object, warm?: (query: string, operationName: string | undefined) => boolean): void;
+  /** The executor's warm-up: it plans the recent operations for the new supergraph at a switch. */
+  attach(warm: (query: string, operationName: string | undefined) => boolean): void;
   /** Serves `sdl` if it loads; what came of it. */
   offer(sdl: string, source: string): Promise<ReloadOutcome>;
   /** The id (sha256) of the supergraph served now. */
@@ -69,11 +64,6 @@ const idOf = (sdl: string) => createHash('sha256').update(sdl).digest('hex');
 interface RecentOperation {
   readonly query: string;
   readonly operationName: string | undefined;
-  readonly queryHash: string;
-}
-
-interface PlanStore {
-  set(key: string, value: QueryPlan): Promise<void>;
 }
 
 export function createSupergraphReload(options: SupergraphReloadOptions): SupergraphReload {
@@ -93,7 +83,6 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
   const recent = new Map<string, RecentOperation>();
   let update: ((sdl: string) => void) | undefined;
   let healthCheck: ((sdl: string) => Promise<void>) | undefined;
-  let planStore: PlanStore | undefined;
   let current = idOf(options.initialSdl);
   let queue: Promise<unknown> = Promise.resolve();
   let watcher: FSWatcher | undefined;
@@ -102,25 +91,6 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
   let subscriber: Redis | undefined;
   let stopped = false;
   let warmer: ((query: string, operationName: string | undefined) => boolean) | undefined;
-
-  /** Plans the recent operations for `supergraph`; those that no longer plan are left to plan (and fail) at request time. */
-  function plan(supergraph: Supergraph): Map<string, QueryPlan> {
-    const planner = new QueryPlanner(supergraph);
-    const api = supergraph.apiSchema();
-    const plans = new Map<string, QueryPlan>();
-    for (const operation of recent.values()) {
-      try {
-        const document = graphqlRuntime.parse(operation.query);
-        const built = planner.buildQueryPlan(operationFromDocument(api, document, operation.operationName ? { operationName: operation.operationName } : {}));
-        // The key @apollo/gateway files a plan under.
-        const key = operation.operationName ? createHash('sha256').update(operation.queryHash).update(operation.operationName).digest('hex') : operation.queryHash;
-        plans.set(key, built);
-      } catch (error) {
-        log.debug({ err: error, operationName: operation.operationName }, 'a recent operation does not plan for the new supergraph');
-      }
-    }
-    return plans;
-  }
 
   async function apply(sdl: string, source: string): Promise<ReloadOutcome> {
     const id = idOf(sdl);
@@ -131,9 +101,8 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
       return 'refused' as const;
     };
     if (!update) return refuse('not started', undefined);
-    let supergraph: Supergraph;
     try {
-      supergraph = Supergraph.build(sdl, { validateSupergraph: true });
+      Supergraph.build(sdl, { validateSupergraph: true });
     } catch (error) {
       return refuse('does not load', error instanceof Error ? error.message : String(error));
     }
@@ -144,7 +113,6 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
     } catch (error) {
       return refuse('subgraphs unhealthy', error instanceof Error ? error.message : String(error));
     }
-    const plans = warmer ? new Map<string, QueryPlan>() : plan(supergraph);
     try {
       update(sdl);
     } catch (error) {
@@ -153,12 +121,8 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
     current = id;
     // Same turn as update(): no request has planned on the new supergraph yet.
     let warmedPlans = 0;
-    if (warmer) {
-      for (const operation of recent.values()) if (warmer(operation.query, operation.operationName)) warmedPlans += 1;
-    } else {
-      for (const [key, value] of plans) void planStore?.set(key, value).catch(() => {});
-      warmedPlans = planStore ? plans.size : 0;
-    }
+    // Those that no longer plan are left to plan (and fail) at request time.
+    if (warmer) for (const operation of recent.values()) if (warmer(operation.query, operation.operationName)) warmedPlans += 1;
     warmed.set(warmedPlans);
     reloads.inc({ source, outcome: 'applied' });
     log.info({ source, supergraphId: id, warmedPlans }, 'serving a new supergraph');
@@ -235,20 +199,14 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
             if (!operation || operation.operation === 'subscription' || typeof request.query !== 'string') return;
             const key = `${request.operationName ?? ''}\n${queryHash}`;
             recent.delete(key);
-            recent.set(key, { query: request.query, operationName: request.operationName ?? undefined, queryHash });
+            recent.set(key, { query: request.query, operationName: request.operationName ?? undefined });
             if (recent.size > RECENT_OPERATIONS) recent.delete(recent.keys().next().value as string);
           },
         };
       },
     },
-    attach(gateway, warm) {
-      if (warm) {
-        warmer = warm;
-        return;
-      }
-      const store = (gateway as { queryPlanStore?: unknown }).queryPlanStore;
-      if (store && typeof (store as PlanStore).set === 'function') planStore = store as PlanStore;
-      else log.warn('the gateway has no plan store to warm: plans are made at the first request after a switch');
+    attach(warm) {
+      warmer = warm;
     },
     offer,
     currentId: () => current,

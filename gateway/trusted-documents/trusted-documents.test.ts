@@ -7,7 +7,6 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../common/http/http-error.ts';
 import { createLogger } from '../../common/logger.ts';
-import { createQueryPlanCache } from '../query-plan-cache.ts';
 import type { PersistedDocumentMode } from './settings.ts';
 import { createTrustedDocuments } from './trusted-documents.ts';
 
@@ -17,7 +16,7 @@ function unit(mode: PersistedDocumentMode) {
   const lines: Record<string, unknown>[] = [];
   const log = createLogger('gateway', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   const registry = new Registry();
-  const trusted = createTrustedDocuments({ settings: { mode, manifests, cacheMaxAgeSeconds: 60 }, log, registry, planCache: createQueryPlanCache(registry) });
+  const trusted = createTrustedDocuments({ settings: { mode, manifests, cacheMaxAgeSeconds: 60 }, log, registry });
   const post = (body: unknown, client = 'storefront') => {
     const headers = new HeaderMap();
     headers.set('apollographql-client-name', client);

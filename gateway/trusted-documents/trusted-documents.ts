@@ -4,15 +4,11 @@
 // anything, an Apollo plugin (a CDN-cacheable answer to an anonymous GET by id), the check the
 // subscription transports call, the plan-cache warm-up, and its metrics. Mode `off`: absent.
 import type { IncomingHttpHeaders } from 'node:http';
-import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
-import { QueryPlanner } from '@apollo/query-planner';
 import type { ApolloServerPlugin, BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import { Counter, type Registry } from 'prom-client';
 import { ErrorCode } from '../../common/errors.ts';
 import { HttpError } from '../../common/http/http-error.ts';
 import type { Logger } from '../../common/logger.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
-import type { QueryPlanCacheHandle } from '../query-plan-cache.ts';
 import { decide, type Decision, type RequestPayload } from './decide.ts';
 import { readManifests, trustedDocumentsById, type TrustedDocument } from './manifests.ts';
 import type { TrustedDocumentSettings } from './settings.ts';
@@ -21,7 +17,6 @@ export interface TrustedDocumentsOptions {
   readonly settings: TrustedDocumentSettings;
   readonly log: Logger;
   readonly registry: Registry;
-  readonly planCache: QueryPlanCacheHandle;
   /** NODE_ENV=production: a mode other than `require` is said at start as a warning, where an operator looks. */
   readonly production?: boolean;
 }
@@ -44,11 +39,8 @@ export interface TrustedDocuments {
   prepareHttpRequest(request: HTTPGraphQLRequest): HTTPGraphQLRequest;
   /** For graphql-ws, multipart and SSE subscriptions: the same decision as over HTTP. */
   readonly resolveOperation: ResolveOperation;
-  /**
-   * Plans every manifest operation into the plan cache; run at each supergraph (re)load. An executor
-   * that keeps its own plans passes `warm` (GATEWAY_EXECUTOR=native), else @apollo/gateway's cache is filled.
-   */
-  warmUp(coreSupergraphSdl: string, warm?: PlanWarmer): void;
+  /** Plans every manifest operation with `warm` (into the executor's plans); run at each supergraph (re)load. */
+  warmUp(warm: PlanWarmer): void;
   /**
    * How the request would run, decided without counting it: the text to negotiate the response by
    * (a manifest's, for an id), or undefined when the mode refuses it (nothing is parsed for it).
@@ -60,7 +52,7 @@ const CLIENT_NAME_HEADERS = ['apollographql-client-name', 'graphql-client-name']
 const MAX_CLIENT_LABELS = 50;
 const MAX_LOGGED_UNKNOWN = 10_000;
 
-export function createTrustedDocuments({ settings, log: parentLog, registry, planCache, production = false }: TrustedDocumentsOptions): TrustedDocuments | undefined {
+export function createTrustedDocuments({ settings, log: parentLog, registry, production = false }: TrustedDocumentsOptions): TrustedDocuments | undefined {
   const log = parentLog.child({ component: 'trusted-documents' });
   if (production && settings.mode !== 'require') {
     // Production logs warnings and above by default: an info line here would go unseen.
@@ -200,37 +192,16 @@ export function createTrustedDocuments({ settings, log: parentLog, registry, pla
     return { ok: true, request: decision.payload };
   }
 
-  function warmUp(coreSupergraphSdl: string, warm?: PlanWarmer): void {
+  function warmUp(warm: PlanWarmer): void {
     const started = performance.now();
-    if (warm) {
-      let planned = 0;
-      for (const document of byId.values()) {
-        if (document.type === 'subscription') continue; // served by the gateway itself, not planned as is
-        const ok = warm(document.body, document.name);
-        warmed.inc({ outcome: ok ? 'planned' : 'failed' });
-        if (ok) planned += 1;
-        else log.error({ operation: document.name, clients: document.clients }, 'a manifest operation does not plan against this supergraph');
-      }
-      log.info({ planned, ms: Math.round(performance.now() - started) }, 'query plans of the manifest operations cached');
-      return;
-    }
-    const supergraph = Supergraph.build(coreSupergraphSdl);
-    // The gateway's planner is built from the same supergraph with the same (default) config: the same plans.
-    const planner = new QueryPlanner(supergraph);
-    const apiSchema = supergraph.apiSchema();
     let planned = 0;
     for (const document of byId.values()) {
       if (document.type === 'subscription') continue; // served by the gateway itself, not planned as is
-      try {
-        const operation = operationFromDocument(apiSchema, graphqlRuntime.parse(document.body), { operationName: document.name });
-        void planCache.put(document.body, document.name, planner.buildQueryPlan(operation));
-        planned += 1;
-        warmed.inc({ outcome: 'planned' });
-      } catch (error) {
-        // schema:check fails on this before release; at run time the request will say what is wrong.
-        warmed.inc({ outcome: 'failed' });
-        log.error({ err: error, operation: document.name, clients: document.clients }, 'a manifest operation does not plan against this supergraph');
-      }
+      const ok = warm(document.body, document.name);
+      warmed.inc({ outcome: ok ? 'planned' : 'failed' });
+      if (ok) planned += 1;
+      // schema:check fails on this before release; at run time the request will say what is wrong.
+      else log.error({ operation: document.name, clients: document.clients }, 'a manifest operation does not plan against this supergraph');
     }
     log.info({ planned, ms: Math.round(performance.now() - started) }, 'query plans of the manifest operations cached');
   }
