@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import type { DocumentNode } from 'graphql';
 import { SUBGRAPH_NAMES } from './common/service/subgraph-registry.ts';
+import { sharedDefinitionFiles } from './common/subgraph/shared-definitions.ts';
 import { persistedDocumentHash } from './scripts/schema/persisted-documents.ts';
 
 /**
@@ -50,7 +51,8 @@ const config: CodegenConfig = {
       subgraphs.map(([name, { context, mappers }]) => [
         `subgraphs/${name}/generated/graphql.ts`,
         {
-          schema: `subgraphs/${name}/schema.graphql`,
+          // With the definitions of our directives it links, as the subgraph's server loads it.
+          schema: [`subgraphs/${name}/schema.graphql`, ...sharedDefinitionFiles(readFileSync(`subgraphs/${name}/schema.graphql`, 'utf8'))],
           plugins: ['typescript', 'typescript-resolvers'],
           config: {
             federation: true,

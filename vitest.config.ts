@@ -15,6 +15,8 @@ const unitSuites = [
   'common/gateway-credential.test.ts',
   'common/messaging/catalogue.test.ts',
   'common/messaging/messaging-units.test.ts',
+  'common/pagination.test.ts',
+  'common/subgraph/shared-definitions.test.ts',
   'gateway/entity-cache/cache-hints.test.ts',
   'gateway/executor/unique-representations.test.ts',
   'gateway/subgraph-batch.test.ts',

@@ -15,8 +15,8 @@ const upper = (name: string) => name.toUpperCase();
 function supergraphYaml(subgraphs: readonly SubgraphEntry[]): string {
   const { dependencies } = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
   return [
-    "# Rover's supergraph config format: `rover supergraph compose --config supergraph.yaml` works too.",
-    '# `npm run schema:compose` composes it with @apollo/composition into supergraph.graphql.',
+    "# Rover's supergraph config format. `npm run schema:compose` composes it with @apollo/composition into supergraph.graphql,",
+    '# adding to each schema the directive definitions it links (common/subgraph/directives/), which a bare rover would not.',
     '# Written by `npm run subgraphs:generate` from common/service/subgraph-registry.ts.',
     // The composition library's own version: what rover would compose with, pinned the same.
     `federation_version: =${dependencies['@apollo/composition']}`,

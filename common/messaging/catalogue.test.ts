@@ -6,7 +6,8 @@ import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { catalogue, CheckoutRequested, OrderPlaced, StockChanged } from '../contracts/messages/index.ts';
 import { createLogger } from '../logger.ts';
-import { causeOf, defineMessage, envelopeOf, InvalidMessageError, type PayloadOf } from './catalogue.ts';
+import { SUBGRAPH_NAMES } from '../service/subgraph-registry.ts';
+import { causeOf, defineMessage, envelopeOf, InvalidMessageError, messagesByOwner, type PayloadOf } from './catalogue.ts';
 import { bindingsOf, consumer, dispatcher, on } from './consumer.ts';
 import type { Envelope } from './envelope.ts';
 import type { TransactionOptions } from './inbox.ts';
@@ -62,6 +63,14 @@ describe('the catalogue', () => {
     expect(OrderPlaced).toMatchObject({ route: 'orders.order-placed', type: 'OrderPlaced' });
     expect(defineMessage('inventory.stock-reservation-failed', z.object({})).type).toBe('StockReservationFailed');
     expect(() => defineMessage('OrderPlaced', z.object({}))).toThrow(/<owner>.<kebab-type>/);
+  });
+
+  it("files messages under the registry's subgraphs, in its order, and refuses an owner it does not have", () => {
+    expect(Object.keys(catalogue)).toEqual(SUBGRAPH_NAMES.filter((name) => name in catalogue));
+    const shipped = defineMessage('shipping.order-shipped', z.object({}));
+    const reviewed = defineMessage('reviews.review-added', z.object({}));
+    expect(messagesByOwner([shipped], ['orders', 'shipping'])).toEqual({ shipping: [shipped] });
+    expect(() => messagesByOwner([shipped, reviewed], ['orders', 'shipping'])).toThrow('messages owned by no registered service: reviews.review-added');
   });
 
   it('types payloads from the schema', () => {

@@ -40,6 +40,19 @@ export function defineMessage<TSchema extends z.ZodType>(
   return Object.freeze({ route, type, schema, ...(options.correlate ? { correlate: options.correlate } : {}) });
 }
 
+/** The service that owns a message: its route's first word. */
+export const ownerOf = (message: MessageDefinition): string => message.route.slice(0, message.route.indexOf('.'));
+
+/**
+ * The messages grouped by owner, in the order of `services` (owners without messages left out). A
+ * message owned by none of them is refused: its route would name a service that does not exist.
+ */
+export function messagesByOwner(messages: readonly MessageDefinition[], services: readonly string[]): Readonly<Record<string, readonly MessageDefinition[]>> {
+  const stray = messages.filter((message) => !services.includes(ownerOf(message)));
+  if (stray.length > 0) throw new Error(`messages owned by no registered service: ${stray.map((message) => message.route).join(', ')}`);
+  return Object.fromEntries(services.map((service) => [service, messages.filter((message) => ownerOf(message) === service)] as const).filter(([, owned]) => owned.length > 0));
+}
+
 /** A payload its message's schema refuses: a producer bug, reported where it happens. */
 export class InvalidMessageError extends Error {
   override readonly name = 'InvalidMessageError';

@@ -6,7 +6,6 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type DocumentNode } from 'graphql';
-import { readFileSync } from 'node:fs';
 import { applyMiddleware } from 'graphql-middleware';
 import { ErrorCode } from '../errors.ts';
 import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialError, verifyGatewayCredential } from '../gateway-credential.ts';
@@ -20,6 +19,7 @@ import { maskUnexpectedErrors } from '../plugins/mask-errors.ts';
 import { metricsPlugin } from '../plugins/metrics-plugin.ts';
 import { logUnexpectedErrorsPlugin } from '../plugins/log-unexpected-errors-plugin.ts';
 import type { SubgraphContext } from './context.ts';
+import { readSubgraphSdl } from './shared-definitions.ts';
 import { subgraphShield, type ShieldRules } from './permissions.ts';
 import type { SubgraphConfig } from '../service/subgraph-config.ts';
 
@@ -105,5 +105,5 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
   };
 }
 
-/** A subgraph's SDL, read from the `schema.graphql` beside the module that asks. */
-export const loadTypeDefs = (moduleUrl: string): DocumentNode => parse(readFileSync(new URL('./schema.graphql', moduleUrl), 'utf8'));
+/** A subgraph's SDL, read from the `schema.graphql` beside the module that asks, with the shared directive definitions it links. */
+export const loadTypeDefs = (moduleUrl: string): DocumentNode => parse(readSubgraphSdl(new URL('./schema.graphql', moduleUrl)));

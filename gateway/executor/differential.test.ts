@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import { createMetrics } from '../../common/metrics.ts';
+import { readSubgraphSdl } from '../../common/subgraph/shared-definitions.ts';
 import * as sdk from '../../sdk/index.ts';
 import { FIXTURE_OPERATIONS, FIXTURE_SUBGRAPHS, composeFixture } from '../../test/support/federation-fixture.ts';
 import { startMockSubgraphs, type Faults, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
@@ -132,9 +133,7 @@ describe('our executor answers byte for byte as @apollo/gateway does', () => {
     beforeAll(async () => {
       supergraphSdl = await readFile(new URL('../../supergraph.graphql', import.meta.url), 'utf8');
       const names = subgraphsOf(supergraphSdl);
-      const schemas = Object.fromEntries(
-        await Promise.all(names.map(async (name) => [name, await readFile(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url), 'utf8')] as const)),
-      );
+      const schemas = Object.fromEntries(names.map((name) => [name, readSubgraphSdl(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url))] as const));
       mocks = await startMockSubgraphs(schemas);
       pair = await startGatewayPair(supergraphSdl, mocks);
     });

@@ -21,6 +21,8 @@ async function inputsHash(root: string): Promise<string> {
   const files = [
     'codegen.ts',
     'common/service/subgraph-registry.ts',
+    'common/subgraph/shared-definitions.ts',
+    'common/subgraph/directives/event.graphql',
     'scripts/schema/run-codegen.ts',
     'scripts/schema/resolver-types-stamp.ts',
     'package-lock.json',

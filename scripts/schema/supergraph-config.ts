@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { withSharedDefinitions } from '../../common/subgraph/shared-definitions.ts';
 
 const configSchema = z.object({
   federation_version: z.string(),
@@ -29,7 +30,8 @@ export async function readSupergraphConfig(configPath: string): Promise<{ federa
   const subgraphs = await Promise.all(
     Object.entries(config.subgraphs).map(async ([name, entry]) => {
       const file = resolve(root, entry.schema.file);
-      return { name, url: entry.routing_url, file, sdl: await readFile(file, 'utf8') };
+      // With the definitions of our directives it links, as the subgraph's server loads it.
+      return { name, url: entry.routing_url, file, sdl: withSharedDefinitions(await readFile(file, 'utf8')) };
     }),
   );
   return { federationVersion: config.federation_version, subgraphs };

@@ -1,7 +1,8 @@
 // The message catalogue: every message between the services, defined once (route, type, payload
 // schema), grouped by the service that owns its route. The gateway reads none of these by name:
 // Subscription fields declare the topic and the payload fields they use with `@event`.
-import type { MessageDefinition } from '../../messaging/catalogue.ts';
+import { messagesByOwner, type MessageDefinition } from '../../messaging/catalogue.ts';
+import { SUBGRAPH_NAMES } from '../../service/subgraph-registry.ts';
 import * as cart from './cart.ts';
 import * as catalog from './catalog.ts';
 import * as inventory from './inventory.ts';
@@ -20,7 +21,11 @@ export * from './shipping.ts';
 
 const isMessage = (value: unknown): value is MessageDefinition => typeof value === 'object' && value !== null && 'route' in value && 'type' in value && 'schema' in value;
 
-/** Every message, by the service that owns its route (the route's first word). */
-export const catalogue: Readonly<Record<string, readonly MessageDefinition[]>> = Object.fromEntries(
-  Object.entries({ cart, catalog, inventory, notifications, orders, payments, shipping }).map(([owner, module]) => [owner, Object.values(module).filter(isMessage)]),
+/**
+ * Every message, by the service that owns its route (the route's first word), in the registry's
+ * order: an owner is a subgraph of common/service/subgraph-registry.ts, never a list of its own.
+ */
+export const catalogue: Readonly<Record<string, readonly MessageDefinition[]>> = messagesByOwner(
+  [cart, catalog, inventory, notifications, orders, payments, shipping].flatMap((module) => Object.values(module).filter(isMessage)),
+  SUBGRAPH_NAMES,
 );

@@ -1,6 +1,10 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { ProductFilter, ProductOrderBy, QueryResolvers } from '../generated/graphql.ts';
-import { checkPageSize, decodeCursor, encodeCursor } from './pagination.ts';
+import { connectionOf, idCursor, pageSize } from '../../../common/pagination.ts';
+
+const PAGE = { fallback: 20, max: 100 };
+// A cursor is the opaque, URL-safe form of the last row's id; Prisma's cursor keeps the order.
+const cursor = idCursor('cursor');
 
 // The id breaks ties so every ordering is total, which cursor pagination needs.
 const ORDERINGS: Record<ProductOrderBy, Prisma.ProductOrderByWithRelationInput[]> = {
@@ -25,7 +29,7 @@ export const Query: QueryResolvers = {
   product: (_parent, { id }, { loaders }) => loaders.productById.load(id),
 
   async products(_parent, { first, after, filter, orderBy }, { prisma, loaders }) {
-    const take = checkPageSize(first);
+    const take = pageSize(first, PAGE);
     const where = whereOf(filter);
     if (filter?.categoryId && !(await loaders.categoryById.load(filter.categoryId))) {
       return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
@@ -35,18 +39,13 @@ export const Query: QueryResolvers = {
         where,
         orderBy: ORDERINGS[orderBy ?? 'NAME_ASC'],
         take: take + 1,
-        ...(after ? { cursor: { id: decodeCursor(after) }, skip: 1 } : {}),
+        ...(after ? { cursor: { id: cursor.decode(after) }, skip: 1 } : {}),
       }),
       prisma.product.count({ where }),
     ]);
-    const page = rows.slice(0, take);
-    for (const product of page) loaders.productById.prime(product.id, product);
-    const last = page.at(-1);
-    return {
-      edges: page.map((node) => ({ cursor: encodeCursor(node.id), node })),
-      pageInfo: { hasNextPage: rows.length > take, endCursor: last ? encodeCursor(last.id) : null },
-      totalCount,
-    };
+    const connection = connectionOf(rows, take, (product) => cursor.encode(product.id));
+    for (const { node } of connection.edges) loaders.productById.prime(node.id, node);
+    return { ...connection, totalCount };
   },
 
   categories: (_parent, _args, { prisma }) => prisma.category.findMany({ orderBy: { name: 'asc' } }),

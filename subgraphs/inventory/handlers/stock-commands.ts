@@ -1,6 +1,6 @@
 import { CommitStock, ReleaseStock, ReserveStock } from '../../../common/contracts/messages/index.ts';
 import { consumer, on, type ConsumerDefinition } from '../../../common/messaging/consumer.ts';
-import { commitStock, releaseStock, reserveStock, type Inventory } from './reservations.ts';
+import { commitStock, releaseStock, reserveStock, type Inventory } from '../domain/reservations.ts';
 
 export const STOCK_COMMAND_QUEUE = 'inventory.stock-commands';
 

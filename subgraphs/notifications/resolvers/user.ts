@@ -1,14 +1,37 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { UserResolvers } from '../generated/graphql.ts';
-import { checkNotificationsPage, decodeNotificationCursor, encodeNotificationCursor } from './pagination.ts';
+import { isUuid } from '../../../common/loaders.ts';
+import { connectionOf, cursorCodec, pageSize } from '../../../common/pagination.ts';
+
+const PAGE = { fallback: 10, max: 50 };
+
+/** A position in the newest-first order: the (createdAt, id) of the last notification seen. */
+interface NotificationPosition {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+/**
+ * The cursor carries the position itself, not just an id, so the next page starts right after it
+ * even when that notification has left the filter meanwhile (read while paging `unreadOnly`).
+ */
+const cursor = cursorCodec<NotificationPosition>(
+  'notification',
+  ({ createdAt, id }) => `${createdAt.toISOString()}|${id}`,
+  (value) => {
+    const [at, id] = value.split('|');
+    const createdAt = new Date(at ?? '');
+    return id !== undefined && isUuid(id) && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : undefined;
+  },
+);
 
 export const User: UserResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
 
   /** Two statements whatever the page size: the page (one row more, to know of a next page) and the count. */
   async notifications(user, { first, after, unreadOnly }, { prisma }) {
-    const take = checkNotificationsPage(first);
-    const position = after ? decodeNotificationCursor(after) : null;
+    const take = pageSize(first, PAGE);
+    const position = after ? cursor.decode(after) : null;
     const where: Prisma.NotificationWhereInput = { userId: user.id, ...(unreadOnly ? { readAt: null } : {}) };
     const afterPosition: Prisma.NotificationWhereInput = position
       ? { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] }
@@ -17,13 +40,7 @@ export const User: UserResolvers = {
       prisma.notification.findMany({ where: { AND: [where, afterPosition] }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: take + 1 }),
       prisma.notification.count({ where }),
     ]);
-    const page = rows.slice(0, take);
-    const last = page.at(-1);
-    return {
-      edges: page.map((node) => ({ cursor: encodeNotificationCursor(node), node })),
-      pageInfo: { hasNextPage: rows.length > take, endCursor: last ? encodeNotificationCursor(last) : null },
-      totalCount,
-    };
+    return { ...connectionOf(rows, take, (notification) => cursor.encode(notification)), totalCount };
   },
 
   unreadNotificationCount: (user, _args, { loaders }) => loaders.unreadCountByUserId.load(user.id),

@@ -3,7 +3,7 @@ import { causeOf, type PayloadOf } from '../../../common/messaging/catalogue.ts'
 import type { Envelope } from '../../../common/messaging/envelope.ts';
 import type { Outbox, Publish } from '../../../common/messaging/outbox-publisher.ts';
 import { Prisma, type PrismaClient, type ReservationStatus } from '../generated/prisma/client.ts';
-import { recordStockChanges } from '../domain/stock-events.ts';
+import { recordStockChanges } from './stock-events.ts';
 
 type Tx = Prisma.TransactionClient;
 
