@@ -15,6 +15,13 @@ const row = (section: string, name: string): VariableRow => {
   return found;
 };
 const code = (value: unknown) => `\`${String(value)}\``;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+/** The dotted paths of the leaves that differ between two loaded configs. */
+function differingPaths(a: unknown, b: unknown, path: string[] = []): string[] {
+  if (isRecord(a) && isRecord(b)) return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((key) => differingPaths(a[key], b[key], [...path, key]));
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path.join('.')];
+}
 
 describe('docs/configuration.md', () => {
   it('is what `npm run docs:config` makes from the config schemas now', () => {
@@ -59,6 +66,38 @@ describe('docs/configuration.md', () => {
     const missing = read.filter(({ name }) => name !== 'npm_lifecycle_event' && !scriptRows.has(name)).map(({ file, name }) => `${file}: ${name}`);
     expect(read.length).toBeGreaterThan(5);
     expect(missing).toEqual([]);
+  });
+
+  it('states a production default for everything production configures otherwise', () => {
+    // Each setting that differs between an empty environment and NODE_ENV=production alone, and the
+    // variable that sets it: a new one fails here until its variable's schema says what production gets.
+    const secret = 'a-production-secret-0123456789abcdef';
+    const owners: [RegExp, string][] = [
+      [/^nodeEnv$/, 'NODE_ENV'],
+      [/^host$/, 'HOST'],
+      [/^logFormat$/, 'LOG_FORMAT'],
+      [/^introspection$/, 'INTROSPECTION'],
+      [/^corsOrigins$/, 'CORS_ORIGINS'],
+      [/^trustedDocuments\.mode$/, 'PERSISTED_DOCUMENTS'],
+      [/^subgraphs\.\w+\.secret$/, 'SUBGRAPH_SECRET_<NAME>'],
+      [/^seedDemoData$/, 'SEED_DEMO_DATA'],
+      [/^gatewaySecret$/, 'SUBGRAPH_SECRET'],
+    ];
+    const cases: [string, unknown, unknown][] = [
+      ['Gateway', loadGatewayConfig({}), loadGatewayConfig({ NODE_ENV: 'production' })],
+      ['Every subgraph', loadSubgraphConfig('catalog', {}), loadSubgraphConfig('catalog', { NODE_ENV: 'production', SUBGRAPH_SECRET: secret })],
+      ['Storefront', loadStorefrontConfig({}), loadStorefrontConfig({ NODE_ENV: 'production' })],
+    ];
+    for (const [section, development, production] of cases) {
+      const differing = differingPaths(development, production);
+      expect(differing.length, section).toBeGreaterThan(1);
+      for (const path of differing) {
+        const variable = owners.find(([pattern]) => pattern.test(path))?.[1];
+        expect(variable, `${section}: ${path} differs in production; which variable sets it?`).toBeDefined();
+        const stated = row(section, variable!);
+        expect(stated.production, `${section}: ${variable} (${path}) states no production default`).not.toBe(stated.default);
+      }
+    }
   });
 
   it('states the defaults and production defaults the services actually get', () => {
