@@ -11,11 +11,10 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/**
- * A variable's schema carries what docs/configuration.md says of it (`npm run docs:config`):
- * `.describe(meaning)`, or `.meta({ description, unset, production })` where the code, not the
- * schema, decides what an unset variable means (`unset`) or what production gets (`production`).
- */
+// A variable's schema carries what docs/configuration.md says of it (`npm run docs:config`):
+// `.describe(meaning)`, or `.meta({ description, unset, production })` where the code, not the
+// schema, decides what an unset variable means (`unset`) or what production gets (`production`).
+// The reference finds the schemas by loading each service's config while recording.
 let schemaRecorder: ((shape: z.ZodRawShape) => void) | undefined;
 
 /** Runs `load` and returns the schema of every variable parseEnv read meanwhile (first one wins). */
