@@ -72,7 +72,7 @@ export const positiveInt = (fallback: number) => z.coerce.number().int().positiv
 
 export const nodeEnv = z.enum(['development', 'production', 'test']).default('development').meta({
   description:
-    '`production` requires real secrets and refuses the demo data; it hides introspection, field suggestions and stack traces, masks unexpected errors and changes the defaults of this column',
+    '`production` requires real secrets and refuses the demo data; it hides introspection, field suggestions and stack traces, masks unexpected errors and gives unset variables their production defaults (this column)',
   production: '`production`',
 });
 export const logLevels = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('pino level (`silent` … `trace`)');
