@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { JWKS_PATH, JWT_DEFAULTS } from '../common/auth-defaults.ts';
-import { ConfigError, booleanFlag, logFormat, logLevel, nodeEnv, optionalFlag, parseEnv, port, positiveInt } from '../common/config.ts';
+import { ConfigError, booleanFlag, host, logFormat, logLevel, nodeEnv, optionalFlag, parseEnv, port, positiveInt } from '../common/config.ts';
 import { defaultLogFormat, type LogFormat } from '../common/logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, defaultHost, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
@@ -95,6 +95,14 @@ const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).defa
 
 const urlVariable = (name: SubgraphName) => `SUBGRAPH_URL_${name.toUpperCase()}`;
 const secretVariable = (name: SubgraphName) => `SUBGRAPH_SECRET_${name.toUpperCase()}`;
+/** The two above, read by name per subgraph in loadGatewayConfig, documented as parseEnv's are (docs/configuration.md). */
+export const perSubgraphVariables = {
+  'SUBGRAPH_URL_<NAME>': z.url().meta({ description: 'where that subgraph listens', unset: '`http://localhost:<its port>/graphql`' }),
+  'SUBGRAPH_SECRET_<NAME>': z
+    .string()
+    .min(16)
+    .meta({ description: "must equal that subgraph's `SUBGRAPH_SECRET` (16+ characters)", unset: 'a development secret', production: 'required for every subgraph it routes to' }),
+};
 
 /** `client=file.json` entries and directories (`dir/`, every `<client>.json` in it), comma-separated. */
 function parseManifestList(list: string): TrustedDocumentSettings['manifests'] {
@@ -114,69 +122,121 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   const parsed = parseEnv(
     {
       NODE_ENV: nodeEnv,
-      HOST: z.string().optional(),
+      HOST: host,
       PORT: port(SERVICE_PORTS.gateway),
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
-      SUPERGRAPH_PATH: z.string().default('supergraph.graphql'),
-      SUPERGRAPH_WATCH: booleanFlag(true),
-      SUPERGRAPH_REDIS_KEY: z.string().min(1).optional(),
-      JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}${JWKS_PATH}`),
-      JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
-      JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
-      JWKS_COOLDOWN_SECONDS: positiveInt(30),
-      INTROSPECTION: booleanFlag(true),
-      MAX_BODY_BYTES: positiveInt(1_000_000),
-      SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
-      GATEWAY_DEDUP: booleanFlag(false),
-      GATEWAY_BATCH_FETCHES: optionalFlag,
-      SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
-      SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-      SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5),
-      SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000),
-      SUBGRAPH_MAX_CONCURRENCY: positiveInt(100),
-      SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000),
-      RATE_LIMIT_ENABLED: booleanFlag(true),
+      SUPERGRAPH_PATH: z.string().default('supergraph.graphql').describe('the composed schema it serves'),
+      SUPERGRAPH_WATCH: booleanFlag(true).describe('serve a new `SUPERGRAPH_PATH` when the file changes (see the README\'s "Supergraph hot reload")'),
+      SUPERGRAPH_REDIS_KEY: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'with `REDIS_URL`: the Redis key every replica follows for new supergraphs (`npm run schema:publish` writes it)', unset: 'unset: no Redis source' }),
+      JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}${JWKS_PATH}`).describe("the accounts subgraph's key set, which tokens are verified against"),
+      JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer).describe('the `iss` claim a token must carry'),
+      JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience).describe('the `aud` claim a token must carry'),
+      JWKS_COOLDOWN_SECONDS: positiveInt(30).describe('a token signed by an unknown key refetches the cached JWKS at most once per this many seconds'),
+      INTROSPECTION: booleanFlag(true).meta({ description: 'schema introspection (in production only `INTROSPECTION=true` turns it on)', production: '`false`' }),
+      MAX_BODY_BYTES: positiveInt(1_000_000).describe('larger request bodies get 413 `PAYLOAD_TOO_LARGE`'),
+      SUBGRAPH_TIMEOUT_MS: positiveInt(10_000).describe('bound on every subgraph fetch (each attempt)'),
+      GATEWAY_DEDUP: booleanFlag(false).describe(
+        'identical queries in flight at once share their work: the same operation with the same variables and viewer shares one execution, and the same subgraph query (document, variables, viewer) one fetch; never mutations',
+      ),
+      GATEWAY_BATCH_FETCHES: optionalFlag.meta({
+        description:
+          'our executor sends the query fetches to one subgraph that are ready at the same moment (one client request) as one request, split back per fetch; never mutations; below the entity cache',
+        unset: '`true` unless `GATEWAY_DEDUP`',
+      }),
+      SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS).describe(
+        'on SIGTERM, how long requests in flight may take before their connections are cut (WebSockets close with 1001 first)',
+      ),
+      SUBGRAPH_RETRIES: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(5)
+        .default(2)
+        .describe('extra attempts for a query fetch after a timeout, a refused connection or a 5xx (0-5); mutations are never retried'),
+      SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5).describe("consecutive failures that open a subgraph's circuit breaker"),
+      SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000).describe('how long an open breaker waits before a trial request'),
+      SUBGRAPH_MAX_CONCURRENCY: positiveInt(100).describe('bulkhead: concurrent fetches per subgraph'),
+      SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000).describe('bulkhead: fetches waiting for a slot; beyond that refused at once'),
+      RATE_LIMIT_ENABLED: booleanFlag(true).describe(
+        '`false` turns rate limiting off entirely: no log-in guard, no `RateLimit-*` headers, no Redis connection or `redis` readiness check',
+      ),
       REDIS_URL: z
         .string()
         .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-        .optional(),
-      RATE_LIMIT_KEY_PREFIX: z.string().default('ratelimit'),
-      RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
-      RATE_LIMIT_USER_POINTS: positiveInt(600),
-      RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(300),
-      AUTH_RATE_LIMIT_POINTS: positiveInt(10),
-      AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900),
+        .optional()
+        .meta({
+          description:
+            "Redis (`redis://`, `rediss://`): shared rate-limit budgets (without it, or while it is down, a per-process limiter takes over), the entity cache's shared store, and with `SUPERGRAPH_REDIS_KEY` the supergraph source",
+          unset: 'unset: all of it per process',
+        }),
+      RATE_LIMIT_KEY_PREFIX: z.string().default('ratelimit').describe("prefix of the rate-limit budgets' Redis keys"),
+      RATE_LIMIT_WINDOW_SECONDS: positiveInt(60).describe('the window of the per-user and per-IP request budgets'),
+      RATE_LIMIT_USER_POINTS: positiveInt(600).describe('requests per signed-in user per window; beyond it 429 `RATE_LIMITED` with `Retry-After`'),
+      RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(300).describe('requests per client IP (anonymous) per window; beyond it 429 `RATE_LIMITED`'),
+      AUTH_RATE_LIMIT_POINTS: positiveInt(10).describe(
+        'failed log-ins per IP and per account, and sign-ups per IP, per `AUTH_RATE_LIMIT_WINDOW_SECONDS`; beyond it 429 `RATE_LIMITED` (a successful log-in is given back)',
+      ),
+      AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900).describe('the window of the brute-force budget (`AUTH_RATE_LIMIT_POINTS`)'),
       // `field:argument.path` (the argument naming the account), comma-separated.
       AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: z
         .string()
         .default('logIn:input.email')
-        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*:[_A-Za-z]\w*(\.[_A-Za-z]\w*)*$/.test(entry)), 'must be field:argument.path, comma-separated'),
+        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*:[_A-Za-z]\w*(\.[_A-Za-z]\w*)*$/.test(entry)), 'must be field:argument.path, comma-separated')
+        .describe('the mutation fields under the brute-force budget whose failures count: `field:argument.path` naming the account, comma-separated'),
       AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS: z
         .string()
         .default('signUp')
-        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated'),
-      TRUSTED_PROXIES: z.string().default(''),
-      CORS_ORIGINS: z.string().optional(),
-      MAX_QUERY_DEPTH: positiveInt(12),
-      MAX_QUERY_ALIASES: positiveInt(30),
-      MAX_QUERY_DIRECTIVES: positiveInt(20),
-      MAX_QUERY_TOKENS: positiveInt(3_000),
-      MAX_QUERY_COST: positiveInt(20_000),
-      MAX_PAGE_SIZE: positiveInt(100),
-      SUBSCRIPTIONS_MAX_CONNECTIONS: positiveInt(10_000),
-      SUBSCRIPTIONS_MAX_PER_CONNECTION: positiveInt(100),
-      SUBSCRIPTIONS_MAX_PER_USER: positiveInt(200),
-      SUBSCRIPTIONS_KEEPALIVE_MS: nonNegativeInt(12_000),
-      SUBSCRIPTIONS_INIT_TIMEOUT_MS: positiveInt(3_000),
-      SUBSCRIPTIONS_FETCH_CONCURRENCY: positiveInt(32),
-      PERSISTED_DOCUMENTS: z.enum(PERSISTED_DOCUMENT_MODES).optional(),
-      PERSISTED_DOCUMENTS_MANIFESTS: z.string().default('web=sdk/persisted-operations.json,trusted-documents/'),
-      PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60),
-      ENTITY_CACHE_ENABLED: optionalFlag,
-      ENTITY_CACHE_STORE: z.enum(['redis', 'memory']).optional(),
-      ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache'),
-      ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000),
+        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated')
+        .describe('the mutation fields under the brute-force budget whose every attempt counts, comma-separated'),
+      TRUSTED_PROXIES: z
+        .string()
+        .default('')
+        .describe(
+          'comma-separated proxy addresses and CIDR ranges (IPv4, IPv6) whose `X-Forwarded-For` (read from the right, skipping trusted hops) and `x-request-id` are believed; never a range browsers come from',
+        ),
+      CORS_ORIGINS: z.string().optional().meta({
+        description: 'comma-separated browser origins allowed to call the gateway; `none` for none',
+        unset: "local dev servers (`http://localhost:5173`, `http://127.0.0.1:5173`, `http://localhost:4173`, `http://localhost:3000`, the gateway's own)",
+        production: 'none',
+      }),
+      MAX_QUERY_DEPTH: positiveInt(12).describe('query depth; deeper is 400 `DEPTH_LIMIT_EXCEEDED`'),
+      MAX_QUERY_ALIASES: positiveInt(30).describe('aliases in an operation; more is 400 `ALIAS_LIMIT_EXCEEDED`'),
+      MAX_QUERY_DIRECTIVES: positiveInt(20).describe('directives in an operation; more is 400 `DIRECTIVE_LIMIT_EXCEEDED`'),
+      MAX_QUERY_TOKENS: positiveInt(3_000).describe('tokens in a document, enforced by the parser; more is 400 `TOKEN_LIMIT_EXCEEDED`'),
+      MAX_QUERY_COST: positiveInt(20_000).describe('cost (each field 1, times the page sizes around it); more is 400 `COST_LIMIT_EXCEEDED`'),
+      MAX_PAGE_SIZE: positiveInt(100).describe('page size (`first`, `last`); more is 400 `PAGE_SIZE_LIMIT_EXCEEDED`'),
+      SUBSCRIPTIONS_MAX_CONNECTIONS: positiveInt(10_000).describe('open WebSocket connections per gateway, and open HTTP subscription streams; beyond it HTTP 503'),
+      SUBSCRIPTIONS_MAX_PER_CONNECTION: positiveInt(100).describe('subscriptions at once on one connection'),
+      SUBSCRIPTIONS_MAX_PER_USER: positiveInt(200).describe('subscriptions at once of one user on one gateway, over all their connections and both transports'),
+      SUBSCRIPTIONS_KEEPALIVE_MS: nonNegativeInt(12_000).describe(
+        'WebSocket ping interval (a client not heard from for two intervals is dropped) and HTTP stream heartbeat interval; `0` turns both off',
+      ),
+      SUBSCRIPTIONS_INIT_TIMEOUT_MS: positiveInt(3_000).describe('time a new connection has to send `connection_init` (else close 4408)'),
+      SUBSCRIPTIONS_FETCH_CONCURRENCY: positiveInt(32).describe('federated executions subscriptions run at once (initial results and events)'),
+      PERSISTED_DOCUMENTS: z
+        .enum(PERSISTED_DOCUMENT_MODES)
+        .optional()
+        .meta({ description: 'which operations run: `off`, `log`, `allow`, `require` (see the README\'s "Trusted documents")', unset: '`allow`', production: '`require`' }),
+      PERSISTED_DOCUMENTS_MANIFESTS: z
+        .string()
+        .default('web=sdk/persisted-operations.json,trusted-documents/')
+        .describe("the clients' manifests: `client=file.json`, or a directory of `<client>.json`, comma-separated"),
+      PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60).describe('`Cache-Control: public, max-age` of an anonymous GET by id; `0`: never cacheable'),
+      ENTITY_CACHE_ENABLED: optionalFlag.meta({
+        description: 'the entity cache (see the README\'s "Entity cache"); `false`: none of it exists',
+        unset: '`true` when `REDIS_URL` is set (and under `npm start`), else `false`',
+      }),
+      ENTITY_CACHE_STORE: z.enum(['redis', 'memory']).optional().meta({
+        description: "where entries live: `redis`, shared by the replicas, or this process's `memory`; `redis` without `REDIS_URL` is refused",
+        unset: '`redis` with `REDIS_URL`, else `memory`',
+      }),
+      ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache').describe("the entity cache's Redis keys' prefix"),
+      ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000).describe("the memory store's bound (least recently used go first)"),
     },
     env,
   );

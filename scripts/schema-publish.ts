@@ -16,8 +16,7 @@ import { readCommittedSupergraph } from './schema/api-schema.ts';
 import { formatSchemaCheck, runSchemaCheck } from './schema/check.ts';
 import { composeSupergraph, formatIssue } from './schema/compose.ts';
 import { readSupergraphConfig } from './schema/supergraph-config.ts';
-
-export const DEFAULT_SUPERGRAPH_KEY = 'commerce-supergraph:supergraph';
+import { DEFAULT_SUPERGRAPH_KEY } from './script-variables.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { config: { type: 'string', default: resolve(root, 'supergraph.yaml') } } });

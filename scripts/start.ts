@@ -1,25 +1,20 @@
 /** `npm start`: the whole supergraph on embedded defaults (or on the servers the environment names). */
 import { randomBytes } from 'node:crypto';
-import { exitOnConfigError, logFormat, logLevels, nodeEnv, optionalFlag, parseEnv, port } from '../common/config.ts';
+import { exitOnConfigError, parseEnv } from '../common/config.ts';
 import { createLogger, defaultLogFormat } from '../common/logger.ts';
 import { stopOnSignals } from '../common/service/stop-on-signals.ts';
-import { SERVICE_PORTS, defaultHost, demoDataAllowed, type SubgraphName } from '../common/service/subgraph-config.ts';
+import { defaultHost, demoDataAllowed, type SubgraphName } from '../common/service/subgraph-config.ts';
 import { loadTracingConfig } from '../common/telemetry/tracing-config.ts';
 import { startTracing } from '../common/telemetry/tracing.ts';
 import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
 import { createDemoOrders } from './demo-orders.ts';
 import { startLocalSupergraph } from './local-supergraph.ts';
+import { npmStartSettings } from './script-variables.ts';
 import { startStorefront } from '../web/server/start-storefront.ts';
 
 const settings = await exitOnConfigError(() => {
-  const parsed = parseEnv({
-    NODE_ENV: nodeEnv,
-    BASE_PORT: port(SERVICE_PORTS.gateway),
-    LOG_LEVEL: logLevels.optional(),
-    LOG_FORMAT: logFormat,
-    SEED_DEMO_DATA: optionalFlag,
-  });
+  const parsed = parseEnv(npmStartSettings);
   return { ...parsed, seedDemoData: demoDataAllowed(parsed.NODE_ENV, parsed.SEED_DEMO_DATA), format: defaultLogFormat(parsed.NODE_ENV, parsed.LOG_FORMAT) };
 });
 const production = settings.NODE_ENV === 'production';

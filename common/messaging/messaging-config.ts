@@ -22,14 +22,26 @@ const NAME = /^[A-Za-z0-9._:-]*$/;
 export function loadMessagingConfig(env: Record<string, string | undefined> = process.env): MessagingConfig {
   const parsed = parseEnv(
     {
-      AMQP_URL: z.url({ protocol: /^amqps?$/, error: 'must be an amqp:// or amqps:// URL' }).optional(),
+      AMQP_URL: z
+        .url({ protocol: /^amqps?$/, error: 'must be an amqp:// or amqps:// URL' })
+        .optional()
+        .meta({
+          description: 'RabbitMQ (`amqp://`, `amqps://`): messages between services, subscription events',
+          unset: 'unset: the in-process bus, which connects only the services of this process',
+        }),
       AMQP_EXCHANGE: z
         .string()
         .max(255)
         .regex(NAME, 'letters, digits, ".", "_", ":", "-" only')
         .refine((name) => !name.startsWith('amq.'), 'names starting with "amq." are reserved by RabbitMQ')
-        .default('commerce.events'),
-      AMQP_QUEUE_PREFIX: z.string().max(50).regex(NAME, 'letters, digits, ".", "_", ":", "-" only').default(''),
+        .default('commerce.events')
+        .describe('the durable topic exchange all services publish to'),
+      AMQP_QUEUE_PREFIX: z
+        .string()
+        .max(50)
+        .regex(NAME, 'letters, digits, ".", "_", ":", "-" only')
+        .default('')
+        .describe('put before every queue name, e.g. to share a vhost between environments'),
     },
     env,
   );

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, booleanFlag, logFormat, optionalFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
+import { ConfigError, booleanFlag, host, logFormat, optionalFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
 import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from '../health.ts';
 import { defaultLogFormat, type LogFormat } from '../logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../messaging/messaging-config.ts';
@@ -35,6 +35,10 @@ export function demoDataAllowed(nodeEnv: 'development' | 'production' | 'test', 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 
 export const databaseUrlVariable = (name: SubgraphName) => `DATABASE_URL_${name.toUpperCase()}`;
+/** Read by name in loadSubgraphConfig, documented as parseEnv's variables are (docs/configuration.md). */
+export const perServiceVariables = {
+  'DATABASE_URL_<SERVICE>': z.string().meta({ description: 'a `postgresql://` URL of its database', unset: 'unset: embedded PGlite under `DATA_DIR`' }),
+};
 
 export interface SubgraphConfig {
   readonly service: SubgraphName;
@@ -74,26 +78,46 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
   const parsed = parseEnv(
     {
       NODE_ENV: nodeEnv,
-      HOST: z.string().optional(),
+      HOST: host,
       PORT: port(SERVICE_PORTS[service]),
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
-      DATA_DIR: z.string().default('.data'),
-      DB_POOL_SIZE: positiveInt(5),
-      DB_QUERY_TIMEOUT_MS: positiveInt(30_000),
+      DATA_DIR: z.string().default('.data').describe('where the embedded databases live (`<DATA_DIR>/<service>`)'),
+      DB_POOL_SIZE: positiveInt(5).describe('database connections per service'),
+      DB_QUERY_TIMEOUT_MS: positiveInt(30_000).describe(
+        'a statement unanswered this long fails and its connection is replaced (so connections to a vanished database cannot hold the pool)',
+      ),
       // Below the gateway's SUBGRAPH_TIMEOUT_MS (10 s), so a saturated database answers the retryable
       // SERVICE_UNAVAILABLE before the gateway gives up on the subgraph. PGlite runs one transaction at a
       // time: under load they queue up to this long (Prisma's own 2 s turned 30 concurrent orders into errors).
-      DB_ACQUIRE_TIMEOUT_MS: positiveInt(8_000),
-      DB_TRANSACTION_TIMEOUT_MS: positiveInt(15_000),
-      DB_MIGRATE_ON_START: booleanFlag(true),
-      SEED_DEMO_DATA: optionalFlag,
-      SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-      MAX_BODY_BYTES: positiveInt(1_000_000),
-      SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS),
-      HEALTH_CHECK_TIMEOUT_MS: positiveInt(DEFAULT_HEALTH_CHECK_TIMEOUT_MS),
-      MESSAGE_RETENTION_HOURS: positiveInt(168),
-      OUTBOX_CLAIM_LEASE_MS: positiveInt(DEFAULT_OUTBOX_LEASE_MS),
+      DB_ACQUIRE_TIMEOUT_MS: positiveInt(8_000).describe(
+        "how long a request waits for a pooled connection, and a transaction to begin (on the embedded PGlite transactions run one at a time, so under load they queue); past it `SERVICE_UNAVAILABLE` (503, `Retry-After`) with nothing written. Keep it below the gateway's `SUBGRAPH_TIMEOUT_MS`",
+      ),
+      DB_TRANSACTION_TIMEOUT_MS: positiveInt(15_000).describe('a transaction still open this long is rolled back (`SERVICE_UNAVAILABLE`)'),
+      DB_MIGRATE_ON_START: booleanFlag(true).describe('apply pending migrations at start (replicas take turns on an advisory lock)'),
+      SEED_DEMO_DATA: optionalFlag.meta({
+        description: "insert demo data into an empty database; `true` with `NODE_ENV=production` is refused at start (the demo accounts' passwords are public)",
+        unset: '`true`',
+        production: '`false`',
+      }),
+      SUBGRAPH_SECRET: z
+        .string()
+        .min(16, 'must be at least 16 characters')
+        .optional()
+        .meta({
+          description: 'the secret it shares with the gateway (16+ characters)',
+          unset: 'a development secret (`npm start`: a random one per start)',
+          production: 'required',
+        }),
+      MAX_BODY_BYTES: positiveInt(1_000_000).describe('larger request bodies get 413 `PAYLOAD_TOO_LARGE`'),
+      SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS).describe('on SIGTERM, how long requests in flight may take before their connections are cut'),
+      HEALTH_CHECK_TIMEOUT_MS: positiveInt(DEFAULT_HEALTH_CHECK_TIMEOUT_MS).describe("`/health/ready`: a dependency's check (database, broker) unanswered this long reads as down"),
+      MESSAGE_RETENTION_HOURS: positiveInt(168).describe(
+        'published outbox rows and inbox records older than this are deleted (a sweep every 10 min); a message replayed from a dead-letter queue after that is handled again',
+      ),
+      OUTBOX_CLAIM_LEASE_MS: positiveInt(DEFAULT_OUTBOX_LEASE_MS).describe(
+        "how long the outbox relay's claim on a row keeps other replicas off it; renewed every third of it while the relay lives, so a crashed relay's rows go out this much later at most",
+      ),
     },
     env,
   );

@@ -20,7 +20,8 @@ export function loadPasswordScryptCost(env: Record<string, string | undefined>, 
         .int()
         .min(1024)
         .refine((value) => (value & (value - 1)) === 0, 'must be a power of two')
-        .default(PRODUCTION_SCRYPT_COST),
+        .default(PRODUCTION_SCRYPT_COST)
+        .describe("scrypt's N for new password hashes (a stored hash keeps its own); a power of two from 1024; production refuses less than 16384 (the tests use 1024)"),
     },
     env,
   );
@@ -33,11 +34,11 @@ export function loadPasswordScryptCost(env: Record<string, string | undefined>, 
 export function loadAccountsConfig(env: Record<string, string | undefined> = process.env): AccountsConfig {
   const own = parseEnv(
     {
-      JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer),
-      JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience),
-      JWT_TTL_SECONDS: positiveInt(900),
-      JWT_KEY_REFRESH_SECONDS: positiveInt(60),
-      REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600),
+      JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer).describe('the `iss` claim of the tokens it issues (the gateway requires the same)'),
+      JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience).describe('the `aud` claim of the tokens it issues (the gateway requires the same)'),
+      JWT_TTL_SECONDS: positiveInt(900).describe('access token lifetime'),
+      JWT_KEY_REFRESH_SECONDS: positiveInt(60).describe('a new signing key (`npm run keys:rotate`) is picked up by every replica within this many seconds'),
+      REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600).describe('refresh token lifetime (each refresh issues a new one)'),
     },
     env,
   );

@@ -10,6 +10,13 @@ export interface CartConfig extends SubgraphConfig {
 }
 
 export function loadCartConfig(env: Record<string, string | undefined> = process.env): CartConfig {
-  const own = parseEnv({ CHECKOUT_WAIT_MS: positiveInt(8_000) }, env);
+  const own = parseEnv(
+    {
+      CHECKOUT_WAIT_MS: positiveInt(8_000).describe(
+        "how long `checkout` waits for orders to place the order before answering `CHECKOUT_PENDING`; keep it under the gateway's `SUBGRAPH_TIMEOUT_MS`",
+      ),
+    },
+    env,
+  );
   return { ...loadSubgraphConfig('cart', env), checkoutWaitMs: own.CHECKOUT_WAIT_MS };
 }

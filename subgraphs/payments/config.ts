@@ -9,6 +9,13 @@ export interface PaymentsConfig extends SubgraphConfig {
 export const DEFAULT_PROCESSOR_TIMEOUT_MS = 3000;
 
 export function loadPaymentsConfig(env: Record<string, string | undefined> = process.env): PaymentsConfig {
-  const own = parseEnv({ PAYMENT_PROCESSOR_TIMEOUT_MS: positiveInt(DEFAULT_PROCESSOR_TIMEOUT_MS) }, env);
+  const own = parseEnv(
+    {
+      PAYMENT_PROCESSOR_TIMEOUT_MS: positiveInt(DEFAULT_PROCESSOR_TIMEOUT_MS).describe(
+        'bound on each card-processor call; an authorization past it fails with `PROCESSOR_TIMEOUT`',
+      ),
+    },
+    env,
+  );
   return { ...loadSubgraphConfig('payments', env), processorTimeoutMs: own.PAYMENT_PROCESSOR_TIMEOUT_MS };
 }

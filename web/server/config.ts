@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, logFormat, logLevel, nodeEnv, parseEnv, port, positiveInt, url } from '../../common/config.ts';
+import { ConfigError, host, logFormat, logLevel, nodeEnv, parseEnv, port, positiveInt, url } from '../../common/config.ts';
 import { defaultLogFormat, type LogFormat } from '../../common/logger.ts';
 import { defaultHost } from '../../common/service/subgraph-config.ts';
 import { parseTrustedProxies, type TrustedProxies } from '../../gateway/protection/client-ip.ts';
@@ -26,14 +26,19 @@ export function loadStorefrontConfig(env: Record<string, string | undefined> = p
     {
       NODE_ENV: nodeEnv,
       // Loopback outside production, as every service (a laptop's npm start is not on the network).
-      HOST: z.string().optional(),
-      STOREFRONT_PORT: port(3000),
-      GATEWAY_URL: url().default('http://localhost:4000/graphql'),
-      STOREFRONT_DIST_DIR: z.string().default(DEFAULT_DIST_DIR),
+      HOST: host,
+      STOREFRONT_PORT: port(3000).describe('where the storefront listens (`HOST` as above)'),
+      GATEWAY_URL: url().default('http://localhost:4000/graphql').describe("the gateway's `/graphql`, where the storefront's own `/graphql` forwards to"),
+      STOREFRONT_DIST_DIR: z.string().default(DEFAULT_DIST_DIR).describe('the built bundle (`npm run web:build`)'),
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
-      TRUSTED_PROXIES: z.string().default(''),
-      MAX_BODY_BYTES: positiveInt(1_000_000),
+      TRUSTED_PROXIES: z
+        .string()
+        .default('')
+        .describe(
+          "comma-separated addresses and CIDR ranges of the load balancers in front of it, whose `X-Forwarded-For` and `x-request-id` are kept (its own address appended); a browser's own are dropped",
+        ),
+      MAX_BODY_BYTES: positiveInt(1_000_000).describe('larger request bodies get 413 (it reads a body whole, then forwards it)'),
     },
     env,
   );
