@@ -48,7 +48,7 @@ describe('docs/configuration.md', () => {
     expect(undocumented([{ title: 'Example', intro: '', rows }])).toEqual(['Example: NEW_SETTING', 'Example: READ_DIRECTLY']);
   });
 
-  it("lists every variable a script reads from process.env under that script's section", () => {
+  it("lists every variable a script reads from process.env (or an env passed down) under that script's section", () => {
     const scriptRows = new Set(all.filter((section) => section.title.startsWith('Script: ')).flatMap((section) => section.rows.map((entry) => entry.name)));
     const files = [
       ...readdirSync(resolve(root, 'scripts'), { recursive: true, encoding: 'utf8' })
@@ -57,7 +57,7 @@ describe('docs/configuration.md', () => {
       'web/vite.config.ts',
     ];
     const read = files.flatMap((file) =>
-      [...readFileSync(resolve(root, file), 'utf8').matchAll(/process\.env(?:\['([A-Z0-9_a-z]+)'\]|\.([A-Za-z0-9_]+))/g)].map((match) => ({
+      [...readFileSync(resolve(root, file), 'utf8').matchAll(/\b(?:process\.)?env(?:\['([A-Z0-9_a-z]+)'\]|\.([A-Z][A-Z0-9_]+)\b)/g)].map((match) => ({
         file,
         name: match[1] ?? match[2] ?? '',
       })),

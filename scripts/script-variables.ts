@@ -50,6 +50,19 @@ export const scriptVariables: Record<string, z.ZodRawShape> = {
   'npm run keys:rotate': {
     DATABASE_URL_ACCOUNTS: z.string().meta({ description: 'the accounts database whose signing key to rotate', unset: 'required' }),
   },
+  'npm run admin:create': {
+    ADMIN_EMAIL: z.string().optional().meta({ description: "the administrator's email (as `--email`)", unset: 'required (flag or variable)' }),
+    ADMIN_NAME: z.string().default('Administrator').describe("the administrator's name (as `--name`)"),
+    ADMIN_PASSWORD_FILE: z
+      .string()
+      .optional()
+      .meta({ description: 'a file holding the password (a mounted Secret); one trailing newline is dropped', unset: 'then `ADMIN_PASSWORD`, then standard input' }),
+    ADMIN_PASSWORD: z.string().optional().meta({ description: 'the password, for scripts; never a flag', unset: 'standard input (a prompt without echo at a terminal)' }),
+    DATABASE_URL_ACCOUNTS: z.string().optional().meta({ description: 'the accounts database', unset: 'the embedded one under `DATA_DIR/accounts`', production: 'required' }),
+    DATA_DIR: z.string().default('.data').describe('where the embedded accounts database lives, without `DATABASE_URL_ACCOUNTS`'),
+    DB_MIGRATE_ON_START: optionalFlag.meta({ description: "apply accounts' pending migrations first", unset: '`true`' }),
+    PASSWORD_SCRYPT_COST: z.coerce.number().int().optional().meta({ description: "as the accounts service's", unset: '`16384`' }),
+  },
   'npm run db:migrate': {
     'DATABASE_URL_<SERVICE>': z.string().meta({ description: 'the `postgresql://` URL of each service migrated', unset: 'required' }),
   },

@@ -100,15 +100,11 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
         unset: '`true`',
         production: '`false`',
       }),
-      SUBGRAPH_SECRET: z
-        .string()
-        .min(16, 'must be at least 16 characters')
-        .optional()
-        .meta({
-          description: 'the secret it shares with the gateway (16+ characters)',
-          unset: 'a development secret (`npm start`: a random one per start)',
-          production: 'required',
-        }),
+      SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional().meta({
+        description: 'the secret it shares with the gateway (16+ characters)',
+        unset: 'a development secret (`npm start`: a random one per start)',
+        production: 'required',
+      }),
       MAX_BODY_BYTES: positiveInt(1_000_000).describe('larger request bodies get 413 `PAYLOAD_TOO_LARGE`'),
       SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS).describe('on SIGTERM, how long requests in flight may take before their connections are cut'),
       HEALTH_CHECK_TIMEOUT_MS: positiveInt(DEFAULT_HEALTH_CHECK_TIMEOUT_MS).describe("`/health/ready`: a dependency's check (database, broker) unanswered this long reads as down"),
