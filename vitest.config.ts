@@ -4,7 +4,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { testTiming } from './test/support/test-timing.ts';
 
-// The suite in layers by cost (README, "Tests by cost"); `npm test` runs them all, `npm run test:<layer>` one.
+// The suite in layers by cost (docs/testing.md, "Tests by cost"); `npm test` runs them all, `npm run test:<layer>` one.
 // A file's layer is where it is listed below, not its name (files of other work in progress keep their names).
 
 // Unit: in memory only. No socket, no database, no broker, no server or child process; runs once.
@@ -33,6 +33,7 @@ const unitSuites = [
   'test/deployment.test.ts',
   'test/gateway-boundaries.test.ts',
   'test/node-version.test.ts',
+  'test/readme.test.ts',
   'test/subgraph-registry.test.ts',
 ];
 // End to end: the whole supergraph (or whole processes started as in production), on both

@@ -6,11 +6,11 @@ import { ErrorCode, boundedMessage, echoed, isErrorCode } from './errors.ts';
 const root = join(import.meta.dirname, '..');
 const registry = Object.values(ErrorCode);
 
-/** The codes named in the first column of the README's "Error codes" table. */
-function readmeCodes(): string[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const section = readme.split(/^### Error codes$/m)[1]?.split(/^#{2,3} /m)[0];
-  if (!section) throw new Error('README.md has no "### Error codes" section');
+/** The codes named in the first column of the "Error codes" table (docs/protection.md, once the README's). */
+function documentedCodes(): string[] {
+  const doc = readFileSync(join(root, 'docs/protection.md'), 'utf8');
+  const section = doc.split(/^## Error codes$/m)[1]?.split(/^#{1,3} /m)[0];
+  if (!section) throw new Error('docs/protection.md has no "## Error codes" section');
   const rows = section.split('\n').filter((line) => line.startsWith('| `'));
   return rows.flatMap((row) => [...(row.split('|')[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1] ?? ''));
 }
@@ -28,9 +28,9 @@ describe('the ErrorCode registry', () => {
     expect(new Set(registry).size).toBe(registry.length);
   });
 
-  it("is exactly what the README's error-code table lists", () => {
-    const listed = readmeCodes();
-    expect(new Set(listed).size, 'a code listed twice in the README').toBe(listed.length);
+  it('is exactly what the error-code table of docs/protection.md lists', () => {
+    const listed = documentedCodes();
+    expect(new Set(listed).size, 'a code listed twice in docs/protection.md').toBe(listed.length);
     expect([...listed].sort()).toEqual([...registry].sort());
   });
 

@@ -23,7 +23,7 @@ export interface SubgraphEndpoint {
   readonly secretVariable: string;
 }
 
-/** Bounds of the graphql-ws endpoint (see the README's "Subscriptions"). */
+/** Bounds of the graphql-ws endpoint (see docs/subscriptions.md). */
 export interface SubscriptionLimits {
   /** Open WebSocket connections on this gateway instance; beyond it the upgrade gets HTTP 503. */
   readonly maxConnections: number;
@@ -127,7 +127,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
       SUPERGRAPH_PATH: z.string().default('supergraph.graphql').describe('the composed schema it serves'),
-      SUPERGRAPH_WATCH: booleanFlag(true).describe('serve a new `SUPERGRAPH_PATH` when the file changes (see the README\'s "Supergraph hot reload")'),
+      SUPERGRAPH_WATCH: booleanFlag(true).describe('serve a new `SUPERGRAPH_PATH` when the file changes (see docs/operations.md, "Supergraph hot reload")'),
       SUPERGRAPH_REDIS_KEY: z
         .string()
         .min(1)
@@ -221,14 +221,14 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       PERSISTED_DOCUMENTS: z
         .enum(PERSISTED_DOCUMENT_MODES)
         .optional()
-        .meta({ description: 'which operations run: `off`, `log`, `allow`, `require` (see the README\'s "Trusted documents")', unset: '`allow`', production: '`require`' }),
+        .meta({ description: 'which operations run: `off`, `log`, `allow`, `require` (see docs/protection.md, "Trusted documents")', unset: '`allow`', production: '`require`' }),
       PERSISTED_DOCUMENTS_MANIFESTS: z
         .string()
         .default('web=sdk/persisted-operations.json,trusted-documents/')
         .describe("the clients' manifests: `client=file.json`, or a directory of `<client>.json`, comma-separated"),
       PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60).describe('`Cache-Control: public, max-age` of an anonymous GET by id; `0`: never cacheable'),
       ENTITY_CACHE_ENABLED: optionalFlag.meta({
-        description: 'the entity cache (see the README\'s "Entity cache"); `false`: none of it exists',
+        description: 'the entity cache (see docs/entity-cache.md); `false`: none of it exists',
         unset: '`true` when `REDIS_URL` is set (and under `npm start`), else `false`',
       }),
       ENTITY_CACHE_STORE: z.enum(['redis', 'memory']).optional().meta({

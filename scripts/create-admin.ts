@@ -1,4 +1,4 @@
-// The first administrator of a shop that starts from empty databases (README "Going live",
+// The first administrator of a shop that starts from empty databases (docs/operations.md "Going live",
 // docs/going-live.md). Talks to the accounts database the way the accounts service does (the same
 // variables, its migrations, its password rules and hashing); never takes the password from argv.
 //

@@ -3,8 +3,8 @@
  * gateways serve now (the supergraph published last; the committed supergraph.graphql before the
  * first publish) and, only if they pass, publishes the new supergraph to every gateway replica: it
  * writes the Redis key the gateways follow (SUPERGRAPH_REDIS_KEY) and announces it on
- * `<key>:updated`. Each gateway loads it, warms its plans and switches (see the README's "Supergraph
- * hot reload"). A supergraph that fails a check is not published (exit 1).
+ * `<key>:updated`. Each gateway loads it, warms its plans and switches (see docs/operations.md,
+ * "Supergraph hot reload"). A supergraph that fails a check is not published (exit 1).
  *
  *   REDIS_URL=redis://… npm run schema:publish [-- --config <supergraph.yaml>]
  */

@@ -18,7 +18,7 @@ const folders = (dir: string) =>
     .sort();
 const names = SUBGRAPHS.map((subgraph) => subgraph.name);
 
-// The folder contract inside a subgraph (README, "Adding a subgraph"): the module's own files at the
+// The folder contract inside a subgraph (docs/adding-a-subgraph.md): the module's own files at the
 // top, beside its tests; entry points in resolvers/ and handlers/ (messages); the domain in
 // domain/; data access (loaders, stores) in data/; generated/ is written by the generators.
 const TOP_FILES = new Set(['service.ts', 'main.ts', 'config.ts', 'context.ts', 'permissions.ts', 'codegen.ts', 'seed.ts', 'workers.ts']);
@@ -54,7 +54,7 @@ describe('the subgraph registry', () => {
 
   it.each(names)('keeps the .ts files of %s where the folder contract puts them', (name) => {
     const misplaced = misplacedSubgraphFiles(filesIn(`subgraphs/${name}`)).map((file) => `subgraphs/${name}/${file}`);
-    expect(misplaced, `outside the top-level module files, resolvers/, handlers/, domain/ and data/ (README, "Adding a subgraph"): ${misplaced.join(', ')}`).toEqual([]);
+    expect(misplaced, `outside the top-level module files, resolvers/, handlers/, domain/ and data/ (docs/adding-a-subgraph.md): ${misplaced.join(', ')}`).toEqual([]);
   });
 
   it('names a .ts file outside the folder contract, and only that one', () => {

@@ -225,7 +225,7 @@ describe('the field report, in Chromium', () => {
     const orderId = historian.orderIds[1]!;
     await logIn(page, historian.email, `/orders/${orderId}`);
     await page.getByTestId('order-status').getByText('CANCELLED').waitFor(LIVE);
-    // A reload ends the in-memory session (README, "Sessions").
+    // A reload ends the in-memory session (docs/storefront.md, "Sessions: refresh tokens").
     await page.reload();
     const alert = page.getByRole('alert').filter({ hasText: 'You must be signed in.' });
     await alert.waitFor();

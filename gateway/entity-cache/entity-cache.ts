@@ -1,4 +1,4 @@
-// The entity cache as one unit (README "Entity cache"): it wraps each subgraph fetch both
+// The entity cache as one unit (docs/entity-cache.md): it wraps each subgraph fetch both
 // executors make through gateway/subgraph-transport.ts, consumes the invalidating events on a
 // transient queue of this gateway's own, restricts each response's Cache-Control to what its parts
 // allow, and reports its store's health. With ENTITY_CACHE_ENABLED=false none of it exists.

@@ -1,7 +1,7 @@
 // The subscription fields the subgraphs declare with our `@event` directive (spec
 // https://commerce-supergraph.dev/event/v0.1, kept in the supergraph by `@composeDirective`), read
-// from the supergraph as data: the gateway knows no field, topic or entity by name. See the README's
-// "Subscriptions" for what each argument means.
+// from the supergraph as data: the gateway knows no field, topic or entity by name. See
+// docs/subscriptions.md for what each argument means.
 import type { ConstDirectiveNode, DocumentNode, GraphQLSchema, ObjectTypeDefinitionNode } from 'graphql';
 import { graphqlRuntime } from './graphql-runtime.ts';
 

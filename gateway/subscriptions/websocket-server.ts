@@ -2,7 +2,7 @@
 // framing only (connections, close codes, keep-alive); the rules are the session's
 // (subscription-session.ts), shared with the HTTP transports.
 //
-// Close codes (see the README's "Subscriptions"):
+// Close codes (see docs/subscriptions.md, "orderStatusChanged"):
 //   4401 Unauthorized       connection_init carried a bad token (reason: "Unauthorized: TOKEN_…"); not retried by graphql-ws clients
 //   4403 Token expired      the connection's token reached its `exp`; graphql-ws clients reconnect (with fresh connectionParams)
 //   4408                    no connection_init within SUBSCRIPTIONS_INIT_TIMEOUT_MS

@@ -12,7 +12,7 @@ export type Carrier =
 export type CheckoutInput = {
   /** The cart version the customer saw; a cart changed since is refused with CART_CHANGED. */
   expectedVersion?: number | null | undefined;
-  /** A payment method token from the card processor (test tokens: see the README). */
+  /** A payment method token from the card processor (test tokens: docs/cart-and-checkout.md). */
   paymentToken: string;
 };
 
@@ -76,7 +76,7 @@ export type PaymentStatus =
 export type PlaceOrderInput = {
   /** 1 to 50 distinct products. */
   items: Array<OrderItemInput>;
-  /** A payment method token from the card processor (test tokens: see the README). */
+  /** A payment method token from the card processor (test tokens: docs/cart-and-checkout.md). */
   paymentToken: string;
 };
 

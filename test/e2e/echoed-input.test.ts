@@ -1,4 +1,4 @@
-// Errors repeat at most 64 characters of a client's value (README, "Protection at the gateway"): every
+// Errors repeat at most 64 characters of a client's value (docs/protection.md, "Protection at the gateway"): every
 // argument of every mutation, found by walking the schema the gateway serves, gets a 10,000-character
 // string through the gateway, as a literal and as a variable, from a customer and an admin. A new
 // mutation or input field is covered without touching this file.

@@ -1,4 +1,4 @@
-// Where the signed-in session lives: in memory only (see README, "The storefront"). The access
+// Where the signed-in session lives: in memory only (see docs/storefront.md, "Sessions: refresh tokens"). The access
 // token is renewed shortly before it expires, or when the gateway answers 401, by exchanging the
 // refresh token once (rotation); concurrent callers share one exchange, so a token is never used twice.
 import type { Role } from '../../sdk/generated/graphql.ts';

@@ -5,7 +5,7 @@ import { formatMoney } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session-context.tsx';
 
-/** The card processor's test tokens (README, "Test payment tokens"). */
+/** The card processor's test tokens (docs/cart-and-checkout.md, "Test payment tokens"). */
 export const TEST_CARDS = [
   { token: 'tok_visa', label: 'Visa •••• 4242 (succeeds)' },
   { token: 'tok_mastercard', label: 'Mastercard •••• 4444 (succeeds)' },
