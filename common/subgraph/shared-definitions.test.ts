@@ -36,6 +36,8 @@ describe('shared directive definitions', () => {
     expect(completed.startsWith(sdl)).toBe(true);
     expect(completed.slice(sdl.length)).toBe(`\n${readFileSync(new URL(EVENT_DEFINITION, root), 'utf8')}`);
     expect(sharedDefinitionFiles(sdl)).toEqual([new URL(EVENT_DEFINITION, root).pathname]);
+    // An SDL read through here once and written out (a candidate schema file) is not completed twice.
+    expect(withSharedDefinitions(completed)).toBe(completed);
     const unlinked = 'type Query {\n  ping: String\n}\n';
     expect(withSharedDefinitions(unlinked)).toBe(unlinked);
     expect(sharedDefinitionFiles(unlinked)).toEqual([]);

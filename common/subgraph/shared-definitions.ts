@@ -19,7 +19,10 @@ export const sharedDefinitionFiles = (sdl: string): string[] => SPECS.filter(({ 
  * the subgraph's own file (a composition error's line) stays where it was.
  */
 export function withSharedDefinitions(sdl: string): string {
-  const shared = SPECS.filter(({ url }) => linksSpec(sdl, url)).map(({ file }) => readFileSync(file, 'utf8'));
+  // Idempotent: an SDL that carries them already (read through here once, then written out) is left as it is.
+  const shared = SPECS.filter(({ url }) => linksSpec(sdl, url))
+    .map(({ file }) => readFileSync(file, 'utf8'))
+    .filter((definitions) => !sdl.includes(definitions.trim()));
   return shared.length === 0 ? sdl : [sdl.endsWith('\n') ? sdl : `${sdl}\n`, ...shared].join('\n');
 }
 
