@@ -49,6 +49,16 @@ const refetchTree = { refetchQueries: [CategoryTreeDocument], awaitRefetchQuerie
 // One line per category: its three actions side by side, wrapping on a narrow screen.
 const ROW = { display: 'flex', flexWrap: 'wrap', gap: '0.5rem', alignItems: 'center' } as const;
 
+/** The categories as options of a select, indented by depth in the tree. */
+function CategoryOptions({ rows }: { rows: readonly TreeRow[] }) {
+  return rows.map((row) => (
+    <option key={row.category.id} value={row.category.id}>
+      {'\u00a0'.repeat(row.depth * 2)}
+      {row.category.name}
+    </option>
+  ));
+}
+
 function CategoryItem({ row, rows }: { row: TreeRow; rows: readonly TreeRow[] }) {
   const { category, depth } = row;
   const [name, setName] = useState(category.name);
@@ -88,14 +98,7 @@ function CategoryItem({ row, rows }: { row: TreeRow; rows: readonly TreeRow[] })
         >
           <select aria-label="Parent" value={parentId} onChange={(event) => setParentId(event.target.value)}>
             <option value="">(top level)</option>
-            {rows
-              .filter((other) => other.category.id !== category.id)
-              .map((other) => (
-                <option key={other.category.id} value={other.category.id}>
-                  {'\u00a0'.repeat(other.depth * 2)}
-                  {other.category.name}
-                </option>
-              ))}
+            <CategoryOptions rows={rows.filter((other) => other.category.id !== category.id)} />
           </select>
           <button type="submit" disabled={busy}>
             Move
@@ -142,12 +145,7 @@ function NewCategory({ rows }: { rows: readonly TreeRow[] }) {
       <input aria-label="Slug (optional)" value={slug} onChange={(event) => setSlug(event.target.value)} maxLength={64} placeholder="slug (optional)" />
       <select aria-label="Under" value={parentId} onChange={(event) => setParentId(event.target.value)}>
         <option value="">(top level)</option>
-        {rows.map((row) => (
-          <option key={row.category.id} value={row.category.id}>
-            {'\u00a0'.repeat(row.depth * 2)}
-            {row.category.name}
-          </option>
-        ))}
+        <CategoryOptions rows={rows} />
       </select>
       <button type="submit" disabled={creating.loading}>
         Create category
@@ -197,12 +195,7 @@ function NewProduct({ rows }: { rows: readonly TreeRow[] }) {
       <label htmlFor="product-category">Category</label>
       <select id="product-category" value={form.categoryId} onChange={set('categoryId')} required>
         <option value="">Choose…</option>
-        {rows.map((row) => (
-          <option key={row.category.id} value={row.category.id}>
-            {'\u00a0'.repeat(row.depth * 2)}
-            {row.category.name}
-          </option>
-        ))}
+        <CategoryOptions rows={rows} />
       </select>
       <label htmlFor="product-stock">Units in stock</label>
       <input id="product-stock" value={form.stock} onChange={set('stock')} inputMode="numeric" />
