@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/free-port.ts';
 import { BENCHMARK_QUERY, composeBenchmarkSupergraph } from './federation-benchmark/subgraphs.ts';
+import { createViewerTokens } from './federation-benchmark/viewer-tokens.ts';
 import { loadAverage, machineDescription } from './machine.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
@@ -65,20 +66,25 @@ const memoryOf = async (pid: number) => {
 interface Variant {
   readonly name: string;
   readonly optional?: boolean;
+  /** Each request carries a token of its own viewer (nothing can be shared between requests). */
+  readonly uniqueViewer?: boolean;
   start(supergraphPath: string, urls: Record<string, string>): Promise<{ child: ChildProcess; url: string }>;
 }
 
-const ours = (name: string, variant: string): Variant => ({
+const ours = (name: string, variant: string, uniqueViewer = false): Variant => ({
   name,
+  uniqueViewer,
   async start(supergraphPath, urls) {
-    const child = node(0, ['--import', 'tsx', here('./federation-benchmark/gateway-process.ts'), variant, supergraphPath, JSON.stringify(urls)]);
+    const args = [variant, supergraphPath, JSON.stringify(urls), ...(uniqueViewer ? [viewers.jwksUrl] : [])];
+    const child = node(0, ['--import', 'tsx', here('./federation-benchmark/gateway-process.ts'), ...args]);
     return { child, url: await firstLine(child) };
   },
 });
 
-const hive = (name: string, config: string): Variant => ({
+const hive = (name: string, config: string, uniqueViewer = false): Variant => ({
   name,
   optional: true,
+  uniqueViewer,
   async start(supergraphPath) {
     const dir = join(HIVE_DIR!, name.replace(/\W+/g, '-'));
     execFileSync('mkdir', ['-p', dir]);
@@ -89,6 +95,15 @@ const hive = (name: string, config: string): Variant => ({
     return { child, url: `http://127.0.0.1:${port}/graphql` };
   },
 });
+
+// Enough tokens that no two requests in flight at once carry the same one.
+const viewers = await createViewerTokens(Number(process.env['BENCH_VIEWERS'] ?? 20_000));
+let nextViewer = 0;
+const withUniqueViewer = (request: autocannon.Request): autocannon.Request => {
+  nextViewer = (nextViewer + 1) % viewers.authorizations.length;
+  return { ...request, headers: { ...request.headers, authorization: viewers.authorizations[nextViewer]! } };
+};
+const HIVE_DEFAULTS = `import { defineConfig } from '@graphql-hive/gateway';\nimport { unifiedGraphHandler } from '@graphql-hive/router-runtime';\nexport const gatewayConfig = defineConfig({ unifiedGraphHandler, inboundInflightRequestDeduplication: true });\n`;
 
 const hiveVariants = (withHive: readonly Variant[]) => (HIVE_DIR ? withHive : []);
 // Each of ours runs next to the Hive Gateway it compares with, so both meet the same load.
@@ -106,15 +121,17 @@ const variants: Variant[] = [
   ]),
   ours('ours, our executor, dedup on', 'native-dedup'),
   ...hiveVariants([
-    hive(
-      'Hive Gateway (Rust planner runtime)',
-      `import { defineConfig } from '@graphql-hive/gateway';\nimport { unifiedGraphHandler } from '@graphql-hive/router-runtime';\nexport const gatewayConfig = defineConfig({ unifiedGraphHandler, inboundInflightRequestDeduplication: true });\n`,
-    ),
+    hive('Hive Gateway (Rust planner runtime)', HIVE_DEFAULTS),
     hive(
       'Hive Gateway (JavaScript planner)',
       `import { defineConfig } from '@graphql-hive/gateway';\nexport const gatewayConfig = defineConfig({ inboundInflightRequestDeduplication: true });\n`,
     ),
   ]),
+  // A shop's traffic: every request a different signed-in viewer. Ours verifies each token (ES256)
+  // and asserts its viewer to the subgraphs; Hive Gateway forwards nothing and verifies nothing by default.
+  ours('ours, its defaults (dedup off), a unique viewer per request', 'native', true),
+  ours('ours, dedup on, a unique viewer per request', 'native-dedup', true),
+  ...hiveVariants([hive('Hive Gateway (Rust planner runtime), its defaults, a unique viewer per request', HIVE_DEFAULTS, true)]),
 ];
 
 const subgraphs = node(1, ['--import', 'tsx', here('./federation-benchmark/subgraphs.ts')]);
@@ -144,7 +161,14 @@ try {
       const data = JSON.stringify((JSON.parse(answer) as { data: unknown }).data);
       expected ??= data;
       if (data !== expected || answer.includes('"errors"')) throw new Error(`${variant.name} answers differently: ${answer.slice(0, 300)}`);
-      const load = { url, method: 'POST' as const, connections: CONNECTIONS, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: BENCHMARK_QUERY }) };
+      const load = {
+        url,
+        method: 'POST' as const,
+        connections: CONNECTIONS,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: BENCHMARK_QUERY }),
+        ...(variant.uniqueViewer ? { requests: [{ setupRequest: withUniqueViewer }] } : {}),
+      };
       await autocannon({ ...load, duration: WARMUP_SECONDS });
       const result = await autocannon({ ...load, duration: SECONDS });
       const memory = await memoryOf(child.pid!);
@@ -162,6 +186,7 @@ try {
   }
 } finally {
   subgraphs.kill('SIGTERM');
+  await viewers.close();
   await rm(scratch, { recursive: true, force: true });
 }
 

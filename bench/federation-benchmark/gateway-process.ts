@@ -1,6 +1,7 @@
 // One gateway of the federation benchmark, in a process of its own (so it can be pinned to a
 // core and its memory measured): `tsx gateway-process.ts <variant> <supergraph file> <urls json>`.
-// Prints its /graphql URL on one line once it listens; stops on SIGTERM.
+// Prints its /graphql URL on one line once it listens; stops on SIGTERM. A fourth argument names a
+// key set (JWKS URL) for the runs with a unique viewer per request (viewer-tokens.ts).
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,7 @@ import { BENCHMARK_QUERY } from './subgraphs.ts';
 
 export type GatewayVariant = 'bare' | 'native' | 'native-dedup' | 'native-unbatched';
 
-const [variant, supergraphPath, urlsJson] = process.argv.slice(2) as [GatewayVariant, string, string];
+const [variant, supergraphPath, urlsJson, jwksUrl] = process.argv.slice(2) as [GatewayVariant, string, string, string | undefined];
 const urls = JSON.parse(urlsJson) as Record<string, string>;
 
 let url: string;
@@ -40,6 +41,7 @@ if (variant === 'bare') {
     PERSISTED_DOCUMENTS_MANIFESTS: `benchmark=${manifest}`,
     GATEWAY_DEDUP: variant === 'native-dedup' ? 'true' : 'false',
     ...(variant === 'native-unbatched' ? { GATEWAY_BATCH_FETCHES: 'false' } : {}),
+    ...(jwksUrl ? { JWKS_URL: jwksUrl } : {}),
     ...Object.fromEntries(Object.entries(urls).map(([name, subgraphUrl]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphUrl])),
     ...Object.fromEntries(Object.keys(urls).map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `benchmark-secret-of-${name}`])),
   });
