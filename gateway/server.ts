@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { Supergraph } from '@apollo/federation-internals';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ConfigError } from '../common/config.ts';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
@@ -49,6 +48,7 @@ import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { createSupergraphReload } from './supergraph/hot-reload.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
+import { SUPPORTED_SUPERGRAPH_FEATURES, buildSupergraph } from '../common/supergraph.ts';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -87,7 +87,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
     if (unconfigured.length > 0) return [`routes to subgraphs with no configuration: ${unconfigured.join(', ')}`];
     try {
-      return eventFieldProblems(readEventFields(sdl), Supergraph.build(sdl).apiSchema().toGraphQLJSSchema());
+      return eventFieldProblems(readEventFields(sdl), buildSupergraph(sdl).apiSchema().toGraphQLJSSchema());
     } catch (error) {
       return [error instanceof Error ? error.message : String(error)];
     }
@@ -112,6 +112,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const apolloGateway = new ApolloGateway({
     supergraphSdl: reload.hook,
     logger: log,
+    supportedSupergraphFeatures: new Set(SUPPORTED_SUPERGRAPH_FEATURES),
     buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!),
   });
   const formatError = withApqMismatchCode(withTokenLimitCode(maskUnexpectedErrors()));

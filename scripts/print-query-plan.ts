@@ -4,13 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
+import { operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner, prettyFormatQueryPlan } from '@apollo/query-planner';
 import { parse } from 'graphql';
+import { buildSupergraph } from '../common/supergraph.ts';
 
 export async function planFor(operationText: string, operationName?: string): Promise<string> {
   const root = resolve(import.meta.dirname, '..');
-  const supergraph = Supergraph.build(await readFile(resolve(root, 'supergraph.graphql'), 'utf8'));
+  const supergraph = buildSupergraph(await readFile(resolve(root, 'supergraph.graphql'), 'utf8'));
   const planner = new QueryPlanner(supergraph);
   const operation = operationFromDocument(supergraph.apiSchema(), parse(operationText), operationName ? { operationName } : {});
   return prettyFormatQueryPlan(planner.buildQueryPlan(operation));

@@ -6,7 +6,6 @@
 // error and a null injected at the fields it reaches (at every depth), then with each subgraph
 // answering 503 (SUBGRAPH_UNAVAILABLE and partial results).
 import { readFile } from 'node:fs/promises';
-import { Supergraph } from '@apollo/federation-internals';
 import { print, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger.ts';
@@ -20,6 +19,7 @@ import { loadGatewayConfig } from '../config.ts';
 import { createGatewayServer, subgraphsOf } from '../server.ts';
 import { startApolloOracle } from '../../test/support/apollo-oracle.ts';
 import { coordinatesOf, generateOperations, variablesFor, type CorpusOperation } from '../../test/support/operation-corpus.ts';
+import { buildSupergraph } from '../../common/supergraph.ts';
 
 interface GatewayPair {
   readonly native: string;
@@ -123,7 +123,7 @@ async function runCorpus(pair: GatewayPair, mocks: MockSubgraphs, schema: GraphQ
   return { mismatches, cleanFailures, compared, withData, withErrors };
 }
 
-const apiSchemaOf = (supergraphSdl: string): GraphQLSchema => Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+const apiSchemaOf = (supergraphSdl: string): GraphQLSchema => buildSupergraph(supergraphSdl).apiSchema().toGraphQLJSSchema();
 
 describe('our executor answers byte for byte as @apollo/gateway does', () => {
   describe('over the project supergraph', () => {

@@ -20,7 +20,8 @@ import {
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 
 const { GraphQLError: GraphQLErrorClass, executeSync, visit } = graphqlRuntime;
-import type { SubgraphCaller, SubgraphFetcher } from '../subgraph-transport.ts';
+import type { SubgraphCaller, SubgraphFetcher, SubgraphResponse } from '../subgraph-transport.ts';
+import { contextValuesOf, entitiesWithAncestors, groupByContext, mergeGroupAnswers } from './context-rewrites.ts';
 import { applyRewrites, moveKey } from './data-rewrites.ts';
 import { deepMerge, type ResultObject } from './deep-merge.ts';
 import { representationBuilderOf } from './representations.ts';
@@ -364,8 +365,9 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor, order: 
       });
       if (representations.length < 1) return;
       if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
-      const deduplicated = uniqueRepresentations(representations);
-      const received = await sendOperation(state, fetch, cursor, order, { ...variables, representations: deduplicated?.unique ?? representations }, deduplicated);
+      const received = fetch.contextRewrites?.length
+        ? await sendInContext(state, fetch, cursor, order, variables, representations, representationToEntity)
+        : await sendOperation(state, fetch, cursor, order, variables, representations);
       if (!received) return;
       const receivedEntities = received['_entities'];
       if (!(receivedEntities && Array.isArray(receivedEntities))) throw new Error(`Expected "data._entities" in response to be an array`);
@@ -387,21 +389,55 @@ function executeFetch(state: RunState, fetch: FetchNode, cursor: Cursor, order: 
   });
 }
 
+const send = (state: RunState, fetch: FetchNode, variables: Variables): Promise<SubgraphResponse> =>
+  state.fetcher.send(
+    fetch.serviceName,
+    { query: fetch.operation, operationName: fetch.operationName, variables },
+    state.caller,
+    state.batch && fetch.operationKind === OperationTypeNode.QUERY,
+  );
+
+/** Sends the fetch (each distinct representation once, when it has representations) and reports its errors. */
 async function sendOperation(
   state: RunState,
   fetch: FetchNode,
   cursor: Cursor,
   order: number,
   variables: Variables,
-  deduplicated?: UniqueRepresentations,
+  representations?: ResultObject[],
 ): Promise<ResultObject | null | undefined> {
-  const sent = await state.fetcher.send(
-    fetch.serviceName,
-    { query: fetch.operation, operationName: fetch.operationName, variables },
-    state.caller,
-    state.batch && fetch.operationKind === OperationTypeNode.QUERY,
+  if (!representations) return report(state, fetch, cursor, order, await send(state, fetch, variables));
+  const deduplicated: UniqueRepresentations | undefined = uniqueRepresentations(representations);
+  const sent = await send(state, fetch, { ...variables, representations: deduplicated?.unique ?? representations });
+  return report(state, fetch, cursor, order, deduplicated ? deduplicated.expand(sent) : sent);
+}
+
+/** A fetch with contextual arguments (context-rewrites.ts): one fetch per group of entities that see the same values. */
+async function sendInContext(
+  state: RunState,
+  fetch: FetchNode,
+  cursor: Cursor,
+  order: number,
+  variables: Variables,
+  representations: ResultObject[],
+  representationToEntity: readonly number[],
+): Promise<ResultObject | null | undefined> {
+  const schema = state.compiled.supergraphSchema;
+  const placed = entitiesWithAncestors(cursor.fullResult, cursor.path);
+  const rewrites = fetch.contextRewrites ?? [];
+  const valuesOf = representationToEntity.map((at) => {
+    const place = placed[at];
+    return place ? contextValuesOf(schema, rewrites, place.entity, place.ancestors) : {};
+  });
+  const groups = groupByContext(valuesOf);
+  if (groups.length === 1) return sendOperation(state, fetch, cursor, order, { ...variables, ...groups[0]!.values }, representations);
+  const answers = await Promise.all(
+    groups.map((group) => send(state, fetch, { ...variables, ...group.values, representations: group.members.map((at) => representations[at] as ResultObject) })),
   );
-  const response = deduplicated ? deduplicated.expand(sent) : sent;
+  return report(state, fetch, cursor, order, mergeGroupAnswers(groups, answers, representations.length));
+}
+
+function report(state: RunState, fetch: FetchNode, cursor: Cursor, order: number, response: SubgraphResponse): ResultObject | null | undefined {
   if (response.errors) {
     const pathOf = lazyErrorPathGenerator(fetch, cursor);
     const names = state.compiled.responseNames;

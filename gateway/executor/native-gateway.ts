@@ -2,7 +2,7 @@
 // same @apollo/query-planner, same configuration) plans, and our executor runs the plans. It
 // stands in for the ApolloGateway given to ApolloServer (the GatewayInterface: load,
 // onSchemaLoadOrUpdate, stop) and returns its own executor from `load`.
-import { Supergraph, operationFromDocument, type Operation, type Schema } from '@apollo/federation-internals';
+import { type Supergraph, operationFromDocument, type Operation, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext, type ApolloGateway } from '@apollo/gateway';
 import { QueryPlanner } from '@apollo/query-planner';
 import type {
@@ -28,6 +28,7 @@ import { unplannedRootFields } from './plan-coverage.ts';
 import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
 import { requiresWithArgumentsOf, separateConflictingRequires, type RequiresWithArguments } from './requires-conflicts.ts';
 import { compileResultShaper } from './result-shaper.ts';
+import { buildSupergraph } from '../../common/supergraph.ts';
 
 interface Planning {
   readonly planner: QueryPlanner;
@@ -176,7 +177,7 @@ export function createNativeGateway({
   const inFlight = new Map<string, Promise<IncrementalExecutionResult>>();
   let planning: Planning | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    const supergraph = Supergraph.build(coreSupergraphSdl);
+    const supergraph = buildSupergraph(coreSupergraphSdl);
     // The API schema Apollo Server validates against, with the @defer directive we can execute.
     const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
     withDefer.extensions = apiSchema.extensions;

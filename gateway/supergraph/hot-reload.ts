@@ -17,10 +17,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Supergraph } from '@apollo/federation-internals';
 import { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.ts';
+import { buildSupergraph } from '../../common/supergraph.ts';
 
 export interface SupergraphReloadSettings {
   /** Watch this file and serve what it holds when it changes. */
@@ -102,7 +102,7 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
     };
     if (!update) return refuse('not started', undefined);
     try {
-      Supergraph.build(sdl, { validateSupergraph: true });
+      buildSupergraph(sdl, { validateSupergraph: true });
     } catch (error) {
       return refuse('does not load', error instanceof Error ? error.message : String(error));
     }

@@ -2,15 +2,15 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Supergraph } from '@apollo/federation-internals';
 import { printSchema, type GraphQLSchema } from './graphql.ts';
+import { buildSupergraph } from '../../common/supergraph.ts';
 
 /**
  * The API schema of a supergraph: what clients see and query through the gateway, without the
  * join__/link__ machinery of the supergraph SDL (what `@apollo/gateway` serves).
  */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  return buildSupergraph(supergraphSdl).apiSchema().toGraphQLJSSchema();
 }
 
 /** The API schema of a supergraph, printed. */
