@@ -7,7 +7,7 @@ import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import { createMetrics } from '../../common/metrics.ts';
 import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config.ts';
 import { createGatewayServer } from '../../gateway/server.ts';
-import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../../gateway/graphql-runtime.ts';
 import { startApolloOracle } from './apollo-oracle.ts';
 import type { MockSubgraphs } from './mock-subgraphs.ts';
 

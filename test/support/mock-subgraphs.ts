@@ -8,7 +8,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLFieldResolver, GraphQLOutputType } from 'graphql';
-import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../../gateway/graphql-runtime.ts';
 
 const { GraphQLError, getNamedType, isAbstractType, isEnumType, isListType, isNonNullType, isObjectType, isScalarType, parse } = graphqlRuntime;
 
