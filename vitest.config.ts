@@ -19,6 +19,7 @@ const unitSuites = [
   'common/subgraph/shared-definitions.test.ts',
   'gateway/entity-cache/cache-hints.test.ts',
   'gateway/executor/unique-representations.test.ts',
+  'gateway/architecture.test.ts',
   'gateway/batching/batch-document.test.ts',
   'gateway/http/accept.test.ts',
   'gateway/protection/client-ip.test.ts',

@@ -13,7 +13,7 @@ import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { createTopicFollower } from '../topic-follower.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { GatewayFeature } from '../feature.ts';
-import type { FetchLayer, FetchScope, SubgraphCaller, SubgraphReply, SubgraphRequest, SubgraphResponse } from '../fetch/fetch-types.ts';
+import type { FetchLayer, FetchScope, SubgraphFetch, SubgraphReply, SubgraphRequest, SubgraphResponse } from '../fetch/fetch-types.ts';
 import { entityTag, listTag, readCacheHints, type CacheHints, type CachePolicy, type FetchShape } from './cache-hints.ts';
 import { createMemoryStore, createRedisStore, type CacheFill, type CacheStore } from './cache-store.ts';
 import { createEntityCacheMetrics } from './entity-cache-metrics.ts';
@@ -363,7 +363,8 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
     },
   };
 
-  async function throughCache(subgraph: string, request: SubgraphRequest, caller: SubgraphCaller, mutation: boolean, send: Send): Promise<SubgraphReply> {
+  async function throughCache(fetch: SubgraphFetch, send: Send): Promise<SubgraphReply> {
+    const { subgraph, request, caller, mutation, headers } = fetch;
     const sink = sinkOf(caller.scope);
     if (mutation) {
       // A mutation's answer names what it changed: dropped before the answer goes back, so the
@@ -388,14 +389,15 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
       sink.restrict(shape?.policy ?? UNCACHEABLE);
       return send(request);
     }
-    const keyBase = `${subgraph}\u0000${digest(request.query)}\u0000${scope}`;
+    // Headers a layer above added (a tenant) may change the answer: part of the key when present.
+    const keyBase = `${subgraph}\u0000${digest(request.query)}\u0000${scope}${headers ? `\u0000${stable(headers)}` : ''}`;
     return shape.kind === 'entities' ? fetchEntities(shape, keyBase, request, sink, send) : fetchRoot(shape, keyBase, request, sink, send);
   }
 
   return {
     layer: {
       stage: 'cache',
-      handle: (fetch, next) => throughCache(fetch.subgraph, fetch.request, fetch.caller, fetch.mutation, (request) => next(request === fetch.request ? fetch : { ...fetch, request })),
+      handle: (fetch, next) => throughCache(fetch, (request) => next(request === fetch.request ? fetch : { ...fetch, request })),
     },
     plugin,
     healthChecks: store.kind === 'redis' ? [{ name: 'entity-cache', check: () => store.healthCheck(), critical: false }] : [],

@@ -221,4 +221,3 @@ function parseResponse(raw: RawResponse): SubgraphResponse {
   }
   return body as SubgraphResponse;
 }
-

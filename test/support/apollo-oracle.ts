@@ -1,8 +1,8 @@
 // @apollo/gateway's executor as the oracle of the differential tests (it is no setting of the
 // gateway's): a plain @apollo/gateway on @apollo/server over the same supergraph and subgraphs.
 // What the gateway put in front of both executors when it could run either is kept here too, so a
-// comparison still differs only in how a query plan is executed: the same subgraph fetch layers (resilience, transport:
-// (credentials, request id, retries, SUBGRAPH_UNAVAILABLE), the same viewer verification, error
+// comparison still differs only in how a query plan is executed: the same subgraph fetch layers
+// (resilience and transport: credentials, request id, retries, SUBGRAPH_UNAVAILABLE), the same viewer verification, error
 // formatting and codes, operation limits and Retry-After/503 on SERVICE_UNAVAILABLE, over HTTP.
 // Left out: rate limits, trusted documents, the entity cache, subscriptions, @defer (not
 // @apollo/gateway's), which the tests comparing against it turn off or do not use.
