@@ -1,7 +1,15 @@
 import type { Logger } from '../common/logger.ts';
 import type { Viewer } from '../common/viewer.ts';
-import type { CachePolicySink } from './entity-cache/entity-cache.ts';
-import type { Verdict } from './protection/rate-limiter.ts';
+import type { FetchScope } from './fetch/fetch-types.ts';
+
+/** Where a caller stands in a request budget (gateway/protection/rate-limiter.ts). */
+export interface Verdict {
+  readonly allowed: boolean;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Seconds until the window resets. */
+  readonly resetSeconds: number;
+}
 
 export interface GatewayContext {
   readonly viewer: Viewer | null;
@@ -11,6 +19,6 @@ export interface GatewayContext {
   readonly clientIp?: string;
   /** Where the caller stands in its request budget (set for HTTP requests). */
   readonly rateLimit?: Verdict;
-  /** What this request's subgraph fetches allow its response's Cache-Control to say (entity cache on). */
-  readonly cachePolicy?: CachePolicySink;
+  /** State the fetch layers keep for this request (set for HTTP requests; gateway/fetch/fetch-types.ts). */
+  readonly fetchScope?: FetchScope;
 }

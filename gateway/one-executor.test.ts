@@ -7,7 +7,7 @@ import { createShopClient } from '../sdk/client.ts';
 import { FIXTURE_SUBGRAPHS } from '../test/support/federation-fixture.ts';
 import { startGatewayOverMocks, type GatewayOverMocks } from '../test/support/gateway-over-mocks.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../test/support/mock-subgraphs.ts';
-import { graphqlRuntime } from './subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from './graphql-runtime.ts';
 
 let mocks: MockSubgraphs;
 let gateway: GatewayOverMocks;

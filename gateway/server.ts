@@ -27,11 +27,15 @@ import { createRequestAdmission } from './protection/request-admission.ts';
 import { withTokenLimitCode } from './protection/token-limit-errors.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
 import { createNativeGateway } from './executor/native-gateway.ts';
-import { SubgraphDataSource } from './subgraph-data-source.ts';
-import { createSubgraphTransports, subgraphFetcher } from './subgraph-transport.ts';
-import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
+import { featuresOn, type GatewayFeature } from './feature.ts';
+import { SubgraphDataSource } from './fetch/apollo-data-source.ts';
+import { createFetchPipeline } from './fetch/pipeline.ts';
+import { createSubgraphTransport } from './fetch/transport.ts';
+import { createResilience } from './resilience/resilience.ts';
+import { createDedup } from './dedup/dedup.ts';
+import { createBatching } from './batching/batching.ts';
 import { createQueryPlanCache } from './query-plan-cache.ts';
-import { createEntityCache } from './entity-cache/entity-cache.ts';
+import { createEntityCacheFeature } from './entity-cache/entity-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { withApqMismatchCode } from './trusted-documents/apq-mismatch.ts';
 import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
@@ -58,6 +62,8 @@ export interface GatewayDependencies {
   readonly keySet?: AccessTokenVerifierOptions['keySet'];
   /** Where the events of `@event` subscription fields come from (the gateway consumes them on a transient queue of its own). */
   readonly bus: MessageBus;
+  /** Features from outside gateway/ (examples/), after the gateway's own: their fetch layers join the pipeline by stage. */
+  readonly plugins?: readonly GatewayFeature[];
 }
 
 /** Subgraph names the supergraph routes to, read from its join__Graph enum. */
@@ -66,7 +72,7 @@ export function subgraphsOf(supergraphSdl: string): string[] {
 }
 
 /** The public endpoint: verifies callers, plans across subgraphs. Nothing happens until `listen`. */
-export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus }: GatewayDependencies) {
+export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus, plugins = [] }: GatewayDependencies) {
   const routed = subgraphsOf(supergraphSdl);
   const unknown = routed.filter((name) => !(name in config.subgraphs));
   if (unknown.length > 0) throw new Error(`supergraph routes to subgraphs with no configuration: ${unknown.join(', ')}`);
@@ -78,7 +84,6 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   // A subscription declaration that cannot work stops the start, naming the field (a reload refuses it instead).
   readEventFields(supergraphSdl);
   optOutOfApolloDataCollection();
-  const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
   const planCache = createQueryPlanCache(metrics.registry);
   const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, production: config.nodeEnv === 'production' });
@@ -103,8 +108,16 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
     registry: metrics.registry,
   });
-  const entityCache = createEntityCache({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry });
-  const transports = createSubgraphTransports(config, fetchMetrics, entityCache);
+  // The features that make the subgraph fetch (each placed in the pipeline by its stage), then the plugins.
+  const features = featuresOn([
+    createEntityCacheFeature({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry }),
+    createDedup({ enabled: config.dedupSubgraphQueries }),
+    createBatching({ enabled: config.batchFetches }),
+    createResilience({ resilience: config.resilience, subgraphs: Object.keys(config.subgraphs) }, { registry: metrics.registry }),
+    createSubgraphTransport({ subgraphs: config.subgraphs, timeoutMs: config.subgraphTimeoutMs, connections: config.resilience.maxConcurrent }),
+    ...plugins,
+  ]);
+  const fetcher = createFetchPipeline(features, Object.keys(config.subgraphs));
   // What the supergraph being served routes to: a reload may add or drop configured subgraphs.
   let routedNow: readonly string[] = routed;
   // @apollo/gateway loads the supergraph (and checks a new one's subgraphs, through their data
@@ -113,12 +126,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     supergraphSdl: reload.hook,
     logger: log,
     supportedSupergraphFeatures: new Set(SUPPORTED_SUPERGRAPH_FEATURES),
-    buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!),
+    buildService: ({ name }) => new SubgraphDataSource(fetcher, name),
   });
   const formatError = withApqMismatchCode(withTokenLimitCode(maskUnexpectedErrors()));
   const gateway = createNativeGateway({
     gateway: apolloGateway,
-    fetcher: subgraphFetcher(transports),
+    fetcher,
     formatError,
     dedup: config.dedupSubgraphQueries,
     batchFetches: config.batchFetches,
@@ -152,8 +165,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
       ...(rateLimiting?.plugins ?? []),
-      // Before trusted documents: their public answer follows the policy the cache sets.
-      ...(entityCache ? [entityCache.plugin] : []),
+      // Before trusted documents: their public answer follows the policy the entity cache sets.
+      ...features.flatMap((feature) => feature.apolloPlugins ?? []),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -169,7 +182,9 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     const requestId = requestIdFor(req);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
-    return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
+    let built: GatewayContext = { viewer, requestId, log: log.child({ requestId }), ...admission, fetchScope: { entries: new Map() } };
+    for (const feature of features) if (feature.context) built = { ...built, ...(await feature.context(req, built)) };
+    return built;
   };
 
   // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
@@ -195,10 +210,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
     const reloaded = serving !== undefined;
     serving = { api: apiSchema, eventFields };
+    for (const feature of features) feature.schemaChanged?.({ apiSchema, supergraphSdl: coreSupergraphSdl, reload: reloaded });
     if (!reloaded) return;
     // A reload: open subscriptions the new schema still accepts stay open; the hub follows the declared topics.
     sessions.revalidate(serving);
-    void entityCache?.update(coreSupergraphSdl).catch((error: unknown) => log.error({ err: error }, 'consuming the new cache invalidation topics failed'));
     void hub.consume(topicsOf(eventFields)).catch((error: unknown) => log.error({ err: error }, 'consuming the new subscription topics failed'));
   });
   const httpSubscriptions = createHttpSubscriptions({
@@ -250,8 +265,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       // events (not queries or mutations) need the broker.
       ...(rateLimiting?.healthChecks ?? []),
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
-      // Not critical either: without its store the cache steps aside and requests go to the subgraphs.
-      ...(entityCache?.healthChecks ?? []),
+      ...features.flatMap((feature) => (typeof feature.healthChecks === 'function' ? feature.healthChecks() : (feature.healthChecks ?? []))),
     ],
   });
 
@@ -273,11 +287,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     httpSubscriptions,
     hub,
     reload,
-    entityCache,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
       await hub.consume(serving ? topicsOf(serving.eventFields) : []);
-      await entityCache?.start();
+      for (const feature of features) await feature.start?.();
       started = true;
       return http.listen(port, host);
     },
@@ -285,12 +298,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
       await hub.stop();
       await reload.stop();
+      for (const feature of features.toReversed()) await feature.drain?.();
       await http.close();
       await apollo.stop();
-      // After the requests in flight: they may still read and fill it.
-      await entityCache?.stop();
+      // After the requests in flight (they may still read and fill the entity cache), in reverse order: the transport last.
+      for (const feature of features.toReversed()) await feature.stop?.();
       await rateLimiting?.close();
-      await Promise.all([...transports.values()].map((transport) => transport.close()));
     },
   };
 }

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../../gateway/graphql-runtime.ts';
 
 const { execute, parse } = graphqlRuntime;
 

@@ -15,7 +15,7 @@ import type {
   OperationDefinitionNode,
   SelectionSetNode,
 } from 'graphql';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const { Kind, parse, valueFromASTUntyped, buildASTSchema, getNamedType, isCompositeType, isAbstractType, isObjectType } = graphqlRuntime;
 

@@ -1,5 +1,5 @@
-// The entity cache as one unit (docs/entity-cache.md): it wraps each subgraph fetch both
-// executors make through gateway/subgraph-transport.ts, consumes the invalidating events on a
+// The entity cache as one feature (docs/entity-cache.md): the `cache` layer of the subgraph fetch
+// (it answers what it holds and calls `next` for the rest), consumes the invalidating events on a
 // transient queue of this gateway's own, restricts each response's Cache-Control to what its parts
 // allow, and reports its store's health. With ENTITY_CACHE_ENABLED=false none of it exists.
 import { createHash, randomUUID } from 'node:crypto';
@@ -12,7 +12,8 @@ import type { Envelope } from '../../common/messaging/envelope.ts';
 import type { MessageBus } from '../../common/messaging/message-bus.ts';
 import { createTopicFollower } from '../topic-follower.ts';
 import type { Viewer } from '../../common/viewer.ts';
-import type { SubgraphCaller, SubgraphRequest, SubgraphResponse } from '../subgraph-transport.ts';
+import type { GatewayFeature } from '../feature.ts';
+import type { FetchLayer, FetchScope, SubgraphFetch, SubgraphReply, SubgraphRequest, SubgraphResponse } from '../fetch/fetch-types.ts';
 import { entityTag, listTag, readCacheHints, type CacheHints, type CachePolicy, type FetchShape } from './cache-hints.ts';
 import { createMemoryStore, createRedisStore, type CacheFill, type CacheStore } from './cache-store.ts';
 import { createEntityCacheMetrics } from './entity-cache-metrics.ts';
@@ -53,11 +54,29 @@ export class CachePolicySink {
 }
 
 export interface CacheContext {
-  readonly cachePolicy?: CachePolicySink;
+  readonly fetchScope?: FetchScope;
   readonly viewer: Viewer | null;
 }
 
-type Send = (request: SubgraphRequest) => Promise<SubgraphResponse>;
+// The request's sink lives in its fetch scope under this key: made at its first fetch (no fetch, nothing to say).
+const POLICY_SINK = Symbol('entity-cache policy sink');
+
+function sinkOf(scope: FetchScope | undefined): CachePolicySink | undefined {
+  if (!scope) return undefined;
+  let sink = scope.entries.get(POLICY_SINK) as CachePolicySink | undefined;
+  if (!sink) {
+    sink = new CachePolicySink();
+    scope.entries.set(POLICY_SINK, sink);
+  }
+  return sink;
+}
+
+type Send = (request: SubgraphRequest) => Promise<SubgraphReply>;
+
+const NO_HEADERS: ReadonlyMap<string, readonly string[]> = new Map();
+
+/** What the cache answers itself: no subgraph's headers, and never this caller's own. */
+const fromCache = (response: SubgraphResponse): SubgraphReply => ({ response, headers: NO_HEADERS, reused: true });
 
 interface Cached {
   readonly data: unknown;
@@ -98,10 +117,8 @@ export interface EntityCacheOptions {
 }
 
 export interface EntityCache {
-  /** Wraps one subgraph fetch. */
-  fetch(subgraph: string, request: SubgraphRequest, caller: SubgraphCaller, send: Send): Promise<SubgraphResponse>;
-  /** A new request's sink (GatewayContext.cachePolicy). */
-  sink(): CachePolicySink;
+  /** The `cache` layer of the subgraph fetch. */
+  readonly layer: FetchLayer;
   /** Restricts each response's cache policy to what its fetches allowed. */
   readonly plugin: ApolloServerPlugin<CacheContext>;
   readonly healthChecks: readonly HealthCheck[];
@@ -225,7 +242,7 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
     }
   }
 
-  async function fetchRoot(shape: FetchShape, keyBase: string, request: SubgraphRequest, sink: CachePolicySink, send: Send): Promise<SubgraphResponse> {
+  async function fetchRoot(shape: FetchShape, keyBase: string, request: SubgraphRequest, sink: CachePolicySink, send: Send): Promise<SubgraphReply> {
     const span = trace.getActiveSpan();
     const key = digest(`${keyBase}\u0000${stable(request.variables ?? {})}`);
     const found = await lookup([key]);
@@ -235,24 +252,25 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
       metrics.lookups.inc({ type: shape.label, outcome: 'hit' });
       span?.setAttributes({ 'cache.outcome': 'hit', 'cache.hits': 1, 'cache.misses': 0 });
       sink.restrict(remaining(cached, now));
-      return { data: cached.data as Record<string, unknown> };
+      return fromCache({ data: cached.data as Record<string, unknown> });
     }
     metrics.lookups.inc({ type: shape.label, outcome: found ? 'miss' : 'unavailable' });
     span?.setAttributes({ 'cache.outcome': found ? 'miss' : 'unavailable', 'cache.hits': 0, 'cache.misses': 1 });
-    const response = await send(request);
+    const reply = await send(request);
+    const response = reply.response;
     if (response.errors?.length || !isObject(response.data)) {
       sink.restrict(UNCACHEABLE);
-      return response;
+      return reply;
     }
     sink.restrict(shape.policy);
     if (found) {
       const value = JSON.stringify({ data: response.data, scope: shape.policy.scope, expiresAt: Date.now() + shape.policy.maxAge * 1000 } satisfies Cached);
       await fill([{ key, value, ttlSeconds: shape.policy.maxAge, tags: [...shape.tagsOf(response.data)] }], found.generation, () => shape.label);
     }
-    return response;
+    return reply;
   }
 
-  async function fetchEntities(shape: FetchShape, keyBase: string, request: SubgraphRequest, sink: CachePolicySink, send: Send): Promise<SubgraphResponse> {
+  async function fetchEntities(shape: FetchShape, keyBase: string, request: SubgraphRequest, sink: CachePolicySink, send: Send): Promise<SubgraphReply> {
     const span = trace.getActiveSpan();
     const { representations, ...rest } = request.variables ?? {};
     if (!Array.isArray(representations) || representations.length === 0 || !representations.every(isObject)) {
@@ -285,14 +303,17 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
       'cache.misses': missing.length,
     });
     for (const policy of hitPolicies) sink.restrict(policy);
-    if (missing.length === 0) return { data: { _entities: entities } };
+    if (missing.length === 0) return fromCache({ data: { _entities: entities } });
 
-    const response = await send(missing.length === reps.length ? request : { ...request, variables: { ...rest, representations: missing.map((index) => reps[index]) } });
+    const reply = await send(missing.length === reps.length ? request : { ...request, variables: { ...rest, representations: missing.map((index) => reps[index]) } });
+    const response = reply.response;
     const fetched = isObject(response.data) && Array.isArray(response.data['_entities']) ? (response.data['_entities'] as unknown[]) : undefined;
     if (missing.length === reps.length && (response.errors?.length || !fetched)) {
       sink.restrict(UNCACHEABLE);
-      return response;
+      return reply;
     }
+    // Partly from the cache: the subgraph's headers are still this caller's own (its fetch of the rest).
+    const merged = (own: SubgraphResponse): SubgraphReply => ({ response: own, headers: reply.headers, reused: false });
     missing.forEach((index, position) => {
       entities[index] = fetched?.[position] ?? null;
     });
@@ -304,7 +325,7 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
     });
     if (errors?.length || !fetched) {
       sink.restrict(UNCACHEABLE);
-      return { ...response, data: { ...(isObject(response.data) ? response.data : {}), _entities: entities }, ...(errors ? { errors } : {}) };
+      return merged({ ...response, data: { ...(isObject(response.data) ? response.data : {}), _entities: entities }, ...(errors ? { errors } : {}) });
     }
     sink.restrict(shape.policy);
     if (found) {
@@ -326,14 +347,15 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
       });
       await fill(fills, found.generation, (entry) => types.get(entry.key) ?? '_entities');
     }
-    return { ...response, data: { ...response.data, _entities: entities } };
+    return merged({ ...response, data: { ...response.data, _entities: entities } });
   }
 
   const plugin: ApolloServerPlugin<CacheContext> = {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, overallCachePolicy }) {
-          const policy = contextValue.cachePolicy?.policyFor(contextValue.viewer);
+          const sink = contextValue.fetchScope?.entries.get(POLICY_SINK) as CachePolicySink | undefined;
+          const policy = sink?.policyFor(contextValue.viewer);
           // Apollo's cache-control plugin writes the header from this (no-store when a part forbids it, or on errors).
           if (policy) overallCachePolicy.restrict({ maxAge: policy.maxAge, scope: policy.scope });
         },
@@ -341,36 +363,42 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
     },
   };
 
+  async function throughCache(fetch: SubgraphFetch, send: Send): Promise<SubgraphReply> {
+    const { subgraph, request, caller, mutation, headers } = fetch;
+    const sink = sinkOf(caller.scope);
+    if (mutation) {
+      // A mutation's answer names what it changed: dropped before the answer goes back, so the
+      // caller reads its own write on any gateway sharing the store; the events do the rest.
+      sink?.restrict(UNCACHEABLE);
+      const reply = await send(request);
+      const response = reply.response;
+      const tags = isObject(response.data) ? hints.entityTagsOf(request.query, response.data) : new Set<string>();
+      for (const tag of [...tags]) {
+        const type = typeOfTag(tag);
+        tags.add(type);
+        // What may have joined or left a list (a created product) is in no kept list's tags by id.
+        if (hints.invalidations.some((declared) => declared.lists && declared.type === type)) tags.add(listTag(type));
+      }
+      if (tags.size > 0) await invalidate([...tags], 'mutation');
+      return reply;
+    }
+    if (!sink) return send(request);
+    const shape = hints.shapeOf(request.query);
+    const scope = shape ? scopeKey(shape.policy, caller.viewer) : undefined;
+    if (!shape || !scope) {
+      sink.restrict(shape?.policy ?? UNCACHEABLE);
+      return send(request);
+    }
+    // Headers a layer above added (a tenant) may change the answer: part of the key when present.
+    const keyBase = `${subgraph}\u0000${digest(request.query)}\u0000${scope}${headers ? `\u0000${stable(headers)}` : ''}`;
+    return shape.kind === 'entities' ? fetchEntities(shape, keyBase, request, sink, send) : fetchRoot(shape, keyBase, request, sink, send);
+  }
+
   return {
-    async fetch(subgraph, request, caller, send) {
-      const sink = caller.cachePolicy;
-      const mutation = /^\s*mutation\b/.test(request.query);
-      if (mutation) {
-        // A mutation's answer names what it changed: dropped before the answer goes back, so the
-        // caller reads its own write on any gateway sharing the store; the events do the rest.
-        sink?.restrict(UNCACHEABLE);
-        const response = await send(request);
-        const tags = isObject(response.data) ? hints.entityTagsOf(request.query, response.data) : new Set<string>();
-        for (const tag of [...tags]) {
-          const type = typeOfTag(tag);
-          tags.add(type);
-          // What may have joined or left a list (a created product) is in no kept list's tags by id.
-          if (hints.invalidations.some((declared) => declared.lists && declared.type === type)) tags.add(listTag(type));
-        }
-        if (tags.size > 0) await invalidate([...tags], 'mutation');
-        return response;
-      }
-      if (!sink) return send(request);
-      const shape = hints.shapeOf(request.query);
-      const scope = shape ? scopeKey(shape.policy, caller.viewer) : undefined;
-      if (!shape || !scope) {
-        sink.restrict(shape?.policy ?? UNCACHEABLE);
-        return send(request);
-      }
-      const keyBase = `${subgraph}\u0000${digest(request.query)}\u0000${scope}`;
-      return shape.kind === 'entities' ? fetchEntities(shape, keyBase, request, sink, send) : fetchRoot(shape, keyBase, request, sink, send);
+    layer: {
+      stage: 'cache',
+      handle: (fetch, next) => throughCache(fetch, (request) => next(request === fetch.request ? fetch : { ...fetch, request })),
     },
-    sink: () => new CachePolicySink(),
     plugin,
     healthChecks: store.kind === 'redis' ? [{ name: 'entity-cache', check: () => store.healthCheck(), critical: false }] : [],
     async update(supergraphSdl) {
@@ -383,5 +411,30 @@ export function createEntityCache(options: EntityCacheOptions): EntityCache | un
       await follower.stop();
       await store.close();
     },
+  };
+}
+
+/**
+ * The entity cache as a gateway feature (ENTITY_CACHE_ENABLED), or undefined when off: its fetch
+ * layer, its Apollo plugin (before trusted documents: their public answer follows the policy it
+ * sets), its store's health (not critical: without it the cache steps aside), the invalidating
+ * events from `start` to `stop`, and a reload's new hints and topics.
+ */
+export function createEntityCacheFeature(options: EntityCacheOptions): GatewayFeature | undefined {
+  const cache = createEntityCache(options);
+  if (!cache) return undefined;
+  const log = options.log;
+  return {
+    name: 'entity-cache',
+    fetch: cache.layer,
+    apolloPlugins: [cache.plugin],
+    healthChecks: cache.healthChecks,
+    schemaChanged({ supergraphSdl, reload }) {
+      if (!reload) return;
+      void cache.update(supergraphSdl).catch((error: unknown) => log.error({ err: error }, 'consuming the new cache invalidation topics failed'));
+    },
+    start: () => cache.start(),
+    // After the requests in flight (the server stops features after Apollo): they may still read and fill it.
+    stop: () => cache.stop(),
   };
 }

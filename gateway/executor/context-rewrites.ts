@@ -8,7 +8,7 @@
 // and their answers are put back in the order of the representations.
 import type { FetchDataKeyRenamer } from '@apollo/query-planner';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import type { SubgraphResponse } from '../subgraph-transport.ts';
+import type { SubgraphResponse } from '../fetch/fetch-types.ts';
 import { isObjectOfType } from './data-rewrites.ts';
 import type { ResultObject } from './deep-merge.ts';
 

@@ -3,7 +3,7 @@
 import { assert } from '@apollo/federation-internals';
 import type { FetchDataRewrite } from '@apollo/query-planner';
 import type { GraphQLSchema } from 'graphql';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const { isAbstractType, isInterfaceType, isObjectType } = graphqlRuntime;
 import type { ResultObject } from './deep-merge.ts';

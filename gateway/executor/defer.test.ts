@@ -17,7 +17,7 @@ import { FIXTURE_SUBGRAPHS, composeFixture } from '../../test/support/federation
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
 import { loadGatewayConfig } from '../config.ts';
 import { createGatewayServer, type GatewayServer } from '../server.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 let mocks: MockSubgraphs;
 let server: GatewayServer;

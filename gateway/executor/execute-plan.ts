@@ -17,10 +17,10 @@ import {
   type SelectionNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const { GraphQLError: GraphQLErrorClass, executeSync, visit } = graphqlRuntime;
-import type { SubgraphCaller, SubgraphFetcher, SubgraphResponse } from '../subgraph-transport.ts';
+import type { SubgraphCaller, SubgraphFetcher, SubgraphResponse } from '../fetch/fetch-types.ts';
 import { contextValuesOf, entitiesWithAncestors, groupByContext, mergeGroupAnswers } from './context-rewrites.ts';
 import { applyRewrites, moveKey } from './data-rewrites.ts';
 import { deepMerge, type ResultObject } from './deep-merge.ts';

@@ -18,10 +18,10 @@ import { createHash } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ApolloServerPlugin, GraphQLExperimentalFormattedSubsequentIncrementalExecutionResultAlpha2 } from '@apollo/server';
 import { Kind, type DocumentNode, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
-import { callerOf } from '../subgraph-data-source.ts';
-import type { SubgraphFetcher } from '../subgraph-transport.ts';
+import { callerOf } from '../fetch/caller.ts';
+import type { SubgraphFetcher } from '../fetch/fetch-types.ts';
 import { executeQueryPlan, executorTracer, type CompiledOperation, type IncrementalExecutionResult, type SubsequentResult } from './execute-plan.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { unplannedRootFields } from './plan-coverage.ts';
@@ -74,7 +74,7 @@ export interface NativeGatewayOptions {
    * execution and its result (read-only from then on); never mutations, never @defer.
    */
   readonly dedup?: boolean;
-  /** Fetches to one subgraph ready at the same moment go as one request (queries only; gateway/subgraph-batch.ts). */
+  /** Fetches to one subgraph ready at the same moment go as one request (queries only; the batching layer, gateway/batching/). */
   readonly batchFetches?: boolean;
   /** Compiled operations kept (least recently compiled go first). */
   readonly planCacheSize?: number;

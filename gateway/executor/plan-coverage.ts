@@ -4,7 +4,7 @@
 // be a silent null. The gateway refuses such a plan as it does a plan the planner cannot make.
 import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { DirectiveNode, DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, SelectionSetNode } from 'graphql';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const { Kind, parse } = graphqlRuntime;
 

@@ -6,7 +6,7 @@
 // paths give the client its response name back.
 import type { Supergraph } from '@apollo/federation-internals';
 import type { DocumentNode, FieldNode, GraphQLCompositeType, GraphQLSchema, SelectionSetNode } from 'graphql';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const { Kind, TypeInfo, getNamedType, isAbstractType, isCompositeType, parse, print, visit, visitWithTypeInfo } = graphqlRuntime;
 

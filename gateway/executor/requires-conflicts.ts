@@ -12,7 +12,7 @@
 import type { Supergraph } from '@apollo/federation-internals';
 import type { FetchNode, PlanNode, QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { ArgumentNode, DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, SelectionNode, SelectionSetNode } from 'graphql';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const { Kind, getNamedType, isAbstractType, isCompositeType, isInterfaceType, isObjectType, parse, print, stripIgnoredCharacters, visit } = graphqlRuntime;
 

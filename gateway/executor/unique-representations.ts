@@ -5,7 +5,7 @@
 // one `_entities` element per representation (each its own object, since later fetches merge into
 // it) and one error per representation an error names, in representation order.
 import type { GraphQLFormattedError } from 'graphql';
-import type { SubgraphResponse } from '../subgraph-transport.ts';
+import type { SubgraphResponse } from '../fetch/fetch-types.ts';
 import type { ResultObject } from './deep-merge.ts';
 
 export interface UniqueRepresentations {

@@ -49,6 +49,11 @@ export interface SubgraphReply {
   readonly headers: ReadonlyMap<string, readonly string[]>;
   /** Served from the entity cache or shared with another caller's fetch: it must not carry per-caller headers (Set-Cookie). */
   readonly reused: boolean;
+  /**
+   * The response's JSON text as the subgraph sent it, when the reply is the transport's own: a layer
+   * that hands one reply to several callers (dedup) parses it again for each, so each owns its response.
+   */
+  readonly body?: string | undefined;
 }
 
 export type FetchNext = (fetch: SubgraphFetch) => Promise<SubgraphReply>;
@@ -60,4 +65,14 @@ export type FetchStage = (typeof STAGES)[number];
 export interface FetchLayer {
   readonly stage: FetchStage;
   handle(fetch: SubgraphFetch, next: FetchNext): Promise<SubgraphReply>;
+}
+
+/** The composed pipeline (gateway/fetch/pipeline.ts): what the executor and @apollo/gateway's data sources fetch through. */
+export interface SubgraphFetcher {
+  /** A subgraph the gateway is configured for. */
+  has(subgraph: string): boolean;
+  /** One fetch through every layer; `batchable`: it may go in one HTTP request with others (queries only). */
+  send(subgraph: string, request: SubgraphRequest, caller: SubgraphCaller, batchable?: boolean): Promise<SubgraphResponse>;
+  /** The same, with the reply's headers and provenance. */
+  fetch(fetch: SubgraphFetch): Promise<SubgraphReply>;
 }

@@ -1,5 +1,5 @@
 import type { OperationType } from '../subscriptions/http-stream-framing.ts';
-import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 // Apps send the same few texts over and over: the type of each is found once.
 const CACHED_TEXTS = 1_000;

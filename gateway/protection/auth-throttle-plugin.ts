@@ -3,7 +3,7 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError, Kind, OperationTypeNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { ErrorCode } from '../../common/errors.ts';
 import type { GatewayContext } from '../context.ts';
-import { collectFields, graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
+import { collectFields, graphqlRuntime } from '../graphql-runtime.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
 import type { RateLimitMetrics } from './rate-limit-metrics.ts';
 import type { RateLimiters } from './rate-limiter.ts';

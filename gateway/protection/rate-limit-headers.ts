@@ -1,4 +1,4 @@
-import type { Verdict } from './rate-limiter.ts';
+import type { Verdict } from '../context.ts';
 
 /** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), plus Retry-After on refusal. */
 export function rateLimitHeaders(verdict: Verdict): Record<string, string> {

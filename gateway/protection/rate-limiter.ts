@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../common/logger.ts';
+import type { Verdict } from '../context.ts';
 
 export interface Budget {
   /** Requests allowed per window. */
@@ -19,14 +20,6 @@ export interface RateLimitSettings {
   readonly anonymous: Budget;
   /** Attempts at the guarded mutations (failed log-ins, sign-ups), per IP and per account. */
   readonly authFailures: Budget;
-}
-
-export interface Verdict {
-  readonly allowed: boolean;
-  readonly limit: number;
-  readonly remaining: number;
-  /** Seconds until the window resets. */
-  readonly resetSeconds: number;
 }
 
 const verdictOf = (limit: number, result: RateLimiterRes, allowed: boolean): Verdict => ({

@@ -4,12 +4,12 @@ import { ErrorCode } from '../../common/errors.ts';
 import type { HealthCheck } from '../../common/health.ts';
 import { HttpError } from '../../common/http/http-error.ts';
 import type { Logger } from '../../common/logger.ts';
-import type { GatewayContext } from '../context.ts';
+import type { GatewayContext, Verdict } from '../context.ts';
 import { authThrottlePlugin, type AuthThrottleSettings } from './auth-throttle-plugin.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
 import { rateLimitHeadersPlugin } from './rate-limit-headers-plugin.ts';
 import { createRateLimitMetrics } from './rate-limit-metrics.ts';
-import { createRateLimiters, type RateLimitSettings, type Verdict } from './rate-limiter.ts';
+import { createRateLimiters, type RateLimitSettings } from './rate-limiter.ts';
 
 /** Rate limiting, everything of it the gateway composes: admission, Apollo hooks, readiness, shutdown. */
 export interface RateLimiting {

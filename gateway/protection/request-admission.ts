@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Viewer } from '../../common/viewer.ts';
 import { clientIp, type TrustedProxies } from './client-ip.ts';
-import type { Verdict } from './rate-limiter.ts';
+import type { Verdict } from '../context.ts';
 import type { RateLimiting } from './rate-limiting.ts';
 
 export interface Admission {

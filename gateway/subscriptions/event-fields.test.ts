@@ -2,7 +2,7 @@
 // refuses by name (a subgraph's mistake must not become a subscription that silently never fires).
 import { describe, expect, it } from 'vitest';
 import { eventFieldProblems, readEventFields, topicsOf } from './event-fields.ts';
-import { graphqlRuntime } from './graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const supergraph = (link: string, field: string) => /* GraphQL */ `
   schema ${link} { query: Query subscription: Subscription }

@@ -3,7 +3,7 @@
 // from the supergraph as data: the gateway knows no field, topic or entity by name. See
 // docs/subscriptions.md for what each argument means.
 import type { ConstDirectiveNode, DocumentNode, GraphQLSchema, ObjectTypeDefinitionNode } from 'graphql';
-import { graphqlRuntime } from './graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const { Kind, parse, valueFromASTUntyped } = graphqlRuntime;
 

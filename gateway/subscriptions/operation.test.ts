@@ -2,7 +2,7 @@
 // its `@event` fields read as the gateway reads them.
 import { describe, expect, it } from 'vitest';
 import { readEventFields } from './event-fields.ts';
-import { graphqlRuntime } from './graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 import { prepareOperation, type PreparedSubscription, type ServingSchema } from './operation.ts';
 
 const sdl = /* GraphQL */ `

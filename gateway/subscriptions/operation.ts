@@ -12,7 +12,7 @@
 import type { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, VariableDefinitionNode } from 'graphql';
 import { ErrorCode, echoed } from '../../common/errors.ts';
 import type { EventField, EventFields } from './event-fields.ts';
-import { graphqlRuntime } from './graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 
 const {
   GraphQLError: RuntimeGraphQLError,

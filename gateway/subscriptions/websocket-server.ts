@@ -21,7 +21,7 @@ import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { SubscriptionLimits } from '../config.ts';
 import type { SubscriptionStream } from './event-subscription.ts';
-import { graphqlRuntime } from './graphql-runtime.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
 import type { SubscriptionMetrics } from './subscription-metrics.ts';
 import type { SubscriptionSessions } from './subscription-session.ts';
 import type { SubscriptionSlots } from './subscription-slots.ts';

@@ -1,8 +1,8 @@
 // @apollo/gateway's executor as the oracle of the differential tests (it is no setting of the
 // gateway's): a plain @apollo/gateway on @apollo/server over the same supergraph and subgraphs.
 // What the gateway put in front of both executors when it could run either is kept here too, so a
-// comparison still differs only in how a query plan is executed: the same subgraph transport
-// (credentials, request id, retries, SUBGRAPH_UNAVAILABLE), the same viewer verification, error
+// comparison still differs only in how a query plan is executed: the same subgraph fetch layers
+// (resilience and transport: credentials, request id, retries, SUBGRAPH_UNAVAILABLE), the same viewer verification, error
 // formatting and codes, operation limits and Retry-After/503 on SERVICE_UNAVAILABLE, over HTTP.
 // Left out: rate limits, trusted documents, the entity cache, subscriptions, @defer (not
 // @apollo/gateway's), which the tests comparing against it turn off or do not use.
@@ -23,9 +23,10 @@ import { serviceUnavailablePlugin } from '../../gateway/plugins/service-unavaila
 import { operationLimitsPlugin } from '../../gateway/protection/operation-limits-plugin.ts';
 import { withTokenLimitCode } from '../../gateway/protection/token-limit-errors.ts';
 import { requestIdOf } from '../../gateway/request-id.ts';
-import { createSubgraphFetchMetrics } from '../../gateway/resilience/subgraph-fetch-metrics.ts';
-import { SubgraphDataSource } from '../../gateway/subgraph-data-source.ts';
-import { createSubgraphTransports } from '../../gateway/subgraph-transport.ts';
+import { SubgraphDataSource } from '../../gateway/fetch/apollo-data-source.ts';
+import { createFetchPipeline } from '../../gateway/fetch/pipeline.ts';
+import { createSubgraphTransport } from '../../gateway/fetch/transport.ts';
+import { createResilience } from '../../gateway/resilience/resilience.ts';
 import { withApqMismatchCode } from '../../gateway/trusted-documents/apq-mismatch.ts';
 
 export interface ApolloOracle {
@@ -37,8 +38,14 @@ export interface ApolloOracle {
 /** Starts the oracle on a loopback port, configured as the gateway it is compared with (`config`). */
 export async function startApolloOracle(config: GatewayConfig, supergraphSdl: string): Promise<ApolloOracle> {
   const log = createLogger('gateway', 'silent');
-  const transports = createSubgraphTransports(config, createSubgraphFetchMetrics(new Registry()));
-  const gateway = new ApolloGateway({ supergraphSdl, logger: log, buildService: ({ name }) => new SubgraphDataSource(transports.get(name)!) });
+  // The gateway's always-on fetch layers: resilience over the transport.
+  const subgraphs = Object.keys(config.subgraphs);
+  const fetchFeatures = [
+    createResilience({ resilience: config.resilience, subgraphs }, { registry: new Registry() }),
+    createSubgraphTransport({ subgraphs: config.subgraphs, timeoutMs: config.subgraphTimeoutMs, connections: config.resilience.maxConcurrent }),
+  ];
+  const fetcher = createFetchPipeline(fetchFeatures, subgraphs);
+  const gateway = new ApolloGateway({ supergraphSdl, logger: log, buildService: ({ name }) => new SubgraphDataSource(fetcher, name) });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     stopOnTerminationSignals: false,
@@ -73,7 +80,7 @@ export async function startApolloOracle(config: GatewayConfig, supergraphSdl: st
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await apollo.stop();
-      await Promise.all([...transports.values()].map((transport) => transport.close()));
+      for (const feature of fetchFeatures.toReversed()) await feature.stop?.();
     },
   };
 }

@@ -3,7 +3,7 @@
 // the project's (the gateway's configuration knows only those); the shapes follow The Guild's
 // gateway benchmark (users, products, inventory, reviews) plus abstract types.
 import { composeServices } from '@apollo/composition';
-import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../../gateway/graphql-runtime.ts';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 

@@ -2,13 +2,13 @@
 // from its response path and arguments, so the same subgraph query always gets the same answer.
 // A test can inject faults: an error or a null at a field coordinate (in every subgraph that
 // resolves it), or a subgraph that answers HTTP 503. For comparing executors, not for behaviour.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLFieldResolver, GraphQLOutputType } from 'graphql';
-import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../../gateway/graphql-runtime.ts';
 
 const { GraphQLError, getNamedType, isAbstractType, isEnumType, isListType, isNonNullType, isObjectType, isScalarType, parse } = graphqlRuntime;
 
@@ -38,6 +38,8 @@ export interface MockSubgraphs {
   readonly faults: Faults;
   /** Every subgraph request body received so far, by subgraph name (for tests that count fetches). */
   readonly received: Map<string, string[]>;
+  /** The HTTP headers of each of those requests, in the same order. */
+  readonly receivedHeaders: Map<string, IncomingHttpHeaders[]>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ async function startMockSubgraph(
   sdl: string,
   faults: Faults,
   received: Map<string, string[]>,
+  receivedHeaders: Map<string, IncomingHttpHeaders[]>,
   resolvers: MockResolvers,
 ): Promise<{ server: Server; apollo: ApolloServer; url: string }> {
   const typeDefs = parse(sdl);
@@ -146,6 +149,7 @@ async function startMockSubgraph(
       void (async () => {
         const text = Buffer.concat(chunks).toString('utf8');
         received.get(name)?.push(text);
+        receivedHeaders.get(name)?.push(req.headers);
         if (faults.unavailable === name) {
           res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable');
           return;
@@ -171,11 +175,15 @@ async function startMockSubgraph(
 export async function startMockSubgraphs(schemas: Readonly<Record<string, string>>, resolvers: MockResolvers = {}): Promise<MockSubgraphs> {
   const faults: Faults = {};
   const received = new Map(Object.keys(schemas).map((name) => [name, [] as string[]]));
-  const started = await Promise.all(Object.entries(schemas).map(async ([name, sdl]) => ({ name, ...(await startMockSubgraph(name, sdl, faults, received, resolvers)) })));
+  const receivedHeaders = new Map(Object.keys(schemas).map((name) => [name, [] as IncomingHttpHeaders[]]));
+  const started = await Promise.all(
+    Object.entries(schemas).map(async ([name, sdl]) => ({ name, ...(await startMockSubgraph(name, sdl, faults, received, receivedHeaders, resolvers)) })),
+  );
   return {
     subgraphs: started.map(({ name, url }) => ({ name, url })),
     faults,
     received,
+    receivedHeaders,
     async stop() {
       await Promise.all(
         started.map(async ({ server, apollo }) => {

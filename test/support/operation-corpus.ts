@@ -4,7 +4,7 @@
 // required arguments. Also: the field coordinates an operation reaches, by depth (where a test
 // injects faults).
 import type { GraphQLArgument, GraphQLField, GraphQLInputType, GraphQLNamedType, GraphQLObjectType, GraphQLSchema, GraphQLType } from 'graphql';
-import { graphqlRuntime } from '../../gateway/subscriptions/graphql-runtime.ts';
+import { graphqlRuntime } from '../../gateway/graphql-runtime.ts';
 
 const {
   getNamedType,

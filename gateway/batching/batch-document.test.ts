@@ -2,7 +2,7 @@
 // its own paths, as a subgraph answering it alone would give them; what cannot be told apart
 // sends each query alone.
 import { describe, expect, it } from 'vitest';
-import { batchOf } from './subgraph-batch.ts';
+import { batchOf } from './batch-document.ts';
 
 const entities = (type: string, field: string) => `query Q__s__${field}($representations:[_Any!]!){_entities(representations:$representations){...on ${type}{${field}}}}`;
 

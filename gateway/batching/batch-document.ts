@@ -15,8 +15,8 @@ import {
   type GraphQLFormattedError,
   type OperationDefinitionNode,
 } from 'graphql';
-import { graphqlRuntime } from './subscriptions/graphql-runtime.ts';
-import type { SubgraphRequest, SubgraphResponse } from './subgraph-transport.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
+import type { SubgraphRequest, SubgraphResponse } from '../fetch/fetch-types.ts';
 
 const { parse, print, stripIgnoredCharacters, visit } = graphqlRuntime;
 
