@@ -49,6 +49,8 @@ import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { createSupergraphReload } from './supergraph/hot-reload.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
+import type { GatewayFeature } from './feature.ts';
+import { composeFeatures } from './config-file/plugins.ts';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -58,6 +60,8 @@ export interface GatewayDependencies {
   readonly keySet?: AccessTokenVerifierOptions['keySet'];
   /** Where the events of `@event` subscription fields come from (the gateway consumes them on a transient queue of its own). */
   readonly bus: MessageBus;
+  /** Features from outside gateway/ (the configuration file's `plugins`), after the built-in ones. */
+  readonly plugins?: readonly GatewayFeature[];
 }
 
 /** Subgraph names the supergraph routes to, read from its join__Graph enum. */
@@ -66,7 +70,8 @@ export function subgraphsOf(supergraphSdl: string): string[] {
 }
 
 /** The public endpoint: verifies callers, plans across subgraphs. Nothing happens until `listen`. */
-export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus }: GatewayDependencies) {
+export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus, plugins = [] }: GatewayDependencies) {
+  const added = composeFeatures(plugins);
   const routed = subgraphsOf(supergraphSdl);
   const unknown = routed.filter((name) => !(name in config.subgraphs));
   if (unknown.length > 0) throw new Error(`supergraph routes to subgraphs with no configuration: ${unknown.join(', ')}`);
@@ -154,6 +159,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       // Before trusted documents: their public answer follows the policy the cache sets.
       ...(entityCache ? [entityCache.plugin] : []),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
+      ...added.apolloPlugins,
       serviceUnavailablePlugin(),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
       gateway.incrementalDelivery,
@@ -168,7 +174,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     const requestId = requestIdFor(req);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
-    return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
+    return added.context(req, { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) });
   };
 
   // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
@@ -188,6 +194,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    added.schemaLoaded({ apiSchema, supergraphSdl: coreSupergraphSdl }, gateway.warm);
     routedNow = subgraphsOf(coreSupergraphSdl);
     const eventFields = readEventFields(coreSupergraphSdl);
     const problems = eventFieldProblems(eventFields, apiSchema);
@@ -233,7 +240,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   let started = false;
   const http = createHttpService({
     log,
-    graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
+    graphql: withCors(config.corsOrigins, withCsrfPrevention(added.http(serveGraphQL))),
+    routes: added.routes,
     metrics: metrics.registry,
     shutdownGraceMs: config.shutdownGraceMs,
     requestId: requestIdFor,
@@ -251,6 +259,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
       // Not critical either: without its store the cache steps aside and requests go to the subgraphs.
       ...(entityCache?.healthChecks ?? []),
+      ...added.healthChecks(),
     ],
   });
 
@@ -277,15 +286,17 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await apollo.start();
       await hub.consume(serving ? topicsOf(serving.eventFields) : []);
       await entityCache?.start();
+      await added.start();
       started = true;
       return http.listen(port, host);
     },
     async stop(): Promise<void> {
-      await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
+      await Promise.all([subscriptions.close(), httpSubscriptions.close(), added.drain()]);
       await hub.stop();
       await reload.stop();
       await http.close();
       await apollo.stop();
+      await added.stop();
       // After the requests in flight: they may still read and fill it.
       await entityCache?.stop();
       await rateLimiting?.close();

@@ -331,14 +331,16 @@ export function createSubgraphTransports(config: GatewayConfig, metrics: Subgrap
   return new Map(
     Object.keys(config.subgraphs).map((name) => {
       const endpoint = config.subgraphs[name as SubgraphName];
+      // A subgraph's own settings (configuration file) over those of every subgraph.
+      const resilience = { ...config.resilience, ...endpoint.resilience };
       const transport = new SubgraphTransport({
         name,
         url: endpoint.url,
         secret: endpoint.secret ?? '',
-        timeoutMs: config.subgraphTimeoutMs,
-        policies: createSubgraphPolicies(name, config.resilience, metrics),
+        timeoutMs: endpoint.timeoutMs ?? config.subgraphTimeoutMs,
+        policies: createSubgraphPolicies(name, resilience, metrics),
         metrics,
-        connections: config.resilience.maxConcurrent,
+        connections: resilience.maxConcurrent,
         dedup: config.dedupSubgraphQueries,
         cache,
       });
