@@ -8,7 +8,9 @@ import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
-import { loadGatewayConfig } from '../config.ts';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { gatewayFileKeys, gatewayVariables, loadGatewayConfig } from '../config.ts';
 import { composeFeatures, loadPlugins } from './plugins.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -121,6 +123,33 @@ describe('variables and the file', () => {
   it('is no layer at all without GATEWAY_CONFIG_FILE', () => {
     expect(loadGatewayConfig({}).configFile).toBeUndefined();
     expect(loadGatewayConfig({ GATEWAY_CONFIG_FILE: '' }).plugins).toEqual([]);
+  });
+});
+
+describe('every gateway variable in the file', () => {
+  // Each variable with a default, set otherwise at its key, configures exactly what the variable
+  // does, which is not the default: every key is reachable, and its value reaches the setting.
+  const cases = Object.entries(gatewayFileKeys).flatMap(([variable, { key, value }]) => {
+    const schema = gatewayVariables[variable as keyof typeof gatewayFileKeys];
+    const fallback = schema instanceof z.ZodDefault ? (schema.def.defaultValue as unknown) : undefined;
+    // Paths are relative to the file, not to the working directory: the example test covers them.
+    if (value === 'path' || value === 'manifests' || fallback === undefined || fallback === '') return [];
+    // A value other than the default, which the variable's schema takes.
+    const other = typeof fallback === 'number' ? String(fallback + 1) : fallback === 'true' ? 'false' : fallback === 'false' ? 'true' : `${String(fallback)}-other`;
+    return schema.safeParse(other).success ? [{ variable, key, text: other }] : [];
+  });
+
+  it.each(cases)('$variable at $key', ({ variable, key, text }) => {
+    const nested = key.split('.').reduceRight<unknown>((inner, part) => ({ [part]: inner }), text);
+    const settings = ({ trustedProxies: _matcher, configFile: _file, ...rest }: ReturnType<typeof loadGatewayConfig>) => rest;
+    const fromFile = settings(loadGatewayConfig({ GATEWAY_CONFIG_FILE: file(stringify(nested)) }));
+    expect(fromFile).toEqual(settings(loadGatewayConfig({ [variable]: text })));
+    expect(fromFile).not.toEqual(settings(loadGatewayConfig({})));
+  });
+
+  it('covers every variable but NODE_ENV', () => {
+    expect(Object.keys(gatewayVariables).filter((name) => !(name in gatewayFileKeys))).toEqual(['NODE_ENV']);
+    expect(cases.length).toBeGreaterThan(30);
   });
 });
 
