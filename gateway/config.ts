@@ -339,12 +339,10 @@ const reserved = (what: string) =>
 
 /** The file's sections that are lists or rules rather than single settings (see docs/configuration.md, "The configuration file"). */
 export const gatewayFileSections = {
-  plugins: z
-    .array(z.strictObject({ module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }))
-    .meta({
-      description:
-        'gateway features from modules: `module` (a path relative to the file, or a package) whose default export is `(options, deps) => GatewayFeature | undefined`, and its `options`; in order, after the built-in features',
-    }),
+  plugins: z.array(z.strictObject({ module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() })).meta({
+    description:
+      'gateway features from modules: `module` (a path relative to the file, or a package) whose default export is `(options, deps) => GatewayFeature | undefined`, and its `options`; in order, after the built-in features',
+  }),
   headers: reserved('header rules').meta({ description: 'reserved: the header rules (which request headers go to which subgraphs), defined by their own change' }),
   policies: reserved('policies').meta({ description: 'reserved: the access policies, defined by their own change' }),
 };
