@@ -68,7 +68,8 @@ export const optionalFlag = z
   .transform((value) => value === 'true' || value === '1')
   .optional();
 export const url = () => z.string().url();
-export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveIntError = { error: 'expected a positive integer' };
+export const positiveInt = (fallback: number) => z.coerce.number(positiveIntError).int(positiveIntError).positive(positiveIntError).default(fallback);
 
 export const nodeEnv = z.enum(['development', 'production', 'test']).default('development').meta({
   description:

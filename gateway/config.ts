@@ -1,10 +1,11 @@
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { JWKS_PATH, JWT_DEFAULTS } from '../common/auth-defaults.ts';
 import { ConfigError, booleanFlag, host, logFormat, logLevel, nodeEnv, optionalFlag, parseEnv, port, positiveInt } from '../common/config.ts';
 import { defaultLogFormat, type LogFormat } from '../common/logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../common/messaging/messaging-config.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, SERVICE_PORTS, defaultHost, devSubgraphSecret, type SubgraphName } from '../common/service/subgraph-config.ts';
+import { loadConfigFile, withFileValues, type FileSchema, type FileValue, type LoadedConfigFile } from './config-file/config-file.ts';
 import type { EntityCacheSettings } from './entity-cache/entity-cache.ts';
 import type { ResilienceSettings } from './resilience/subgraph-policies.ts';
 import type { AuthThrottleSettings } from './protection/auth-throttle-plugin.ts';
@@ -21,6 +22,19 @@ export interface SubgraphEndpoint {
   /** Unset only in production, where the gateway refuses to route to a subgraph without one. */
   readonly secret: string | undefined;
   readonly secretVariable: string;
+  /** This subgraph's own fetch deadline (configuration file, `subgraphs.<name>.timeoutMs`); unset: `subgraphTimeoutMs`. */
+  readonly timeoutMs?: number;
+  /** This subgraph's own resilience settings (configuration file); unset ones: `resilience`'s. */
+  readonly resilience?: Partial<ResilienceSettings>;
+}
+
+/** A plugin the configuration file lists: its module's default export is `(options, deps) => GatewayFeature | undefined` (gateway/config-file/plugins.ts). */
+export interface PluginDeclaration {
+  /** An absolute path (the file's relative one resolved against the file's folder) or a package name. */
+  readonly module: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Where it is declared, for errors: `gateway.config.yaml: plugins[0]`. */
+  readonly declaredAt: string;
 }
 
 /** Bounds of the graphql-ws endpoint (see docs/subscriptions.md). */
@@ -75,6 +89,10 @@ export interface GatewayConfig {
   readonly trustedDocuments: TrustedDocumentSettings;
   /** Subgraph answers kept per fetch, dropped by the domain events (see gateway/entity-cache/). */
   readonly entityCache: EntityCacheSettings;
+  /** The configuration file read (absolute path), if any. */
+  readonly configFile: string | undefined;
+  /** Plugins the configuration file lists, in order (loaded by start-gateway.ts). */
+  readonly plugins: readonly PluginDeclaration[];
 }
 
 /** Where a storefront runs on a laptop (Vite's dev server and preview, Next.js and the like), and the gateway's own origin. */
@@ -118,128 +136,276 @@ function parseManifestList(list: string): TrustedDocumentSettings['manifests'] {
     });
 }
 
-export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const parsed = parseEnv(
-    {
-      NODE_ENV: nodeEnv,
-      HOST: host,
-      PORT: port(SERVICE_PORTS.gateway),
-      LOG_LEVEL: logLevel,
-      LOG_FORMAT: logFormat,
-      SUPERGRAPH_PATH: z.string().default('supergraph.graphql').describe('the composed schema it serves'),
-      SUPERGRAPH_WATCH: booleanFlag(true).describe('serve a new `SUPERGRAPH_PATH` when the file changes (see docs/operations.md, "Supergraph hot reload")'),
-      SUPERGRAPH_REDIS_KEY: z
-        .string()
-        .min(1)
-        .optional()
-        .meta({ description: 'with `REDIS_URL`: the Redis key every replica follows for new supergraphs (`npm run schema:publish` writes it)', unset: 'unset: no Redis source' }),
-      JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}${JWKS_PATH}`).describe("the accounts subgraph's key set, which tokens are verified against"),
-      JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer).describe('the `iss` claim a token must carry'),
-      JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience).describe('the `aud` claim a token must carry'),
-      JWKS_COOLDOWN_SECONDS: positiveInt(30).describe('a token signed by an unknown key refetches the cached JWKS at most once per this many seconds'),
-      INTROSPECTION: booleanFlag(true).meta({ description: 'schema introspection (in production only `INTROSPECTION=true` turns it on)', production: '`false`' }),
-      MAX_BODY_BYTES: positiveInt(1_000_000).describe('larger request bodies get 413 `PAYLOAD_TOO_LARGE`'),
-      SUBGRAPH_TIMEOUT_MS: positiveInt(10_000).describe('bound on every subgraph fetch (each attempt)'),
-      GATEWAY_DEDUP: booleanFlag(false).describe(
-        'identical queries in flight at once share their work: the same operation with the same variables and viewer shares one execution, and the same subgraph query (document, variables, viewer) one fetch; never mutations',
-      ),
-      GATEWAY_BATCH_FETCHES: optionalFlag.meta({
-        description:
-          'our executor sends the query fetches to one subgraph that are ready at the same moment (one client request) as one request, split back per fetch; never mutations; below the entity cache',
-        unset: '`true` unless `GATEWAY_DEDUP`',
-      }),
-      SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS).describe(
-        'on SIGTERM, how long requests in flight may take before their connections are cut (WebSockets close with 1001 first)',
-      ),
-      SUBGRAPH_RETRIES: z.coerce
-        .number()
-        .int()
-        .min(0)
-        .max(5)
-        .default(2)
-        .describe('extra attempts for a query fetch after a timeout, a refused connection or a 5xx (0-5); mutations are never retried'),
-      SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5).describe("consecutive failures that open a subgraph's circuit breaker"),
-      SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000).describe('how long an open breaker waits before a trial request'),
-      SUBGRAPH_MAX_CONCURRENCY: positiveInt(100).describe('bulkhead: concurrent fetches per subgraph'),
-      SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000).describe('bulkhead: fetches waiting for a slot; beyond that refused at once'),
-      RATE_LIMIT_ENABLED: booleanFlag(true).describe(
-        '`false` turns rate limiting off entirely: no log-in guard, no `RateLimit-*` headers, no Redis connection or `redis` readiness check',
-      ),
-      REDIS_URL: z
-        .string()
-        .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-        .optional()
-        .meta({
-          description:
-            "Redis (`redis://`, `rediss://`): shared rate-limit budgets (without it, or while it is down, a per-process limiter takes over), the entity cache's shared store, and with `SUPERGRAPH_REDIS_KEY` the supergraph source",
-          unset: 'unset: all of it per process',
-        }),
-      RATE_LIMIT_KEY_PREFIX: z.string().default('ratelimit').describe("prefix of the rate-limit budgets' Redis keys"),
-      RATE_LIMIT_WINDOW_SECONDS: positiveInt(60).describe('the window of the per-user and per-IP request budgets'),
-      RATE_LIMIT_USER_POINTS: positiveInt(600).describe('requests per signed-in user per window; beyond it 429 `RATE_LIMITED` with `Retry-After`'),
-      RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(300).describe('requests per client IP (anonymous) per window; beyond it 429 `RATE_LIMITED`'),
-      AUTH_RATE_LIMIT_POINTS: positiveInt(10).describe(
-        'failed log-ins per IP and per account, and sign-ups per IP, per `AUTH_RATE_LIMIT_WINDOW_SECONDS`; beyond it 429 `RATE_LIMITED` (a successful log-in is given back)',
-      ),
-      AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900).describe('the window of the brute-force budget (`AUTH_RATE_LIMIT_POINTS`)'),
-      // `field:argument.path` (the argument naming the account), comma-separated.
-      AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: z
-        .string()
-        .default('logIn:input.email')
-        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*:[_A-Za-z]\w*(\.[_A-Za-z]\w*)*$/.test(entry)), 'must be field:argument.path, comma-separated')
-        .describe('the mutation fields under the brute-force budget whose failures count: `field:argument.path` naming the account, comma-separated'),
-      AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS: z
-        .string()
-        .default('signUp')
-        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated')
-        .describe('the mutation fields under the brute-force budget whose every attempt counts, comma-separated'),
-      TRUSTED_PROXIES: z
-        .string()
-        .default('')
-        .describe(
-          'comma-separated proxy addresses and CIDR ranges (IPv4, IPv6) whose `X-Forwarded-For` (read from the right, skipping trusted hops) and `x-request-id` are believed; never a range browsers come from',
-        ),
-      CORS_ORIGINS: z.string().optional().meta({
-        description: 'comma-separated browser origins allowed to call the gateway; `none` for none',
-        unset: "local dev servers (`http://localhost:5173`, `http://127.0.0.1:5173`, `http://localhost:4173`, `http://localhost:3000`, the gateway's own)",
-        production: 'none',
-      }),
-      MAX_QUERY_DEPTH: positiveInt(12).describe('query depth; deeper is 400 `DEPTH_LIMIT_EXCEEDED`'),
-      MAX_QUERY_ALIASES: positiveInt(30).describe('aliases in an operation; more is 400 `ALIAS_LIMIT_EXCEEDED`'),
-      MAX_QUERY_DIRECTIVES: positiveInt(20).describe('directives in an operation; more is 400 `DIRECTIVE_LIMIT_EXCEEDED`'),
-      MAX_QUERY_TOKENS: positiveInt(3_000).describe('tokens in a document, enforced by the parser; more is 400 `TOKEN_LIMIT_EXCEEDED`'),
-      MAX_QUERY_COST: positiveInt(20_000).describe('cost (each field 1, times the page sizes around it); more is 400 `COST_LIMIT_EXCEEDED`'),
-      MAX_PAGE_SIZE: positiveInt(100).describe('page size (`first`, `last`); more is 400 `PAGE_SIZE_LIMIT_EXCEEDED`'),
-      SUBSCRIPTIONS_MAX_CONNECTIONS: positiveInt(10_000).describe('open WebSocket connections per gateway, and open HTTP subscription streams; beyond it HTTP 503'),
-      SUBSCRIPTIONS_MAX_PER_CONNECTION: positiveInt(100).describe('subscriptions at once on one connection'),
-      SUBSCRIPTIONS_MAX_PER_USER: positiveInt(200).describe('subscriptions at once of one user on one gateway, over all their connections and both transports'),
-      SUBSCRIPTIONS_KEEPALIVE_MS: nonNegativeInt(12_000).describe(
-        'WebSocket ping interval (a client not heard from for two intervals is dropped) and HTTP stream heartbeat interval; `0` turns both off',
-      ),
-      SUBSCRIPTIONS_INIT_TIMEOUT_MS: positiveInt(3_000).describe('time a new connection has to send `connection_init` (else close 4408)'),
-      SUBSCRIPTIONS_FETCH_CONCURRENCY: positiveInt(32).describe('federated executions subscriptions run at once (initial results and events)'),
-      PERSISTED_DOCUMENTS: z
-        .enum(PERSISTED_DOCUMENT_MODES)
-        .optional()
-        .meta({ description: 'which operations run: `off`, `log`, `allow`, `require` (see docs/protection.md, "Trusted documents")', unset: '`allow`', production: '`require`' }),
-      PERSISTED_DOCUMENTS_MANIFESTS: z
-        .string()
-        .default('web=sdk/persisted-operations.json,trusted-documents/')
-        .describe("the clients' manifests: `client=file.json`, or a directory of `<client>.json`, comma-separated"),
-      PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60).describe('`Cache-Control: public, max-age` of an anonymous GET by id; `0`: never cacheable'),
-      ENTITY_CACHE_ENABLED: optionalFlag.meta({
-        description: 'the entity cache (see docs/entity-cache.md); `false`: none of it exists',
-        unset: '`true` when `REDIS_URL` is set (and under `npm start`), else `false`',
-      }),
-      ENTITY_CACHE_STORE: z.enum(['redis', 'memory']).optional().meta({
-        description: "where entries live: `redis`, shared by the replicas, or this process's `memory`; `redis` without `REDIS_URL` is refused",
-        unset: '`redis` with `REDIS_URL`, else `memory`',
-      }),
-      ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache').describe("the entity cache's Redis keys' prefix"),
-      ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000).describe("the memory store's bound (least recently used go first)"),
-    },
-    env,
-  );
+/** Every gateway variable and its schema: what parseEnv checks the environment with, and what a configuration file's values are checked with (gateway/config-file/). */
+export const gatewayVariables = {
+  NODE_ENV: nodeEnv,
+  HOST: host,
+  PORT: port(SERVICE_PORTS.gateway),
+  LOG_LEVEL: logLevel,
+  LOG_FORMAT: logFormat,
+  SUPERGRAPH_PATH: z.string().default('supergraph.graphql').describe('the composed schema it serves'),
+  SUPERGRAPH_WATCH: booleanFlag(true).describe('serve a new `SUPERGRAPH_PATH` when the file changes (see docs/operations.md, "Supergraph hot reload")'),
+  SUPERGRAPH_REDIS_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'with `REDIS_URL`: the Redis key every replica follows for new supergraphs (`npm run schema:publish` writes it)', unset: 'unset: no Redis source' }),
+  JWKS_URL: z.string().url().default(`http://localhost:${SERVICE_PORTS.accounts}${JWKS_PATH}`).describe("the accounts subgraph's key set, which tokens are verified against"),
+  JWT_ISSUER: z.string().default(JWT_DEFAULTS.issuer).describe('the `iss` claim a token must carry'),
+  JWT_AUDIENCE: z.string().default(JWT_DEFAULTS.audience).describe('the `aud` claim a token must carry'),
+  JWKS_COOLDOWN_SECONDS: positiveInt(30).describe('a token signed by an unknown key refetches the cached JWKS at most once per this many seconds'),
+  INTROSPECTION: booleanFlag(true).meta({ description: 'schema introspection (in production only `INTROSPECTION=true` turns it on)', production: '`false`' }),
+  MAX_BODY_BYTES: positiveInt(1_000_000).describe('larger request bodies get 413 `PAYLOAD_TOO_LARGE`'),
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000).describe('bound on every subgraph fetch (each attempt)'),
+  GATEWAY_DEDUP: booleanFlag(false).describe(
+    'identical queries in flight at once share their work: the same operation with the same variables and viewer shares one execution, and the same subgraph query (document, variables, viewer) one fetch; never mutations',
+  ),
+  GATEWAY_BATCH_FETCHES: optionalFlag.meta({
+    description:
+      'our executor sends the query fetches to one subgraph that are ready at the same moment (one client request) as one request, split back per fetch; never mutations; below the entity cache',
+    unset: '`true` unless `GATEWAY_DEDUP`',
+  }),
+  SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS).describe(
+    'on SIGTERM, how long requests in flight may take before their connections are cut (WebSockets close with 1001 first)',
+  ),
+  SUBGRAPH_RETRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(2)
+    .describe('extra attempts for a query fetch after a timeout, a refused connection or a 5xx (0-5); mutations are never retried'),
+  SUBGRAPH_BREAKER_THRESHOLD: positiveInt(5).describe("consecutive failures that open a subgraph's circuit breaker"),
+  SUBGRAPH_BREAKER_HALF_OPEN_MS: positiveInt(5_000).describe('how long an open breaker waits before a trial request'),
+  SUBGRAPH_MAX_CONCURRENCY: positiveInt(100).describe('bulkhead: concurrent fetches per subgraph'),
+  SUBGRAPH_MAX_QUEUE: z.coerce.number().int().min(0).default(1_000).describe('bulkhead: fetches waiting for a slot; beyond that refused at once'),
+  RATE_LIMIT_ENABLED: booleanFlag(true).describe(
+    '`false` turns rate limiting off entirely: no log-in guard, no `RateLimit-*` headers, no Redis connection or `redis` readiness check',
+  ),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional()
+    .meta({
+      description:
+        "Redis (`redis://`, `rediss://`): shared rate-limit budgets (without it, or while it is down, a per-process limiter takes over), the entity cache's shared store, and with `SUPERGRAPH_REDIS_KEY` the supergraph source",
+      unset: 'unset: all of it per process',
+    }),
+  RATE_LIMIT_KEY_PREFIX: z.string().default('ratelimit').describe("prefix of the rate-limit budgets' Redis keys"),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60).describe('the window of the per-user and per-IP request budgets'),
+  RATE_LIMIT_USER_POINTS: positiveInt(600).describe('requests per signed-in user per window; beyond it 429 `RATE_LIMITED` with `Retry-After`'),
+  RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(300).describe('requests per client IP (anonymous) per window; beyond it 429 `RATE_LIMITED`'),
+  AUTH_RATE_LIMIT_POINTS: positiveInt(10).describe(
+    'failed log-ins per IP and per account, and sign-ups per IP, per `AUTH_RATE_LIMIT_WINDOW_SECONDS`; beyond it 429 `RATE_LIMITED` (a successful log-in is given back)',
+  ),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt(900).describe('the window of the brute-force budget (`AUTH_RATE_LIMIT_POINTS`)'),
+  // `field:argument.path` (the argument naming the account), comma-separated.
+  AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: z
+    .string()
+    .default('logIn:input.email')
+    .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*:[_A-Za-z]\w*(\.[_A-Za-z]\w*)*$/.test(entry)), 'must be field:argument.path, comma-separated')
+    .describe('the mutation fields under the brute-force budget whose failures count: `field:argument.path` naming the account, comma-separated'),
+  AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS: z
+    .string()
+    .default('signUp')
+    .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated')
+    .describe('the mutation fields under the brute-force budget whose every attempt counts, comma-separated'),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .describe(
+      'comma-separated proxy addresses and CIDR ranges (IPv4, IPv6) whose `X-Forwarded-For` (read from the right, skipping trusted hops) and `x-request-id` are believed; never a range browsers come from',
+    ),
+  CORS_ORIGINS: z.string().optional().meta({
+    description: 'comma-separated browser origins allowed to call the gateway; `none` for none',
+    unset: "local dev servers (`http://localhost:5173`, `http://127.0.0.1:5173`, `http://localhost:4173`, `http://localhost:3000`, the gateway's own)",
+    production: 'none',
+  }),
+  MAX_QUERY_DEPTH: positiveInt(12).describe('query depth; deeper is 400 `DEPTH_LIMIT_EXCEEDED`'),
+  MAX_QUERY_ALIASES: positiveInt(30).describe('aliases in an operation; more is 400 `ALIAS_LIMIT_EXCEEDED`'),
+  MAX_QUERY_DIRECTIVES: positiveInt(20).describe('directives in an operation; more is 400 `DIRECTIVE_LIMIT_EXCEEDED`'),
+  MAX_QUERY_TOKENS: positiveInt(3_000).describe('tokens in a document, enforced by the parser; more is 400 `TOKEN_LIMIT_EXCEEDED`'),
+  MAX_QUERY_COST: positiveInt(20_000).describe('cost (each field 1, times the page sizes around it); more is 400 `COST_LIMIT_EXCEEDED`'),
+  MAX_PAGE_SIZE: positiveInt(100).describe('page size (`first`, `last`); more is 400 `PAGE_SIZE_LIMIT_EXCEEDED`'),
+  SUBSCRIPTIONS_MAX_CONNECTIONS: positiveInt(10_000).describe('open WebSocket connections per gateway, and open HTTP subscription streams; beyond it HTTP 503'),
+  SUBSCRIPTIONS_MAX_PER_CONNECTION: positiveInt(100).describe('subscriptions at once on one connection'),
+  SUBSCRIPTIONS_MAX_PER_USER: positiveInt(200).describe('subscriptions at once of one user on one gateway, over all their connections and both transports'),
+  SUBSCRIPTIONS_KEEPALIVE_MS: nonNegativeInt(12_000).describe(
+    'WebSocket ping interval (a client not heard from for two intervals is dropped) and HTTP stream heartbeat interval; `0` turns both off',
+  ),
+  SUBSCRIPTIONS_INIT_TIMEOUT_MS: positiveInt(3_000).describe('time a new connection has to send `connection_init` (else close 4408)'),
+  SUBSCRIPTIONS_FETCH_CONCURRENCY: positiveInt(32).describe('federated executions subscriptions run at once (initial results and events)'),
+  PERSISTED_DOCUMENTS: z
+    .enum(PERSISTED_DOCUMENT_MODES)
+    .optional()
+    .meta({ description: 'which operations run: `off`, `log`, `allow`, `require` (see docs/protection.md, "Trusted documents")', unset: '`allow`', production: '`require`' }),
+  PERSISTED_DOCUMENTS_MANIFESTS: z
+    .string()
+    .default('web=sdk/persisted-operations.json,trusted-documents/')
+    .describe("the clients' manifests: `client=file.json`, or a directory of `<client>.json`, comma-separated"),
+  PERSISTED_DOCUMENTS_CACHE_MAX_AGE: nonNegativeInt(60).describe('`Cache-Control: public, max-age` of an anonymous GET by id; `0`: never cacheable'),
+  ENTITY_CACHE_ENABLED: optionalFlag.meta({
+    description: 'the entity cache (see docs/entity-cache.md); `false`: none of it exists',
+    unset: '`true` when `REDIS_URL` is set (and under `npm start`), else `false`',
+  }),
+  ENTITY_CACHE_STORE: z.enum(['redis', 'memory']).optional().meta({
+    description: "where entries live: `redis`, shared by the replicas, or this process's `memory`; `redis` without `REDIS_URL` is refused",
+    unset: '`redis` with `REDIS_URL`, else `memory`',
+  }),
+  ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache').describe("the entity cache's Redis keys' prefix"),
+  ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000).describe("the memory store's bound (least recently used go first)"),
+};
+
+/**
+ * Where each variable sits in the configuration file (GATEWAY_CONFIG_FILE): the same schema checks
+ * both, and the variable, when set, overrides the file. `NODE_ENV` stays a variable: it is the whole
+ * process's mode, and the file is read knowing it.
+ */
+export const gatewayFileKeys: { readonly [Name in Exclude<keyof typeof gatewayVariables, 'NODE_ENV'>]: { readonly key: string; readonly value?: FileValue } } = {
+  HOST: { key: 'server.host' },
+  PORT: { key: 'server.port' },
+  LOG_LEVEL: { key: 'log.level' },
+  LOG_FORMAT: { key: 'log.format' },
+  SUPERGRAPH_PATH: { key: 'supergraph.path', value: 'path' },
+  SUPERGRAPH_WATCH: { key: 'supergraph.watch' },
+  SUPERGRAPH_REDIS_KEY: { key: 'supergraph.redisKey' },
+  JWKS_URL: { key: 'jwt.jwksUrl' },
+  JWT_ISSUER: { key: 'jwt.issuer' },
+  JWT_AUDIENCE: { key: 'jwt.audience' },
+  JWKS_COOLDOWN_SECONDS: { key: 'jwt.jwksCooldownSeconds' },
+  INTROSPECTION: { key: 'server.introspection' },
+  MAX_BODY_BYTES: { key: 'server.maxBodyBytes' },
+  SUBGRAPH_TIMEOUT_MS: { key: 'subgraphDefaults.timeoutMs' },
+  GATEWAY_DEDUP: { key: 'fetch.dedup' },
+  GATEWAY_BATCH_FETCHES: { key: 'fetch.batch' },
+  SHUTDOWN_GRACE_MS: { key: 'server.shutdownGraceMs' },
+  SUBGRAPH_RETRIES: { key: 'subgraphDefaults.retries' },
+  SUBGRAPH_BREAKER_THRESHOLD: { key: 'subgraphDefaults.breakerThreshold' },
+  SUBGRAPH_BREAKER_HALF_OPEN_MS: { key: 'subgraphDefaults.breakerHalfOpenMs' },
+  SUBGRAPH_MAX_CONCURRENCY: { key: 'subgraphDefaults.maxConcurrency' },
+  SUBGRAPH_MAX_QUEUE: { key: 'subgraphDefaults.maxQueue' },
+  RATE_LIMIT_ENABLED: { key: 'rateLimits.enabled' },
+  REDIS_URL: { key: 'redis.url' },
+  RATE_LIMIT_KEY_PREFIX: { key: 'rateLimits.keyPrefix' },
+  RATE_LIMIT_WINDOW_SECONDS: { key: 'rateLimits.windowSeconds' },
+  RATE_LIMIT_USER_POINTS: { key: 'rateLimits.userPoints' },
+  RATE_LIMIT_ANONYMOUS_POINTS: { key: 'rateLimits.anonymousPoints' },
+  AUTH_RATE_LIMIT_POINTS: { key: 'rateLimits.logIn.points' },
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: { key: 'rateLimits.logIn.windowSeconds' },
+  AUTH_RATE_LIMIT_CREDENTIAL_FIELDS: { key: 'rateLimits.logIn.credentialFields', value: 'list' },
+  AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS: { key: 'rateLimits.logIn.everyAttemptFields', value: 'list' },
+  TRUSTED_PROXIES: { key: 'server.trustedProxies', value: 'list' },
+  CORS_ORIGINS: { key: 'server.corsOrigins', value: 'list' },
+  MAX_QUERY_DEPTH: { key: 'operationLimits.maxDepth' },
+  MAX_QUERY_ALIASES: { key: 'operationLimits.maxAliases' },
+  MAX_QUERY_DIRECTIVES: { key: 'operationLimits.maxDirectives' },
+  MAX_QUERY_TOKENS: { key: 'operationLimits.maxTokens' },
+  MAX_QUERY_COST: { key: 'operationLimits.maxCost' },
+  MAX_PAGE_SIZE: { key: 'operationLimits.maxPageSize' },
+  SUBSCRIPTIONS_MAX_CONNECTIONS: { key: 'subscriptions.maxConnections' },
+  SUBSCRIPTIONS_MAX_PER_CONNECTION: { key: 'subscriptions.maxPerConnection' },
+  SUBSCRIPTIONS_MAX_PER_USER: { key: 'subscriptions.maxPerUser' },
+  SUBSCRIPTIONS_KEEPALIVE_MS: { key: 'subscriptions.keepAliveMs' },
+  SUBSCRIPTIONS_INIT_TIMEOUT_MS: { key: 'subscriptions.initTimeoutMs' },
+  SUBSCRIPTIONS_FETCH_CONCURRENCY: { key: 'subscriptions.fetchConcurrency' },
+  PERSISTED_DOCUMENTS: { key: 'trustedDocuments.mode' },
+  PERSISTED_DOCUMENTS_MANIFESTS: { key: 'trustedDocuments.manifests', value: 'manifests' },
+  PERSISTED_DOCUMENTS_CACHE_MAX_AGE: { key: 'trustedDocuments.cacheMaxAgeSeconds' },
+  ENTITY_CACHE_ENABLED: { key: 'entityCache.enabled' },
+  ENTITY_CACHE_STORE: { key: 'entityCache.store' },
+  ENTITY_CACHE_KEY_PREFIX: { key: 'entityCache.keyPrefix' },
+  ENTITY_CACHE_MAX_ENTRIES: { key: 'entityCache.maxEntries' },
+};
+
+/**
+ * Each subgraph's settings in the file, under `subgraphs.<name>`: its endpoint (which its variables
+ * override), and its own fetch deadline and resilience, checked like (and overriding for it) the
+ * variables that set them for every subgraph.
+ */
+export const perSubgraphFileSettings = {
+  url: { variable: 'SUBGRAPH_URL_<NAME>', schema: perSubgraphVariables['SUBGRAPH_URL_<NAME>'] },
+  secret: { variable: 'SUBGRAPH_SECRET_<NAME>', schema: perSubgraphVariables['SUBGRAPH_SECRET_<NAME>'] },
+  timeoutMs: { overrides: 'SUBGRAPH_TIMEOUT_MS', schema: gatewayVariables.SUBGRAPH_TIMEOUT_MS },
+  retries: { overrides: 'SUBGRAPH_RETRIES', schema: gatewayVariables.SUBGRAPH_RETRIES },
+  breakerThreshold: { overrides: 'SUBGRAPH_BREAKER_THRESHOLD', schema: gatewayVariables.SUBGRAPH_BREAKER_THRESHOLD },
+  breakerHalfOpenMs: { overrides: 'SUBGRAPH_BREAKER_HALF_OPEN_MS', schema: gatewayVariables.SUBGRAPH_BREAKER_HALF_OPEN_MS },
+  maxConcurrency: { overrides: 'SUBGRAPH_MAX_CONCURRENCY', schema: gatewayVariables.SUBGRAPH_MAX_CONCURRENCY },
+  maxQueue: { overrides: 'SUBGRAPH_MAX_QUEUE', schema: gatewayVariables.SUBGRAPH_MAX_QUEUE },
+} as const;
+
+/** Sections the file keeps a place for, whose rules another change defines: refused until then, rather than ignored. */
+const reserved = (what: string) =>
+  z.unknown().superRefine((_value, context) => context.addIssue({ code: 'custom', message: `reserved for ${what}, which this version does not read yet` }));
+
+/** The file's sections that are lists or rules rather than single settings (see docs/configuration.md, "The configuration file"). */
+export const gatewayFileSections = {
+  plugins: z.array(z.strictObject({ module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() })).meta({
+    description:
+      'gateway features from modules: `module` (a path relative to the file, or a package) whose default export is `(options, deps) => GatewayFeature | undefined`, and its `options`; in order, after the built-in features',
+  }),
+  headers: reserved('header rules').meta({ description: 'reserved: the header rules (which request headers go to which subgraphs), defined by their own change' }),
+  policies: reserved('policies').meta({ description: 'reserved: the access policies, defined by their own change' }),
+};
+
+const gatewayFileSchema: FileSchema = {
+  leaves: [
+    ...Object.entries(gatewayFileKeys).map(([variable, { key, value }]) => ({
+      key,
+      variable,
+      value: value ?? 'scalar',
+      schema: gatewayVariables[variable as keyof typeof gatewayFileKeys],
+    })),
+    ...SUBGRAPH_NAMES.flatMap((name) =>
+      Object.entries(perSubgraphFileSettings).map(([setting, entry]) => ({
+        key: `subgraphs.${name}.${setting}`,
+        schema: entry.schema,
+        ...('variable' in entry ? { variable: entry.variable.replace('<NAME>', name.toUpperCase()) } : {}),
+      })),
+    ),
+  ],
+  sections: gatewayFileSections,
+};
+
+/** Read on its own, first: the file it names is a layer under every other variable. */
+const configFileVariable = {
+  GATEWAY_CONFIG_FILE: z.string().optional().meta({
+    description:
+      'a YAML or JSON configuration file (see "The configuration file" above): every setting below at its file key, per-subgraph settings and plugins; a variable set overrides its key',
+    unset: 'no file',
+  }),
+};
+
+/** A subgraph's own settings from the file (`subgraphs.<name>.timeoutMs` and the resilience ones). */
+function ownSettings(file: LoadedConfigFile | undefined, name: SubgraphName): Pick<SubgraphEndpoint, 'timeoutMs' | 'resilience'> {
+  const value = (setting: keyof typeof perSubgraphFileSettings) => file?.values[`subgraphs.${name}.${setting}`] as number | undefined;
+  const resilience: Partial<Record<keyof ResilienceSettings, number | undefined>> = {
+    retries: value('retries'),
+    breakerThreshold: value('breakerThreshold'),
+    halfOpenAfterMs: value('breakerHalfOpenMs'),
+    maxConcurrent: value('maxConcurrency'),
+    maxQueued: value('maxQueue'),
+  };
+  const set = Object.fromEntries(Object.entries(resilience).filter(([, setting]) => setting !== undefined));
+  const timeoutMs = value('timeoutMs');
+  return { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(Object.keys(set).length > 0 ? { resilience: set } : {}) };
+}
+
+/** The file's plugin list, each module path relative to the file made absolute (a package name stays as it is). */
+function pluginsOf(file: LoadedConfigFile | undefined, shownPath: string): PluginDeclaration[] {
+  const listed = file?.sections['plugins'] as z.output<typeof gatewayFileSections.plugins> | undefined;
+  return (listed ?? []).map((plugin, index) => ({
+    module: plugin.module.startsWith('.') || isAbsolute(plugin.module) ? resolve(dirname(file!.path), plugin.module) : plugin.module,
+    options: plugin.options ?? {},
+    declaredAt: `${shownPath}: plugins[${index}]`,
+  }));
+}
+
+export function loadGatewayConfig(variables: Record<string, string | undefined> = process.env): GatewayConfig {
+  const { GATEWAY_CONFIG_FILE: configPath } = parseEnv(configFileVariable, variables);
+  const file = configPath === undefined ? undefined : loadConfigFile(configPath, gatewayFileSchema);
+  // Variables over the file: compose and Kubernetes set variables and keep working with or without one.
+  const env = file ? withFileValues(variables, file) : variables;
+  const parsed = parseEnv(gatewayVariables, env);
   const production = parsed.NODE_ENV === 'production';
   const issues: string[] = [];
   const subgraphs = Object.fromEntries(
@@ -248,7 +414,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       if (!z.string().url().safeParse(url).success) issues.push(`${urlVariable(name)}: must be a URL`);
       const secret = env[secretVariable(name)] || undefined;
       if (secret !== undefined && secret.length < 16) issues.push(`${secretVariable(name)}: must be at least 16 characters`);
-      return [name, { url, secret: secret ?? (production ? undefined : devSubgraphSecret(name)), secretVariable: secretVariable(name) }];
+      return [name, { url, secret: secret ?? (production ? undefined : devSubgraphSecret(name)), secretVariable: secretVariable(name), ...ownSettings(file, name) }];
     }),
   ) as Record<SubgraphName, SubgraphEndpoint>;
   let trustedProxies: TrustedProxies = parseTrustedProxies('');
@@ -341,5 +507,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       keyPrefix: parsed.ENTITY_CACHE_KEY_PREFIX,
       maxEntries: parsed.ENTITY_CACHE_MAX_ENTRIES,
     },
+    configFile: file?.path,
+    plugins: pluginsOf(file, configPath ?? ''),
   };
 }

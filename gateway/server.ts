@@ -113,7 +113,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     createEntityCacheFeature({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry }),
     createDedup({ enabled: config.dedupSubgraphQueries }),
     createBatching({ enabled: config.batchFetches }),
-    createResilience({ resilience: config.resilience, subgraphs: Object.keys(config.subgraphs) }, { registry: metrics.registry }),
+    createResilience({ resilience: config.resilience, subgraphs: config.subgraphs }, { registry: metrics.registry }),
     createSubgraphTransport({ subgraphs: config.subgraphs, timeoutMs: config.subgraphTimeoutMs, connections: config.resilience.maxConcurrent }),
     ...plugins,
   ]);

@@ -5,6 +5,7 @@ import { createMessageBus } from '../common/messaging/messaging-config.ts';
 import { createMetrics } from '../common/metrics.ts';
 import type { GatewayConfig } from './config.ts';
 import { createGatewayServer } from './server.ts';
+import { loadPlugins } from './config-file/plugins.ts';
 
 export interface StartGatewayOptions {
   /** A bus shared with the services of this process (`npm start`, tests); by default one is made from `config.messaging`. */
@@ -18,7 +19,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const bus = options.bus ?? (await createMessageBus(config.messaging, log, { connectionName: 'gateway' }));
   const closeBus = () => (options.bus ? Promise.resolve() : bus.close());
   try {
-    const server = createGatewayServer({ config, supergraphSdl, log, metrics: createMetrics('gateway'), bus });
+    const metrics = createMetrics('gateway');
+    // The configuration file's plugins, made before the server: a bad one stops the start.
+    const plugins = await loadPlugins(config.plugins, { config, log, registry: metrics.registry });
+    const server = createGatewayServer({ config, supergraphSdl, log, metrics, bus, plugins });
     const url = await server.listen(config.port, config.host);
     log.info({ url: `${url}/graphql` }, 'gateway listening');
     return {

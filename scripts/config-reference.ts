@@ -11,7 +11,7 @@ import { variablesReadBy } from '../deploy/config-variables.ts';
 import { recordEnvSchemas } from '../common/config.ts';
 import { perServiceVariables } from '../common/service/subgraph-config.ts';
 import { loadTracingConfig } from '../common/telemetry/tracing-config.ts';
-import { loadGatewayConfig, perSubgraphVariables } from '../gateway/config.ts';
+import { gatewayFileKeys, gatewayFileSections, gatewayVariables, loadGatewayConfig, perSubgraphFileSettings, perSubgraphVariables } from '../gateway/config.ts';
 import { subgraphModules } from '../subgraphs/index.ts';
 import { loadStorefrontConfig } from '../web/server/config.ts';
 import { scriptVariables } from './script-variables.ts';
@@ -28,6 +28,8 @@ export interface VariableRow {
   readonly production: string;
   /** Undefined: nobody said what the variable means, which the reference's test refuses. */
   readonly meaning: string | undefined;
+  /** Its key in the gateway's configuration file, where it has one. */
+  readonly fileKey?: string;
 }
 
 /** Variables whose name holds a service's (`SUBGRAPH_URL_CATALOG`): one row for all of them. */
@@ -83,6 +85,27 @@ export interface Section {
   readonly title: string;
   readonly intro: string;
   readonly rows: readonly VariableRow[];
+  /** `variables` (the default), variables with their file keys (`file keys`), or settings of the file only (`file only`, a row's name is its key). */
+  readonly table?: 'file keys' | 'file only';
+}
+
+/** The gateway file's key of a gateway variable (`SUBGRAPH_URL_<NAME>`: `subgraphs.<name>.url`). */
+function fileKeyOf(name: string): string | undefined {
+  const perSubgraph = Object.entries(perSubgraphFileSettings).find(([, entry]) => 'variable' in entry && entry.variable === name);
+  if (perSubgraph) return `subgraphs.<name>.${perSubgraph[0]}`;
+  return (gatewayFileKeys as Record<string, { key: string } | undefined>)[name]?.key;
+}
+
+/** What only the file says: each subgraph's own settings, and the sections that are lists or rules. */
+function fileOnlyRows(): VariableRow[] {
+  const perSubgraph = Object.entries(perSubgraphFileSettings).flatMap(([setting, entry]) => {
+    if (!('overrides' in entry)) return [];
+    const variable = rowOf(entry.overrides, gatewayVariables[entry.overrides]);
+    const every = `\`${fileKeyOf(entry.overrides)}\` (\`${entry.overrides}\`)`;
+    return [{ name: `subgraphs.<name>.${setting}`, default: every, production: every, meaning: `for that subgraph only: ${variable.meaning ?? ''}` }];
+  });
+  const sections = Object.entries(gatewayFileSections).map(([key, schema]) => ({ ...rowOf(key, schema), default: 'none', production: 'none' }));
+  return [...perSubgraph, ...sections];
 }
 
 export function sections(): Section[] {
@@ -103,7 +126,17 @@ export function sections(): Section[] {
     {
       title: 'Gateway',
       intro: '`gateway/config.ts`, `common/messaging/messaging-config.ts`, `common/telemetry/tracing-config.ts`.',
-      rows: variablesOf(withTracing('gateway', loadGatewayConfig)),
+      rows: variablesOf(withTracing('gateway', loadGatewayConfig)).map((row) => {
+        const fileKey = fileKeyOf(row.name);
+        return fileKey ? { ...row, fileKey } : row;
+      }),
+      table: 'file keys',
+    },
+    {
+      title: 'Gateway: the configuration file only',
+      intro: 'Settings no variable says: `<name>` is a subgraph (`subgraphs.payments.timeoutMs`); an unknown name is refused.',
+      rows: fileOnlyRows(),
+      table: 'file only',
     },
     {
       title: 'Every subgraph',
@@ -133,6 +166,25 @@ export function undocumented(all: readonly Section[] = sections()): string[] {
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
+/** Written by hand: what the file is for, how it layers with the variables, and why its variable is named so. */
+const FILE_INTRO = [
+  '',
+  '## The configuration file',
+  '',
+  'The gateway also reads an optional file, YAML or JSON, named by `GATEWAY_CONFIG_FILE` (Apollo Router and Cosmo take',
+  "YAML, Hive Gateway `gateway.config.ts`): for what variables cannot say well, each subgraph's endpoint and own",
+  'settings, and the `plugins` list, with room kept for `headers` (header rules) and `policies`. Every gateway',
+  'variable but `NODE_ENV` also has a key in it (the "file key" column). Each value is checked by the same zod schema',
+  'as its variable, and a bad value, an unknown key (a typo) or a missing file stops the start (exit 78) naming the',
+  'file and the path: `gateway.config.yaml: rateLimits.userPoints: expected a positive integer`. Precedence, highest',
+  'first: a variable set (non-empty), the file, the default; so docker-compose.yml and the Kubernetes manifests keep',
+  'working unchanged, and a file in a ConfigMap can carry the structure while Secrets stay variables. Paths in the file',
+  "(`supergraph.path`, `trustedDocuments.manifests`, a plugin's `module`) are relative to the file. The variable's",
+  'name says whose file it is: under `npm start` every service reads one environment, and a bare `CONFIG_FILE` or',
+  '`CONFIG_PATH` would seem to configure them all. An example: `examples/gateway.config.yaml`, with its plugin',
+  '`examples/plugins/response-header.ts`; plugins are in docs/operations.md, "The configuration file".',
+];
+
 export function configurationReference(all: readonly Section[] = sections()): string {
   const lines = [
     '# Configuration reference',
@@ -144,10 +196,23 @@ export function configurationReference(all: readonly Section[] = sections()): st
     '"production default" is what `NODE_ENV=production` gets when the variable is unset; there the laptop secrets are',
     "refused. A variable's meaning is written once, on its schema (`.describe()`, `.meta()`): change it there and run",
     '`npm run docs:config`.',
+    ...FILE_INTRO,
   ];
   for (const section of all) {
-    lines.push('', `## ${section.title}`, '', section.intro, '', '| variable | default | production default | meaning |', '| --- | --- | --- | --- |');
-    for (const row of section.rows) lines.push(`| \`${row.name}\` | ${cell(row.default)} | ${cell(row.production)} | ${cell(row.meaning ?? '**undocumented**')} |`);
+    lines.push('', `## ${section.title}`, '', section.intro, '');
+    const meaning = (row: VariableRow) => cell(row.meaning ?? '**undocumented**');
+    if (section.table === 'file only') {
+      lines.push('| file key | default | meaning |', '| --- | --- | --- |');
+      for (const row of section.rows) lines.push(`| \`${row.name}\` | ${cell(row.default)} | ${meaning(row)} |`);
+    } else if (section.table === 'file keys') {
+      lines.push('| variable | file key | default | production default | meaning |', '| --- | --- | --- | --- | --- |');
+      for (const row of section.rows) {
+        lines.push(`| \`${row.name}\` | ${row.fileKey ? `\`${row.fileKey}\`` : 'none'} | ${cell(row.default)} | ${cell(row.production)} | ${meaning(row)} |`);
+      }
+    } else {
+      lines.push('| variable | default | production default | meaning |', '| --- | --- | --- | --- |');
+      for (const row of section.rows) lines.push(`| \`${row.name}\` | ${cell(row.default)} | ${cell(row.production)} | ${meaning(row)} |`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -47,7 +47,10 @@ beforeEach(() => {
 
 const transport = () => createSubgraphTransport({ subgraphs: { s: { url, secret: 'secret' } }, timeoutMs: 5_000, connections: 4 });
 const resilience = () =>
-  createResilience({ resilience: { retries: 0, breakerThreshold: 5, halfOpenAfterMs: 1_000, maxConcurrent: 4, maxQueued: 10 }, subgraphs: ['s'] }, { registry: new Registry() });
+  createResilience(
+    { resilience: { retries: 0, breakerThreshold: 5, halfOpenAfterMs: 1_000, maxConcurrent: 4, maxQueued: 10 }, subgraphs: { s: {} } },
+    { registry: new Registry() },
+  );
 const caller = (id: string | null): SubgraphCaller => ({ viewer: id ? { id, role: 'CUSTOMER' } : null, requestId: `request-${id ?? 'anonymous'}` });
 
 async function stopAll(features: readonly GatewayFeature[]) {

@@ -23,6 +23,10 @@ export interface TransportEndpoint {
   readonly url: string;
   /** Signs the gateway credential for this subgraph. */
   readonly secret?: string | undefined;
+  /** This subgraph's own deadline (configuration file); unset: `timeoutMs`. */
+  readonly timeoutMs?: number | undefined;
+  /** This subgraph's own bulkhead size, which bounds its connections; unset: `connections`. */
+  readonly resilience?: { readonly maxConcurrent?: number | undefined } | undefined;
 }
 
 export interface TransportSettings {
@@ -99,7 +103,9 @@ class SubgraphLink {
 
 /** The transport layer over every configured subgraph; `stop` cuts what is still in flight (after the grace period). */
 export function createSubgraphTransport(settings: TransportSettings): GatewayFeature {
-  const links = new Map(Object.entries(settings.subgraphs).map(([name, endpoint]) => [name, new SubgraphLink(name, endpoint, settings.connections)]));
+  const links = new Map(
+    Object.entries(settings.subgraphs).map(([name, endpoint]) => [name, new SubgraphLink(name, endpoint, endpoint.resilience?.maxConcurrent ?? settings.connections)]),
+  );
 
   async function post(fetch: SubgraphFetch): Promise<SubgraphReply> {
     const link = links.get(fetch.subgraph);
@@ -111,7 +117,7 @@ export function createSubgraphTransport(settings: TransportSettings): GatewayFea
     headers[GATEWAY_CREDENTIAL_HEADER] = link.credentialFor(fetch.caller);
     headers['x-request-id'] = fetch.caller.requestId;
     propagation.inject(context.active(), headers);
-    const raw = await exchange(link.pool, { path: link.path, method: 'POST', headers, body: bodyOf(fetch.request) }, settings.timeoutMs);
+    const raw = await exchange(link.pool, { path: link.path, method: 'POST', headers, body: bodyOf(fetch.request) }, link.endpoint.timeoutMs ?? settings.timeoutMs);
     if (raw.status < 200 || raw.status > 299) throw errorFromResponse(raw, link.endpoint.url);
     return new TransportReply(parseResponse(raw), raw.body, raw.rawHeaders);
   }

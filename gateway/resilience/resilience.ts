@@ -13,13 +13,15 @@ const { GraphQLError } = graphqlRuntime;
 
 export interface ResilienceFeatureSettings {
   readonly resilience: ResilienceSettings;
-  /** Every configured subgraph: each has its own breaker and bulkhead from the start. */
-  readonly subgraphs: readonly string[];
+  /** Every configured subgraph: each has its own breaker and bulkhead from the start, with its own settings over `resilience` (configuration file). */
+  readonly subgraphs: Readonly<Record<string, { readonly resilience?: Partial<ResilienceSettings> | undefined }>>;
 }
 
 export function createResilience(settings: ResilienceFeatureSettings, dependencies: { readonly registry: Registry }): GatewayFeature {
   const metrics = createSubgraphFetchMetrics(dependencies.registry);
-  const policies = new Map<string, SubgraphPolicies>(settings.subgraphs.map((name) => [name, createSubgraphPolicies(name, settings.resilience, metrics)]));
+  const policies = new Map<string, SubgraphPolicies>(
+    Object.entries(settings.subgraphs).map(([name, own]) => [name, createSubgraphPolicies(name, { ...settings.resilience, ...own.resilience }, metrics)]),
+  );
 
   const layer: FetchLayer = {
     stage: 'resilience',

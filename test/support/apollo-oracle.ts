@@ -41,7 +41,7 @@ export async function startApolloOracle(config: GatewayConfig, supergraphSdl: st
   // The gateway's always-on fetch layers: resilience over the transport.
   const subgraphs = Object.keys(config.subgraphs);
   const fetchFeatures = [
-    createResilience({ resilience: config.resilience, subgraphs }, { registry: new Registry() }),
+    createResilience({ resilience: config.resilience, subgraphs: config.subgraphs }, { registry: new Registry() }),
     createSubgraphTransport({ subgraphs: config.subgraphs, timeoutMs: config.subgraphTimeoutMs, connections: config.resilience.maxConcurrent }),
   ];
   const fetcher = createFetchPipeline(fetchFeatures, subgraphs);

@@ -1,0 +1,97 @@
+// Plugins the configuration file lists: a module whose default export makes a GatewayFeature from
+// its options (gateway/feature.ts), loaded at start (start-gateway.ts) and composed after the
+// built-in features (gateway/server.ts). A plugin that cannot load or refuses its options stops
+// the start, naming where the file declares it.
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { ConfigError } from '../../common/config.ts';
+import type { HealthCheck } from '../../common/health.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { GatewayConfig, PluginDeclaration } from '../config.ts';
+import type { GatewayContext } from '../context.ts';
+import type { GatewayFeature, PlanWarmer, RequestHandler, ServedSchema } from '../feature.ts';
+
+/** What a plugin's factory is given besides its options. */
+export interface PluginDependencies {
+  /** The gateway's settings, read-only. */
+  readonly config: GatewayConfig;
+  /** A child of the gateway's logger, with `plugin` set to the module. */
+  readonly log: Logger;
+  /** The gateway's Prometheus registry (`/metrics`). */
+  readonly registry: Registry;
+}
+
+/** A plugin module's default export: `undefined` when its options leave it off. */
+export type GatewayPluginFactory = (options: Readonly<Record<string, unknown>>, deps: PluginDependencies) => GatewayFeature | undefined;
+
+const isFeature = (value: unknown): value is GatewayFeature =>
+  typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string' && (value as { name: string }).name !== '';
+
+/** "`options.header`: …" lines for a plugin's zod refusal of its options, else its message. */
+function reasons(error: unknown): string[] {
+  if (error instanceof z.ZodError) return error.issues.map((issue) => `${['options', ...issue.path.map(String)].join('.')}: ${issue.message}`);
+  if (error instanceof ConfigError) return [...error.issues];
+  return [error instanceof Error ? error.message : String(error)];
+}
+
+/** Imports each listed plugin and makes its feature, in the file's order; those returning undefined are off. */
+export async function loadPlugins(declarations: readonly PluginDeclaration[], deps: PluginDependencies): Promise<GatewayFeature[]> {
+  const features: GatewayFeature[] = [];
+  for (const declaration of declarations) {
+    const where = `${declaration.declaredAt} (${declaration.module})`;
+    let factory: unknown;
+    try {
+      factory = ((await import(declaration.module)) as { default?: unknown }).default;
+    } catch (error) {
+      throw new ConfigError([`${where}: cannot load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`]);
+    }
+    if (typeof factory !== 'function') throw new ConfigError([`${where}: its default export is not a factory (options, deps) => GatewayFeature`]);
+    let feature: unknown;
+    try {
+      feature = (factory as GatewayPluginFactory)(declaration.options, { ...deps, log: deps.log.child({ plugin: declaration.module }) });
+    } catch (error) {
+      throw new ConfigError(reasons(error).map((reason) => `${where}: ${reason}`));
+    }
+    if (feature === undefined) continue;
+    if (!isFeature(feature)) throw new ConfigError([`${where}: the factory returned neither a GatewayFeature (with a name) nor undefined`]);
+    features.push(feature);
+  }
+  return features;
+}
+
+/**
+ * The hooks of a list of features, composed as gateway/feature.ts says: hooks in list order, the
+ * first's middleware outermost, start in order, drain and stop in reverse.
+ */
+export function composeFeatures(features: readonly GatewayFeature[]) {
+  let loaded = false;
+  const reversed = features.toReversed();
+  return {
+    http: (handler: RequestHandler): RequestHandler => features.reduceRight((next, feature) => (feature.http ? feature.http(next) : next), handler),
+    routes: Object.assign({}, ...features.map((feature) => feature.routes ?? {})) as Record<string, RequestHandler>,
+    apolloPlugins: features.flatMap((feature): readonly ApolloServerPlugin<GatewayContext>[] => feature.apolloPlugins ?? []),
+    async context(req: IncomingMessage, base: GatewayContext): Promise<GatewayContext> {
+      let context = base;
+      for (const feature of features) if (feature.context) context = { ...context, ...(await feature.context(req, context)) };
+      return context;
+    },
+    healthChecks: (): HealthCheck[] => features.flatMap((feature) => (typeof feature.healthChecks === 'function' ? feature.healthChecks() : (feature.healthChecks ?? []))),
+    schemaLoaded(schema: Omit<ServedSchema, 'reload'>, warm: PlanWarmer): void {
+      const served = { ...schema, reload: loaded };
+      loaded = true;
+      for (const feature of features) feature.schemaChanged?.(served);
+      for (const feature of features) feature.warmUp?.(warm);
+    },
+    async start(): Promise<void> {
+      for (const feature of features) await feature.start?.();
+    },
+    async drain(): Promise<void> {
+      for (const feature of reversed) await feature.drain?.();
+    },
+    async stop(): Promise<void> {
+      for (const feature of reversed) await feature.stop?.();
+    },
+  };
+}
