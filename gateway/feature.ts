@@ -81,5 +81,4 @@ export interface GatewayFeature {
 }
 
 /** The features that are on, in order: factories return undefined for what is off. */
-export const featuresOn = (features: readonly (GatewayFeature | undefined)[]): GatewayFeature[] =>
-  features.filter((feature): feature is GatewayFeature => feature !== undefined);
+export const featuresOn = (features: readonly (GatewayFeature | undefined)[]): GatewayFeature[] => features.filter((feature): feature is GatewayFeature => feature !== undefined);

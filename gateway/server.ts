@@ -1,8 +1,6 @@
 // The public endpoint: a list of gateway features (gateway/feature.ts) composed around one executor.
 // Hooks run in list order, start in list order, drain and stop in reverse (gateway/compose-features.ts);
 // docs/gateway-features.md says what each feature is and why it sits where it does.
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
 import { createHttpService } from '../common/http/service-server.ts';
 import type { Logger } from '../common/logger.ts';
@@ -13,13 +11,12 @@ import { createTokenVerification } from './auth/token-verification.ts';
 import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
 import { composeFeatures } from './compose-features.ts';
 import type { GatewayConfig } from './config.ts';
-import type { GatewayContext } from './context.ts';
 import { createEntityCache } from './entity-cache/entity-cache.ts';
-import { createNativeGateway } from './executor/native-gateway.ts';
+import { createGatewayApollo } from './executor/apollo-server.ts';
 import { featuresOn, type GatewayFeature } from './feature.ts';
 import { createHealth } from './health/health.ts';
 import { createContentNegotiation } from './http/content-negotiation.ts';
-import { createCors } from './http/cors.ts';
+import { createCors } from './http/cors-feature.ts';
 import { createCsrfPrevention } from './http/csrf-prevention.ts';
 import { bodyRead } from './http/request-body.ts';
 import { createLandingPageOff } from './plugins/landing-page.ts';
@@ -28,7 +25,6 @@ import { createServiceUnavailable } from './plugins/service-unavailable-plugin.t
 import { createUnexpectedErrors } from './plugins/unexpected-errors.ts';
 import { createOperationLimits } from './protection/operation-limits.ts';
 import { createRateLimits } from './protection/rate-limits.ts';
-import { createQueryPlanCache } from './query-plan-cache.ts';
 import { createRequestId } from './request-id.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createSubscriptions } from './subscriptions/subscriptions.ts';
@@ -88,10 +84,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const reloadSettings = { watchPath, redisKey: config.supergraphReload.redisKey, redisUrl: config.rateLimits.redisUrl };
   const hotReload = createHotReload(reloadSettings, { initialSdl: supergraphSdl, problems: servingProblems(config), log, registry });
   const trustedDocuments = createTrustedDocumentsFeature(config.trustedDocuments, { log, registry, production: config.nodeEnv === 'production' });
-  const subscriptions = createSubscriptions(
-    { limits: config.subscriptions, maxBodyBytes: config.maxBodyBytes },
-    { bus, log, registry, verify: tokens.verify, admit: rateLimits?.admit, requestId: requestId.of, resolveOperation: trustedDocuments?.resolveOperation, apollo: () => apollo, httpServer: () => http.server },
-  );
+  // What subscriptions take from the features they rely on.
+  const needs = { verify: tokens.verify, admit: rateLimits?.admit, requestId: requestId.of, resolveOperation: trustedDocuments?.resolveOperation };
+  const subscriptionSettings = { limits: config.subscriptions, maxBodyBytes: config.maxBodyBytes };
+  const subscriptions = createSubscriptions(subscriptionSettings, { bus, log, registry, ...needs, apollo: () => apollo, httpServer: () => http.server });
   const negotiationSettings = { maxBodyBytes: config.maxBodyBytes, maxTokens: config.operationLimits.maxTokens };
 
   // In the order their hooks run: context, Apollo plugins and error formatting; HTTP middleware outermost first.
@@ -117,32 +113,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   ]);
   const composed = composeFeatures(features);
 
-  // @apollo/gateway loads the supergraph (and checks a new one's subgraphs, through their data
-  // sources, before a reload); our executor plans and runs every operation.
-  const apolloGateway = new ApolloGateway({ supergraphSdl: hotReload.hook, logger: log, buildService: ({ name }) => dataSource(name) });
-  const planCache = createQueryPlanCache(registry);
-  const { dedupSubgraphQueries: dedup, batchFetches } = config;
-  const gateway = createNativeGateway({ gateway: apolloGateway, fetcher, formatError: composed.formatError, dedup, batchFetches, planCacheEvents: planCache.events });
-  let loaded = false;
-  // Synchronous, inside the switch: the plans are ready before any request can use the new supergraph.
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    composed.warmUp(gateway.warm);
-    composed.schemaChanged({ apiSchema, supergraphSdl: coreSupergraphSdl, reload: loaded });
-    loaded = true;
-  });
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    // Our stopOnSignals owns shutdown; Apollo's own handler would stop the server and re-raise the signal.
-    stopOnTerminationSignals: false,
-    introspection: config.introspection,
-    includeStacktraceInErrorResponses: false,
-    hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
-    formatError: composed.formatError,
-    // CSRF prevention is a feature (gateway/http/csrf-prevention.ts), in front of every transport on /graphql.
-    csrfPrevention: false,
-    ...composed.apolloOptions,
-    plugins: [...composed.apolloPlugins, gateway.incrementalDelivery],
-  });
+  const apollo = createGatewayApollo({ config, supergraphSdl: hotReload.hook, dataSource, fetcher, features: composed, log, registry });
   const apolloHandler = createApolloHandler(apollo, { context: composed.context, maxBodyBytes: config.maxBodyBytes, service: 'gateway', prepare: composed.prepareRequest });
   const http = createHttpService({
     log,

@@ -10,7 +10,10 @@ export interface TokenVerificationFeature extends GatewayFeature {
 }
 
 /** Always on: without a token the viewer is null (anonymous). */
-export function createTokenVerification(settings: GatewayConfig['jwt'], { keySet }: { readonly keySet?: AccessTokenVerifierOptions['keySet'] | undefined }): TokenVerificationFeature {
+export function createTokenVerification(
+  settings: GatewayConfig['jwt'],
+  { keySet }: { readonly keySet?: AccessTokenVerifierOptions['keySet'] | undefined },
+): TokenVerificationFeature {
   const viewerFrom = createAccessTokenVerifier({ ...settings, ...(keySet ? { keySet } : {}) });
   return {
     name: 'token-verification',

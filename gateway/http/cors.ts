@@ -1,5 +1,4 @@
 import type { RequestHandler } from '../../common/http/service-server.ts';
-import type { GatewayFeature } from '../feature.ts';
 
 // What a browser app on another origin needs to call the gateway: its requests' headers (identity
 // travels in Authorization; Apollo Client and urql may add their own), and the response headers it
@@ -76,10 +75,4 @@ export function parseOrigins(list: string): string[] {
   });
   if (invalid.length > 0) throw new Error(`not an origin (scheme://host[:port]): ${invalid.join(', ')}`);
   return entries.map((entry) => entry.toLowerCase().replace(/\/$/, ''));
-}
-
-/** CORS for the origins on the allow-list (CORS_ORIGINS); absent with an empty list. */
-export function createCors(origins: readonly string[]): GatewayFeature | undefined {
-  if (origins.length === 0) return undefined;
-  return { name: 'cors', http: (next) => withCors(origins, next) };
 }
