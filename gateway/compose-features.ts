@@ -24,6 +24,9 @@ export interface ComposedFeatures {
   stop(): Promise<void>;
 }
 
+/** The HTTP service's own routes: a feature wraps /graphql through `http`, it does not replace it. */
+const RESERVED_PATHS = ['/graphql', '/health/live', '/health/ready', '/metrics'];
+
 /** Runs `run` for each feature in `order`, one after the other; every one runs even if one fails (the first failure is thrown at the end). */
 async function inSequence(features: readonly GatewayFeature[], run: (feature: GatewayFeature) => Promise<void> | undefined): Promise<void> {
   let failure: { error: unknown } | undefined;
@@ -48,7 +51,7 @@ export function composeFeatures(features: readonly GatewayFeature[]): ComposedFe
   const routes: Record<string, RequestHandler> = {};
   for (const feature of features) {
     for (const [path, handler] of Object.entries(feature.routes ?? {})) {
-      if (path in routes) throw new Error(`gateway feature "${feature.name}" adds the route ${path}, which another feature already serves`);
+      if (path in routes || RESERVED_PATHS.includes(path)) throw new Error(`gateway feature "${feature.name}" adds the route ${path}, which is served already`);
       routes[path] = handler;
     }
   }
