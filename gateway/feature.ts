@@ -7,8 +7,8 @@
 // Hive Gateway's `useX()` plugins (`onRequest`, `onContextBuilding`, `onFetch`, asyncDispose): one
 // object per feature, but here the subgraph fetch is a declared pipeline, not a hook chain.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import type { ApolloServerPlugin, HTTPGraphQLRequest } from '@apollo/server';
+import type { GraphQLFormattedError, GraphQLSchema, ParseOptions } from 'graphql';
 import type { HealthCheck } from '../common/health.ts';
 import type { GatewayContext } from './context.ts';
 import type { FetchLayer } from './fetch/fetch-types.ts';
@@ -28,6 +28,16 @@ export interface ServedSchema {
   readonly reload: boolean;
 }
 
+/** Apollo Server's `formatError`: each feature's runs on what the one before it in the list made. */
+export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/** The few Apollo Server options a feature may set (merged in list order). */
+export interface ApolloOptions {
+  /** `false`: Apollo's own APQ cache off (trusted documents under `require`). */
+  readonly persistedQueries?: false;
+  readonly parseOptions?: ParseOptions;
+}
+
 /** Plans and compiles an operation for the supergraph served now; false when it does not plan. */
 export type PlanWarmer = (query: string, operationName: string | undefined) => boolean;
 
@@ -43,8 +53,17 @@ export interface GatewayFeature {
    * request id, the client address). May throw an HttpError to refuse the request (429, 401).
    */
   readonly context?: (req: IncomingMessage, context: Readonly<Partial<GatewayContext>>) => Promise<Partial<GatewayContext>> | Partial<GatewayContext>;
+  /**
+   * Sees each GraphQL request over HTTP (body read, id not yet resolved) before its context is
+   * built and before Apollo parses it: may rewrite it, or refuse it by throwing an HttpError.
+   */
+  readonly prepareRequest?: (request: HTTPGraphQLRequest) => HTTPGraphQLRequest;
   /** Apollo Server plugins, in order. */
   readonly apolloPlugins?: readonly ApolloServerPlugin<GatewayContext>[];
+  /** Apollo Server options (see ApolloOptions). */
+  readonly apolloOptions?: ApolloOptions;
+  /** Rewrites each error sent to a client (its code, its wording); chained in list order. */
+  readonly formatError?: ErrorFormatter;
   /** A layer of the subgraph fetch: placed by its stage (gateway/fetch/fetch-types.ts), never by list order. */
   readonly fetch?: FetchLayer;
   /** Readiness entries; a function when they change with the supergraph. */

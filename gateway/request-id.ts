@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from '../common/logger.ts';
+import type { GatewayFeature } from './feature.ts';
+import { requestIdPlugin } from './plugins/request-id-plugin.ts';
 import { isTrustedProxy, type TrustedProxies } from './protection/client-ip.ts';
 
 // Long enough for the ids proxies make (UUIDs, AWS trace ids, nginx's 32 hex digits); nothing that
@@ -26,4 +29,23 @@ function chosenId(req: IncomingMessage, trustedProxies: TrustedProxies): string 
   const header = req.headers['x-request-id'];
   const candidate = Array.isArray(header) ? header[0] : header;
   return candidate !== undefined && ACCEPTABLE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
+}
+
+export interface RequestIdFeature extends GatewayFeature {
+  /** The request's id (the same for every part that asks): for the HTTP service's header and the subscription transports. */
+  readonly of: (req: IncomingMessage) => string;
+}
+
+/** The request id: in the context (with a logger that carries it) and echoed on the response. Always on. */
+export function createRequestId(settings: { readonly trustedProxies: TrustedProxies }, { log }: { readonly log: Logger }): RequestIdFeature {
+  const of = (req: IncomingMessage): string => requestIdOf(req, settings.trustedProxies);
+  return {
+    name: 'request-id',
+    of,
+    context: (req) => {
+      const requestId = of(req);
+      return { requestId, log: log.child({ requestId }) };
+    },
+    apolloPlugins: [requestIdPlugin()],
+  };
 }

@@ -1,58 +1,43 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ConfigError } from '../common/config.ts';
+// The public endpoint: a list of gateway features (gateway/feature.ts) composed around one executor.
+// Hooks run in list order, start in list order, drain and stop in reverse (gateway/compose-features.ts);
+// docs/gateway-features.md says what each feature is and why it sits where it does.
 import { createApolloHandler } from '../common/http/apollo-handler.ts';
-import { HttpError, sendHttpError } from '../common/http/http-error.ts';
-import { parseJsonBody, readBody } from '../common/http/read-body.ts';
 import { createHttpService } from '../common/http/service-server.ts';
 import type { Logger } from '../common/logger.ts';
 import type { MessageBus } from '../common/messaging/message-bus.ts';
 import type { ServiceMetrics } from '../common/metrics.ts';
-import { maskUnexpectedErrors } from '../common/plugins/mask-errors.ts';
-import { metricsPlugin } from '../common/plugins/metrics-plugin.ts';
-import { logUnexpectedErrorsPlugin } from '../common/plugins/log-unexpected-errors-plugin.ts';
-import type { SubgraphName } from '../common/service/subgraph-config.ts';
-import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from './auth/access-token-verifier.ts';
-import type { GatewayConfig } from './config.ts';
-import type { GatewayContext } from './context.ts';
+import type { AccessTokenVerifierOptions } from './auth/access-token-verifier.ts';
+import { createTokenVerification } from './auth/token-verification.ts';
 import { optOutOfApolloDataCollection } from './apollo-data-collection.ts';
-import { requestIdPlugin } from './plugins/request-id-plugin.ts';
-import { serviceUnavailablePlugin } from './plugins/service-unavailable-plugin.ts';
-import { requestIdOf } from './request-id.ts';
-import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
-import { createRateLimiting } from './protection/rate-limiting.ts';
-import { createRequestAdmission } from './protection/request-admission.ts';
-import { withTokenLimitCode } from './protection/token-limit-errors.ts';
-import { subgraphHealthChecks } from './subgraph-health.ts';
-import { createNativeGateway } from './executor/native-gateway.ts';
-import { featuresOn, type GatewayFeature } from './feature.ts';
+import { composeFeatures } from './compose-features.ts';
+import type { GatewayConfig } from './config.ts';
+import { createBatching } from './batching/batching.ts';
+import { createDedup } from './dedup/dedup.ts';
+import { createEntityCacheFeature } from './entity-cache/entity-cache.ts';
 import { SubgraphDataSource } from './fetch/apollo-data-source.ts';
 import { createFetchPipeline } from './fetch/pipeline.ts';
 import { createSubgraphTransport } from './fetch/transport.ts';
+import { createGatewayApollo } from './apollo-server.ts';
+import { featuresOn, type GatewayFeature } from './feature.ts';
+import { createHealth } from './health/health.ts';
+import { createContentNegotiation } from './http/content-negotiation.ts';
+import { createCors } from './http/cors-feature.ts';
+import { createCsrfPrevention } from './http/csrf-prevention.ts';
+import { bodyRead } from './http/request-body.ts';
+import { createLandingPageOff } from './plugins/landing-page.ts';
+import { createOperationMetrics } from './plugins/operation-metrics.ts';
+import { createServiceUnavailable } from './plugins/service-unavailable-plugin.ts';
+import { createUnexpectedErrors } from './plugins/unexpected-errors.ts';
+import { createOperationLimits } from './protection/operation-limits.ts';
+import { createRateLimits } from './protection/rate-limits.ts';
+import { createRequestId } from './request-id.ts';
 import { createResilience } from './resilience/resilience.ts';
-import { createDedup } from './dedup/dedup.ts';
-import { createBatching } from './batching/batching.ts';
-import { createQueryPlanCache } from './query-plan-cache.ts';
-import { createEntityCacheFeature } from './entity-cache/entity-cache.ts';
-import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
-import { withApqMismatchCode } from './trusted-documents/apq-mismatch.ts';
-import { eventFieldProblems, readEventFields, topicsOf } from './subscriptions/event-fields.ts';
-import { createEventHub } from './subscriptions/event-hub.ts';
-import { createFederatedExecutor } from './subscriptions/federated-executor.ts';
-import type { ServingSchema } from './subscriptions/operation.ts';
-import { createSubscriptionSessions } from './subscriptions/subscription-session.ts';
-import { createHttpSubscriptions } from './subscriptions/http-subscriptions.ts';
-import { responseFramingFor } from './subscriptions/http-stream-framing.ts';
-import { withCors } from './http/cors.ts';
-import { withCsrfPrevention } from './http/csrf-prevention.ts';
-import { operationTypeOf } from './http/operation-type.ts';
-import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.ts';
-import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
-import { createSupergraphReload } from './supergraph/hot-reload.ts';
-import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
-import { SUPPORTED_SUPERGRAPH_FEATURES, buildSupergraph } from '../common/supergraph.ts';
+import { createSubscriptions } from './subscriptions/subscriptions.ts';
+import { createHotReload } from './supergraph/hot-reload.ts';
+import { assertServable, servingProblems } from './supergraph/servable.ts';
+import { createTrustedDocumentsFeature } from './trusted-documents/trusted-documents-feature.ts';
+
+export { subgraphsOf } from './supergraph/servable.ts';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -62,248 +47,91 @@ export interface GatewayDependencies {
   readonly keySet?: AccessTokenVerifierOptions['keySet'];
   /** Where the events of `@event` subscription fields come from (the gateway consumes them on a transient queue of its own). */
   readonly bus: MessageBus;
-  /** Features from outside gateway/ (examples/), after the gateway's own: their fetch layers join the pipeline by stage. */
+  /** Features of one's own, after the gateway's (docs/gateway-features.md, "Adding a gateway feature"). */
   readonly plugins?: readonly GatewayFeature[];
 }
 
-/** Subgraph names the supergraph routes to, read from its join__Graph enum. */
-export function subgraphsOf(supergraphSdl: string): string[] {
-  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)"/g)].map((match) => match[1] as string);
-}
-
-/** The public endpoint: verifies callers, plans across subgraphs. Nothing happens until `listen`. */
+/** Verifies callers, plans across subgraphs. Nothing happens until `listen`. */
 export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus, plugins = [] }: GatewayDependencies) {
-  const routed = subgraphsOf(supergraphSdl);
-  const unknown = routed.filter((name) => !(name in config.subgraphs));
-  if (unknown.length > 0) throw new Error(`supergraph routes to subgraphs with no configuration: ${unknown.join(', ')}`);
-  const withoutSecret = routed.map((name) => config.subgraphs[name as SubgraphName]).filter((endpoint) => !endpoint.secret);
-  if (withoutSecret.length > 0) {
-    throw new ConfigError(withoutSecret.map((endpoint) => `${endpoint.secretVariable}: required when NODE_ENV=production`));
-  }
-
-  // A subscription declaration that cannot work stops the start, naming the field (a reload refuses it instead).
-  readEventFields(supergraphSdl);
+  assertServable(config, supergraphSdl);
   optOutOfApolloDataCollection();
-  const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
-  const planCache = createQueryPlanCache(metrics.registry);
-  const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, production: config.nodeEnv === 'production' });
-  // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
-  const problemsOf = (sdl: string): string[] => {
-    const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
-    if (unconfigured.length > 0) return [`routes to subgraphs with no configuration: ${unconfigured.join(', ')}`];
-    try {
-      return eventFieldProblems(readEventFields(sdl), buildSupergraph(sdl).apiSchema().toGraphQLJSSchema());
-    } catch (error) {
-      return [error instanceof Error ? error.message : String(error)];
-    }
-  };
-  const reload = createSupergraphReload({
-    settings: {
-      watchPath: config.supergraphReload.watch ? config.supergraphPath : undefined,
-      redisKey: config.supergraphReload.redisKey,
-      redisUrl: config.rateLimits.redisUrl,
-    },
-    initialSdl: supergraphSdl,
-    problems: problemsOf,
-    log,
-    registry: metrics.registry,
-  });
-  // The features that make the subgraph fetch (each placed in the pipeline by its stage), then the plugins.
-  const features = featuresOn([
-    createEntityCacheFeature({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry }),
+  const { registry } = metrics;
+
+  // The subgraph fetch: each of these features is a layer of the pipeline, placed by its stage (gateway/fetch/).
+  const subgraphFetch = featuresOn([
+    createEntityCacheFeature({ settings: config.entityCache, supergraphSdl, bus, log, registry }),
     createDedup({ enabled: config.dedupSubgraphQueries }),
     createBatching({ enabled: config.batchFetches }),
-    createResilience({ resilience: config.resilience, subgraphs: config.subgraphs }, { registry: metrics.registry }),
+    createResilience({ resilience: config.resilience, subgraphs: config.subgraphs }, { registry }),
     createSubgraphTransport({ subgraphs: config.subgraphs, timeoutMs: config.subgraphTimeoutMs, connections: config.resilience.maxConcurrent }),
+  ]);
+
+  const requestId = createRequestId(config, { log });
+  const tokens = createTokenVerification(config.jwt, { keySet });
+  const rateLimits = createRateLimits(config, { registry, log });
+  const watchPath = config.supergraphReload.watch ? config.supergraphPath : undefined;
+  const reloadSettings = { watchPath, redisKey: config.supergraphReload.redisKey, redisUrl: config.rateLimits.redisUrl };
+  const hotReload = createHotReload(reloadSettings, { initialSdl: supergraphSdl, problems: servingProblems(config), log, registry });
+  const trustedDocuments = createTrustedDocumentsFeature(config.trustedDocuments, { log, registry, production: config.nodeEnv === 'production' });
+  // What subscriptions take from the features they rely on.
+  const needs = { verify: tokens.verify, admit: rateLimits?.admit, requestId: requestId.of, resolveOperation: trustedDocuments?.resolveOperation };
+  const subscriptionSettings = { limits: config.subscriptions, maxBodyBytes: config.maxBodyBytes };
+  const subscriptions = createSubscriptions(subscriptionSettings, { bus, log, registry, ...needs, apollo: () => apollo, httpServer: () => http.server });
+  const negotiationSettings = { maxBodyBytes: config.maxBodyBytes, maxTokens: config.operationLimits.maxTokens };
+
+  // In the order their hooks run: context, Apollo plugins and error formatting; HTTP middleware outermost first.
+  const features = featuresOn([
+    createHealth(config, { bus }),
+    requestId,
+    hotReload,
+    createOperationMetrics(metrics),
+    createUnexpectedErrors(),
+    createOperationLimits(config.operationLimits),
+    tokens,
+    rateLimits,
+    // Before trusted documents: their public answer follows the policy the cache sets.
+    ...subgraphFetch,
+    trustedDocuments,
+    createServiceUnavailable(),
+    createLandingPageOff({ production: config.nodeEnv === 'production' }),
+    createCors(config.corsOrigins),
+    createCsrfPrevention(),
+    createContentNegotiation(negotiationSettings, { stream: subscriptions.stream, runnablePayload: trustedDocuments?.runnablePayload }),
+    subscriptions,
     ...plugins,
   ]);
+  const composed = composeFeatures(features);
   const fetcher = createFetchPipeline(features, Object.keys(config.subgraphs));
-  // What the supergraph being served routes to: a reload may add or drop configured subgraphs.
-  let routedNow: readonly string[] = routed;
-  // @apollo/gateway loads the supergraph (and checks a new one's subgraphs, through their data
-  // sources, before a reload); our executor plans and runs every operation.
-  const apolloGateway = new ApolloGateway({
-    supergraphSdl: reload.hook,
-    logger: log,
-    supportedSupergraphFeatures: new Set(SUPPORTED_SUPERGRAPH_FEATURES),
-    buildService: ({ name }) => new SubgraphDataSource(fetcher, name),
-  });
-  const formatError = withApqMismatchCode(withTokenLimitCode(maskUnexpectedErrors()));
-  const gateway = createNativeGateway({
-    gateway: apolloGateway,
-    fetcher,
-    formatError,
-    dedup: config.dedupSubgraphQueries,
-    batchFetches: config.batchFetches,
-    planCacheEvents: planCache.events,
-  });
-  // Plans made ahead: recent operations at a reload, and the trusted documents at each load.
-  reload.attach(gateway.warm);
-  if (trustedDocuments) {
-    // Before apollo.start() resolves (so before /health/ready), and again at each reload.
-    gateway.onSchemaLoadOrUpdate(() => trustedDocuments.warmUp(gateway.warm));
-  }
-  // The API schema as the gateway serves it, with the supergraph's `@event` subscription fields:
-  // what subscriptions are validated against and served from (set below, once the sessions exist).
-  let serving: ServingSchema | undefined;
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    // Our stopOnSignals owns shutdown; Apollo's own handler would stop the server and re-raise the signal.
-    stopOnTerminationSignals: false,
-    introspection: config.introspection,
-    includeStacktraceInErrorResponses: false,
-    hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
-    formatError,
-    parseOptions: { maxTokens: config.operationLimits.maxTokens },
-    // CSRF prevention is gateway/http/csrf-prevention.ts, in front of every transport on /graphql.
-    csrfPrevention: false,
-    ...trustedDocuments?.apolloConfig,
-    plugins: [
-      requestIdPlugin(),
-      reload.plugin,
-      metricsPlugin(metrics),
-      logUnexpectedErrorsPlugin(),
-      operationLimitsPlugin(config.operationLimits),
-      ...(rateLimiting?.plugins ?? []),
-      // Before trusted documents: their public answer follows the policy the entity cache sets.
-      ...features.flatMap((feature) => feature.apolloPlugins ?? []),
-      ...(trustedDocuments ? [trustedDocuments.plugin] : []),
-      serviceUnavailablePlugin(),
-      ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
-      gateway.incrementalDelivery,
-    ],
-  });
+  const dataSource = (name: string) => new SubgraphDataSource(fetcher, name);
 
-  const viewerFrom = createAccessTokenVerifier({ ...config.jwt, ...(keySet ? { keySet } : {}) });
-  const admit = createRequestAdmission(config.trustedProxies, rateLimiting);
-  // requestIdOf keeps one id per request, whoever asks first: the context, a stream, or the safety net's 500.
-  const requestIdFor = (req: IncomingMessage): string => requestIdOf(req, config.trustedProxies);
-  const context = async (req: IncomingMessage): Promise<GatewayContext> => {
-    const requestId = requestIdFor(req);
-    const viewer = await viewerFrom(req.headers.authorization);
-    const admission = await admit(req, viewer);
-    let built: GatewayContext = { viewer, requestId, log: log.child({ requestId }), ...admission, fetchScope: { entries: new Map() } };
-    for (const feature of features) if (feature.context) built = { ...built, ...(await feature.context(req, built)) };
-    return built;
-  };
-
-  // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's
-  // multipart protocol, Server-Sent Events); see gateway/subscriptions/. All draw from one per-user budget.
-  const hub = createEventHub({ bus, log });
-  const subscriptionMetrics = createSubscriptionMetrics(metrics.registry, { listenerCount: () => hub.listenerCount() });
-  const executor = createFederatedExecutor({ apollo, log, concurrency: config.subscriptions.fetchConcurrency });
-  const slots = createSubscriptionSlots(config.subscriptions.maxPerUser, subscriptionMetrics);
-  const sessions = createSubscriptionSessions({
-    limits: config.subscriptions,
-    verify: viewerFrom.verify,
-    schema: () => serving,
-    hub,
-    executor,
-    slots,
-    metrics: subscriptionMetrics,
-    log,
-  });
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    routedNow = subgraphsOf(coreSupergraphSdl);
-    const eventFields = readEventFields(coreSupergraphSdl);
-    const problems = eventFieldProblems(eventFields, apiSchema);
-    if (problems.length > 0) log.error({ problems }, 'the supergraph declares subscription fields the gateway cannot serve');
-    const reloaded = serving !== undefined;
-    serving = { api: apiSchema, eventFields };
-    for (const feature of features) feature.schemaChanged?.({ apiSchema, supergraphSdl: coreSupergraphSdl, reload: reloaded });
-    if (!reloaded) return;
-    // A reload: open subscriptions the new schema still accepts stay open; the hub follows the declared topics.
-    sessions.revalidate(serving);
-    void hub.consume(topicsOf(eventFields)).catch((error: unknown) => log.error({ err: error }, 'consuming the new subscription topics failed'));
-  });
-  const httpSubscriptions = createHttpSubscriptions({
-    limits: config.subscriptions,
-    sessions,
-    admit,
-    requestId: requestIdFor,
-    log,
-    resolveOperation: trustedDocuments?.resolveOperation,
-  });
-  const apolloHandler = createApolloHandler(apollo, {
-    context,
-    maxBodyBytes: config.maxBodyBytes,
-    service: 'gateway',
-    ...(trustedDocuments ? { prepare: trustedDocuments.prepareHttpRequest } : {}),
-  });
-  /** A POST is answered as its operation and Accept header ask: a plain GraphQL response or a stream. */
-  const serveGraphQL = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') return apolloHandler(req, res);
-    let body: unknown;
-    try {
-      body = parseJsonBody(await readBody(req, config.maxBodyBytes), req.headers['content-type']);
-    } catch (error) {
-      if (error instanceof HttpError) return sendHttpError(res, error);
-      throw error;
-    }
-    // Trusted documents decide first: an id names its text, and a refused text is never parsed here.
-    const runnable = trustedDocuments ? trustedDocuments.runnablePayload(body) : body;
-    const framing = responseFramingFor(req.headers.accept, operationTypeOf(runnable, config.operationLimits.maxTokens));
-    return framing ? httpSubscriptions.handle(req, res, framing, body) : apolloHandler(req, res, { parsed: body });
-  };
-
-  let started = false;
+  const apollo = createGatewayApollo({ config, supergraphSdl: hotReload.hook, dataSource, fetcher, features: composed, log, registry });
+  const apolloHandler = createApolloHandler(apollo, { context: composed.context, maxBodyBytes: config.maxBodyBytes, service: 'gateway', prepare: composed.prepareRequest });
   const http = createHttpService({
     log,
-    graphql: withCors(config.corsOrigins, withCsrfPrevention(serveGraphQL)),
-    metrics: metrics.registry,
+    graphql: composed.http((req, res) => apolloHandler(req, res, bodyRead(req))),
+    routes: composed.routes,
+    health: composed.healthChecks,
+    metrics: registry,
     shutdownGraceMs: config.shutdownGraceMs,
-    requestId: requestIdFor,
-    health: () => [
-      {
-        name: 'supergraph',
-        check: async () => {
-          if (!started) throw new Error('supergraph not loaded yet');
-        },
-      },
-      ...subgraphHealthChecks(config.subgraphs, routedNow),
-      // Neither is critical: rate limits fall back to per-process budgets, and only subscription
-      // events (not queries or mutations) need the broker.
-      ...(rateLimiting?.healthChecks ?? []),
-      { name: 'broker', check: () => bus.healthCheck(), critical: false },
-      ...features.flatMap((feature) => (typeof feature.healthChecks === 'function' ? feature.healthChecks() : (feature.healthChecks ?? []))),
-    ],
-  });
-
-  const subscriptions = attachSubscriptionServer({
-    httpServer: http.server,
-    path: '/graphql',
-    limits: config.subscriptions,
-    maxPayloadBytes: config.maxBodyBytes,
-    sessions,
-    metrics: subscriptionMetrics,
-    slots,
-    log,
-    resolveOperation: trustedDocuments?.resolveOperation,
+    // One id per request, whoever asks first: the context, a stream, or the safety net's 500.
+    requestId: requestId.of,
   });
 
   return {
     http,
+    features,
+    /** WebSocket and subscription counts (tests). */
     subscriptions,
-    httpSubscriptions,
-    hub,
-    reload,
     async listen(port: number, host: string): Promise<string> {
       await apollo.start();
-      await hub.consume(serving ? topicsOf(serving.eventFields) : []);
-      for (const feature of features) await feature.start?.();
-      started = true;
+      await composed.start();
       return http.listen(port, host);
     },
     async stop(): Promise<void> {
-      await Promise.all([subscriptions.close(), httpSubscriptions.close()]);
-      await hub.stop();
-      await reload.stop();
-      for (const feature of features.toReversed()) await feature.drain?.();
+      await composed.drain();
       await http.close();
       await apollo.stop();
-      // After the requests in flight (they may still read and fill the entity cache), in reverse order: the transport last.
-      for (const feature of features.toReversed()) await feature.stop?.();
-      await rateLimiting?.close();
+      await composed.stop();
     },
   };
 }

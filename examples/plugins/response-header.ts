@@ -20,7 +20,8 @@ const responseHeader: GatewayPluginFactory = (options, { log }) => {
   if (!enabled) return undefined;
   log.debug({ header: name }, 'response header plugin on');
   return {
-    name: 'response-header',
+    // One instance per header: the file may list the module more than once.
+    name: `response-header:${name}`,
     http: (next) => (req, res) => {
       res.setHeader(name, value);
       return next(req, res);

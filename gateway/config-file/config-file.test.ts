@@ -11,7 +11,8 @@ import { createLogger } from '../../common/logger.ts';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { gatewayFileKeys, gatewayVariables, loadGatewayConfig } from '../config.ts';
-import { composeFeatures, loadPlugins } from './plugins.ts';
+import { composeFeatures } from '../compose-features.ts';
+import { loadPlugins } from './plugins.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const EXAMPLE = resolve(root, 'examples/gateway.config.yaml');
@@ -221,7 +222,7 @@ describe('the plugins a file lists', () => {
         '    options: { name: x-second, value: "2" }',
       ].join('\n'),
     );
-    expect(features.map((feature) => feature.name)).toEqual(['response-header', 'response-header']);
+    expect(features.map((feature) => feature.name)).toEqual(['response-header:x-first', 'response-header:x-second']);
     const headers: Record<string, string> = {};
     const response = { setHeader: (name: string, value: string) => (headers[name] = value) };
     const handler = composeFeatures(features).http(() => undefined);

@@ -2,16 +2,12 @@
 // its options (gateway/feature.ts), loaded at start (start-gateway.ts) and composed after the
 // built-in features (gateway/server.ts). A plugin that cannot load or refuses its options stops
 // the start, naming where the file declares it.
-import type { IncomingMessage } from 'node:http';
-import type { ApolloServerPlugin } from '@apollo/server';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { ConfigError } from '../../common/config.ts';
-import type { HealthCheck } from '../../common/health.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { GatewayConfig, PluginDeclaration } from '../config.ts';
-import type { GatewayContext } from '../context.ts';
-import type { GatewayFeature, PlanWarmer, RequestHandler, ServedSchema } from '../feature.ts';
+import type { GatewayFeature } from '../feature.ts';
 
 /** What a plugin's factory is given besides its options. */
 export interface PluginDependencies {
@@ -59,39 +55,4 @@ export async function loadPlugins(declarations: readonly PluginDeclaration[], de
     features.push(feature);
   }
   return features;
-}
-
-/**
- * The hooks of a list of features, composed as gateway/feature.ts says: hooks in list order, the
- * first's middleware outermost, start in order, drain and stop in reverse.
- */
-export function composeFeatures(features: readonly GatewayFeature[]) {
-  let loaded = false;
-  const reversed = features.toReversed();
-  return {
-    http: (handler: RequestHandler): RequestHandler => features.reduceRight((next, feature) => (feature.http ? feature.http(next) : next), handler),
-    routes: Object.assign({}, ...features.map((feature) => feature.routes ?? {})) as Record<string, RequestHandler>,
-    apolloPlugins: features.flatMap((feature): readonly ApolloServerPlugin<GatewayContext>[] => feature.apolloPlugins ?? []),
-    async context(req: IncomingMessage, base: GatewayContext): Promise<GatewayContext> {
-      let context = base;
-      for (const feature of features) if (feature.context) context = { ...context, ...(await feature.context(req, context)) };
-      return context;
-    },
-    healthChecks: (): HealthCheck[] => features.flatMap((feature) => (typeof feature.healthChecks === 'function' ? feature.healthChecks() : (feature.healthChecks ?? []))),
-    schemaLoaded(schema: Omit<ServedSchema, 'reload'>, warm: PlanWarmer): void {
-      const served = { ...schema, reload: loaded };
-      loaded = true;
-      for (const feature of features) feature.schemaChanged?.(served);
-      for (const feature of features) feature.warmUp?.(warm);
-    },
-    async start(): Promise<void> {
-      for (const feature of features) await feature.start?.();
-    },
-    async drain(): Promise<void> {
-      for (const feature of reversed) await feature.drain?.();
-    },
-    async stop(): Promise<void> {
-      for (const feature of reversed) await feature.stop?.();
-    },
-  };
 }

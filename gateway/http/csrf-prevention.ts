@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../common/errors.ts';
 import { HttpError, sendHttpError } from '../../common/http/http-error.ts';
 import type { RequestHandler } from '../../common/http/service-server.ts';
+import type { GatewayFeature } from '../feature.ts';
 
 // What a page on another site can make a browser send without asking first (a "simple" request:
 // a form post, an <img>, a navigation): these content types, and no header of its own choosing.
@@ -35,4 +36,9 @@ export function withCsrfPrevention(handler: RequestHandler): RequestHandler {
     }
     return handler(req, res);
   };
+}
+
+/** CSRF prevention in front of every transport on /graphql. Always on. */
+export function createCsrfPrevention(): GatewayFeature {
+  return { name: 'csrf-prevention', http: withCsrfPrevention };
 }

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode } from '../../common/errors.ts';
+import type { GatewayFeature } from '../feature.ts';
 
 /** What a client is told to wait before retrying a SERVICE_UNAVAILABLE answer. */
 export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
@@ -23,4 +24,9 @@ export function serviceUnavailablePlugin(): ApolloServerPlugin {
       };
     },
   };
+}
+
+/** Always on. */
+export function createServiceUnavailable(): GatewayFeature {
+  return { name: 'service-unavailable', apolloPlugins: [serviceUnavailablePlugin()] };
 }

@@ -39,7 +39,8 @@ export interface ShareOptions {
 }
 
 export interface FederatedExecutorOptions {
-  readonly apollo: ApolloServer<GatewayContext>;
+  /** The gateway's Apollo Server: made after the features (their plugins are its plugins), so read at each execution. */
+  readonly apollo: () => Pick<ApolloServer<GatewayContext>, 'executeOperation'>;
   readonly log: Logger;
   readonly concurrency: number;
 }
@@ -70,7 +71,7 @@ export function createFederatedExecutor({ apollo, log, concurrency }: FederatedE
     onStart?.();
     const requestId = randomUUID();
     try {
-      const response = await apollo.executeOperation(
+      const response = await apollo().executeOperation(
         { query: request.query, ...(request.operationName ? { operationName: request.operationName } : {}), ...(request.variables ? { variables: request.variables } : {}) },
         { contextValue: { viewer, requestId, log: log.child({ requestId }) } },
       );

@@ -10,7 +10,8 @@
 // plan they were given; the first requests after the switch find their plans ready: operations seen
 // recently are planned by the executor for the new supergraph right after the switch (before any
 // request can use it: `update` and the warm-up run in one turn).
-// What happens to open subscriptions is the listener's business (server.ts re-checks each one).
+// What happens to open subscriptions is theirs (the subscriptions feature re-checks each one at
+// `schemaChanged`). createHotReload is this unit as a gateway feature (gateway/feature.ts).
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.ts';
 import { buildSupergraph } from '../../common/supergraph.ts';
+import type { GatewayFeature, PlanWarmer } from '../feature.ts';
 
 export interface SupergraphReloadSettings {
   /** Watch this file and serve what it holds when it changes. */
@@ -46,8 +48,11 @@ export interface SupergraphReload {
   readonly hook: SupergraphSdlHook;
   /** Records the operations served, to warm the plan cache with at a switch. */
   readonly plugin: ApolloServerPlugin;
-  /** The executor's warm-up: it plans the recent operations for the new supergraph at a switch. */
-  attach(warm: (query: string, operationName: string | undefined) => boolean): void;
+  /**
+   * Plans the recent operations for the supergraph just loaded: the gateway calls it at each load,
+   * inside the switch (`update`), before any request can plan on the new supergraph.
+   */
+  warmUp(warm: PlanWarmer): void;
   /** Serves `sdl` if it loads; what came of it. */
   offer(sdl: string, source: string): Promise<ReloadOutcome>;
   /** The id (sha256) of the supergraph served now. */
@@ -90,7 +95,8 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
   let redis: Redis | undefined;
   let subscriber: Redis | undefined;
   let stopped = false;
-  let warmer: ((query: string, operationName: string | undefined) => boolean) | undefined;
+  /** Plans warmed by the last warmUp: the one the switch (`update`) ran. */
+  let warmedPlans = 0;
 
   async function apply(sdl: string, source: string): Promise<ReloadOutcome> {
     const id = idOf(sdl);
@@ -113,16 +119,14 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
     } catch (error) {
       return refuse('subgraphs unhealthy', error instanceof Error ? error.message : String(error));
     }
+    warmedPlans = 0;
     try {
       update(sdl);
     } catch (error) {
       return refuse('the gateway refused it', error instanceof Error ? error.message : String(error));
     }
     current = id;
-    // Same turn as update(): no request has planned on the new supergraph yet.
-    let warmedPlans = 0;
-    // Those that no longer plan are left to plan (and fail) at request time.
-    if (warmer) for (const operation of recent.values()) if (warmer(operation.query, operation.operationName)) warmedPlans += 1;
+    // Warmed inside update(), in the same turn: no request has planned on the new supergraph yet.
     warmed.set(warmedPlans);
     reloads.inc({ source, outcome: 'applied' });
     log.info({ source, supergraphId: id, warmedPlans }, 'serving a new supergraph');
@@ -205,8 +209,10 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
         };
       },
     },
-    attach(warm) {
-      warmer = warm;
+    warmUp(warm) {
+      warmedPlans = 0;
+      // Those that no longer plan are left to plan (and fail) at request time.
+      for (const operation of recent.values()) if (warm(operation.query, operation.operationName)) warmedPlans += 1;
     },
     offer,
     currentId: () => current,
@@ -217,5 +223,28 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
       await Promise.all([redis?.quit().catch(() => {}), subscriber?.quit().catch(() => {})]);
       await queue;
     },
+  };
+}
+
+export interface HotReloadFeature extends GatewayFeature {
+  /** For `new ApolloGateway({ supergraphSdl: hotReload.hook })`: the supergraph comes from this feature. */
+  readonly hook: SupergraphSdlHook;
+  readonly reload: SupergraphReload;
+}
+
+/**
+ * Hot reload as a gateway feature. Always on: the first supergraph comes through its hook too;
+ * with neither SUPERGRAPH_WATCH nor SUPERGRAPH_REDIS_KEY it never offers another. Drain stops
+ * following the sources (a reload in progress finishes first).
+ */
+export function createHotReload(settings: SupergraphReloadSettings, dependencies: Omit<SupergraphReloadOptions, 'settings'>): HotReloadFeature {
+  const reload = createSupergraphReload({ settings, ...dependencies });
+  return {
+    name: 'hot-reload',
+    hook: reload.hook,
+    reload,
+    apolloPlugins: [reload.plugin],
+    warmUp: (warm) => reload.warmUp(warm),
+    drain: () => reload.stop(),
   };
 }

@@ -1,5 +1,5 @@
-import type { HealthCheck } from '../common/health.ts';
-import type { SubgraphEndpoint } from './config.ts';
+import type { HealthCheck } from '../../common/health.ts';
+import type { SubgraphEndpoint } from '../config.ts';
 
 /**
  * Each subgraph the supergraph routes to, by its liveness probe. Not critical: with a subgraph down
