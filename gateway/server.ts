@@ -24,6 +24,7 @@ import { serviceUnavailablePlugin } from './plugins/service-unavailable-plugin.t
 import { requestIdOf } from './request-id.ts';
 import { operationLimitsPlugin } from './protection/operation-limits-plugin.ts';
 import { createRateLimiting } from './protection/rate-limiting.ts';
+import { createDemandControl } from './demand-control/demand-control.ts';
 import { createRequestAdmission } from './protection/request-admission.ts';
 import { withTokenLimitCode } from './protection/token-limit-errors.ts';
 import { subgraphHealthChecks } from './subgraph-health.ts';
@@ -81,6 +82,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
   const planCache = createQueryPlanCache(metrics.registry);
+  const demandControl = createDemandControl(config.demandControl, { supergraphSdl, registry: metrics.registry, log });
   const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, production: config.nodeEnv === 'production' });
   // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
   const problemsOf = (sdl: string): string[] => {
@@ -150,6 +152,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       metricsPlugin(metrics),
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
+      ...(demandControl?.apolloPlugins ?? []),
       ...(rateLimiting?.plugins ?? []),
       // Before trusted documents: their public answer follows the policy the cache sets.
       ...(entityCache ? [entityCache.plugin] : []),
@@ -168,6 +171,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     const requestId = requestIdFor(req);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
+    await demandControl?.context?.(req, { viewer, ...admission });
     return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
   };
 
@@ -188,6 +192,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     log,
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    demandControl?.schemaChanged?.({ apiSchema, supergraphSdl: coreSupergraphSdl, reload: serving !== undefined });
     routedNow = subgraphsOf(coreSupergraphSdl);
     const eventFields = readEventFields(coreSupergraphSdl);
     const problems = eventFieldProblems(eventFields, apiSchema);
@@ -248,6 +253,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       // Neither is critical: rate limits fall back to per-process budgets, and only subscription
       // events (not queries or mutations) need the broker.
       ...(rateLimiting?.healthChecks ?? []),
+      ...(Array.isArray(demandControl?.healthChecks) ? demandControl.healthChecks : []),
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
       // Not critical either: without its store the cache steps aside and requests go to the subgraphs.
       ...(entityCache?.healthChecks ?? []),
@@ -289,6 +295,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       // After the requests in flight: they may still read and fill it.
       await entityCache?.stop();
       await rateLimiting?.close();
+      await demandControl?.stop?.();
       await Promise.all([...transports.values()].map((transport) => transport.close()));
     },
   };

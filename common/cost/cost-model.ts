@@ -35,7 +35,6 @@ const {
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   Kind,
-  getArgumentValues,
   getDirectiveValues,
   getNamedType,
   getNullableType,
@@ -45,6 +44,7 @@ const {
   isInputObjectType,
   isListType,
   isObjectType,
+  valueFromAST,
 } = graphqlRuntime;
 
 export interface CostSettings {
@@ -170,13 +170,20 @@ export function createCostModel(schema: GraphQLSchema, directives: CostDirective
     return cost;
   };
 
+  /** Argument values as execution sees them, one by one: a value that does not coerce (execution refuses it) is left out, not the rest. */
   const argumentsOf = (definition: GraphQLField<unknown, unknown>, node: FieldNode, variables: Variables): Record<string, unknown> => {
-    try {
-      return getArgumentValues(definition, node, variables);
-    } catch {
-      // Values the executor will refuse anyway: no argument counts.
-      return {};
+    const values: Record<string, unknown> = {};
+    for (const argument of definition.args) {
+      const given = node.arguments?.find((entry) => entry.name.value === argument.name);
+      const fromVariable = given?.value.kind === Kind.VARIABLE ? given.value.name.value : undefined;
+      if (!given || (fromVariable !== undefined && !(fromVariable in variables))) {
+        if (argument.defaultValue !== undefined) values[argument.name] = argument.defaultValue;
+        continue;
+      }
+      const value = fromVariable !== undefined ? variables[fromVariable] : valueFromAST(given.value, argument.type, variables);
+      if (value !== undefined) values[argument.name] = value;
     }
+    return values;
   };
 
   const argumentCost = (parent: GraphQLObjectType, definition: GraphQLField<unknown, unknown>, values: Record<string, unknown>): number => {
