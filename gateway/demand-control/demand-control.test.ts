@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support/gateway-over-mocks.ts';
 import { readCounter } from '../../test/support/metrics.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
+import { TEST_REDIS_URL, deleteRedisKeys } from '../../test/support/test-redis.ts';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.10", import: ["@key", "@cost", "@listSize"])';
 const SUBGRAPHS = {
@@ -196,5 +197,37 @@ describe('cost budgets', () => {
     expect(refused.headers.get('ratelimit-limit')).toBe(String(BUDGET));
     expect(refused.headers.get('ratelimit-remaining')).toBe('0');
     expect(fetches(mocks), 'a refused request fetched').toBe(before);
+  });
+});
+
+describe('cost budgets in Redis', () => {
+  const prefix = `cost-test-${process.pid}-${Date.now()}`;
+  const BUDGET = 5; // less than one answer's actual cost
+  const gateways: GatewayOverMocks[] = [];
+  beforeAll(async () => {
+    const env = {
+      REDIS_URL: TEST_REDIS_URL,
+      RATE_LIMIT_KEY_PREFIX: prefix,
+      ENTITY_CACHE_ENABLED: 'false',
+      COST_BUDGET_ENABLED: 'true',
+      COST_BUDGET_ANONYMOUS_POINTS: String(BUDGET),
+      COST_BUDGET_WINDOW_SECONDS: '600',
+    };
+    gateways.push(await startGatewayOverMocks(mocks, SUBGRAPHS, env), await startGatewayOverMocks(mocks, SUBGRAPHS, env));
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+    await deleteRedisKeys(prefix);
+  });
+
+  it('are shared by the replicas: what one charged, the other refuses', async () => {
+    const [first, second] = gateways as [GatewayOverMocks, GatewayOverMocks];
+    const query = '{ products(first: 3) { edges { node { id reviews { stars } } } } }';
+    const answer = await sender(first.url)({ query });
+    expect(answer.status).toBe(200);
+    expect(actualOf(answer.body)).toBeGreaterThanOrEqual(BUDGET);
+    const refused = await sender(second.url)({ query });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('ratelimit-limit')).toBe(String(BUDGET));
   });
 });
