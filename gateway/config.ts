@@ -218,7 +218,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       COST_DEFAULT_LIST_SIZE: positiveInt(10).describe('the size assumed for a list field without `@listSize` (or whose slicing arguments are not given)'),
       COST_EXTENSIONS: optionalFlag.meta({
         description: '`extensions.cost` (`estimated`, `actual`, `max`, `budget`) and the `cost-estimated`/`cost-actual` response headers',
-        unset: '`true` except in production',
+        unset: '`true` when `NODE_ENV=development`, else `false`',
         production: '`false`',
       }),
       COST_BUDGET_ENABLED: optionalFlag.meta({
@@ -341,7 +341,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       mode: parsed.MAX_QUERY_COST_MODE,
       maxCost: parsed.MAX_QUERY_COST,
       defaultListSize: parsed.COST_DEFAULT_LIST_SIZE,
-      expose: parsed.COST_EXTENSIONS ?? !production,
+      expose: parsed.COST_EXTENSIONS ?? parsed.NODE_ENV === 'development',
       // Shares the rate limits' Redis (and its in-memory insurance), under its own keys.
       budget:
         (parsed.COST_BUDGET_ENABLED ?? parsed.RATE_LIMIT_ENABLED)

@@ -6,6 +6,7 @@ import { startGatewayOverMocks, type GatewayOverMocks } from '../../test/support
 import { readCounter } from '../../test/support/metrics.ts';
 import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
 import { TEST_REDIS_URL, deleteRedisKeys } from '../../test/support/test-redis.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.10", import: ["@key", "@cost", "@listSize"])';
 const SUBGRAPHS = {
@@ -76,7 +77,7 @@ afterAll(() => mocks?.stop());
 describe('enforce (the default)', () => {
   let gateway: GatewayOverMocks;
   beforeAll(async () => {
-    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { MAX_QUERY_COST: String(MAX) });
+    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { MAX_QUERY_COST: String(MAX), COST_EXTENSIONS: 'true' });
   });
   afterAll(() => gateway?.stop());
 
@@ -120,6 +121,12 @@ describe('enforce (the default)', () => {
     expect(answer.headers.get('cost-actual')).toBe(String(actual));
   });
 
+  it('says nothing of an operation that costs nothing', async () => {
+    const answer = await sender(gateway.url)({ query: '{ __typename }' });
+    expect(answer.body).toEqual({ data: { __typename: 'Query' } });
+    expect(answer.headers.get('cost-estimated')).toBeNull();
+  });
+
   it('records both as histograms by operation and client name', async () => {
     const base = gateway.url.replace(/\/graphql$/, '');
     const series = 'gateway_operation_cost_actual_count';
@@ -134,7 +141,7 @@ describe('enforce (the default)', () => {
 describe('measure', () => {
   let gateway: GatewayOverMocks;
   beforeAll(async () => {
-    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { MAX_QUERY_COST: String(MAX), MAX_QUERY_COST_MODE: 'measure' });
+    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { MAX_QUERY_COST: String(MAX), MAX_QUERY_COST_MODE: 'measure', COST_EXTENSIONS: 'true' });
   });
   afterAll(() => gateway?.stop());
 
@@ -151,10 +158,10 @@ describe('measure', () => {
   });
 });
 
-describe('COST_EXTENSIONS=false', () => {
+describe('COST_EXTENSIONS unset outside development', () => {
   let gateway: GatewayOverMocks;
   beforeAll(async () => {
-    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { COST_EXTENSIONS: 'false' });
+    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS);
   });
   afterAll(() => gateway?.stop());
 
@@ -171,7 +178,7 @@ describe('cost budgets', () => {
   const BUDGET = estimateOf(3) - 1; // 21: less than one estimate, more than one actual answer
   let gateway: GatewayOverMocks;
   beforeAll(async () => {
-    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { COST_BUDGET_ENABLED: 'true', COST_BUDGET_ANONYMOUS_POINTS: String(BUDGET), COST_BUDGET_WINDOW_SECONDS: '600' });
+    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { COST_EXTENSIONS: 'true', COST_BUDGET_ENABLED: 'true', COST_BUDGET_ANONYMOUS_POINTS: String(BUDGET), COST_BUDGET_WINDOW_SECONDS: '600' });
   });
   afterAll(() => gateway?.stop());
 
@@ -214,6 +221,14 @@ describe('cost budgets in Redis', () => {
       COST_BUDGET_WINDOW_SECONDS: '600',
     };
     gateways.push(await startGatewayOverMocks(mocks, SUBGRAPHS, env), await startGatewayOverMocks(mocks, SUBGRAPHS, env));
+    // Until its Redis answers, a replica limits on its own (the in-memory insurance): wait for both to share.
+    for (const gateway of gateways) {
+      await waitFor(
+        async () => ((await (await fetch(new URL('/health/ready', gateway.url))).json()) as { checks: Record<string, { status: string }> }).checks['redis-cost-budget']?.status,
+        (status) => status === 'ok',
+        { what: 'the cost budget store to reach Redis' },
+      );
+    }
   });
   afterAll(async () => {
     await Promise.all(gateways.map((gateway) => gateway.stop()));

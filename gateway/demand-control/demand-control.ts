@@ -100,7 +100,8 @@ export function createDemandControl(settings: DemandControlSettings, { supergrap
               contextValue.log.warn({ err: error }, 'charging the cost budget failed');
             }
           }
-          if (!settings.expose) return;
+          // An operation that costs nothing (a `{ __typename }` probe, introspection) is not reported on.
+          if (!settings.expose || (estimated === 0 && !actual)) return;
           response.http.headers.set('cost-estimated', String(estimated));
           if (actual !== undefined) response.http.headers.set('cost-actual', String(actual));
           if (response.body.kind !== 'single') return;
