@@ -212,9 +212,12 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       MAX_QUERY_DIRECTIVES: positiveInt(20).describe('directives in an operation; more is 400 `DIRECTIVE_LIMIT_EXCEEDED`'),
       MAX_QUERY_TOKENS: positiveInt(3_000).describe('tokens in a document, enforced by the parser; more is 400 `TOKEN_LIMIT_EXCEEDED`'),
       MAX_QUERY_COST: positiveInt(5_000).describe(
-        "estimated cost, from the supergraph's `@cost` and `@listSize` (see docs/protection.md, \"Demand control\"); more is 400 `COST_ESTIMATED_TOO_EXPENSIVE` before any subgraph fetch",
+        'estimated cost, from the supergraph\'s `@cost` and `@listSize` (see docs/protection.md, "Demand control"); more is 400 `COST_ESTIMATED_TOO_EXPENSIVE` before any subgraph fetch',
       ),
-      MAX_QUERY_COST_MODE: z.enum(COST_MODES).default('enforce').describe('`enforce`: refuse over `MAX_QUERY_COST`; `measure`: log and count only; `off`: no demand control (no cost, no budget)'),
+      MAX_QUERY_COST_MODE: z
+        .enum(COST_MODES)
+        .default('enforce')
+        .describe('`enforce`: refuse over `MAX_QUERY_COST`; `measure`: log and count only; `off`: no demand control (no cost, no budget)'),
       COST_DEFAULT_LIST_SIZE: positiveInt(10).describe('the size assumed for a list field without `@listSize` (or whose slicing arguments are not given)'),
       COST_EXTENSIONS: optionalFlag.meta({
         description: '`extensions.cost` (`estimated`, `actual`, `max`, `budget`) and the `cost-estimated`/`cost-actual` response headers',

@@ -35,8 +35,7 @@ export interface CostDirectives {
 export const COST_SPEC_URL = 'https://specs.apollo.dev/cost/';
 
 const stringOf = (value: ConstValueNode | undefined): string | undefined => (value?.kind === Kind.STRING ? value.value : undefined);
-const argumentOf = (directive: ConstDirectiveNode, name: string): ConstValueNode | undefined =>
-  directive.arguments?.find((argument) => argument.name.value === name)?.value;
+const argumentOf = (directive: ConstDirectiveNode, name: string): ConstValueNode | undefined => directive.arguments?.find((argument) => argument.name.value === name)?.value;
 
 /**
  * The names the supergraph gives the spec's directives: `@link(url: ".../cost/v0.1", as:, import:)`

@@ -133,7 +133,9 @@ describe('estimated cost: operation shapes', () => {
   const plain = estimate('{ products(first: 20) { edges { node { id reviews { stars } } } } }');
   it('the same selection through fragments, inline fragments and variables costs the same', () => {
     expect(plain).toBe(1 + 20 * (1 + 1 + 3));
-    expect(estimate('query { products(first: 20) { ...C } } fragment C on ProductConnection { edges { node { ...P } } } fragment P on Product { id reviews { stars } }')).toBe(plain);
+    expect(estimate('query { products(first: 20) { ...C } } fragment C on ProductConnection { edges { node { ...P } } } fragment P on Product { id reviews { stars } }')).toBe(
+      plain,
+    );
     expect(estimate('{ products(first: 20) { ... on ProductConnection { edges { node { id ... { reviews { stars } } } } } } }')).toBe(plain);
     expect(estimate('query ($n: Int!) { products(first: $n) { edges { node { id reviews { stars } } } } }', { n: 20 })).toBe(plain);
   });

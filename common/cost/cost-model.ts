@@ -75,7 +75,11 @@ interface Walk {
 }
 
 const fragmentsOf = (document: DocumentNode): Map<string, FragmentDefinitionNode> =>
-  new Map(document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((definition) => [definition.name.value, definition]));
+  new Map(
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((definition) => [definition.name.value, definition]),
+  );
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -160,7 +164,8 @@ export function createCostModel(schema: GraphQLSchema, directives: CostDirective
 
   const inputCost = (type: GraphQLInputType, value: unknown): number => {
     const nullable = getNullableType(type);
-    if (isListType(nullable)) return Array.isArray(value) ? value.reduce((sum: number, item: unknown) => sum + inputCost(nullable.ofType, item), 0) : inputCost(nullable.ofType, value);
+    if (isListType(nullable))
+      return Array.isArray(value) ? value.reduce((sum: number, item: unknown) => sum + inputCost(nullable.ofType, item), 0) : inputCost(nullable.ofType, value);
     if (!isInputObjectType(nullable) || !isRecord(value)) return 0;
     let cost = 0;
     for (const [name, field] of Object.entries(nullable.getFields())) {

@@ -25,10 +25,16 @@ export function createCostMetrics(registry: Registry) {
     labelNames: ['mode'] as const,
     registers: [registry],
   });
-  const budgetRefused = new Counter({ name: 'gateway_cost_budget_refused_total', help: 'Requests refused with 429 because their caller spent its cost budget.', registers: [registry] });
+  const budgetRefused = new Counter({
+    name: 'gateway_cost_budget_refused_total',
+    help: 'Requests refused with 429 because their caller spent its cost budget.',
+    registers: [registry],
+  });
   return {
-    estimated: (operation: string | undefined, client: string | undefined, cost: number) => estimated.observe({ operation: label(operation, '(anonymous)'), client: label(client, 'unknown') }, cost),
-    actual: (operation: string | undefined, client: string | undefined, cost: number) => actual.observe({ operation: label(operation, '(anonymous)'), client: label(client, 'unknown') }, cost),
+    estimated: (operation: string | undefined, client: string | undefined, cost: number) =>
+      estimated.observe({ operation: label(operation, '(anonymous)'), client: label(client, 'unknown') }, cost),
+    actual: (operation: string | undefined, client: string | undefined, cost: number) =>
+      actual.observe({ operation: label(operation, '(anonymous)'), client: label(client, 'unknown') }, cost),
     overLimit: (mode: string) => overLimit.inc({ mode }),
     budgetRefused: () => budgetRefused.inc(),
   };

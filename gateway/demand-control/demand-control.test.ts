@@ -61,7 +61,10 @@ const fetches = (mocks: MockSubgraphs) => [...mocks.received.values()].reduce((s
 /** The same over-budget request in each shape a client can write it (the gateway takes no batched HTTP requests). */
 const shapesOf = (first: number) => [
   { name: 'inline', query: `{ products(first: ${first}) { edges { node { id reviews { stars } } } } }` },
-  { name: 'named fragments', query: `query Q { products(first: ${first}) { ...C } } fragment C on ProductConnection { edges { node { ...P } } } fragment P on Product { id reviews { stars } }` },
+  {
+    name: 'named fragments',
+    query: `query Q { products(first: ${first}) { ...C } } fragment C on ProductConnection { edges { node { ...P } } } fragment P on Product { id reviews { stars } }`,
+  },
   { name: 'inline fragments', query: `{ products(first: ${first}) { ... on ProductConnection { edges { ... { node { id ... on Product { reviews { stars } } } } } } } }` },
   { name: 'an alias', query: `{ shop: products(first: ${first}) { all: edges { node { id reviews { stars } } } } }` },
   { name: 'a variable', query: 'query ($n: Int!) { products(first: $n) { edges { node { id reviews { stars } } } } }', variables: { n: first } },
@@ -178,7 +181,12 @@ describe('cost budgets', () => {
   const BUDGET = estimateOf(3) - 1; // 21: less than one estimate, more than one actual answer
   let gateway: GatewayOverMocks;
   beforeAll(async () => {
-    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, { COST_EXTENSIONS: 'true', COST_BUDGET_ENABLED: 'true', COST_BUDGET_ANONYMOUS_POINTS: String(BUDGET), COST_BUDGET_WINDOW_SECONDS: '600' });
+    gateway = await startGatewayOverMocks(mocks, SUBGRAPHS, {
+      COST_EXTENSIONS: 'true',
+      COST_BUDGET_ENABLED: 'true',
+      COST_BUDGET_ANONYMOUS_POINTS: String(BUDGET),
+      COST_BUDGET_WINDOW_SECONDS: '600',
+    });
   });
   afterAll(() => gateway?.stop());
 

@@ -346,8 +346,14 @@ describe('trusted documents: the persisted operations manifest', () => {
   });
 
   it('fails when a schema change, not a document, pushes a shipped operation over the cost limit (a raised assumedSize)', async () => {
-    const options = { operationLimits: { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 3000, maxPageSize: 100 }, demandControl: { maxCost: 5_000, defaultListSize: 10 } };
-    const { report, text } = await checkAfter({ [CATALOG]: (sdl) => sdl.replace('categories: [Category!]! @listSize(assumedSize: 50)', 'categories: [Category!]! @listSize(assumedSize: 5000)') }, options);
+    const options = {
+      operationLimits: { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 3000, maxPageSize: 100 },
+      demandControl: { maxCost: 5_000, defaultListSize: 10 },
+    };
+    const { report, text } = await checkAfter(
+      { [CATALOG]: (sdl) => sdl.replace('categories: [Category!]! @listSize(assumedSize: 50)', 'categories: [Category!]! @listSize(assumedSize: 5000)') },
+      options,
+    );
     // No change to the API schema: only what the list is declared to hold.
     expect(report.changes).toEqual([]);
     expect(report.ok).toBe(false);

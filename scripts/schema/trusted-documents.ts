@@ -67,7 +67,8 @@ export function checkTrustedDocuments(schema: GraphQLSchema, manifests: readonly
       let costBreach: string | undefined;
       try {
         estimated = errors.length === 0 ? cost.estimator.estimate(document, operation, variables) : 0;
-        if (estimated > cost.maxCost) costBreach = `${ErrorCode.costEstimatedTooExpensive}: The operation is estimated to cost ${estimated}, more than the limit of ${cost.maxCost}.`;
+        if (estimated > cost.maxCost)
+          costBreach = `${ErrorCode.costEstimatedTooExpensive}: The operation is estimated to cost ${estimated}, more than the limit of ${cost.maxCost}.`;
       } catch (error) {
         if (!(error instanceof CostEstimationError)) throw error;
         costBreach = `${error.code}: ${error.message}`;
