@@ -3,7 +3,7 @@
 import { Supergraph } from '@apollo/federation-internals';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { readCostDirectives } from './cost-directives.ts';
-import { createCostModel, type CostModel, type CostSettings } from './cost-model.ts';
+import { InvalidVariablesError, createCostModel, type CostModel, type CostSettings } from './cost-model.ts';
 
 /** Estimates kept per operation: distinct values of its cost variables (page sizes) are few. */
 const ESTIMATES_PER_OPERATION = 32;
@@ -36,7 +36,8 @@ export function createCostEstimator(supergraphSdl: string, settings: CostSetting
         try {
           estimate = model.estimate(document, operation, variables);
         } catch (error) {
-          if (!(error instanceof Error)) throw error;
+          // Invalid values are this request's, not its cost variables' (another may be fine): not kept.
+          if (!(error instanceof Error) || error instanceof InvalidVariablesError) throw error;
           estimate = error;
         }
         if (entry.estimates.size >= ESTIMATES_PER_OPERATION) entry.estimates.delete(entry.estimates.keys().next().value!);

@@ -2,7 +2,7 @@ import { composeServices } from '@apollo/composition';
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createCostEstimator } from './cost-estimator.ts';
-import { CostEstimationError } from './cost-model.ts';
+import { CostEstimationError, InvalidVariablesError } from './cost-model.ts';
 
 // One subgraph using every argument of @cost and @listSize, composed as ours are (federation 2.10).
 const SUBGRAPH = `
@@ -177,6 +177,12 @@ describe('cached estimates', () => {
     expect(estimator.cachedEstimate(document, operation, { n: 2, text: 'b' })).toBe(2 + 1000);
     expect(estimator.cachedEstimate(document, operation, { n: 3, text: 'b' })).toBe(3 + 1000);
     expect(estimator.cachedEstimate(document, operation, { text: 'b' })).toBe(10 + 1000);
+  });
+  it('are not made for variables that do not coerce (execution refuses them), nor kept', () => {
+    const { document, operation } = operationOf('query ($n: Int, $text: String!) { page(first: $n) { id } search(text: $text) { id } }');
+    expect(() => estimator.cachedEstimate(document, operation, { n: 'ten', text: 'a' })).toThrow(InvalidVariablesError);
+    expect(() => estimator.cachedEstimate(document, operation, { n: 4, text: 5 })).toThrow(InvalidVariablesError);
+    expect(estimator.cachedEstimate(document, operation, { n: 4, text: 'a' })).toBe(4 + 1000);
   });
   it('keep a refusal as a refusal', () => {
     const { document, operation } = operationOf('query ($n: Int) { products(first: $n) { totalCount } }');

@@ -66,6 +66,13 @@ export class CostEstimationError extends Error {
   }
 }
 
+/** A variable whose value does not coerce to its type: execution refuses the request, nothing to estimate. */
+export class InvalidVariablesError extends Error {
+  constructor(readonly variable: string) {
+    super(`variable $${variable} does not coerce to its type`);
+  }
+}
+
 type Variables = Readonly<Record<string, unknown>>;
 type FieldGroups = Map<string, FieldNode[]>;
 
@@ -296,11 +303,24 @@ export function createCostModel(schema: GraphQLSchema, directives: CostDirective
   };
 
   const rootType = (operation: OperationDefinitionNode): GraphQLObjectType | undefined | null => schema.getRootType(operation.operation);
-  /** The variables as execution sees them (defaults applied); as given when they do not coerce (execution refuses them). */
+  /**
+   * The variables as execution sees them (coerced, defaults applied). A variable given a value that
+   * does not coerce is execution's to refuse (400 BAD_USER_INPUT): InvalidVariablesError, no
+   * estimate. One absent without a default stays absent (schema:check gives only page sizes).
+   */
   const coerced = (operation: OperationDefinitionNode, variables: Variables): Variables => {
-    if (!operation.variableDefinitions?.length) return variables;
-    const result = getVariableValues(schema, operation.variableDefinitions, variables);
-    return result.coerced ?? variables;
+    const values: Record<string, unknown> = {};
+    for (const definition of operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      const given = name in variables;
+      const result = getVariableValues(schema, [definition], given ? { [name]: variables[name] } : {});
+      if (result.errors) {
+        if (given) throw new InvalidVariablesError(name);
+        continue;
+      }
+      if (name in result.coerced) values[name] = result.coerced[name];
+    }
+    return values;
   };
 
   return {

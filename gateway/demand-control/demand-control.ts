@@ -5,7 +5,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Registry } from 'prom-client';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { CostEstimationError } from '../../common/cost/cost-model.ts';
+import { CostEstimationError, InvalidVariablesError } from '../../common/cost/cost-model.ts';
 import { createCostEstimator, type CostEstimator } from '../../common/cost/cost-estimator.ts';
 import { ErrorCode, graphQLError } from '../../common/errors.ts';
 import { HttpError } from '../../common/http/http-error.ts';
@@ -67,6 +67,8 @@ export function createDemandControl(settings: DemandControlSettings, { supergrap
             estimated = estimator.cachedEstimate(document, operation, request.variables ?? {});
           } catch (error) {
             if (error instanceof CostEstimationError) throw graphQLError(error.code, error.message, { coordinate: error.coordinate, http: { status: 400 } });
+            // Execution refuses it (400 BAD_USER_INPUT) before any fetch.
+            if (error instanceof InvalidVariablesError) return;
             throw error;
           }
           metrics.estimated(operationName ?? undefined, client, estimated);
