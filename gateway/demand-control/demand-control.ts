@@ -57,6 +57,9 @@ export function createDemandControl(settings: DemandControlSettings, { supergrap
 
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart({ request, contextValue }) {
+      // Only requests over HTTP: the executions subscriptions make for their events (executeOperation,
+      // no HTTP request) are bounded by the subscription limits, not costed or charged.
+      if (!request.http) return {};
       let estimated: number | undefined;
       const client = CLIENT_NAME_HEADERS.map((name) => request.http?.headers.get(name)).find(Boolean) ?? undefined;
       return {
