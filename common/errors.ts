@@ -57,7 +57,13 @@ export const ErrorCode = {
   aliasLimitExceeded: 'ALIAS_LIMIT_EXCEEDED',
   directiveLimitExceeded: 'DIRECTIVE_LIMIT_EXCEEDED',
   pageSizeLimitExceeded: 'PAGE_SIZE_LIMIT_EXCEEDED',
+  /** No longer sent: the cost limit is demand control's, COST_ESTIMATED_TOO_EXPENSIVE (kept: codes are never removed). */
   costLimitExceeded: 'COST_LIMIT_EXCEEDED',
+  // Demand control (gateway/demand-control/): the cost from the supergraph's @cost and @listSize.
+  /** The operation's estimated cost is over MAX_QUERY_COST; `extensions` carry `estimated` and `max`. HTTP 400, nothing fetched. */
+  costEstimatedTooExpensive: 'COST_ESTIMATED_TOO_EXPENSIVE',
+  /** A field whose @listSize requires exactly one slicing argument (first, last…) got none or several. HTTP 400. */
+  costSlicingArgumentRequired: 'COST_SLICING_ARGUMENT_REQUIRED',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,5 +1,6 @@
-// The cost model and limits of an operation: pure, so the gateway enforces it at run time and
-// `npm run schema:check` reports every shipped operation against it before release.
+// The shape limits of an operation (depth, aliases, directives, page size): pure, so the gateway
+// enforces them at run time and `npm run schema:check` reports every shipped operation against them
+// before release. What an operation costs is the supergraph's to say (@cost, @listSize): common/cost/.
 import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import { ErrorCode } from './errors.ts';
 
@@ -9,8 +10,6 @@ export interface OperationLimits {
   readonly maxTokens: number;
   readonly maxAliases: number;
   readonly maxDirectives: number;
-  /** Each field costs 1, times the page size (`first`/`last`) of every list around it. */
-  readonly maxCost: number;
   readonly maxPageSize: number;
 }
 
@@ -18,7 +17,6 @@ export interface OperationShape {
   readonly depth: number;
   readonly aliases: number;
   readonly directives: number;
-  readonly cost: number;
   readonly largestPage: number;
 }
 
@@ -34,9 +32,8 @@ function numberOf(value: ValueNode, variables: Record<string, unknown>): number 
 }
 
 /**
- * Measures an operation before it runs: nesting depth, aliases, directives, the largest page it
- * asks for, and a cost that multiplies by page sizes, so `first: 100` inside `first: 100` is seen
- * as the ten thousand objects it may return. Fragments are followed (once per path).
+ * Measures an operation before it runs: nesting depth, aliases, directives and the largest page it
+ * asks for. Fragments are followed (once per path).
  */
 export function measureOperation(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): OperationShape {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -47,46 +44,35 @@ export function measureOperation(document: DocumentNode, operation: OperationDef
   let directives = operation.directives?.length ?? 0;
   let largestPage = 0;
 
-  const walk = (selectionSet: SelectionSetNode, depth: number, visiting: ReadonlySet<string>): { depth: number; cost: number } => {
+  const walk = (selectionSet: SelectionSetNode, depth: number, visiting: ReadonlySet<string>): number => {
     let deepest = depth;
-    let cost = 0;
     for (const selection of selectionSet.selections) {
       directives += selection.directives?.length ?? 0;
       if (selection.kind === Kind.FIELD) {
-        const measured = field(selection, depth, visiting);
-        deepest = Math.max(deepest, measured.depth);
-        cost += measured.cost;
+        deepest = Math.max(deepest, field(selection, depth, visiting));
       } else {
         const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
         const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : undefined;
         if (!fragment || (name && visiting.has(name))) continue;
-        const inner = walk(fragment.selectionSet, depth, name ? new Set([...visiting, name]) : visiting);
-        deepest = Math.max(deepest, inner.depth);
-        cost += inner.cost;
+        deepest = Math.max(deepest, walk(fragment.selectionSet, depth, name ? new Set([...visiting, name]) : visiting));
       }
     }
-    return { depth: deepest, cost };
+    return deepest;
   };
 
-  const field = (node: FieldNode, depth: number, visiting: ReadonlySet<string>): { depth: number; cost: number } => {
+  const field = (node: FieldNode, depth: number, visiting: ReadonlySet<string>): number => {
     if (node.alias) aliases += 1;
-    if (node.name.value.startsWith('__')) return { depth, cost: 0 }; // introspection and __typename
-    let page = 1;
+    if (node.name.value.startsWith('__')) return depth; // introspection and __typename
     for (const argument of node.arguments ?? []) {
       if (!PAGE_ARGUMENTS.has(argument.name.value)) continue;
       const size = numberOf(argument.value, variables);
-      if (size !== undefined) {
-        largestPage = Math.max(largestPage, size);
-        page = Math.max(page, size);
-      }
+      if (size !== undefined) largestPage = Math.max(largestPage, size);
     }
-    if (!node.selectionSet) return { depth: depth + 1, cost: 1 };
-    const inner = walk(node.selectionSet, depth + 1, visiting);
-    return { depth: inner.depth, cost: 1 + page * inner.cost };
+    if (!node.selectionSet) return depth + 1;
+    return walk(node.selectionSet, depth + 1, visiting);
   };
 
-  const root = walk(operation.selectionSet, 0, new Set());
-  return { depth: root.depth, aliases, directives, cost: root.cost, largestPage };
+  return { depth: walk(operation.selectionSet, 0, new Set()), aliases, directives, largestPage };
 }
 
 export interface LimitBreach {
@@ -103,7 +89,6 @@ export function breachOf(shape: OperationShape, limits: OperationLimits): LimitB
     [shape.depth, limits.maxDepth, ErrorCode.depthLimitExceeded, 'is nested deeper than'],
     [shape.aliases, limits.maxAliases, ErrorCode.aliasLimitExceeded, 'uses more aliases than'],
     [shape.directives, limits.maxDirectives, ErrorCode.directiveLimitExceeded, 'uses more directives than'],
-    [shape.cost, limits.maxCost, ErrorCode.costLimitExceeded, 'costs more than'],
   ];
   for (const [actual, limit, code, phrase] of checks) {
     if (actual > limit) return { code, message: `The operation ${phrase} the limit of ${limit} (it has ${actual}).`, limit, actual };

@@ -13,6 +13,7 @@ import { parseTrustedProxies, type TrustedProxies } from './protection/client-ip
 import { parseOrigins } from './http/cors.ts';
 import type { OperationLimits } from '../common/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
+import { COST_MODES, type DemandControlSettings } from './demand-control/settings.ts';
 import { PERSISTED_DOCUMENT_MODES, type TrustedDocumentSettings } from './trusted-documents/settings.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
@@ -82,6 +83,8 @@ export interface GatewayConfig {
   /** Browser origins allowed to call the gateway (CORS); empty: no cross-origin access. */
   readonly corsOrigins: readonly string[];
   readonly operationLimits: OperationLimits;
+  /** What operations may cost, from the supergraph's @cost and @listSize (see gateway/demand-control/). */
+  readonly demandControl: DemandControlSettings;
   readonly subscriptions: SubscriptionLimits;
   /** Where subscription events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
@@ -225,7 +228,26 @@ export const gatewayVariables = {
   MAX_QUERY_ALIASES: positiveInt(30).describe('aliases in an operation; more is 400 `ALIAS_LIMIT_EXCEEDED`'),
   MAX_QUERY_DIRECTIVES: positiveInt(20).describe('directives in an operation; more is 400 `DIRECTIVE_LIMIT_EXCEEDED`'),
   MAX_QUERY_TOKENS: positiveInt(3_000).describe('tokens in a document, enforced by the parser; more is 400 `TOKEN_LIMIT_EXCEEDED`'),
-  MAX_QUERY_COST: positiveInt(20_000).describe('cost (each field 1, times the page sizes around it); more is 400 `COST_LIMIT_EXCEEDED`'),
+  MAX_QUERY_COST: positiveInt(5_000).describe(
+    'estimated cost, from the supergraph\'s `@cost` and `@listSize` (see docs/protection.md, "Demand control"); more is 400 `COST_ESTIMATED_TOO_EXPENSIVE` before any subgraph fetch',
+  ),
+  MAX_QUERY_COST_MODE: z
+    .enum(COST_MODES)
+    .default('enforce')
+    .describe('`enforce`: refuse over `MAX_QUERY_COST`; `measure`: log and count only; `off`: no demand control (no cost, no budget)'),
+  COST_DEFAULT_LIST_SIZE: positiveInt(10).describe('the size assumed for a list field without `@listSize` (or whose slicing arguments are not given)'),
+  COST_EXTENSIONS: optionalFlag.meta({
+    description: '`extensions.cost` (`estimated`, `actual`, `max`, `budget`) and the `cost-estimated`/`cost-actual` response headers',
+    unset: '`true` when `NODE_ENV=development`, else `false`',
+    production: '`false`',
+  }),
+  COST_BUDGET_ENABLED: optionalFlag.meta({
+    description: 'budgets of actual cost per window (per signed-in user, per address when anonymous); a spent one is 429 `RATE_LIMITED` in cost units',
+    unset: 'as `RATE_LIMIT_ENABLED`',
+  }),
+  COST_BUDGET_USER_POINTS: positiveInt(200_000).describe('actual cost a signed-in user may spend per `COST_BUDGET_WINDOW_SECONDS`'),
+  COST_BUDGET_ANONYMOUS_POINTS: positiveInt(100_000).describe('actual cost one client address (anonymous) may spend per `COST_BUDGET_WINDOW_SECONDS`'),
+  COST_BUDGET_WINDOW_SECONDS: positiveInt(60).describe('the window of the cost budgets'),
   MAX_PAGE_SIZE: positiveInt(100).describe('page size (`first`, `last`); more is 400 `PAGE_SIZE_LIMIT_EXCEEDED`'),
   SUBSCRIPTIONS_MAX_CONNECTIONS: positiveInt(10_000).describe('open WebSocket connections per gateway, and open HTTP subscription streams; beyond it HTTP 503'),
   SUBSCRIPTIONS_MAX_PER_CONNECTION: positiveInt(100).describe('subscriptions at once on one connection'),
@@ -300,7 +322,14 @@ export const gatewayFileKeys: { readonly [Name in Exclude<keyof typeof gatewayVa
   MAX_QUERY_ALIASES: { key: 'operationLimits.maxAliases' },
   MAX_QUERY_DIRECTIVES: { key: 'operationLimits.maxDirectives' },
   MAX_QUERY_TOKENS: { key: 'operationLimits.maxTokens' },
-  MAX_QUERY_COST: { key: 'operationLimits.maxCost' },
+  MAX_QUERY_COST: { key: 'demandControl.maxCost' },
+  MAX_QUERY_COST_MODE: { key: 'demandControl.mode' },
+  COST_DEFAULT_LIST_SIZE: { key: 'demandControl.defaultListSize' },
+  COST_EXTENSIONS: { key: 'demandControl.expose' },
+  COST_BUDGET_ENABLED: { key: 'demandControl.budget.enabled' },
+  COST_BUDGET_USER_POINTS: { key: 'demandControl.budget.userPoints' },
+  COST_BUDGET_ANONYMOUS_POINTS: { key: 'demandControl.budget.anonymousPoints' },
+  COST_BUDGET_WINDOW_SECONDS: { key: 'demandControl.budget.windowSeconds' },
   MAX_PAGE_SIZE: { key: 'operationLimits.maxPageSize' },
   SUBSCRIPTIONS_MAX_CONNECTIONS: { key: 'subscriptions.maxConnections' },
   SUBSCRIPTIONS_MAX_PER_CONNECTION: { key: 'subscriptions.maxPerConnection' },
@@ -482,8 +511,23 @@ export function loadGatewayConfig(variables: Record<string, string | undefined> 
       maxAliases: parsed.MAX_QUERY_ALIASES,
       maxDirectives: parsed.MAX_QUERY_DIRECTIVES,
       maxTokens: parsed.MAX_QUERY_TOKENS,
-      maxCost: parsed.MAX_QUERY_COST,
       maxPageSize: parsed.MAX_PAGE_SIZE,
+    },
+    demandControl: {
+      mode: parsed.MAX_QUERY_COST_MODE,
+      maxCost: parsed.MAX_QUERY_COST,
+      defaultListSize: parsed.COST_DEFAULT_LIST_SIZE,
+      expose: parsed.COST_EXTENSIONS ?? parsed.NODE_ENV === 'development',
+      // Shares the rate limits' Redis (and its in-memory insurance), under its own keys.
+      budget:
+        (parsed.COST_BUDGET_ENABLED ?? parsed.RATE_LIMIT_ENABLED)
+          ? {
+              user: { points: parsed.COST_BUDGET_USER_POINTS, windowSeconds: parsed.COST_BUDGET_WINDOW_SECONDS },
+              anonymous: { points: parsed.COST_BUDGET_ANONYMOUS_POINTS, windowSeconds: parsed.COST_BUDGET_WINDOW_SECONDS },
+              redisUrl: parsed.REDIS_URL,
+              keyPrefix: parsed.RATE_LIMIT_KEY_PREFIX,
+            }
+          : undefined,
     },
     subscriptions: {
       maxConnections: parsed.SUBSCRIPTIONS_MAX_CONNECTIONS,

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../common/logger.ts';
 import type { GatewayFeature } from './feature.ts';
 import { requestIdPlugin } from './plugins/request-id-plugin.ts';
-import { isTrustedProxy, type TrustedProxies } from './protection/client-ip.ts';
+import { clientIp, isTrustedProxy, type TrustedProxies } from './protection/client-ip.ts';
 
 // Long enough for the ids proxies make (UUIDs, AWS trace ids, nginx's 32 hex digits); nothing that
 // could break a log line or a header.
@@ -36,15 +36,16 @@ export interface RequestIdFeature extends GatewayFeature {
   readonly of: (req: IncomingMessage) => string;
 }
 
-/** The request id: in the context (with a logger that carries it) and echoed on the response. Always on. */
+/** The request id: in the context (with a logger that carries it, and the client's address) and echoed on the response. Always on. */
 export function createRequestId(settings: { readonly trustedProxies: TrustedProxies }, { log }: { readonly log: Logger }): RequestIdFeature {
   const of = (req: IncomingMessage): string => requestIdOf(req, settings.trustedProxies);
   return {
     name: 'request-id',
     of,
+    // The client's address too: every feature that keys by caller (rate limits, cost budgets) reads it.
     context: (req) => {
       const requestId = of(req);
-      return { requestId, log: log.child({ requestId }) };
+      return { requestId, log: log.child({ requestId }), clientIp: clientIp(req, settings.trustedProxies) };
     },
     apolloPlugins: [requestIdPlugin()],
   };

@@ -20,6 +20,7 @@ import { createSubgraphTransport } from './fetch/transport.ts';
 import { createGatewayApollo } from './apollo-server.ts';
 import { featuresOn, type GatewayFeature } from './feature.ts';
 import { createHealth } from './health/health.ts';
+import { createDemandControl } from './demand-control/demand-control.ts';
 import { createContentNegotiation } from './http/content-negotiation.ts';
 import { createCors } from './http/cors-feature.ts';
 import { createCsrfPrevention } from './http/csrf-prevention.ts';
@@ -89,6 +90,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     createOperationLimits(config.operationLimits),
     tokens,
     rateLimits,
+    createDemandControl(config.demandControl, { supergraphSdl, registry, log }),
     // Before trusted documents: their public answer follows the policy the cache sets.
     ...subgraphFetch,
     trustedDocuments,

@@ -79,6 +79,7 @@ describe('docs/configuration.md', () => {
       [/^introspection$/, 'INTROSPECTION'],
       [/^corsOrigins$/, 'CORS_ORIGINS'],
       [/^trustedDocuments\.mode$/, 'PERSISTED_DOCUMENTS'],
+      [/^demandControl\.expose$/, 'COST_EXTENSIONS'],
       [/^subgraphs\.\w+\.secret$/, 'SUBGRAPH_SECRET_<NAME>'],
       [/^seedDemoData$/, 'SEED_DEMO_DATA'],
       [/^gatewaySecret$/, 'SUBGRAPH_SECRET'],

@@ -136,7 +136,7 @@ describe('operation limits', () => {
         MAX_QUERY_ALIASES: '3',
         MAX_QUERY_DIRECTIVES: '2',
         MAX_QUERY_TOKENS: '60',
-        MAX_QUERY_COST: '500',
+        MAX_QUERY_COST: '208',
         MAX_PAGE_SIZE: '50',
       }),
     );
@@ -188,11 +188,13 @@ describe('operation limits', () => {
     await under('query ($n: Int) { products(first: $n) { edges { node { id name } } } }', { n: 50 });
     await over('query ($n: Int) { products(first: $n) { edges { node { id } } } }', 'PAGE_SIZE_LIMIT_EXCEEDED', { n: 51 });
     await over('{ products(first: 100000) { totalCount } }', 'PAGE_SIZE_LIMIT_EXCEEDED');
-    // Each page costs 1 + first × (edges 1 + cursor 1 + node 2 + totalCount 1): 2 × (1 + 49 × 5) = 492, 2 × (1 + 50 × 5) = 502.
+    // The supergraph's @cost and @listSize (demand control): each page costs the connection 1 + first
+    // edges (sizedFields) × (edge 1 + product 1; cursor and id 0) + totalCount's @cost 5:
+    // 2 × (6 + 2 × 49) = 208, at the limit; 2 × (6 + 2 × 50) = 212, over it.
     const twoPages = (size: number) =>
       `{ a: products(first: ${size}) { edges { cursor node { id } } totalCount } b: products(first: ${size}) { edges { cursor node { id } } totalCount } }`;
     await under(twoPages(49));
-    await over(twoPages(50), 'COST_LIMIT_EXCEEDED');
+    await over(twoPages(50), 'COST_ESTIMATED_TOO_EXPENSIVE');
   });
 
   it('refuses an alias bomb, deep nesting, a 5 MB body and a batch of 100 operations quickly', async () => {

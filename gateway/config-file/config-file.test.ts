@@ -44,7 +44,8 @@ describe('the example file (examples/gateway.config.yaml)', () => {
 
   it('sets single settings at their keys, and leaves the rest at their defaults', () => {
     expect(config.configFile).toBe(EXAMPLE);
-    expect(config.operationLimits).toEqual({ ...defaults.operationLimits, maxDepth: 8, maxCost: 10_000 });
+    expect(config.operationLimits).toEqual({ ...defaults.operationLimits, maxDepth: 8 });
+    expect(config.demandControl).toEqual({ ...defaults.demandControl, maxCost: 10_000 });
     expect(config.rateLimits.user.points).toBe(600);
     expect(config.authThrottle).toEqual({ credentialChecks: [{ field: 'logIn', accountArgument: ['input', 'email'] }], everyAttempt: ['signUp'] });
     expect(config.subgraphTimeoutMs).toBe(10_000);

@@ -4,7 +4,8 @@ import { breachOf, measureOperation, type OperationLimits, type OperationShape }
 
 /**
  * Refuses an operation that breaks a limit after it is parsed and validated and before it is
- * planned, so no subgraph ever sees it. HTTP 400 with the limit's own code.
+ * planned, so no subgraph ever sees it. HTTP 400 with the limit's own code. (Cost is demand
+ * control's: gateway/demand-control/.)
  */
 export function operationLimitsPlugin<TContext extends BaseContext>(limits: OperationLimits): ApolloServerPlugin<TContext> {
   // An operation without variables measures the same every time, and Apollo Server hands the same

@@ -32,9 +32,10 @@ const verdictOf = (limit: number, result: RateLimiterRes, allowed: boolean): Ver
 /**
  * Budgets kept in Redis, so every gateway replica draws from the same one. Each Redis limiter is
  * insured by an in-memory one: when Redis is unreachable the process goes on limiting on its
- * own (per replica), and uses the shared budget again as soon as Redis answers.
+ * own (per replica), and uses the shared budget again as soon as Redis answers. Without a Redis
+ * URL, in memory only (the embedded default). Request budgets and demand control's cost budgets both use it.
  */
-export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
+export function createBudgetStore(settings: { readonly redisUrl: string | undefined; readonly keyPrefix: string }, log: Logger) {
   const redis = settings.redisUrl
     ? new Redis(settings.redisUrl, {
         // Fail at once while disconnected instead of queueing: the insurance limiter answers then.
@@ -52,19 +53,34 @@ export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
     if (redisDown) log.info('Redis is back: rate limits are shared again');
     redisDown = false;
   });
-
-  const limiter = (name: string, budget: Budget): RateLimiterAbstract => {
-    const memory = new RateLimiterMemory({ keyPrefix: `${settings.keyPrefix}:${name}`, points: budget.points, duration: budget.windowSeconds });
-    if (!redis) return memory;
-    return new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${settings.keyPrefix}:${name}`,
-      points: budget.points,
-      duration: budget.windowSeconds,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: memory,
-    });
+  return {
+    limiter(name: string, budget: Budget): RateLimiterAbstract {
+      const memory = new RateLimiterMemory({ keyPrefix: `${settings.keyPrefix}:${name}`, points: budget.points, duration: budget.windowSeconds });
+      if (!redis) return memory;
+      return new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${settings.keyPrefix}:${name}`,
+        points: budget.points,
+        duration: budget.windowSeconds,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      });
+    },
+    /** Throws while the shared budgets' Redis does not answer (the in-memory insurance limits meanwhile). */
+    async healthCheck(): Promise<void> {
+      if (redis && (await redis.ping()) !== 'PONG') throw new Error('Redis did not answer PING');
+    },
+    usesRedis: redis !== undefined,
+    async close(): Promise<void> {
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
   };
+}
+export type BudgetStore = ReturnType<typeof createBudgetStore>;
+
+export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
+  const store = createBudgetStore(settings, log);
+  const limiter = store.limiter;
   const requests = { user: limiter('user', settings.user), anonymous: limiter('ip', settings.anonymous) };
   const authFailures = limiter('auth-failures', settings.authFailures);
 
@@ -107,14 +123,9 @@ export function createRateLimiters(settings: RateLimitSettings, log: Logger) {
     async authRefund(keys: readonly string[]): Promise<void> {
       for (const key of keys) await authFailures.reward(key, 1);
     },
-    /** Throws while the shared budgets' Redis does not answer (the in-memory insurance limits meanwhile). */
-    async healthCheck(): Promise<void> {
-      if (redis && (await redis.ping()) !== 'PONG') throw new Error('Redis did not answer PING');
-    },
-    usesRedis: redis !== undefined,
-    async close(): Promise<void> {
-      if (redis) await redis.quit().catch(() => redis.disconnect());
-    },
+    healthCheck: store.healthCheck,
+    usesRedis: store.usesRedis,
+    close: store.close,
   };
 }
 export type RateLimiters = ReturnType<typeof createRateLimiters>;

@@ -9,6 +9,8 @@ import { SDK_OPERATIONS_DIR, findStaleSdkFiles, type StaleFile } from './sdk.ts'
 import { checkFederationVersion, readSupergraphConfig } from './supergraph-config.ts';
 import { validateOperations, type OperationValidation } from './operations.ts';
 import type { OperationLimits } from '../../common/operation-limits.ts';
+import { createCostEstimator } from '../../common/cost/cost-estimator.ts';
+import type { DemandControlSettings } from '../../gateway/demand-control/settings.ts';
 import { loadGatewayConfig } from '../../gateway/config.ts';
 import { readManifests } from '../../gateway/trusted-documents/manifests.ts';
 import type { ManifestSource } from '../../gateway/trusted-documents/settings.ts';
@@ -48,6 +50,8 @@ export interface SchemaCheckOptions {
   readonly manifests?: readonly ManifestSource[];
   /** The gateway's operation limits (default: what the gateway reads from this environment). */
   readonly operationLimits?: OperationLimits;
+  /** The gateway's MAX_QUERY_COST and COST_DEFAULT_LIST_SIZE (default: what the gateway reads from this environment). */
+  readonly demandControl?: Pick<DemandControlSettings, 'maxCost' | 'defaultListSize'>;
 }
 
 export interface SchemaCheckReport {
@@ -149,7 +153,12 @@ export async function runSchemaCheck(options: SchemaCheckOptions): Promise<Schem
 
     try {
       const manifests = readManifests(options.manifests ?? defaultManifestSources(root));
-      trustedDocuments = checkTrustedDocuments(after, manifests, options.operationLimits ?? loadGatewayConfig(process.env).operationLimits);
+      const gateway = options.operationLimits && options.demandControl ? undefined : loadGatewayConfig(process.env);
+      const demand = options.demandControl ?? gateway!.demandControl;
+      trustedDocuments = checkTrustedDocuments(after, manifests, options.operationLimits ?? gateway!.operationLimits, {
+        estimator: createCostEstimator(composition.supergraphSdl, { defaultListSize: demand.defaultListSize }, after),
+        maxCost: demand.maxCost,
+      });
       const named = (entry: { client: string; operation: string }) => `${entry.operation} of client ${entry.client}`;
       const broken = trustedDocuments.operations.filter((entry) => entry.errors.length > 0);
       if (broken.length) failures.push(`the new API schema breaks ${broken.length} shipped operation(s): ${broken.map(named).join(', ')} (see "Trusted documents" above)`);
@@ -248,7 +257,7 @@ export function formatSchemaCheck(report: SchemaCheckReport): string {
     const { clients, operations: shipped, maxCost } = report.trustedDocuments;
     const failing = shipped.filter((entry) => entry.errors.length > 0 || entry.breach).length;
     lines.push(
-      `Trusted documents: ${shipped.length} operation(s) of ${clients.length} client(s) (${clients.map((entry) => `${entry.client}: ${rel(entry.file)}`).join(', ')}), ${failing ? `${failing} failing` : 'all valid and within the limits'}; cost limit ${maxCost} (page-size variables at their maximum)`,
+      `Trusted documents: ${shipped.length} operation(s) of ${clients.length} client(s) (${clients.map((entry) => `${entry.client}: ${rel(entry.file)}`).join(', ')}), ${failing ? `${failing} failing` : 'all valid and within the limits'}; cost limit ${maxCost} (estimated from the new supergraph's @cost and @listSize, page-size variables at their maximum)`,
     );
     for (const entry of shipped) {
       const verdict = entry.errors.length ? 'BROKEN' : entry.breach ? 'OVER LIMIT' : 'ok';

@@ -331,18 +331,37 @@ describe('trusted documents: the persisted operations manifest', () => {
   it("reports each shipped operation's cost with the gateway's cost model, and fails one over the gateway's limit", async () => {
     const dir = await scratchCopy();
     const baseline = { sdl: await readFile(resolve(dir, 'supergraph.graphql'), 'utf8'), source: 'the same' };
-    const limits = { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 3000, maxCost: 20_000, maxPageSize: 100 };
-    const passing = await runSchemaCheck({ root: dir, baseline, checkSdk: false, operationLimits: limits });
+    const limits = { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 3000, maxPageSize: 100 };
+    const passing = await runSchemaCheck({ root: dir, baseline, checkSdk: false, operationLimits: limits, demandControl: { maxCost: 5_000, defaultListSize: 10 } });
     expect(passing.ok).toBe(true);
-    // Products: 1 + 100 × (totalCount + pageInfo + edges…): its page size at the gateway's maximum.
-    expect(passing.trustedDocuments?.operations.find((entry) => entry.operation === 'Products')).toMatchObject({ client: 'web', cost: 2101, errors: [] });
-    const failing = await runSchemaCheck({ root: dir, baseline, checkSdk: false, operationLimits: { ...limits, maxCost: 2000 } });
+    // Products: the connection 1 + 100 edges (its page size at the gateway's maximum, sized by
+    // @listSize) × (edge 1 + product 1 + …) + totalCount's @cost 5, from the supergraph's directives.
+    expect(passing.trustedDocuments?.operations.find((entry) => entry.operation === 'Products')).toMatchObject({ client: 'web', cost: 507, errors: [] });
+    const failing = await runSchemaCheck({ root: dir, baseline, checkSdk: false, operationLimits: limits, demandControl: { maxCost: 2000, defaultListSize: 10 } });
     expect(failing.ok).toBe(false);
     expect(failing.trustedDocuments?.operations.filter((entry) => entry.breach).map((entry) => [entry.operation, entry.breach])).toEqual([
-      ['AccountOrders', 'COST_LIMIT_EXCEEDED: The operation costs more than the limit of 2000 (it has 2403).'],
-      ['Products', 'COST_LIMIT_EXCEEDED: The operation costs more than the limit of 2000 (it has 2101).'],
+      ['AccountOrders', 'COST_ESTIMATED_TOO_EXPENSIVE: The operation is estimated to cost 2508, more than the limit of 2000.'],
     ]);
-    expect(failing.failures.join('\n')).toMatch(/2 shipped operation\(s\) would be refused by the gateway's limits: AccountOrders of client web, Products of client web/);
+    expect(failing.failures.join('\n')).toMatch(/1 shipped operation\(s\) would be refused by the gateway's limits: AccountOrders of client web/);
+  });
+
+  it('fails when a schema change, not a document, pushes a shipped operation over the cost limit (a raised assumedSize)', async () => {
+    const options = {
+      operationLimits: { maxDepth: 12, maxAliases: 30, maxDirectives: 20, maxTokens: 3000, maxPageSize: 100 },
+      demandControl: { maxCost: 5_000, defaultListSize: 10 },
+    };
+    const { report, text } = await checkAfter(
+      { [CATALOG]: (sdl) => sdl.replace('categories: [Category!]! @listSize(assumedSize: 50)', 'categories: [Category!]! @listSize(assumedSize: 5000)') },
+      options,
+    );
+    // No change to the API schema: only what the list is declared to hold.
+    expect(report.changes).toEqual([]);
+    expect(report.ok).toBe(false);
+    const over = report.trustedDocuments?.operations.filter((entry) => entry.breach) ?? [];
+    expect(over.map((entry) => entry.operation)).toContain('CategoryTree');
+    expect(over.every((entry) => entry.breach?.startsWith('COST_ESTIMATED_TOO_EXPENSIVE'))).toBe(true);
+    expect(text).toMatch(/CategoryTree\s+query\s+cost\s+\d+\s+OVER LIMIT/);
+    expect(report.failures.join('\n')).toMatch(/shipped operation\(s\) would be refused by the gateway's limits: .*CategoryTree of client web/);
   });
 });
 
