@@ -13,6 +13,7 @@ import { parseOrigins } from './http/cors.ts';
 import type { OperationLimits } from '../common/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
 import { PERSISTED_DOCUMENT_MODES, type TrustedDocumentSettings } from './trusted-documents/settings.ts';
+import { authorizationSettingsFrom, authorizationVariables, type AuthorizationSettings } from './authorization/settings.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
 
@@ -75,6 +76,8 @@ export interface GatewayConfig {
   readonly trustedDocuments: TrustedDocumentSettings;
   /** Subgraph answers kept per fetch, dropped by the domain events (see gateway/entity-cache/). */
   readonly entityCache: EntityCacheSettings;
+  /** @authenticated, @requiresScopes, @policy at the gateway (see gateway/authorization/). */
+  readonly authorization: AuthorizationSettings;
 }
 
 /** Where a storefront runs on a laptop (Vite's dev server and preview, Next.js and the like), and the gateway's own origin. */
@@ -237,6 +240,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       }),
       ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache').describe("the entity cache's Redis keys' prefix"),
       ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000).describe("the memory store's bound (least recently used go first)"),
+      ...authorizationVariables,
     },
     env,
   );
@@ -341,5 +345,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       keyPrefix: parsed.ENTITY_CACHE_KEY_PREFIX,
       maxEntries: parsed.ENTITY_CACHE_MAX_ENTRIES,
     },
+    authorization: authorizationSettingsFrom(parsed),
   };
 }

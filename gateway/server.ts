@@ -49,6 +49,7 @@ import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { createSupergraphReload } from './supergraph/hot-reload.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
+import { createAuthorization } from './authorization/authorization.ts';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -66,7 +67,10 @@ export function subgraphsOf(supergraphSdl: string): string[] {
 }
 
 /** The public endpoint: verifies callers, plans across subgraphs. Nothing happens until `listen`. */
-export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus }: GatewayDependencies) {
+export function createGatewayServer({ config, supergraphSdl: offeredSdl, log, metrics, keySet, bus }: GatewayDependencies) {
+  // Authorization first: with it on, the supergraph is loaded with its authorization specs served (authorization.ts).
+  const authorization = createAuthorization(config.authorization, { log, supergraphSdl: offeredSdl });
+  const supergraphSdl = authorization?.servable(offeredSdl) ?? offeredSdl;
   const routed = subgraphsOf(supergraphSdl);
   const unknown = routed.filter((name) => !(name in config.subgraphs));
   if (unknown.length > 0) throw new Error(`supergraph routes to subgraphs with no configuration: ${unknown.join(', ')}`);
@@ -86,6 +90,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const problemsOf = (sdl: string): string[] => {
     const unconfigured = subgraphsOf(sdl).filter((name) => !(name in config.subgraphs) || !config.subgraphs[name as SubgraphName].secret);
     if (unconfigured.length > 0) return [`routes to subgraphs with no configuration: ${unconfigured.join(', ')}`];
+    const unauthorizable = authorization?.problems(sdl) ?? [];
+    if (unauthorizable.length > 0) return unauthorizable;
     try {
       return eventFieldProblems(readEventFields(sdl), Supergraph.build(sdl).apiSchema().toGraphQLJSSchema());
     } catch (error) {
@@ -100,6 +106,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     },
     initialSdl: supergraphSdl,
     problems: problemsOf,
+    ...(authorization ? { prepare: authorization.servable } : {}),
     log,
     registry: metrics.registry,
   });
@@ -151,6 +158,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       logUnexpectedErrorsPlugin(),
       operationLimitsPlugin(config.operationLimits),
       ...(rateLimiting?.plugins ?? []),
+      ...(authorization?.apolloPlugins ?? []),
       // Before trusted documents: their public answer follows the policy the cache sets.
       ...(entityCache ? [entityCache.plugin] : []),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
@@ -186,8 +194,10 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     slots,
     metrics: subscriptionMetrics,
     log,
+    ...(authorization ? { authorize: authorization.checkSubscription } : {}),
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    authorization?.schemaChanged?.({ apiSchema, supergraphSdl: coreSupergraphSdl, reload: serving !== undefined });
     routedNow = subgraphsOf(coreSupergraphSdl);
     const eventFields = readEventFields(coreSupergraphSdl);
     const problems = eventFieldProblems(eventFields, apiSchema);
@@ -274,6 +284,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     reload,
     entityCache,
     async listen(port: number, host: string): Promise<string> {
+      await authorization?.start?.();
       await apollo.start();
       await hub.consume(serving ? topicsOf(serving.eventFields) : []);
       await entityCache?.start();
