@@ -19,7 +19,17 @@ import type { Viewer } from '../../common/viewer.ts';
 import type { GatewayContext } from '../context.ts';
 import type { GatewayFeature } from '../feature.ts';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
-import { UNAUTHORIZED_MESSAGE, completeResponse, filterOperation, included, removedPaths, requirementsIn, type FilteredOperation, type RemovalNode, type RequirementUse } from './filter.ts';
+import {
+  UNAUTHORIZED_MESSAGE,
+  completeResponse,
+  filterOperation,
+  included,
+  removedPaths,
+  requirementsIn,
+  type FilteredOperation,
+  type RemovalNode,
+  type RequirementUse,
+} from './filter.ts';
 import { policyNamesOf, readRequirements, servableSupergraph, type Alternatives, type Requirement, type SchemaRequirements } from './requirements.ts';
 import type { AuthorizationSettings, PolicyMap, PolicyOperationInfo } from './settings.ts';
 
@@ -117,7 +127,11 @@ export function createAuthorization(settings: AuthorizationSettings, dependencie
     let uses = state.analyses.get(operation);
     if (!uses) {
       // Only this operation and the fragments it may use are walked.
-      uses = requirementsIn({ ...document, definitions: document.definitions.filter((definition) => definition === operation || definition.kind === 'FragmentDefinition') }, state.api, state.requirements);
+      uses = requirementsIn(
+        { ...document, definitions: document.definitions.filter((definition) => definition === operation || definition.kind === 'FragmentDefinition') },
+        state.api,
+        state.requirements,
+      );
       state.analyses.set(operation, uses);
     }
     return uses;
@@ -221,7 +235,10 @@ export function createAuthorization(settings: AuthorizationSettings, dependencie
       const decision = await decide(document, operation, variables, viewer);
       if (!decision) return undefined;
       // The subscription field itself: without it there is nothing to stream. In reject mode, any field.
-      const refused = settings.mode === 'reject' ? removedPaths(decision.removals) : decision.removals.removed.map((removed) => ({ path: [removed.responseName], coordinate: removed.coordinate, conditions: removed.conditions }));
+      const refused =
+        settings.mode === 'reject'
+          ? removedPaths(decision.removals)
+          : decision.removals.removed.map((removed) => ({ path: [removed.responseName], coordinate: removed.coordinate, conditions: removed.conditions }));
       const paths = refused.filter((entry) => included(entry.conditions, variables));
       if (paths.length === 0) return undefined;
       return paths.map((entry) => ({ message: UNAUTHORIZED_MESSAGE, path: entry.path, extensions: { code: ErrorCode.unauthorizedFieldOrType } }));

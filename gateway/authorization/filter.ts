@@ -185,7 +185,8 @@ export function filterOperation(
     if (!field.selectionSet) return field;
     const child: RemovalNode = { removed: [], children: [] };
     const selections = walk(field.selectionSet, getNamedType(definition.type), child, [], []);
-    if (!hasContent(child)) return selections.length === field.selectionSet.selections.length && sameSelections(selections, field.selectionSet.selections) ? field : withSelections(field, selections);
+    if (!hasContent(child))
+      return selections.length === field.selectionSet.selections.length && sameSelections(selections, field.selectionSet.selections) ? field : withSelections(field, selections);
     child.marker = markerFor(selections);
     node.children.push({ responseName, typeConditions, conditions: fieldConditions, type: definition.type, node: child });
     return withSelections(field, [...selections, { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: child.marker }, name: { kind: Kind.NAME, value: '__typename' } }]);

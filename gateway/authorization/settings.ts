@@ -19,17 +19,17 @@ export interface AuthorizationSettings {
 
 /** The variables, as parseEnv reads them (and a gateway configuration file may set them). */
 export const authorizationVariables = {
-  GATEWAY_AUTHORIZATION: z.enum(AUTHORIZATION_MODES).default('filter').describe(
-    '`@authenticated`, `@requiresScopes`, `@policy` at the gateway (see docs/protection.md, "Authorization"): `filter` answers unauthorized fields null with `UNAUTHORIZED_FIELD_OR_TYPE` and never fetches them, `reject` refuses the whole operation (403), `off` enforces nothing and refuses a supergraph that uses them',
-  ),
-  GATEWAY_POLICY_MODULE: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({
-      description: "a module (path) exporting `policies`: each `@policy` name → `(viewer, operation) => boolean | Promise<boolean>`; a policy the supergraph names without one here stops the start (a reload is refused)",
-      unset: 'unset: no policies (a supergraph naming one is refused)',
-    }),
+  GATEWAY_AUTHORIZATION: z
+    .enum(AUTHORIZATION_MODES)
+    .default('filter')
+    .describe(
+      '`@authenticated`, `@requiresScopes`, `@policy` at the gateway (see docs/protection.md, "Authorization"): `filter` answers unauthorized fields null with `UNAUTHORIZED_FIELD_OR_TYPE` and never fetches them, `reject` refuses the whole operation (403), `off` enforces nothing and refuses a supergraph that uses them',
+    ),
+  GATEWAY_POLICY_MODULE: z.string().min(1).optional().meta({
+    description:
+      'a module (path) exporting `policies`: each `@policy` name → `(viewer, operation) => boolean | Promise<boolean>`; a policy the supergraph names without one here stops the start (a reload is refused)',
+    unset: 'unset: no policies (a supergraph naming one is refused)',
+  }),
 };
 
 /** The same, as one object (for a configuration file). */
