@@ -7,10 +7,11 @@ import { resolve } from 'node:path';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner, prettyFormatQueryPlan } from '@apollo/query-planner';
 import { parse } from 'graphql';
+import { servableSupergraph } from '../gateway/authorization/requirements.ts';
 
 export async function planFor(operationText: string, operationName?: string): Promise<string> {
   const root = resolve(import.meta.dirname, '..');
-  const supergraph = Supergraph.build(await readFile(resolve(root, 'supergraph.graphql'), 'utf8'));
+  const supergraph = Supergraph.build(servableSupergraph(await readFile(resolve(root, 'supergraph.graphql'), 'utf8')));
   const planner = new QueryPlanner(supergraph);
   const operation = operationFromDocument(supergraph.apiSchema(), parse(operationText), operationName ? { operationName } : {});
   return prettyFormatQueryPlan(planner.buildQueryPlan(operation));

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Supergraph } from '@apollo/federation-internals';
+import { servableSupergraph } from '../../gateway/authorization/requirements.ts';
 import { printSchema, type GraphQLSchema } from './graphql.ts';
 
 /**
@@ -10,7 +11,8 @@ import { printSchema, type GraphQLSchema } from './graphql.ts';
  * join__/link__ machinery of the supergraph SDL (what `@apollo/gateway` serves).
  */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  // Read as the gateway loads it: its authorization specs (linked for SECURITY) are enforced there.
+  return Supergraph.build(servableSupergraph(supergraphSdl)).apiSchema().toGraphQLJSSchema();
 }
 
 /** The API schema of a supergraph, printed. */
