@@ -159,6 +159,8 @@ describe('filter mode (the default)', () => {
     expect(unauthorizedPaths(body)).toEqual([...products.map((_, index) => `products.${index}.cost`), 'secretNote'].sort());
     expect(asked('catalog')).toContain('products');
     expect(asked('catalog')).not.toMatch(/\bcost\b|secretNote/);
+    // The gateway's own selections never reach the client.
+    expect(JSON.stringify(body)).not.toContain('_authz');
   });
 
   it('lets through what the token allows: a scope set of an OR, an AND of two scopes, a signed-in viewer', async () => {
@@ -203,6 +205,21 @@ describe('filter mode (the default)', () => {
     });
     const getBody = (await get.json()) as Body;
     expect(unauthorizedPaths(getBody).length).toBe((getBody.data!['products'] as unknown[]).length);
+  });
+
+  it('delivers a filtered operation with @defer in one response, completed (its deferred part inline)', async () => {
+    clearReceived();
+    const response = await fetch(filterUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;deferSpec=20220824, application/json' },
+      body: JSON.stringify({ query: '{ products { id ... @defer { name cost } } }' }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+    const body = (await response.json()) as Body;
+    const products = body.data!['products'] as Record<string, unknown>[];
+    expect(products.every((product) => product['cost'] === null && typeof product['name'] === 'string' && !('_authzTypename' in product))).toBe(true);
+    expect(unauthorizedPaths(body)).toEqual(products.map((_, index) => `products.${index}.cost`).sort());
+    expect(asked('catalog')).not.toMatch(/\bcost\b/);
   });
 
   it('checks a field on an interface through each implementation, and a type-level @authenticated wherever the type is returned', async () => {

@@ -157,7 +157,8 @@ export function filterOperation(
         kind: Kind.INLINE_FRAGMENT,
         ...(fragment.typeCondition ? { typeCondition: fragment.typeCondition } : {}),
         // A named fragment's own directives apply to its content; the spread's to the spread.
-        directives: selection.kind === Kind.INLINE_FRAGMENT ? selection.directives : [...(selection.directives ?? []), ...(fragment.directives ?? [])],
+        // @defer is dropped: its part comes inline, completed with the rest (a server may ignore @defer).
+        directives: withoutDefer(selection.kind === Kind.INLINE_FRAGMENT ? selection.directives : [...(selection.directives ?? []), ...(fragment.directives ?? [])]),
         selectionSet: { kind: Kind.SELECTION_SET, selections },
       });
     }
@@ -200,6 +201,7 @@ export function filterOperation(
   return { document: withoutUnusedVariables({ kind: Kind.DOCUMENT, definitions: [filtered] }), removals: root, empty: selections.length === 0 };
 }
 
+const withoutDefer = (directives: readonly DirectiveNode[] | undefined) => (directives ?? []).filter((directive) => directive.name.value !== 'defer');
 const sameSelections = (a: readonly SelectionNode[], b: readonly SelectionNode[]) => a.every((selection, index) => selection === b[index]);
 const withSelections = (field: FieldNode, selections: readonly SelectionNode[]): FieldNode => ({ ...field, selectionSet: { kind: Kind.SELECTION_SET, selections } });
 
