@@ -101,12 +101,17 @@ async function startGateway(extra: Record<string, string>, sdl = supergraphSdl):
   return url;
 }
 
+/** The supergraph of `schemas` over the mocks. */
+function compose(schemas: Readonly<Record<string, string>>): string {
+  const urls = Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
+  const composed = composeServices(Object.entries(schemas).map(([name, sdl]) => ({ name, url: urls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
+  if (!composed.supergraphSdl) throw new Error(`does not compose: ${String(composed.errors)}`);
+  return composed.supergraphSdl;
+}
+
 beforeAll(async () => {
   mocks = await startMockSubgraphs(SUBGRAPHS);
-  const urls = Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url]));
-  const composed = composeServices(Object.entries(SUBGRAPHS).map(([name, sdl]) => ({ name, url: urls[name]!, typeDefs: graphqlRuntime.parse(sdl) })));
-  if (!composed.supergraphSdl) throw new Error(`does not compose: ${String(composed.errors)}`);
-  supergraphSdl = composed.supergraphSdl;
+  supergraphSdl = compose(SUBGRAPHS);
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   signingKey = privateKey;
   keySet = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256' } as JWK] });
@@ -316,6 +321,20 @@ describe('subscriptions', () => {
 describe('start and reload', () => {
   it('refuses to start when the supergraph names a policy with no evaluator, naming it', async () => {
     await expect(startGateway({ GATEWAY_POLICY_MODULE: resolve(import.meta.dirname, 'fixtures/no-policies.ts') })).rejects.toThrow(/ownerOnly/);
+  });
+
+  it('refuses a reload to a supergraph naming a policy with no evaluator, and serves one whose policies all have one', async () => {
+    const url = await startGateway({});
+    const server = servers.at(-1)!;
+    const withPolicy = (policy: string) =>
+      compose({ ...SUBGRAPHS, catalog: SUBGRAPHS.catalog.replace('secretNote: String @authenticated', `secretNote: String @policy(policies: [["${policy}"]])`) });
+    expect(await server.reload.offer(withPolicy('nobodyEvaluates'), 'test')).toBe('refused');
+    expect((await post(url, '{ secretNote }')).body.data).toEqual({ secretNote: null });
+    expect(await server.reload.offer(withPolicy('notAudit'), 'test')).toBe('applied');
+    // Now a policy decides, not a sign-in: anonymous passes, except for an operation named Audit.
+    expect(typeof (await post(url, 'query Report { secretNote }')).body.data!['secretNote']).toBe('string');
+    const audit = await post(url, 'query Audit { secretNote }');
+    expect(unauthorizedPaths(audit.body)).toEqual(['secretNote']);
   });
 
   it('with GATEWAY_AUTHORIZATION=off, refuses a supergraph that links the specs for SECURITY', async () => {
