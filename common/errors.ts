@@ -58,8 +58,6 @@ export const ErrorCode = {
   directiveLimitExceeded: 'DIRECTIVE_LIMIT_EXCEEDED',
   pageSizeLimitExceeded: 'PAGE_SIZE_LIMIT_EXCEEDED',
   costLimitExceeded: 'COST_LIMIT_EXCEEDED',
-  /** The gateway's authorization (@authenticated, @requiresScopes, @policy): the field is null (or, in reject mode, the operation refused). */
-  unauthorizedFieldOrType: 'UNAUTHORIZED_FIELD_OR_TYPE',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

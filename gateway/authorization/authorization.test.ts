@@ -1,7 +1,8 @@
 // @authenticated, @requiresScopes and @policy at the gateway, over mock subgraphs: each directive
 // and mode, every shape of the same request (alias, named fragment, inline fragment on an abstract
 // type, variables with @include/@skip, GET), null propagation, subscriptions over the three
-// transports, and what the subgraphs received (an unauthorized field is never fetched).
+// transports, and what the subgraphs received (an unauthorized field is never fetched). The gateway
+// refuses with shield's codes (UNAUTHENTICATED anonymous, FORBIDDEN signed in), `deniedBy: "gateway"`.
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
@@ -140,12 +141,15 @@ async function post(
 const clearReceived = () => mocks.received.forEach((bodies) => (bodies.length = 0));
 /** Every field name a subgraph was asked for, over every request it received since the last clear. */
 const asked = (subgraph: string): string => mocks.received.get(subgraph)!.join('\n');
+/** The gateway's refusals: shield's codes (UNAUTHENTICATED anonymous, FORBIDDEN signed in), marked `deniedBy: "gateway"`. */
+const deniedByGateway = (error: NonNullable<Body['errors']>[number]) =>
+  error.extensions?.['deniedBy'] === 'gateway' && ['UNAUTHENTICATED', 'FORBIDDEN'].includes(String(error.extensions['code']));
 const unauthorizedPaths = (body: Body) =>
   (body.errors ?? [])
-    .filter((error) => error.extensions?.['code'] === 'UNAUTHORIZED_FIELD_OR_TYPE')
+    .filter(deniedByGateway)
     .map((error) => error.path?.join('.'))
     .sort();
-const otherErrors = (body: Body) => (body.errors ?? []).filter((error) => error.extensions?.['code'] !== 'UNAUTHORIZED_FIELD_OR_TYPE');
+const otherErrors = (body: Body) => (body.errors ?? []).filter((error) => !deniedByGateway(error));
 
 describe('filter mode (the default)', () => {
   it('answers an unauthorized field null with an error at each of its paths, and never fetches it', async () => {
@@ -281,12 +285,15 @@ describe('filter mode (the default)', () => {
 });
 
 describe('reject mode', () => {
-  it('refuses the whole operation (403) and fetches nothing; an authorized or skipped one runs', async () => {
+  it('refuses the whole operation (401 anonymous, 403 signed in) and fetches nothing; an authorized or skipped one runs', async () => {
     clearReceived();
     const { status, body } = await post(rejectUrl, '{ products { id cost } }');
-    expect(status).toBe(403);
+    expect(status).toBe(401);
     expect(body.data).toBeUndefined();
-    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHORIZED_FIELD_OR_TYPE', paths: [['products', 'cost']] });
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', deniedBy: 'gateway', paths: [['products', 'cost']] });
+    const signedIn = await post(rejectUrl, '{ products { id cost } }', { token: await tokenFor('u1') });
+    expect(signedIn.status).toBe(403);
+    expect(signedIn.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', deniedBy: 'gateway', paths: [['products', 'cost']] });
     expect([...mocks.received.values()].flat()).toEqual([]);
     const allowed = await post(rejectUrl, '{ products { id cost } }', { token: await tokenFor('u1', ['catalog:write']) });
     expect(allowed.body.errors).toBeUndefined();
@@ -304,7 +311,7 @@ describe('subscriptions', () => {
     refused.dispose();
     // graphql-sse's client reports a refused stream by its status alone.
     if (transport === 'sse') expect(end.errors?.[0]?.message).toContain('403');
-    else expect(end.errors?.[0]?.extensions?.['code']).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+    else expect(end.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', deniedBy: 'gateway' });
 
     clearReceived();
     const allowed = await subscribeOver(transport, filterUrl, 'subscription S($id: ID!) { orderChanged(orderId: $id) { id total internalMargin } }', { id: 'o1' }, customer);
@@ -313,7 +320,9 @@ describe('subscriptions', () => {
     const order = (first!.data as { orderChanged: Record<string, unknown> }).orderChanged;
     expect(order['internalMargin']).toBeNull();
     expect(typeof order['total']).toBe('number');
-    expect(first!.errors?.map((error) => [error.path?.join('.'), error.extensions?.['code']])).toEqual([['orderChanged.internalMargin', 'UNAUTHORIZED_FIELD_OR_TYPE']]);
+    expect(first!.errors?.map((error) => [error.path?.join('.'), error.extensions?.['code'], error.extensions?.['deniedBy']])).toEqual([
+      ['orderChanged.internalMargin', 'FORBIDDEN', 'gateway'],
+    ]);
     expect(asked('orders')).not.toContain('internalMargin');
   });
 });

@@ -13,16 +13,16 @@ import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { ErrorCode } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Viewer } from '../../common/viewer.ts';
 import type { GatewayContext } from '../context.ts';
 import type { GatewayFeature } from '../feature.ts';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
 import {
-  UNAUTHORIZED_MESSAGE,
+  DENIED_BY,
   completeResponse,
   filterOperation,
+  refusalFor,
   included,
   removedPaths,
   requirementsIn,
@@ -164,17 +164,19 @@ export function createAuthorization(settings: AuthorizationSettings, dependencie
     return { state, ...filter(state, document, operation, denied) };
   };
 
-  const rejection = (removals: RemovalNode, variables: Readonly<Record<string, unknown>>) => {
+  const rejection = (removals: RemovalNode, variables: Readonly<Record<string, unknown>>, signedIn: boolean) => {
     const paths = removedPaths(removals).filter((entry) => included(entry.conditions, variables));
     if (paths.length === 0) return undefined;
-    return new GraphQLError(`${UNAUTHORIZED_MESSAGE}: ${paths.map((entry) => entry.coordinate).join(', ')}`, {
-      extensions: { code: ErrorCode.unauthorizedFieldOrType, paths: paths.map((entry) => entry.path), http: { status: 403 } },
+    const refusal = refusalFor(signedIn);
+    return new GraphQLError(`${refusal.message} (${paths.map((entry) => entry.coordinate).join(', ')})`, {
+      extensions: { code: refusal.code, deniedBy: DENIED_BY, paths: paths.map((entry) => entry.path), http: { status: signedIn ? 403 : 401 } },
     });
   };
 
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart() {
-      let completion: { removals: RemovalNode; rootTypeName: string; api: GraphQLSchema; variables: Readonly<Record<string, unknown>> } | undefined;
+      let completion:
+        { removals: RemovalNode; rootTypeName: string; api: GraphQLSchema; variables: Readonly<Record<string, unknown>>; refusal: ReturnType<typeof refusalFor> } | undefined;
       let empty = false;
       return {
         async didResolveOperation(requestContext) {
@@ -184,7 +186,7 @@ export function createAuthorization(settings: AuthorizationSettings, dependencie
           const decision = await decide(document, operation, variables, contextValue.viewer);
           if (!decision) return;
           if (settings.mode === 'reject') {
-            const refused = rejection(decision.removals, variables);
+            const refused = rejection(decision.removals, variables, contextValue.viewer !== null);
             if (refused) throw refused;
             return;
           }
@@ -195,7 +197,13 @@ export function createAuthorization(settings: AuthorizationSettings, dependencie
           writable.operation = filteredOperation;
           writable.queryHash = decision.queryHash;
           const rootType = decision.state.api.getRootType(operation.operation);
-          completion = { removals: decision.removals, rootTypeName: rootType?.name ?? 'Query', api: decision.state.api, variables };
+          completion = {
+            removals: decision.removals,
+            rootTypeName: rootType?.name ?? 'Query',
+            api: decision.state.api,
+            variables,
+            refusal: refusalFor(contextValue.viewer !== null),
+          };
           empty = decision.empty;
         },
         // Nothing left to run: no plan, no fetch.
@@ -208,7 +216,7 @@ export function createAuthorization(settings: AuthorizationSettings, dependencie
           const data = singleResult.data;
           if (!data) return;
           const errors: GraphQLFormattedError[] = [];
-          const completed = completeResponse(data, completion.removals, completion.rootTypeName, completion.api, completion.variables, errors);
+          const completed = completeResponse(data, completion.removals, completion.rootTypeName, completion.api, completion.variables, errors, completion.refusal);
           if (errors.length === 0) return;
           response.body.singleResult = { ...singleResult, data: completed, errors: [...(singleResult.errors ?? []), ...errors] };
         },
@@ -241,7 +249,8 @@ export function createAuthorization(settings: AuthorizationSettings, dependencie
           : decision.removals.removed.map((removed) => ({ path: [removed.responseName], coordinate: removed.coordinate, conditions: removed.conditions }));
       const paths = refused.filter((entry) => included(entry.conditions, variables));
       if (paths.length === 0) return undefined;
-      return paths.map((entry) => ({ message: UNAUTHORIZED_MESSAGE, path: entry.path, extensions: { code: ErrorCode.unauthorizedFieldOrType } }));
+      const refusal = refusalFor(viewer !== null);
+      return paths.map((entry) => ({ message: refusal.message, path: entry.path, extensions: { code: refusal.code, deniedBy: DENIED_BY } }));
     },
   };
 }

@@ -3,7 +3,7 @@
 import type { GraphQLFormattedError, GraphQLNamedType, OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { graphqlRuntime } from '../subscriptions/graphql-runtime.ts';
-import { completeResponse, filterOperation, requirementsIn } from './filter.ts';
+import { completeResponse, filterOperation, refusalFor, requirementsIn } from './filter.ts';
 import type { Requirement, SchemaRequirements } from './requirements.ts';
 
 const { buildSchema, parse, print } = graphqlRuntime;
@@ -27,7 +27,8 @@ function run(query: string, data: Record<string, unknown>, variables: Record<str
   const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition')!;
   const filtered = filterOperation(document, operation, api, requirements, () => true);
   const errors: GraphQLFormattedError[] = [];
-  const completed = completeResponse(structuredClone(data), filtered.removals, 'Query', api, variables, errors);
+  const completed = completeResponse(structuredClone(data), filtered.removals, 'Query', api, variables, errors, refusalFor(false));
+  expect(errors.every((error) => error.extensions?.['code'] === 'UNAUTHENTICATED' && error.extensions['deniedBy'] === 'gateway')).toBe(true);
   return { printed: print(filtered.document), completed, paths: errors.map((error) => error.path?.join('.')) };
 }
 

@@ -28,7 +28,18 @@ import type { Requirement, SchemaRequirements } from './requirements.ts';
 
 const { Kind, TypeInfo, getNamedType, isAbstractType, isListType, isNonNullType, isObjectType, visit, visitWithTypeInfo, isInterfaceType, isUnionType } = graphqlRuntime;
 
-export const UNAUTHORIZED_MESSAGE = 'Unauthorized field or type';
+/**
+ * How the gateway refuses a field: with the codes and messages shield answers with in the
+ * subgraphs (UNAUTHENTICATED to an anonymous caller, FORBIDDEN to a signed-in one), so a client
+ * sees one behaviour whichever layer refused; `extensions.deniedBy: "gateway"` tells them apart.
+ */
+export interface Refusal {
+  readonly message: string;
+  readonly code: ErrorCode;
+}
+export const refusalFor = (signedIn: boolean): Refusal =>
+  signedIn ? { code: ErrorCode.forbidden, message: 'You are not allowed to do this.' } : { code: ErrorCode.unauthenticated, message: 'You must be signed in.' };
+export const DENIED_BY = 'gateway';
 
 interface RemovedField {
   readonly responseName: string;
@@ -262,6 +273,7 @@ export function completeResponse(
   api: GraphQLSchema,
   variables: Readonly<Record<string, unknown>>,
   errors: GraphQLFormattedError[],
+  refusal: Refusal,
 ): JsonObject | null {
   const reported = new Set<string>();
   const applies = (typeConditions: readonly string[], typeName: string | undefined): boolean =>
@@ -293,7 +305,7 @@ export function completeResponse(
       const key = JSON.stringify(at);
       if (!reported.has(key)) {
         reported.add(key);
-        errors.push({ message: UNAUTHORIZED_MESSAGE, path: at, extensions: { code: ErrorCode.unauthorizedFieldOrType } });
+        errors.push({ message: refusal.message, path: at, extensions: { code: refusal.code, deniedBy: DENIED_BY } });
       }
       object[removed.responseName] = null;
       if (removed.nonNull) nullSelf = true;

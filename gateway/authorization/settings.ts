@@ -23,7 +23,7 @@ export const authorizationVariables = {
     .enum(AUTHORIZATION_MODES)
     .default('filter')
     .describe(
-      '`@authenticated`, `@requiresScopes`, `@policy` at the gateway (see docs/protection.md, "Authorization"): `filter` answers unauthorized fields null with `UNAUTHORIZED_FIELD_OR_TYPE` and never fetches them, `reject` refuses the whole operation (403), `off` enforces nothing and refuses a supergraph that uses them',
+      '`@authenticated`, `@requiresScopes`, `@policy` at the gateway (see docs/protection.md, "Authorization at the gateway"): `filter` answers unauthorized fields null with `UNAUTHENTICATED` or `FORBIDDEN` (`deniedBy: gateway`) and never fetches them, `reject` refuses the whole operation (401/403), `off` enforces nothing and refuses a supergraph that uses them',
     ),
   GATEWAY_POLICY_MODULE: z.string().min(1).optional().meta({
     description:

@@ -1,7 +1,7 @@
 // The gateway's authorization and graphql-shield in the subgraphs agree on every field our schema
 // annotates (@authenticated, @requiresScopes): for an anonymous caller, a customer and an admin,
-// the gateway refuses a field (UNAUTHORIZED_FIELD_OR_TYPE at its path) exactly when shield refuses
-// it (UNAUTHENTICATED or FORBIDDEN at the same path). Shield's answer comes from a second gateway
+// the gateway refuses a field (`deniedBy: "gateway"` at its path) exactly when shield refuses it,
+// with the same code (UNAUTHENTICATED or FORBIDDEN). Shield's answer comes from a second gateway
 // over the same subgraphs serving the supergraph without its authorization. The annotated fields
 // are read from the supergraph, so a new annotation without a case here fails the test.
 import { randomUUID } from 'node:crypto';
@@ -105,8 +105,14 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-const refusedAt = (response: GraphQLResponse, path: string, codes: ReadonlySet<string>) =>
-  (response.errors ?? []).some((error) => error.path?.join('.') === path && codes.has(String(error.extensions?.['code'])));
+/** The code of the refusal at `path` (by the gateway when `byGateway`), or null. */
+const refusalAt = (response: GraphQLResponse, path: string, byGateway: boolean): string | null => {
+  const error = (response.errors ?? []).find(
+    (candidate) =>
+      candidate.path?.join('.') === path && SHIELD_CODES.has(String(candidate.extensions?.['code'])) && (!byGateway || candidate.extensions?.['deniedBy'] === 'gateway'),
+  );
+  return error ? String(error.extensions?.['code']) : null;
+};
 
 describe('the gateway and shield agree on every annotated field', () => {
   it('has a case for every annotated field', () => {
@@ -118,18 +124,18 @@ describe('the gateway and shield agree on every annotated field', () => {
     'as %s',
     async (who) => {
       const token = tokens[who];
-      const outcomes: Record<string, { gateway: boolean; shield: boolean }> = {};
+      const outcomes: Record<string, { gateway: string | null; shield: string | null }> = {};
       for (const coordinate of annotated) {
         const { query, path } = CASES[coordinate]!;
         const variables = query.includes('$id') ? { id: productId } : {};
         const options = token ? { token } : {};
         const atGateway = await graphql(supergraph.gatewayUrl, query, variables, options);
         const atShield = await graphql(shieldOnlyUrl, query, variables, options);
-        outcomes[coordinate] = { gateway: refusedAt(atGateway, path, new Set(['UNAUTHORIZED_FIELD_OR_TYPE'])), shield: refusedAt(atShield, path, SHIELD_CODES) };
+        outcomes[coordinate] = { gateway: refusalAt(atGateway, path, true), shield: refusalAt(atShield, path, false) };
       }
       const disagreements = Object.entries(outcomes).filter(([, { gateway, shield }]) => gateway !== shield);
       expect(disagreements).toEqual([]);
-      const refused = Object.values(outcomes).filter(({ gateway }) => gateway).length;
+      const refused = Object.values(outcomes).filter(({ gateway }) => gateway !== null).length;
       // Not vacuous: every annotated field is refused to nobody's token, none to an admin's, some to a customer's.
       if (who === 'anonymous') expect(refused).toBe(annotated.length);
       if (who === 'admin') expect(refused).toBe(0);
