@@ -14,6 +14,7 @@ import { parseOrigins } from './http/cors.ts';
 import type { OperationLimits } from '../common/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
 import { COST_MODES, type DemandControlSettings } from './demand-control/settings.ts';
+import { authorizationSettingsFrom, authorizationVariables, type AuthorizationSettings } from './authorization/settings.ts';
 import { PERSISTED_DOCUMENT_MODES, type TrustedDocumentSettings } from './trusted-documents/settings.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
@@ -85,6 +86,8 @@ export interface GatewayConfig {
   readonly operationLimits: OperationLimits;
   /** What operations may cost, from the supergraph's @cost and @listSize (see gateway/demand-control/). */
   readonly demandControl: DemandControlSettings;
+  /** @authenticated, @requiresScopes, @policy at the gateway (see gateway/authorization/). */
+  readonly authorization: AuthorizationSettings;
   readonly subscriptions: SubscriptionLimits;
   /** Where subscription events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
@@ -276,6 +279,7 @@ export const gatewayVariables = {
   }),
   ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache').describe("the entity cache's Redis keys' prefix"),
   ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000).describe("the memory store's bound (least recently used go first)"),
+  ...authorizationVariables,
 };
 
 /**
@@ -330,6 +334,8 @@ export const gatewayFileKeys: { readonly [Name in Exclude<keyof typeof gatewayVa
   COST_BUDGET_USER_POINTS: { key: 'demandControl.budget.userPoints' },
   COST_BUDGET_ANONYMOUS_POINTS: { key: 'demandControl.budget.anonymousPoints' },
   COST_BUDGET_WINDOW_SECONDS: { key: 'demandControl.budget.windowSeconds' },
+  GATEWAY_AUTHORIZATION: { key: 'authorization.mode' },
+  GATEWAY_POLICY_MODULE: { key: 'authorization.policyModule', value: 'path' },
   MAX_PAGE_SIZE: { key: 'operationLimits.maxPageSize' },
   SUBSCRIPTIONS_MAX_CONNECTIONS: { key: 'subscriptions.maxConnections' },
   SUBSCRIPTIONS_MAX_PER_CONNECTION: { key: 'subscriptions.maxPerConnection' },
@@ -513,6 +519,7 @@ export function loadGatewayConfig(variables: Record<string, string | undefined> 
       maxTokens: parsed.MAX_QUERY_TOKENS,
       maxPageSize: parsed.MAX_PAGE_SIZE,
     },
+    authorization: authorizationSettingsFrom(parsed),
     demandControl: {
       mode: parsed.MAX_QUERY_COST_MODE,
       maxCost: parsed.MAX_QUERY_COST,

@@ -21,6 +21,7 @@ import { createGatewayApollo } from './apollo-server.ts';
 import { featuresOn, type GatewayFeature } from './feature.ts';
 import { createHealth } from './health/health.ts';
 import { createDemandControl } from './demand-control/demand-control.ts';
+import { createAuthorization } from './authorization/authorization.ts';
 import { createContentNegotiation } from './http/content-negotiation.ts';
 import { createCors } from './http/cors-feature.ts';
 import { createCsrfPrevention } from './http/csrf-prevention.ts';
@@ -53,7 +54,10 @@ export interface GatewayDependencies {
 }
 
 /** Verifies callers, plans across subgraphs. Nothing happens until `listen`. */
-export function createGatewayServer({ config, supergraphSdl, log, metrics, keySet, bus, plugins = [] }: GatewayDependencies) {
+export function createGatewayServer({ config, supergraphSdl: offeredSdl, log, metrics, keySet, bus, plugins = [] }: GatewayDependencies) {
+  // Authorization first: with it on, the supergraph is loaded with its authorization specs served (gateway/authorization/).
+  const authorization = createAuthorization(config.authorization, { log, supergraphSdl: offeredSdl });
+  const supergraphSdl = authorization?.servable(offeredSdl) ?? offeredSdl;
   assertServable(config, supergraphSdl);
   optOutOfApolloDataCollection();
   const { registry } = metrics;
@@ -72,10 +76,19 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const rateLimits = createRateLimits(config, { registry, log });
   const watchPath = config.supergraphReload.watch ? config.supergraphPath : undefined;
   const reloadSettings = { watchPath, redisKey: config.supergraphReload.redisKey, redisUrl: config.rateLimits.redisUrl };
-  const hotReload = createHotReload(reloadSettings, { initialSdl: supergraphSdl, problems: servingProblems(config), log, registry });
+  const servable = servingProblems(config);
+  const problems = (sdl: string): string[] => [...(authorization?.problems(sdl) ?? []), ...servable(sdl)];
+  const reloadDependencies = { initialSdl: supergraphSdl, problems, log, registry, ...(authorization ? { prepare: authorization.servable } : {}) };
+  const hotReload = createHotReload(reloadSettings, reloadDependencies);
   const trustedDocuments = createTrustedDocumentsFeature(config.trustedDocuments, { log, registry, production: config.nodeEnv === 'production' });
   // What subscriptions take from the features they rely on.
-  const needs = { verify: tokens.verify, admit: rateLimits?.admit, requestId: requestId.of, resolveOperation: trustedDocuments?.resolveOperation };
+  const needs = {
+    verify: tokens.verify,
+    admit: rateLimits?.admit,
+    requestId: requestId.of,
+    resolveOperation: trustedDocuments?.resolveOperation,
+    authorize: authorization?.checkSubscription,
+  };
   const subscriptionSettings = { limits: config.subscriptions, maxBodyBytes: config.maxBodyBytes };
   const subscriptions = createSubscriptions(subscriptionSettings, { bus, log, registry, ...needs, apollo: () => apollo, httpServer: () => http.server });
   const negotiationSettings = { maxBodyBytes: config.maxBodyBytes, maxTokens: config.operationLimits.maxTokens };
@@ -90,6 +103,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     createOperationLimits(config.operationLimits),
     tokens,
     rateLimits,
+    // Before demand control: an operation costs what is left of it once unauthorized fields are out.
+    authorization,
     createDemandControl(config.demandControl, { supergraphSdl, registry, log }),
     // Before trusted documents: their public answer follows the policy the cache sets.
     ...subgraphFetch,

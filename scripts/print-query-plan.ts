@@ -8,10 +8,11 @@ import { operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner, prettyFormatQueryPlan } from '@apollo/query-planner';
 import { parse } from 'graphql';
 import { buildSupergraph } from '../common/supergraph.ts';
+import { servableSupergraph } from '../gateway/authorization/requirements.ts';
 
 export async function planFor(operationText: string, operationName?: string): Promise<string> {
   const root = resolve(import.meta.dirname, '..');
-  const supergraph = buildSupergraph(await readFile(resolve(root, 'supergraph.graphql'), 'utf8'));
+  const supergraph = buildSupergraph(servableSupergraph(await readFile(resolve(root, 'supergraph.graphql'), 'utf8')));
   const planner = new QueryPlanner(supergraph);
   const operation = operationFromDocument(supergraph.apiSchema(), parse(operationText), operationName ? { operationName } : {});
   return prettyFormatQueryPlan(planner.buildQueryPlan(operation));

@@ -70,7 +70,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
         clockTolerance: 5,
       });
       if (!payload.sub || !isRole(payload['role'])) throw refuse('TOKEN_CLAIM_INVALID', 'The access token carries no valid role.');
-      return { viewer: { id: payload.sub, role: payload['role'] }, expiresAt: (payload.exp ?? 0) * 1000 };
+      const scope = payload['scope'];
+      const scopes = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
+      return { viewer: { id: payload.sub, role: payload['role'], scopes }, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch (error) {
       if (error instanceof HttpError) throw error;
       throw explain(error);

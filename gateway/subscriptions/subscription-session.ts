@@ -86,12 +86,19 @@ export interface SubscriptionSessionOptions {
   readonly slots: SubscriptionSlots;
   readonly metrics: SubscriptionMetrics;
   readonly log: Logger;
+  /** The gateway's authorization of the client's operation (gateway/authorization/): errors refuse the subscribe. */
+  readonly authorize?: (
+    document: PreparedSubscription['document'],
+    operationName: string | undefined,
+    variables: Readonly<Record<string, unknown>>,
+    viewer: Viewer | null,
+  ) => Promise<readonly GraphQLFormattedError[] | undefined>;
 }
 
 const sameDeclaration = (a: EventField, b: EventField) =>
   JSON.stringify({ ...a, stateRank: [...a.stateRank], completeOn: [...a.completeOn] }) === JSON.stringify({ ...b, stateRank: [...b.stateRank], completeOn: [...b.completeOn] });
 
-const STATUS: Readonly<Record<string, number>> = { not_subscription: 400, unauthenticated: 401, per_connection: 429, per_user: 429, not_found: 200 };
+const STATUS: Readonly<Record<string, number>> = { not_subscription: 400, unauthenticated: 401, per_connection: 429, per_user: 429, not_found: 200, unauthorized: 403 };
 
 export function createSubscriptionSessions(options: SubscriptionSessionOptions): SubscriptionSessions {
   const { limits, metrics, slots, hub, executor } = options;
@@ -137,6 +144,8 @@ export function createSubscriptionSessions(options: SubscriptionSessionOptions):
       if (!viewer) {
         return refuse('unauthenticated', [error(ErrorCode.unauthenticated, 'Sign in to subscribe: send { authorization: "Bearer <token>" } in the connection_init payload.')]);
       }
+      const unauthorized = await options.authorize?.(prepared.document, request.operationName ?? undefined, request.variables ?? {}, viewer);
+      if (unauthorized) return refuse('unauthorized', unauthorized);
       if (perConnection && perConnection.open >= limits.maxPerConnection) {
         return refuse('per_connection', [
           error(SUBSCRIPTION_LIMIT_REACHED, `At most ${limits.maxPerConnection} subscriptions per connection.`, { limit: 'SUBSCRIPTIONS_MAX_PER_CONNECTION' }),

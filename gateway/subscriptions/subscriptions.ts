@@ -21,7 +21,7 @@ import type { HttpStreamFraming } from './http-stream-framing.ts';
 import { createHttpSubscriptions } from './http-subscriptions.ts';
 import type { ServingSchema } from './operation.ts';
 import { createSubscriptionMetrics } from './subscription-metrics.ts';
-import { createSubscriptionSessions } from './subscription-session.ts';
+import { createSubscriptionSessions, type SubscriptionSessionOptions } from './subscription-session.ts';
 import { createSubscriptionSlots } from './subscription-slots.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './websocket-server.ts';
 
@@ -42,6 +42,8 @@ export interface SubscriptionDependencies {
   readonly requestId: (req: IncomingMessage) => string;
   /** Trusted documents' check (absent: they are off). */
   readonly resolveOperation?: ResolveOperation | undefined;
+  /** Authorization's check at subscribe (absent: it is off). */
+  readonly authorize?: SubscriptionSessionOptions['authorize'];
   /** The gateway's Apollo Server, which runs each subscriber's federated operation (made after the features). */
   readonly apollo: () => Pick<ApolloServer<GatewayContext>, 'executeOperation'>;
   /** The HTTP server graphql-ws takes upgrades on (made after the features; read at start). */
@@ -66,7 +68,17 @@ export function createSubscriptions({ limits, maxBodyBytes }: SubscriptionSettin
   // The API schema as the gateway serves it, with the supergraph's `@event` subscription fields:
   // what subscriptions are validated against and served from (set at each load).
   let serving: ServingSchema | undefined;
-  const sessions = createSubscriptionSessions({ limits, verify: deps.verify, schema: () => serving, hub, executor, slots, metrics, log });
+  const sessions = createSubscriptionSessions({
+    limits,
+    verify: deps.verify,
+    schema: () => serving,
+    hub,
+    executor,
+    slots,
+    metrics,
+    log,
+    ...(deps.authorize ? { authorize: deps.authorize } : {}),
+  });
   const admit = deps.admit ?? (async () => undefined);
   const httpStreams = createHttpSubscriptions({ limits, sessions, admit, requestId: deps.requestId, log, resolveOperation: deps.resolveOperation });
   let webSocket: SubscriptionServer | undefined;

@@ -37,6 +37,8 @@ export interface SupergraphReloadOptions {
   readonly initialSdl: string;
   /** Problems that keep `sdl` from being served (unconfigured subgraphs, `@event` fields that cannot work). */
   readonly problems: (sdl: string) => string[];
+  /** The supergraph as the gateway loads it (authorization: servableSupergraph), applied to each one offered. */
+  readonly prepare?: (sdl: string) => string;
   readonly log: Logger;
   readonly registry: Registry;
 }
@@ -98,7 +100,8 @@ export function createSupergraphReload(options: SupergraphReloadOptions): Superg
   /** Plans warmed by the last warmUp: the one the switch (`update`) ran. */
   let warmedPlans = 0;
 
-  async function apply(sdl: string, source: string): Promise<ReloadOutcome> {
+  async function apply(offered: string, source: string): Promise<ReloadOutcome> {
+    const sdl = options.prepare ? options.prepare(offered) : offered;
     const id = idOf(sdl);
     if (id === current) return 'unchanged';
     const refuse = (reason: string, detail: unknown) => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { servableSupergraph } from '../../gateway/authorization/requirements.ts';
 import { printSchema, type GraphQLSchema } from './graphql.ts';
 import { buildSupergraph } from '../../common/supergraph.ts';
 
@@ -10,7 +11,8 @@ import { buildSupergraph } from '../../common/supergraph.ts';
  * join__/link__ machinery of the supergraph SDL (what `@apollo/gateway` serves).
  */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return buildSupergraph(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  // Read as the gateway loads it: its authorization specs (linked for SECURITY) are enforced there.
+  return buildSupergraph(servableSupergraph(supergraphSdl)).apiSchema().toGraphQLJSSchema();
 }
 
 /** The API schema of a supergraph, printed. */
