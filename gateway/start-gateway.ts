@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { createLogger } from '../common/logger.ts';
 import type { MessageBus } from '../common/messaging/message-bus.ts';
 import { createMessageBus } from '../common/messaging/messaging-config.ts';
-import { createMetrics } from '../common/metrics.ts';
+import { createMetrics, type ServiceMetrics } from '../common/metrics.ts';
 import type { GatewayConfig } from './config.ts';
 import { createGatewayServer } from './server.ts';
 
 export interface StartGatewayOptions {
   /** A bus shared with the services of this process (`npm start`, tests); by default one is made from `config.messaging`. */
   readonly bus?: MessageBus;
+  /** Its metrics (a cluster worker's are labelled with its slot); by default a registry of its own. */
+  readonly metrics?: ServiceMetrics;
 }
 
 /** Reads the composed supergraph and starts the gateway; resolves to its base URL and a stop. */
@@ -18,7 +20,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const bus = options.bus ?? (await createMessageBus(config.messaging, log, { connectionName: 'gateway' }));
   const closeBus = () => (options.bus ? Promise.resolve() : bus.close());
   try {
-    const server = createGatewayServer({ config, supergraphSdl, log, metrics: createMetrics('gateway'), bus });
+    const server = createGatewayServer({ config, supergraphSdl, log, metrics: options.metrics ?? createMetrics('gateway'), bus });
     const url = await server.listen(config.port, config.host);
     log.info({ url: `${url}/graphql` }, 'gateway listening');
     return {
