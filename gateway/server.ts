@@ -32,6 +32,7 @@ import { SubgraphDataSource } from './subgraph-data-source.ts';
 import { createSubgraphTransports, subgraphFetcher } from './subgraph-transport.ts';
 import { createSubgraphFetchMetrics } from './resilience/subgraph-fetch-metrics.ts';
 import { createQueryPlanCache } from './query-plan-cache.ts';
+import { createSharedPlans } from './plan-store/shared-plans.ts';
 import { createEntityCache } from './entity-cache/entity-cache.ts';
 import { createTrustedDocuments } from './trusted-documents/trusted-documents.ts';
 import { withApqMismatchCode } from './trusted-documents/apq-mismatch.ts';
@@ -81,6 +82,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
   const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: config.authThrottle, registry: metrics.registry, log });
   const planCache = createQueryPlanCache(metrics.registry);
+  const sharedPlans = config.sharedPlans ? createSharedPlans({ ...config.sharedPlans, registry: metrics.registry, log }) : undefined;
   const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, production: config.nodeEnv === 'production' });
   // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.
   const problemsOf = (sdl: string): string[] => {
@@ -122,6 +124,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     dedup: config.dedupSubgraphQueries,
     batchFetches: config.batchFetches,
     planCacheEvents: planCache.events,
+    ...(sharedPlans ? { planStore: sharedPlans } : {}),
   });
   // Plans made ahead: recent operations at a reload, and the trusted documents at each load.
   reload.attach(gateway.warm);
@@ -251,6 +254,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       { name: 'broker', check: () => bus.healthCheck(), critical: false },
       // Not critical either: without its store the cache steps aside and requests go to the subgraphs.
       ...(entityCache?.healthChecks ?? []),
+      // Not critical: without the shared plans each process plans for itself.
+      ...(sharedPlans?.healthChecks ?? []),
     ],
   });
 
@@ -277,6 +282,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       await apollo.start();
       await hub.consume(serving ? topicsOf(serving.eventFields) : []);
       await entityCache?.start();
+      await sharedPlans?.start();
       started = true;
       return http.listen(port, host);
     },
@@ -289,6 +295,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       // After the requests in flight: they may still read and fill it.
       await entityCache?.stop();
       await rateLimiting?.close();
+      await sharedPlans?.close();
       await Promise.all([...transports.values()].map((transport) => transport.close()));
     },
   };
