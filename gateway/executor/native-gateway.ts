@@ -117,11 +117,11 @@ function planningOf(coreSupergraphSdl: string, apiSchemaExtensions: GraphQLSchem
 export function planAhead(
   supergraphSdl: string,
   operations: readonly { readonly query: string; readonly operationName: string | undefined }[],
-): { supergraphId: string; plans: { operationKey: string; plan: string }[] } {
+): { supergraphId: string; plans: { operationKey: string; queryHash: string; plan: string }[] } {
   const current = planningOf(supergraphSdl, undefined);
   // A supergraph with progressive overrides plans per draw: nothing to plan ahead.
   if (current.percentLabels.length > 0) return { supergraphId: current.supergraphId, plans: [] };
-  const plans: { operationKey: string; plan: string }[] = [];
+  const plans: { operationKey: string; queryHash: string; plan: string }[] = [];
   for (const { query, operationName } of operations) {
     try {
       const document = graphqlRuntime.parse(query);
@@ -129,7 +129,8 @@ export function planAhead(
       const aliased = aliasRequiredArgumentConflicts(document, current.apiGraphQLSchema, current.requiredArguments);
       const operation = operationFromDocument(current.apiSchema, aliased?.document ?? document, { operationName });
       const plan = current.planner.buildQueryPlan(operation);
-      plans.push({ operationKey: operationKeyOf(createHash('sha256').update(query).digest('hex'), operationName), plan: serializePlan(plan) });
+      const queryHash = createHash('sha256').update(query).digest('hex');
+      plans.push({ operationKey: operationKeyOf(queryHash, operationName), queryHash, plan: serializePlan(plan) });
     } catch {
       // planned (and answered) at request time
     }
