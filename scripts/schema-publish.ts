@@ -32,7 +32,7 @@ const configPath = resolve(values.config);
 const redisUrl = process.env['REDIS_URL'];
 const key = process.env['SUPERGRAPH_REDIS_KEY'] || DEFAULT_SUPERGRAPH_KEY;
 const planPrefix = process.env['PLAN_CACHE_KEY_PREFIX'] || 'plans';
-const sharePlans = process.env['PLAN_CACHE_REDIS'] !== 'false' && process.env['PLAN_CACHE_REDIS'] !== '0';
+const sharePlans = !['false', '0'].includes(process.env['PLAN_CACHE_REDIS'] ?? '');
 if (!redisUrl || !/^rediss?:\/\//.test(redisUrl)) {
   process.stderr.write('schema:publish: REDIS_URL must be a redis:// URL (where the gateways follow SUPERGRAPH_REDIS_KEY)\n');
   process.exit(2);
