@@ -1,21 +1,25 @@
 import cluster from 'node:cluster';
 import { exitOnConfigError } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
-import { createMetrics } from '../common/metrics.ts';
 import { stopOnSignals } from '../common/service/stop-on-signals.ts';
-import { loadTracingConfig } from '../common/telemetry/tracing-config.ts';
-import { startTracing } from '../common/telemetry/tracing.ts';
 import { loadGatewayConfig } from './config.ts';
-import { startGateway } from './start-gateway.ts';
-import { joinClusterMetrics, runPrimary } from './workers/cluster.ts';
+import { runPrimary } from './workers/cluster.ts';
 
 // The configuration is checked before any worker is forked: a bad variable ends the primary plainly.
 const config = await exitOnConfigError(() => loadGatewayConfig());
 const log = createLogger('gateway', config.logLevel, config.logFormat);
 
 if (cluster.isPrimary && config.workers > 1) {
+  // The primary serves nothing: it does not load the gateway's modules (the workers start sooner).
   runPrimary({ workers: config.workers, log, shutdownGraceMs: config.shutdownGraceMs });
 } else {
+  const [{ createMetrics }, { loadTracingConfig }, { startTracing }, { startGateway }, { joinClusterMetrics }] = await Promise.all([
+    import('../common/metrics.ts'),
+    import('../common/telemetry/tracing-config.ts'),
+    import('../common/telemetry/tracing.ts'),
+    import('./start-gateway.ts'),
+    import('./workers/cluster.ts'),
+  ]);
   const { gateway, tracing } = await exitOnConfigError(async () => {
     const tracing = startTracing(loadTracingConfig('gateway'));
     const metrics = createMetrics('gateway');
