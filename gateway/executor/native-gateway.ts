@@ -245,8 +245,8 @@ export function createNativeGateway({
     incremental: boolean,
     /** A plan made elsewhere (the shared plans) for this operation and supergraph; else it is planned here. */
     stored?: QueryPlan,
-    /** Given a plan made here, once the operation compiled (to share it). */
-    planned?: (plan: QueryPlan) => void,
+    /** Given a plan made here (serialized), once the operation compiled (to share it). */
+    planned?: (plan: string) => void,
   ): CompiledOperation | { errors: GraphQLError[] } => {
     const { request } = requestContext;
     // A selection that would meet a @requires' field with other arguments gets an alias of its own.
@@ -269,6 +269,8 @@ export function createNativeGateway({
         }
       });
     // @requires that disagree on a field's arguments: each gets its own (requires-conflicts.ts).
+    // Serialized as the planner made it, before our rewrites: a reader applies them again.
+    const madeText = !stored && planned ? serializePlan(made) : undefined;
     const separated = separateConflictingRequires(made, current.requiresWithArguments, current.supergraphSchema);
     const plan = separated.plan;
     const unplanned = unplannedRootFields(plan, document, operationContext.operation);
@@ -289,7 +291,7 @@ export function createNativeGateway({
       if (error instanceof graphqlRuntime.GraphQLError) return { errors: [error] };
       throw error;
     }
-    if (!stored) planned?.(made);
+    if (madeText !== undefined) planned?.(madeText);
     return {
       plan,
       operation,
@@ -322,7 +324,7 @@ export function createNativeGateway({
       if (graphqlRuntime.validate(current.apiGraphQLSchema, document).length > 0) return false;
       const operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName });
       const requestContext = { document, request: { query, operationName } } as unknown as GatewayGraphQLRequestContext;
-      const share = planStore ? (plan: QueryPlan) => planStore.put(current.supergraphId, operationKeyOf(queryHash, operationName), serializePlan(plan)) : undefined;
+      const share = planStore ? (plan: string) => planStore.put(current.supergraphId, operationKeyOf(queryHash, operationName), plan) : undefined;
       const built = compile(current, requestContext, operationContext, undefined, false, undefined, share);
       if (!('plan' in built)) return false;
       remember(current, key, built);
@@ -371,7 +373,7 @@ export function createNativeGateway({
           const operationKey = planStore && queryHash ? operationKeyOf(queryHash, request.operationName ?? undefined, overrideKey, incremental) : undefined;
           const storedText = operationKey ? await planStore!.get(current.supergraphId, operationKey) : undefined;
           const stored = storedText === undefined ? undefined : deserializePlan(storedText);
-          const share = operationKey ? (plan: QueryPlan) => planStore!.put(current.supergraphId, operationKey, serializePlan(plan)) : undefined;
+          const share = operationKey ? (plan: string) => planStore!.put(current.supergraphId, operationKey, plan) : undefined;
           const built = compile(current, requestContext, operationContext!, overrideConditions, incremental, stored, share);
           if (!('plan' in built)) return built;
           compiled = built;
