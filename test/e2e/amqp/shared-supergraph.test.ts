@@ -84,7 +84,8 @@ const descriptionOf = async (gateway: GatewayProcess, field: string) =>
   (await graphql<Described>(gateway.url, DESCRIBE, {})).data?.__type.fields.find((candidate) => candidate.name === field)?.description;
 
 describe('a supergraph published to the shared source', () => {
-  it('reaches both gateways within seconds; one that fails the checks is refused and nothing changes', { timeout: 120_000 }, async () => {
+  // Two publishes, each composing, checking and planning the clients' trusted documents in a process of its own.
+  it('reaches both gateways within seconds; one that fails the checks is refused and nothing changes', { timeout: 240_000 }, async () => {
     const compatible = await configWithInventory('compatible', (sdl) => sdl.replace('"Units that can still be ordered."', '"Units that can still be ordered, now."'));
     const published = await publish(compatible);
     expect(published.code, published.output).toBe(0);
