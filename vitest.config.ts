@@ -27,6 +27,7 @@ const unitSuites = [
   'gateway/subscriptions/event-fields.test.ts',
   'gateway/subscriptions/operation.test.ts',
   'gateway/trusted-documents/trusted-documents.test.ts',
+  'gateway/workers/workers-config.test.ts',
   'scripts/config-reference.test.ts',
   'scripts/schema/compose.test.ts',
   'scripts/schema/storefront-documents.test.ts',

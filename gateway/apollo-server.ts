@@ -14,6 +14,7 @@ import { createQueryPlanCache } from './query-plan-cache.ts';
 import type { SubgraphDataSource } from './fetch/apollo-data-source.ts';
 import { SUPPORTED_SUPERGRAPH_FEATURES } from '../common/supergraph.ts';
 import { createNativeGateway, type NativeGatewayOptions } from './executor/native-gateway.ts';
+import type { PlanStore } from './executor/plan-serialization.ts';
 
 export interface GatewayApolloOptions {
   readonly config: Pick<GatewayConfig, 'introspection' | 'nodeEnv' | 'dedupSubgraphQueries' | 'batchFetches'>;
@@ -23,10 +24,12 @@ export interface GatewayApolloOptions {
   readonly fetcher: NativeGatewayOptions['fetcher'];
   readonly features: ComposedFeatures;
   readonly log: Logger;
+  /** Plans shared by workers and replicas (gateway/plan-store/), when on. */
+  readonly planStore?: PlanStore | undefined;
   readonly registry: Registry;
 }
 
-export function createGatewayApollo({ config, supergraphSdl, dataSource, fetcher, features, log, registry }: GatewayApolloOptions): ApolloServer<GatewayContext> {
+export function createGatewayApollo({ config, supergraphSdl, dataSource, fetcher, features, log, registry, planStore }: GatewayApolloOptions): ApolloServer<GatewayContext> {
   const apolloGateway = new ApolloGateway({
     supergraphSdl,
     logger: log,
@@ -35,7 +38,15 @@ export function createGatewayApollo({ config, supergraphSdl, dataSource, fetcher
   });
   const planCache = createQueryPlanCache(registry);
   const { dedupSubgraphQueries: dedup, batchFetches } = config;
-  const gateway = createNativeGateway({ gateway: apolloGateway, fetcher, formatError: features.formatError, dedup, batchFetches, planCacheEvents: planCache.events });
+  const gateway = createNativeGateway({
+    gateway: apolloGateway,
+    fetcher,
+    formatError: features.formatError,
+    dedup,
+    batchFetches,
+    planCacheEvents: planCache.events,
+    ...(planStore ? { planStore } : {}),
+  });
   let loaded = false;
   // Synchronous, inside the switch: plans are ready before any request can use the new supergraph.
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { JWKS_PATH, JWT_DEFAULTS } from '../common/auth-defaults.ts';
@@ -88,6 +89,10 @@ export interface GatewayConfig {
   readonly demandControl: DemandControlSettings;
   /** @authenticated, @requiresScopes, @policy at the gateway (see gateway/authorization/). */
   readonly authorization: AuthorizationSettings;
+  /** Gateway processes behind one port (gateway/workers/cluster.ts); 1: this process serves. */
+  readonly workers: number;
+  /** Plans shared in Redis by workers and replicas (gateway/plan-store/); without `redisUrl`, plans stay in each process. */
+  readonly sharedPlans: { readonly redisUrl: string | undefined; readonly keyPrefix: string };
   readonly subscriptions: SubscriptionLimits;
   /** Where subscription events come from when the gateway runs alone (gateway/main.ts). */
   readonly messaging: MessagingConfig;
@@ -279,6 +284,17 @@ export const gatewayVariables = {
   }),
   ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache').describe("the entity cache's Redis keys' prefix"),
   ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000).describe("the memory store's bound (least recently used go first)"),
+  GATEWAY_WORKERS: z.coerce.number().int().positive().max(256).optional().meta({
+    description:
+      'gateway processes behind one port (node:cluster): the primary forks them, replaces a crashed one, and forwards SIGTERM; more than 1 in production needs `REDIS_URL` when rate limiting is on (shared budgets); see docs/operations.md, "Workers and replicas"',
+    unset: '`1`',
+    production: 'the available parallelism (CPU cores) with `REDIS_URL` or `RATE_LIMIT_ENABLED=false`, else `1`',
+  }),
+  PLAN_CACHE_REDIS: optionalFlag.meta({
+    description: 'query plans shared in Redis by workers and replicas, surviving restarts (see docs/operations.md, "Shared query plans"); `false`: plans stay per process',
+    unset: '`true` when `REDIS_URL` is set',
+  }),
+  PLAN_CACHE_KEY_PREFIX: z.string().min(1).default('plans').describe("the shared plans' Redis keys' prefix (`npm run schema:publish` writes there too)"),
   ...authorizationVariables,
 };
 
@@ -335,6 +351,9 @@ export const gatewayFileKeys: { readonly [Name in Exclude<keyof typeof gatewayVa
   COST_BUDGET_ANONYMOUS_POINTS: { key: 'demandControl.budget.anonymousPoints' },
   COST_BUDGET_WINDOW_SECONDS: { key: 'demandControl.budget.windowSeconds' },
   GATEWAY_AUTHORIZATION: { key: 'authorization.mode' },
+  GATEWAY_WORKERS: { key: 'workers' },
+  PLAN_CACHE_REDIS: { key: 'sharedPlans.enabled' },
+  PLAN_CACHE_KEY_PREFIX: { key: 'sharedPlans.keyPrefix' },
   GATEWAY_POLICY_MODULE: { key: 'authorization.policyModule', value: 'path' },
   MAX_PAGE_SIZE: { key: 'operationLimits.maxPageSize' },
   SUBSCRIPTIONS_MAX_CONNECTIONS: { key: 'subscriptions.maxConnections' },
@@ -468,6 +487,12 @@ export function loadGatewayConfig(variables: Record<string, string | undefined> 
   const cacheStore = parsed.ENTITY_CACHE_STORE ?? (parsed.REDIS_URL ? 'redis' : 'memory');
   const cacheEnabled = parsed.ENTITY_CACHE_ENABLED ?? parsed.REDIS_URL !== undefined;
   if (cacheEnabled && cacheStore === 'redis' && !parsed.REDIS_URL) issues.push('ENTITY_CACHE_STORE: "redis" needs REDIS_URL');
+  // Per-process rate-limit budgets would multiply by the workers: production shares them in Redis or runs one.
+  const budgetsShared = parsed.REDIS_URL !== undefined || !parsed.RATE_LIMIT_ENABLED;
+  const workers = parsed.GATEWAY_WORKERS ?? (production && budgetsShared ? availableParallelism() : 1);
+  if (production && workers > 1 && !budgetsShared)
+    issues.push(`GATEWAY_WORKERS: ${workers} workers in production need REDIS_URL (each worker would have rate-limit budgets of its own), or RATE_LIMIT_ENABLED=false`);
+  if (parsed.PLAN_CACHE_REDIS === true && !parsed.REDIS_URL) issues.push('PLAN_CACHE_REDIS: "true" needs REDIS_URL');
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -520,6 +545,8 @@ export function loadGatewayConfig(variables: Record<string, string | undefined> 
       maxPageSize: parsed.MAX_PAGE_SIZE,
     },
     authorization: authorizationSettingsFrom(parsed),
+    workers,
+    sharedPlans: { redisUrl: (parsed.PLAN_CACHE_REDIS ?? true) ? parsed.REDIS_URL : undefined, keyPrefix: parsed.PLAN_CACHE_KEY_PREFIX },
     demandControl: {
       mode: parsed.MAX_QUERY_COST_MODE,
       maxCost: parsed.MAX_QUERY_COST,

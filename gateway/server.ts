@@ -35,6 +35,7 @@ import { createRateLimits } from './protection/rate-limits.ts';
 import { createRequestId } from './request-id.ts';
 import { createResilience } from './resilience/resilience.ts';
 import { createSubscriptions } from './subscriptions/subscriptions.ts';
+import { createSharedPlansFeature } from './plan-store/shared-plans.ts';
 import { createHotReload } from './supergraph/hot-reload.ts';
 import { assertServable, servingProblems } from './supergraph/servable.ts';
 import { createTrustedDocumentsFeature } from './trusted-documents/trusted-documents-feature.ts';
@@ -72,6 +73,7 @@ export function createGatewayServer({ config, supergraphSdl: offeredSdl, log, me
   ]);
 
   const requestId = createRequestId(config, { log });
+  const sharedPlans = createSharedPlansFeature(config.sharedPlans, { registry, log });
   const tokens = createTokenVerification(config.jwt, { keySet });
   const rateLimits = createRateLimits(config, { registry, log });
   const watchPath = config.supergraphReload.watch ? config.supergraphPath : undefined;
@@ -96,6 +98,7 @@ export function createGatewayServer({ config, supergraphSdl: offeredSdl, log, me
   // In the order their hooks run: context, Apollo plugins and error formatting; HTTP middleware outermost first.
   const features = featuresOn([
     createHealth(config, { bus }),
+    sharedPlans,
     requestId,
     hotReload,
     createOperationMetrics(metrics),
@@ -121,7 +124,7 @@ export function createGatewayServer({ config, supergraphSdl: offeredSdl, log, me
   const fetcher = createFetchPipeline(features, Object.keys(config.subgraphs));
   const dataSource = (name: string) => new SubgraphDataSource(fetcher, name);
 
-  const apollo = createGatewayApollo({ config, supergraphSdl: hotReload.hook, dataSource, fetcher, features: composed, log, registry });
+  const apollo = createGatewayApollo({ config, supergraphSdl: hotReload.hook, dataSource, fetcher, features: composed, log, registry, planStore: sharedPlans?.store });
   const apolloHandler = createApolloHandler(apollo, { context: composed.context, maxBodyBytes: config.maxBodyBytes, service: 'gateway', prepare: composed.prepareRequest });
   const http = createHttpService({
     log,

@@ -39,6 +39,8 @@ export const scriptVariables: Record<string, z.ZodRawShape> = {
   'npm run schema:publish': {
     REDIS_URL: redisUrl.meta({ description: 'the Redis the gateways follow', unset: 'required' }),
     SUPERGRAPH_REDIS_KEY: z.string().default(DEFAULT_SUPERGRAPH_KEY).describe('the key it writes, announced on `<key>:updated`'),
+    PLAN_CACHE_REDIS: optionalFlag.meta({ description: "`false`: it does not write the trusted documents' query plans for the new supergraph", unset: '`true`' }),
+    PLAN_CACHE_KEY_PREFIX: z.string().default('plans').describe("the gateways' `PLAN_CACHE_KEY_PREFIX`, under which it writes the plans"),
   },
   'npm run cache:invalidate': {
     REDIS_URL: redisUrl

@@ -211,6 +211,7 @@ const secretExample = (subgraphs: readonly SubgraphEntry[]) =>
     'type: Opaque',
     'stringData:',
     '  AMQP_URL: amqp://user:password@rabbitmq:5672',
+    '  REDIS_URL: redis://:password@redis:6379',
     ...subgraphs.map(({ name }) => `  DATABASE_URL_${upper(name)}: postgresql://user:password@postgres:5432/${name}`),
     ...subgraphs.map(({ name }) => `  SUBGRAPH_SECRET_${upper(name)}: replace-with-a-long-random-secret`),
     '',

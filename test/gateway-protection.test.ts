@@ -369,8 +369,9 @@ describe('RATE_LIMIT_ENABLED=false', () => {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'silent',
         RATE_LIMIT_ENABLED: 'false',
-        // The entity cache is a unit of its own that also uses REDIS_URL; off, so any connection is rate limiting's.
+        // The entity cache and the shared query plans are units of their own that also use REDIS_URL; off, so any connection is rate limiting's.
         ENTITY_CACHE_ENABLED: 'false',
+        PLAN_CACHE_REDIS: 'false',
         REDIS_URL: `redis://127.0.0.1:${port}`,
         RATE_LIMIT_ANONYMOUS_POINTS: '2',
         AUTH_RATE_LIMIT_POINTS: '1',

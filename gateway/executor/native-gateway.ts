@@ -29,8 +29,12 @@ import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArgum
 import { requiresWithArgumentsOf, separateConflictingRequires, type RequiresWithArguments } from './requires-conflicts.ts';
 import { compileResultShaper } from './result-shaper.ts';
 import { buildSupergraph } from '../../common/supergraph.ts';
+import type { QueryPlan } from '@apollo/query-planner';
+import { deserializePlan, operationKeyOf, serializePlan, type PlanStore } from './plan-serialization.ts';
 
 interface Planning {
+  /** The sha256 of the supergraph SDL (as hot reload names it): the shared plans' key. */
+  readonly supergraphId: string;
   readonly planner: QueryPlanner;
   /** The same planner with incremental delivery: for operations with @defer from clients that accept multipart. */
   readonly deferPlanner: QueryPlanner;
@@ -80,6 +84,58 @@ export interface NativeGatewayOptions {
   readonly planCacheSize?: number;
   /** Counts each look-up of a compiled operation (the gateway's plan-cache metrics). */
   readonly planCacheEvents?: { hit(): void; miss(): void };
+  /** Plans shared by workers and replicas (gateway/plan-store/): asked after a local miss, given each new plan. */
+  readonly planStore?: PlanStore;
+}
+
+/** What our executor plans with for one supergraph (built at each load and reload). */
+function planningOf(coreSupergraphSdl: string, apiSchemaExtensions: GraphQLSchema['extensions'] | undefined): Planning {
+  const supergraph = buildSupergraph(coreSupergraphSdl);
+  // The API schema Apollo Server validates against, with the @defer directive we can execute.
+  const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
+  if (apiSchemaExtensions) withDefer.extensions = apiSchemaExtensions;
+  const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+  return {
+    supergraphId: createHash('sha256').update(coreSupergraphSdl).digest('hex'),
+    planner: new QueryPlanner(supergraph),
+    deferPlanner: new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } }),
+    apiSchema: supergraph.apiSchema(),
+    apiGraphQLSchema: withDefer,
+    supergraphSchema,
+    cache: new Map(),
+    percentLabels: percentLabelsOf(supergraph),
+    requiredArguments: requiredArgumentsOf(supergraph, supergraphSchema),
+    requiresWithArguments: requiresWithArgumentsOf(supergraph, supergraphSchema),
+  };
+}
+
+/**
+ * The plans of `operations` for a supergraph, as the gateway would make them for a request without
+ * @defer (`npm run schema:publish` writes them to the shared plans ahead of a deploy). Operations
+ * that do not validate or plan are left out, as the gateway's warm-up leaves them.
+ */
+export function planAhead(
+  supergraphSdl: string,
+  operations: readonly { readonly query: string; readonly operationName: string | undefined }[],
+): { supergraphId: string; plans: { operationKey: string; queryHash: string; plan: string }[] } {
+  const current = planningOf(supergraphSdl, undefined);
+  // A supergraph with progressive overrides plans per draw: nothing to plan ahead.
+  if (current.percentLabels.length > 0) return { supergraphId: current.supergraphId, plans: [] };
+  const plans: { operationKey: string; queryHash: string; plan: string }[] = [];
+  for (const { query, operationName } of operations) {
+    try {
+      const document = graphqlRuntime.parse(query);
+      if (graphqlRuntime.validate(current.apiGraphQLSchema, document).length > 0) continue;
+      const aliased = aliasRequiredArgumentConflicts(document, current.apiGraphQLSchema, current.requiredArguments);
+      const operation = operationFromDocument(current.apiSchema, aliased?.document ?? document, { operationName });
+      const plan = current.planner.buildQueryPlan(operation);
+      const queryHash = createHash('sha256').update(query).digest('hex');
+      plans.push({ operationKey: operationKeyOf(queryHash, operationName), queryHash, plan: serializePlan(plan) });
+    } catch {
+      // planned (and answered) at request time
+    }
+  }
+  return { supergraphId: current.supergraphId, plans };
 }
 
 export interface NativeGateway extends GatewayInterface {
@@ -173,26 +229,12 @@ export function createNativeGateway({
   batchFetches = false,
   planCacheSize = 2_000,
   planCacheEvents,
+  planStore,
 }: NativeGatewayOptions): NativeGateway {
   const inFlight = new Map<string, Promise<IncrementalExecutionResult>>();
   let planning: Planning | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    const supergraph = buildSupergraph(coreSupergraphSdl);
-    // The API schema Apollo Server validates against, with the @defer directive we can execute.
-    const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
-    withDefer.extensions = apiSchema.extensions;
-    const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-    planning = {
-      planner: new QueryPlanner(supergraph),
-      deferPlanner: new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } }),
-      apiSchema: supergraph.apiSchema(),
-      apiGraphQLSchema: withDefer,
-      supergraphSchema,
-      cache: new Map(),
-      percentLabels: percentLabelsOf(supergraph),
-      requiredArguments: requiredArgumentsOf(supergraph, supergraphSchema),
-      requiresWithArguments: requiresWithArgumentsOf(supergraph, supergraphSchema),
-    };
+    planning = planningOf(coreSupergraphSdl, apiSchema.extensions);
   });
 
   const compile = (
@@ -201,6 +243,10 @@ export function createNativeGateway({
     operationContext: ReturnType<typeof buildOperationContext>,
     overrideConditions: Map<string, boolean> | undefined,
     incremental: boolean,
+    /** A plan made elsewhere (the shared plans) for this operation and supergraph; else it is planned here. */
+    stored?: QueryPlan,
+    /** Given a plan made here (serialized), once the operation compiled (to share it). */
+    planned?: (plan: string) => void,
   ): CompiledOperation | { errors: GraphQLError[] } => {
     const { request } = requestContext;
     // A selection that would meet a @requires' field with other arguments gets an alias of its own.
@@ -209,19 +255,23 @@ export function createNativeGateway({
     const document = labelled?.document ?? aliased?.document ?? requestContext.document;
     if (document !== requestContext.document)
       operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
-    const planned = executorTracer().startActiveSpan('gateway.plan', (span) => {
-      try {
-        const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
-        return (incremental ? current.deferPlanner : current.planner).buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
-      } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    const made =
+      stored ??
+      executorTracer().startActiveSpan('gateway.plan', (span) => {
+        try {
+          const operation = operationFromDocument(current.apiSchema, document, { operationName: request.operationName ?? undefined });
+          return (incremental ? current.deferPlanner : current.planner).buildQueryPlan(operation, overrideConditions ? { overrideConditions } : undefined);
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
     // @requires that disagree on a field's arguments: each gets its own (requires-conflicts.ts).
-    const separated = separateConflictingRequires(planned, current.requiresWithArguments, current.supergraphSchema);
+    // Serialized as the planner made it, before our rewrites: a reader applies them again.
+    const madeText = !stored && planned ? serializePlan(made) : undefined;
+    const separated = separateConflictingRequires(made, current.requiresWithArguments, current.supergraphSchema);
     const plan = separated.plan;
     const unplanned = unplannedRootFields(plan, document, operationContext.operation);
     if (unplanned.length > 0) {
@@ -241,6 +291,7 @@ export function createNativeGateway({
       if (error instanceof graphqlRuntime.GraphQLError) return { errors: [error] };
       throw error;
     }
+    if (madeText !== undefined) planned?.(madeText);
     return {
       plan,
       operation,
@@ -273,7 +324,8 @@ export function createNativeGateway({
       if (graphqlRuntime.validate(current.apiGraphQLSchema, document).length > 0) return false;
       const operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName });
       const requestContext = { document, request: { query, operationName } } as unknown as GatewayGraphQLRequestContext;
-      const built = compile(current, requestContext, operationContext, undefined, false);
+      const share = planStore ? (plan: string) => planStore.put(current.supergraphId, operationKeyOf(queryHash, operationName), plan) : undefined;
+      const built = compile(current, requestContext, operationContext, undefined, false, undefined, share);
       if (!('plan' in built)) return false;
       remember(current, key, built);
       return true;
@@ -317,7 +369,12 @@ export function createNativeGateway({
           }
         }
         if (!compiled) {
-          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental);
+          // Planned by another worker or replica, or by schema:publish ahead of this supergraph?
+          const operationKey = planStore && queryHash ? operationKeyOf(queryHash, request.operationName ?? undefined, overrideKey, incremental) : undefined;
+          const storedText = operationKey ? await planStore!.get(current.supergraphId, operationKey) : undefined;
+          const stored = storedText === undefined ? undefined : deserializePlan(storedText);
+          const share = operationKey ? (plan: string) => planStore!.put(current.supergraphId, operationKey, plan) : undefined;
+          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental, stored, share);
           if (!('plan' in built)) return built;
           compiled = built;
           remember(current, key, compiled);

@@ -63,6 +63,7 @@ export async function startTestSupergraph(options: { mode?: InfrastructureMode; 
         RATE_LIMIT_KEY_PREFIX: redisPrefix,
         // The entity cache is on with REDIS_URL: each test supergraph's entries are its own.
         ENTITY_CACHE_KEY_PREFIX: `${redisPrefix}:entity-cache`,
+        PLAN_CACHE_KEY_PREFIX: `${redisPrefix}:plans`,
       };
       cleanUps.push(() => deleteRedisKeys(redisPrefix));
     } else {

@@ -35,6 +35,7 @@ beforeAll(async () => {
     AMQP_QUEUE_PREFIX: supergraph.env['AMQP_QUEUE_PREFIX']!,
     REDIS_URL: supergraph.env['REDIS_URL']!,
     RATE_LIMIT_KEY_PREFIX: supergraph.env['RATE_LIMIT_KEY_PREFIX']!,
+    PLAN_CACHE_KEY_PREFIX: supergraph.env['PLAN_CACHE_KEY_PREFIX']!,
     RATE_LIMIT_USER_POINTS: '1000000',
     RATE_LIMIT_ANONYMOUS_POINTS: '10',
     TRUSTED_PROXIES: '127.0.0.1',

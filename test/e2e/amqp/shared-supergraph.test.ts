@@ -3,7 +3,7 @@
 // that fails the schema checks is not published, and both keep serving the one they have. Runs with
 // the real Redis and RabbitMQ (vitest project `postgres`): the shared source spans processes.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,6 +35,7 @@ beforeAll(async () => {
     AMQP_QUEUE_PREFIX: supergraph.env['AMQP_QUEUE_PREFIX']!,
     REDIS_URL: TEST_REDIS_URL,
     RATE_LIMIT_KEY_PREFIX: prefix,
+    PLAN_CACHE_KEY_PREFIX: `${prefix}:plans`,
     SUPERGRAPH_WATCH: 'false',
     SUPERGRAPH_REDIS_KEY: key,
   };
@@ -71,7 +72,7 @@ function publish(configPath: string): Promise<{ code: number; output: string }> 
     execFile(
       process.execPath,
       ['--import', 'tsx', 'scripts/schema-publish.ts', '--config', configPath],
-      { cwd: root, env: { ...process.env, REDIS_URL: TEST_REDIS_URL, SUPERGRAPH_REDIS_KEY: key }, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: root, env: { ...process.env, REDIS_URL: TEST_REDIS_URL, SUPERGRAPH_REDIS_KEY: key, PLAN_CACHE_KEY_PREFIX: `${prefix}:plans` }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
   });
@@ -83,7 +84,8 @@ const descriptionOf = async (gateway: GatewayProcess, field: string) =>
   (await graphql<Described>(gateway.url, DESCRIBE, {})).data?.__type.fields.find((candidate) => candidate.name === field)?.description;
 
 describe('a supergraph published to the shared source', () => {
-  it('reaches both gateways within seconds; one that fails the checks is refused and nothing changes', { timeout: 120_000 }, async () => {
+  // Two publishes, each composing, checking and planning the clients' trusted documents in a process of its own.
+  it('reaches both gateways within seconds; one that fails the checks is refused and nothing changes', { timeout: 240_000 }, async () => {
     const compatible = await configWithInventory('compatible', (sdl) => sdl.replace('"Units that can still be ordered."', '"Units that can still be ordered, now."'));
     const published = await publish(compatible);
     expect(published.code, published.output).toBe(0);
@@ -99,6 +101,11 @@ describe('a supergraph published to the shared source', () => {
     console.log(`both gateways served the published supergraph ${Date.now() - at} ms after schema:publish returned`);
     const sharedSdl = await redis.get(key);
     expect(sharedSdl).toContain('Units that can still be ordered, now.');
+    // The clients' trusted documents were planned for it ahead, beside it: the gateways read them there.
+    const planned = Number(/with (\d+) query plan/.exec(published.output)?.[1]);
+    expect(planned).toBeGreaterThan(10);
+    const plans = `${prefix}:plans:${createHash('sha256').update(sharedSdl!).digest('hex')}`;
+    expect(await redis.hlen(plans)).toBeGreaterThanOrEqual(planned);
 
     // Removing a field is breaking and not acknowledged: refused before anything is written.
     const breaking = await configWithInventory('breaking', (sdl) => sdl.replace(/\n\s*"Units held for orders in progress\."\n\s*reserved: Int!/, ''));
