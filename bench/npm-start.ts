@@ -44,11 +44,12 @@ async function treeRssKiB(pid: number): Promise<number> {
   return total;
 }
 
-/** User + system CPU seconds of a process and its live descendants (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
+/** User + system CPU seconds of a process, its live descendants and its exited children (/proc/<pid>/stat fields 14-17, in clock ticks). */
 async function treeCpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  let ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  // utime + stime, and cutime + cstime: the CPU of children it waited for (a child that did its work and exited).
+  let ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0) + Number(fields[13] ?? 0) + Number(fields[14] ?? 0);
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
   for (const task of tasks) {
     const children = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
@@ -71,7 +72,7 @@ async function timeStart(round: string, basePort: number): Promise<Start> {
   let output = '';
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready after 10 min:\n${output}`)), 600_000);
+      const timer = setTimeout(() => reject(new Error(`not ready after 25 min:\n${output}`)), 1_500_000);
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes(READY)) {

@@ -7,7 +7,7 @@
 // database (a service's first start, each test, each createMigration shadow) is restored from it.
 //
 // Memory: every instance is one PostgreSQL backend inside its own wasm memory, and PostgreSQL's default
-// shared_buffers (128 MB) is resident as soon as the instance starts (the wasm mmap zero-fills it).
+// shared_buffers (128 MB) is resident as soon as the instance starts (measured: ~170 MB an instance).
 // npm start runs eight of them: 8 x ~170 MB. A service database here holds a few MB, so the instance
 // runs with laptop-sized settings (~35 MB each, measured in docs/benchmarks.md), passed on the command
 // line: nothing is written into the data directory, and one made before this opens the same way.
@@ -15,7 +15,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 
 export const IN_MEMORY = 'memory://';
 
@@ -28,25 +28,49 @@ export const IN_MEMORY = 'memory://';
  */
 export const PGLITE_START_PARAMS: readonly string[] = [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB', '-c', 'max_connections=10'];
 
+let firstOpen: Promise<unknown> | undefined;
+
+/**
+ * Runs the process's first PGlite.create alone, the others after it. PGlite compiles pglite.wasm
+ * (9 MB) on its first create and reuses the module only once that compile has finished: the eight
+ * services of npm start open their databases at once, and each compiled its own copy (seconds of CPU
+ * and a copy of the machine code each). Handing PGlite a module compiled here (pgliteWasmModule)
+ * instead made every instance ~6x bigger (measured, not understood), so this only orders the calls.
+ */
+async function create(options: PGliteOptions): Promise<PGlite> {
+  const withSizing = { ...options, startParams: [...PGLITE_START_PARAMS] };
+  if (firstOpen === undefined) {
+    const opening = PGlite.create(withSizing);
+    // Settles with nothing: holding the instance here would keep a closed one's memory alive.
+    firstOpen = opening.then(
+      () => undefined,
+      () => (firstOpen = undefined),
+    );
+    return opening;
+  }
+  await firstOpen;
+  return PGlite.create(withSizing);
+}
+
 /** `memory://` for a throw-away database; otherwise a directory, created when missing, reused when it holds one. */
 export async function openPGlite(dataDir: string): Promise<PGlite> {
   if (dataDir === IN_MEMORY) return openFresh(undefined);
   const directory = path.resolve(dataDir);
   await mkdir(directory, { recursive: true });
-  if ((await readdir(directory)).length > 0) return PGlite.create({ dataDir: directory, startParams: [...PGLITE_START_PARAMS] });
+  if ((await readdir(directory)).length > 0) return create({ dataDir: directory });
   return openFresh(directory);
 }
 
 async function openFresh(directory: string | undefined): Promise<PGlite> {
-  const options = { ...(directory === undefined ? {} : { dataDir: directory }), startParams: [...PGLITE_START_PARAMS] };
+  const options = directory === undefined ? {} : { dataDir: directory };
   try {
-    return await PGlite.create({ ...options, loadDataDir: new Blob([await templateBytes()]) });
+    return await create({ ...options, loadDataDir: new Blob([await templateBytes()]) });
   } catch {
     // A damaged template: forget it, undo the partial restore and initialise from scratch once more.
     templateLoading = undefined;
     await rm(templatePath(), { force: true });
     if (directory !== undefined) await emptyDirectory(directory);
-    return PGlite.create({ ...options, loadDataDir: new Blob([await templateBytes()]) });
+    return create({ ...options, loadDataDir: new Blob([await templateBytes()]) });
   }
 }
 
@@ -61,7 +85,7 @@ function templateBytes(): Promise<Uint8Array> {
   templateLoading ??= (async () => {
     const saved = await readFile(templatePath()).catch(() => undefined);
     if (saved !== undefined) return saved;
-    const pristine = await PGlite.create({ startParams: [...PGLITE_START_PARAMS] });
+    const pristine = await create({});
     try {
       const bytes = new Uint8Array(await (await pristine.dumpDataDir('gzip')).arrayBuffer());
       await saveTemplate(bytes);
