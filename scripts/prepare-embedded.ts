@@ -4,7 +4,7 @@
 //
 // Why a child: PGlite is PostgreSQL in wasm, and wasm memory only grows. initdb (for the template),
 // the schema engine and the seeds grow the memory of the process that runs them, and a process that
-// did them held ~1.2 GB after start where a later start holds ~0.7 GB (docs/benchmarks.md). The child
+// did them held ~1.2 GB after start where a later start holds ~0.7 GB (measured, see docs/benchmarks.md). The child
 // takes that growth away with it; the tsx transpile cache and the PGlite template it leaves in the temp
 // dir make the parent's start cheaper, so the CPU spent is about the same.
 import { spawn } from 'node:child_process';

@@ -107,7 +107,7 @@ describe.concurrent('npm start in development', () => {
       expect(banner).toContainEqual(expect.stringMatching(new RegExp(`Storefront: http://[^/]+:${started.basePort - 1000}$`)));
       expect(text.lastIndexOf('demo orders ')).toBeLessThan(text.lastIndexOf('Supergraph ready'));
       // The whole tree (npm and the supergraph) after a first start on embedded defaults stays under
-      // 1 GiB (issue 29): ~0.8 GiB measured, 2.3 GiB before PGlite was sized for a laptop.
+      // 1 GiB (issue 29): ~0.8 GiB measured, 2.3 GiB before (docs/benchmarks.md).
       expect(await groupRssMiB(started.npmPid)).toBeLessThan(1024);
 
       // Loopback only: nobody else on the network reaches a service.
