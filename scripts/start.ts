@@ -10,6 +10,7 @@ import { SUBGRAPH_NAMES } from '../gateway/config.ts';
 import { demoUsers } from '../prisma/seed-data.ts';
 import { createDemoOrders } from './demo-orders.ts';
 import { startLocalSupergraph } from './local-supergraph.ts';
+import { prepareEmbeddedInChild } from './prepare-embedded.ts';
 import { npmStartSettings } from './script-variables.ts';
 import { startStorefront } from '../web/server/start-storefront.ts';
 
@@ -59,6 +60,14 @@ if (!production) {
 }
 // One process, one `service.name`; each span's `commerce.service` attribute names the gateway or subgraph.
 const tracing = await exitOnConfigError(() => startTracing(loadTracingConfig('commerce-supergraph')));
+// A first start on embedded defaults creates, migrates and seeds the databases in a child process, so
+// that this one does not keep the memory that work grew (scripts/prepare-embedded.ts). Production
+// always names its databases.
+if (!production) {
+  const began = performance.now();
+  const prepared = await exitOnConfigError(() => prepareEmbeddedInChild(serviceEnv));
+  if (prepared.length > 0) say(`  ${'databases'.padEnd(14)} created for ${prepared.join(', ')} (${((performance.now() - began) / 1000).toFixed(1)} s)`);
+}
 const supergraph = await exitOnConfigError(() => startLocalSupergraph({ env: gatewayEnv, basePort: settings.BASE_PORT, subgraphSecrets, onServiceReady: progress }));
 // The storefront moves with the block too (3000 beside the default 4000), unless STOREFRONT_PORT says otherwise.
 const storefront = await exitOnConfigError(() =>

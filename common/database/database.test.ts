@@ -12,8 +12,8 @@ import { PrismaClient as CatalogClient } from '../../subgraphs/catalog/generated
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { servicePaths, projectRoot } from './paths.ts';
 import { createPrismaClient } from './prisma-client.ts';
-import { migrationDirectoryName } from './migrations-directory.ts';
-import { applyMigrations, createMigration } from './schema-engine.ts';
+import { migrationDirectoryName, readMigrationsDirectory } from './migrations-directory.ts';
+import { applyMigrations, createMigration, migrationsUpToDate } from './schema-engine.ts';
 
 const SERVICES = ['accounts', 'catalog', 'inventory'] as const;
 type Service = (typeof SERVICES)[number];
@@ -249,6 +249,19 @@ describe.each([
     } finally {
       await pool.end();
     }
+  });
+
+  it('knows a database is up to date (a start skips the engine) only while the history matches the folder exactly', async () => {
+    const migrations = await readMigrationsDirectory(servicePaths('catalog').migrationsDir);
+    const url = databases.urls.catalog;
+    expect(await migrationsUpToDate(url, migrations)).toBe(true);
+    const [first, ...rest] = migrations.migrationDirectories;
+    if (first === undefined || first.migrationFile.content.tag !== 'ok') throw new Error('catalog has no readable migration');
+    const edited = { ...first, migrationFile: { ...first.migrationFile, content: { tag: 'ok' as const, value: `${first.migrationFile.content.value}\n-- edited` } } };
+    expect(await migrationsUpToDate(url, { ...migrations, migrationDirectories: [edited, ...rest] })).toBe(false);
+    const added = { path: '29991231000000_new', migrationFile: { path: 'migration.sql', content: { tag: 'ok' as const, value: 'SELECT 1;' } } };
+    expect(await migrationsUpToDate(url, { ...migrations, migrationDirectories: [...migrations.migrationDirectories, added] })).toBe(false);
+    expect(await migrationsUpToDate(url, { ...migrations, migrationDirectories: rest })).toBe(false);
   });
 
   it('records a failing migration without applying half of it, then refuses to go on', async () => {

@@ -6,7 +6,9 @@
 //   against the datamodel and writes the SQL as the CLI does.
 // - applyMigrations = `prisma migrate deploy`: same engine call, same `_prisma_migrations` bookkeeping
 //   (checksums, failed-migration detection, advisory lock), idempotent.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import pg from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { startEmbeddedPostgres, IN_MEMORY } from './embedded-postgres.ts';
@@ -87,9 +89,43 @@ export async function applyMigrations(options: ApplyMigrationsOptions): Promise<
   const schema = await readSchema(schemaPath);
   const migrations = await readMigrationsDirectory(migrationsDir);
   await ensureDatabaseExists(options.connectionString);
+  // Every start of a service lands here; almost always with nothing to apply. The engine would say so
+  // too, after compiling and running ~5 MB of wasm whose memory stays with the process.
+  if (await migrationsUpToDate(options.connectionString, migrations)) return { appliedMigrationNames: [] };
   const factory = new MigrationAdapterFactory(options.connectionString);
   const { appliedMigrationNames } = await withEngine(schema, factory, (engine) => engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTER }));
   return { appliedMigrationNames };
+}
+
+const UNDEFINED_TABLE = '42P01';
+
+/**
+ * True only when `_prisma_migrations` records exactly the folder's migrations, each finished, none
+ * rolled back or failed, each with the checksum Prisma records (SHA-256 of the script). Anything
+ * else (a new migration, a failed or edited one, a history the folder lacks) goes to the engine, which
+ * applies it or reports it as `prisma migrate deploy` does.
+ */
+export async function migrationsUpToDate(connectionString: string, migrations: MigrationList): Promise<boolean> {
+  const expected = new Map<string, string>();
+  for (const directory of migrations.migrationDirectories) {
+    const content = directory.migrationFile.content;
+    if (content.tag !== 'ok') return false;
+    expected.set(directory.path, createHash('sha256').update(content.value).digest('hex'));
+  }
+  const client = new pg.Client({ connectionString });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ name: string; checksum: string; finished: boolean; rolledBack: boolean }>(
+      'SELECT migration_name AS name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS "rolledBack" FROM _prisma_migrations',
+    );
+    const applied = rows.filter((row) => !row.rolledBack);
+    return applied.length === expected.size && applied.every((row) => row.finished && expected.get(row.name) === row.checksum);
+  } catch (error) {
+    if (error instanceof pg.DatabaseError && error.code === UNDEFINED_TABLE) return false;
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 interface SchemaFile {

@@ -24,6 +24,16 @@ export async function processesInGroup(pgid: number): Promise<ProcessInfo[]> {
   return found;
 }
 
+/** Resident memory of every live process of the group, summed, in MiB (VmRSS of /proc/<pid>/status). */
+export async function groupRssMiB(pgid: number): Promise<number> {
+  let kib = 0;
+  for (const { pid } of await processesInGroup(pgid)) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return kib / 1024;
+}
+
 const ipv4 = (hex: string) => [6, 4, 2, 0].map((at) => parseInt(hex.slice(at, at + 2), 16)).join('.');
 const ipv6 = (hex: string) => (/^0+$/.test(hex) ? '::' : hex === '00000000000000000000000001000000' ? '::1' : hex);
 
