@@ -58,6 +58,8 @@ export const ErrorCode = {
   directiveLimitExceeded: 'DIRECTIVE_LIMIT_EXCEEDED',
   pageSizeLimitExceeded: 'PAGE_SIZE_LIMIT_EXCEEDED',
   costLimitExceeded: 'COST_LIMIT_EXCEEDED',
+  /** @defer or @stream where the incremental delivery draft forbids it (a subscription, a mutation's root field). */
+  incrementalDeliveryNotAllowed: 'INCREMENTAL_DELIVERY_NOT_ALLOWED',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -9,6 +9,7 @@ import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   Kind,
   OperationTypeNode,
+  type DirectiveNode,
   type DocumentNode,
   type GraphQLError,
   type GraphQLFormattedError,
@@ -52,6 +53,8 @@ export interface CompiledOperation {
   readonly responseNames?: ReadonlyMap<string, string>;
   /** Labels the gateway gave to @defer fragments without one (never sent to the client). */
   readonly generatedDeferLabels?: ReadonlySet<string>;
+  /** The @stream fields applied to the result (stream.ts): only for a client that accepts incremental delivery. */
+  readonly streams?: readonly StreamField[];
   readonly apiSchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
 }
@@ -71,9 +74,23 @@ export interface DeferredPayload {
   readonly errors?: GraphQLError[];
 }
 
+/** One @stream of the operation (stream.ts applies it): the response names from the root to the list (lists on the way are walked through). */
+export interface StreamField {
+  readonly path: readonly string[];
+  readonly directive: DirectiveNode;
+}
+
+/** One streamed list's items after the initial ones, at the index of the first. */
+export interface StreamPayload {
+  readonly items: unknown[];
+  readonly path: ResponsePath;
+  readonly label?: string;
+  readonly errors?: GraphQLError[];
+}
+
 /** What one deferred fragment brings once its fetches are done; the last has hasNext false. */
 export interface SubsequentResult {
-  readonly incremental: DeferredPayload[];
+  readonly incremental: (DeferredPayload | StreamPayload)[];
   readonly hasNext: boolean;
 }
 

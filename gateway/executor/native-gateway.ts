@@ -29,6 +29,7 @@ import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArgum
 import { requiresWithArgumentsOf, separateConflictingRequires, type RequiresWithArguments } from './requires-conflicts.ts';
 import { compileResultShaper } from './result-shaper.ts';
 import { buildSupergraph } from '../../common/supergraph.ts';
+import { applyStreams, coercedVariables, hasStream, streamFieldsOf, streamRuleViolations, withStreamDirective, withoutStream } from './stream.ts';
 
 interface Planning {
   readonly planner: QueryPlanner;
@@ -124,8 +125,8 @@ async function* subsequentOf(
         hasNext,
         ...(incremental.length > 0
           ? {
-              incremental: incremental.map(({ data, path, label, errors }) => ({
-                data,
+              incremental: incremental.map(({ path, label, errors, ...payload }) => ({
+                ...('items' in payload ? { items: payload.items } : { data: payload.data }),
                 path,
                 ...(label !== undefined ? { label } : {}),
                 ...(errors ? { errors: format(errors) } : {}),
@@ -179,7 +180,7 @@ export function createNativeGateway({
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     const supergraph = buildSupergraph(coreSupergraphSdl);
     // The API schema Apollo Server validates against, with the @defer directive we can execute.
-    const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
+    const withDefer = withStreamDirective(supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true }));
     withDefer.extensions = apiSchema.extensions;
     const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     planning = {
@@ -201,12 +202,19 @@ export function createNativeGateway({
     operationContext: ReturnType<typeof buildOperationContext>,
     overrideConditions: Map<string, boolean> | undefined,
     incremental: boolean,
+    streaming = false,
   ): CompiledOperation | { errors: GraphQLError[] } => {
     const { request } = requestContext;
+    // @stream is applied to the result (stream.ts): the planner plans the operation without it.
+    const streamed = hasStream(requestContext.document);
+    const violations = streamed ? streamRuleViolations(current.apiGraphQLSchema, operationContext.operation, operationContext.fragments) : undefined;
+    if (violations) return { errors: violations };
+    const streams = streaming ? streamFieldsOf(current.apiGraphQLSchema, operationContext.operation, operationContext.fragments) : [];
+    const source = streamed ? withoutStream(requestContext.document) : requestContext.document;
     // A selection that would meet a @requires' field with other arguments gets an alias of its own.
-    const aliased = aliasRequiredArgumentConflicts(requestContext.document, current.apiGraphQLSchema, current.requiredArguments);
-    const labelled = incremental ? labelDefers(aliased?.document ?? requestContext.document) : undefined;
-    const document = labelled?.document ?? aliased?.document ?? requestContext.document;
+    const aliased = aliasRequiredArgumentConflicts(source, current.apiGraphQLSchema, current.requiredArguments);
+    const labelled = incremental ? labelDefers(aliased?.document ?? source) : undefined;
+    const document = labelled?.document ?? aliased?.document ?? source;
     if (document !== requestContext.document)
       operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
     const planned = executorTracer().startActiveSpan('gateway.plan', (span) => {
@@ -250,6 +258,7 @@ export function createNativeGateway({
       // Error paths name the client's fields and the required fields, never the gateway's aliases.
       ...(aliased || separated.responseNames.size > 0 ? { responseNames: new Map([...(aliased?.responseNames ?? []), ...separated.responseNames]) } : {}),
       ...(labelled ? { generatedDeferLabels: labelled.generated } : {}),
+      ...(streams.length > 0 ? { streams } : {}),
       apiSchema: current.apiGraphQLSchema,
       supergraphSchema: current.supergraphSchema,
     };
@@ -300,8 +309,10 @@ export function createNativeGateway({
           }
         }
         // @defer is honoured for clients that accept incremental delivery; for others it is ignored.
-        const incremental = acceptsIncrementalDelivery(request.http?.headers.get('accept') ?? undefined) && hasDefer(requestContext.document);
-        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}${incremental ? '\u0000defer' : ''}`;
+        const accepts = acceptsIncrementalDelivery(request.http?.headers.get('accept') ?? undefined);
+        const incremental = accepts && hasDefer(requestContext.document);
+        const streaming = accepts && hasStream(requestContext.document);
+        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}${incremental ? '\u0000defer' : ''}${streaming ? '\u0000stream' : ''}`;
         let compiled = current.cache.get(key);
         if (compiled) planCacheEvents?.hit();
         else planCacheEvents?.miss();
@@ -317,7 +328,7 @@ export function createNativeGateway({
           }
         }
         if (!compiled) {
-          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental);
+          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental, streaming);
           if (!('plan' in built)) return built;
           compiled = built;
           remember(current, key, compiled);
@@ -325,7 +336,7 @@ export function createNativeGateway({
         const caller = callerOf(requestContext.context as Partial<GatewayContext>);
         const run = () => executeQueryPlan(compiled, request.variables, caller, fetcher, batchFetches && compiled.operation.rootKind === 'query');
         let execution: Promise<IncrementalExecutionResult>;
-        if (dedup && !incremental && compiled.operation.rootKind === 'query') {
+        if (dedup && !incremental && !streaming && compiled.operation.rootKind === 'query') {
           // Authorization depends on the viewer alone, so the viewer's id and role complete the key.
           const shareKey = `${key}\u0000${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`;
           let shared = inFlight.get(shareKey);
@@ -339,7 +350,10 @@ export function createNativeGateway({
         } else {
           execution = run();
         }
-        const { subsequent, ...result } = await execution;
+        const executed = await execution;
+        const { subsequent, ...result } = compiled.streams
+          ? applyStreams(executed, compiled.streams, coercedVariables(current.apiGraphQLSchema, compiled.operationDefinition.variableDefinitions, request.variables))
+          : executed;
         if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
         if (subsequent) deferredParts.set(requestContext.context, subsequent);
         return result as GatewayExecutionResult;

@@ -1,0 +1,258 @@
+// @stream with incremental delivery (deferSpec=20220824): a client that accepts multipart gets the
+// first `initialCount` items of each streamed list in the initial payload and the rest as
+// subsequent `{ items, path: [...list, firstIndex] }` payloads; merged, it equals the answer in one
+// piece that any other client gets. Over mock subgraphs (one held back where order matters: order
+// of arrival, not timings), raw multipart and Apollo Client 4.
+import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../common/logger.ts';
+import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
+import { createMetrics } from '../../common/metrics.ts';
+import { ErrorCode } from '../../common/errors.ts';
+import { multipartBoundary, multipartParts } from '../../sdk/multipart.ts';
+import { testTiming } from '../../test/support/test-timing.ts';
+import { FIXTURE_SUBGRAPHS, composeFixture } from '../../test/support/federation-fixture.ts';
+import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-subgraphs.ts';
+import { loadGatewayConfig } from '../config.ts';
+import { createGatewayServer, type GatewayServer } from '../server.ts';
+import { graphqlRuntime } from '../graphql-runtime.ts';
+import { streamRuleViolations, withStreamDirective } from './stream.ts';
+
+let mocks: MockSubgraphs;
+let server: GatewayServer;
+let url: string;
+const bus = createInProcessBus({ log: createLogger('test', 'silent') });
+
+beforeAll(async () => {
+  mocks = await startMockSubgraphs(FIXTURE_SUBGRAPHS);
+  const supergraphSdl = composeFixture(Object.fromEntries(mocks.subgraphs.map((subgraph) => [subgraph.name, subgraph.url])));
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_ENABLED: 'false',
+    SUBGRAPH_TIMEOUT_MS: String(testTiming.conditionMs * 2),
+    ...Object.fromEntries(mocks.subgraphs.map((subgraph) => [`SUBGRAPH_URL_${subgraph.name.toUpperCase()}`, subgraph.url])),
+  };
+  server = createGatewayServer({ config: loadGatewayConfig(env), supergraphSdl, log: createLogger('gateway', 'silent'), metrics: createMetrics('gateway'), bus });
+  url = `${await server.listen(0, '127.0.0.1')}/graphql`;
+});
+afterAll(async () => {
+  await server?.stop();
+  await mocks?.stop();
+  await bus.close();
+});
+
+type Json = Record<string, unknown>;
+interface Payload {
+  data?: Json | null;
+  items?: unknown[];
+  path?: (string | number)[];
+  label?: string;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Json }[];
+}
+interface Part extends Payload {
+  hasNext?: boolean;
+  incremental?: Payload[];
+}
+
+const DEFER_ACCEPT = 'multipart/mixed;deferSpec=20220824, application/json';
+
+async function post(query: string, accept: string, variables: Json = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query, variables }) });
+}
+
+async function* rawParts(query: string, variables: Json = {}): AsyncGenerator<Part> {
+  const response = await post(query, DEFER_ACCEPT, variables);
+  expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+  for await (const part of multipartParts<never>(response.body as unknown as AsyncIterable<Uint8Array>, multipartBoundary(response.headers.get('content-type')!))) {
+    yield part as unknown as Part;
+  }
+}
+
+async function whole(query: string, variables: Json = {}): Promise<Json> {
+  const response = await post(query, 'application/json', variables);
+  const body = (await response.json()) as { data: Json; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  return body.data;
+}
+
+/** Applies the parts as a deferSpec=20220824 client does: items at path[..-1] from index path[-1], data at path. */
+function merged(parts: readonly Part[]): Json {
+  const data = structuredClone(parts[0]!.data ?? {}) as Json;
+  for (const part of parts.slice(1)) {
+    for (const { items, data: fields, path = [] } of part.incremental ?? []) {
+      if (items) {
+        const list = path.slice(0, -1).reduce<unknown>((at, key) => (at as Json)[key as string], data) as unknown[];
+        items.forEach((item, offset) => (list[(path.at(-1) as number) + offset] = item));
+      } else if (fields) {
+        Object.assign(path.reduce<unknown>((at, key) => (at as Json)[key as string], data) as Json, fields);
+      }
+    }
+  }
+  return data;
+}
+
+const STREAMED = 'query Streamed { topProducts(first: 3) @stream(initialCount: 1, label: "rows") { upc name inStock reviews { body } } }';
+const WHOLE = 'query Whole { topProducts(first: 3) { upc name inStock reviews { body } } }';
+
+describe('@stream', () => {
+  it('sends the first initialCount items at once, then the rest as items at the index of the first; merged, the same answer as in one piece', async () => {
+    const parts: Part[] = [];
+    for await (const part of rawParts(STREAMED)) parts.push(part);
+    expect(parts.map((part) => part.hasNext)).toEqual([true, false]);
+    const [initial, rest] = parts;
+    expect(initial!.errors).toBeUndefined();
+    expect(initial!.data!['topProducts']).toHaveLength(1);
+    expect(rest!.incremental).toHaveLength(1);
+    const [items] = rest!.incremental!;
+    expect(items!.path).toEqual(['topProducts', 1]);
+    expect(items!.label).toBe('rows');
+    expect(items!.items).toHaveLength(2);
+    expect(items!).not.toHaveProperty('data');
+    expect(merged(parts)).toEqual(await whole(WHOLE));
+  });
+
+  it("fetches a streamed list's entities in one fetch per subgraph, never per item", async () => {
+    const before = { inventory: mocks.received.get('inventory')?.length ?? 0, orders: mocks.received.get('orders')?.length ?? 0 };
+    for await (const _ of rawParts(STREAMED)) void _;
+    expect((mocks.received.get('inventory')?.length ?? 0) - before.inventory).toBe(1);
+    expect((mocks.received.get('orders')?.length ?? 0) - before.orders).toBe(1);
+  });
+
+  it('streams a nested list: one items payload per parent, after the parent; outer streamed items carry their inner list cut', async () => {
+    const query = 'query Nested { topProducts(first: 3) @stream(initialCount: 2) { upc reviews @stream(initialCount: 1) { body } } }';
+    const parts: Part[] = [];
+    for await (const part of rawParts(query)) parts.push(part);
+    expect(parts.map((part) => part.hasNext)).toEqual([true, true, false]);
+    const initial = parts[0]!.data!['topProducts'] as { reviews: unknown[] }[];
+    expect(initial).toHaveLength(2);
+    for (const product of initial) expect(product.reviews).toHaveLength(1);
+    const [outer, inner] = [parts[1]!.incremental!, parts[2]!.incremental!];
+    expect(outer.map(({ path, items }) => ({ path, count: items?.length }))).toEqual([{ path: ['topProducts', 2], count: 1 }]);
+    expect((outer[0]!.items![0] as { reviews: unknown[] }).reviews).toHaveLength(1);
+    expect(inner.map(({ path, items }) => ({ path, count: items?.length }))).toEqual([0, 1, 2].map((index) => ({ path: ['topProducts', index, 'reviews', 1], count: 1 })));
+    expect(merged(parts)).toEqual(await whole('query { topProducts(first: 3) { upc reviews { body } } }'));
+  });
+
+  it("the streamed items come before a deferred fragment's held subgraph answers", async () => {
+    const query = 'query Both { topProducts(first: 3) @stream(initialCount: 1) { upc name ... @defer(label: "slow") { reviews { body } } } }';
+    let release!: (by: string) => void;
+    let releasedBy = '';
+    const until = new Promise<void>((resolve) => {
+      release = (by) => {
+        releasedBy ||= by;
+        resolve();
+      };
+    });
+    const deadline = setTimeout(() => release('the deadline'), testTiming.conditionMs);
+    mocks.faults.hold = { subgraph: 'orders', until };
+    const parts: Part[] = [];
+    try {
+      for await (const part of rawParts(query)) {
+        parts.push(part);
+        if (part.incremental?.some((payload) => payload.items)) release('the streamed items');
+      }
+    } finally {
+      clearTimeout(deadline);
+      mocks.faults.hold = undefined;
+    }
+    expect(releasedBy).toBe('the streamed items');
+    expect(parts.map((part) => part.hasNext)).toEqual([true, true, false]);
+    expect(parts[1]!.incremental!.map(({ path }) => path)).toEqual([['topProducts', 1]]);
+    expect(parts[2]!.incremental!.map(({ path, label }) => ({ path, label }))).toEqual([0, 1, 2].map((index) => ({ path: ['topProducts', index], label: 'slow' })));
+    const shape = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(shape)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shape(inner)]))
+          : typeof value;
+    expect(shape(merged(parts))).toEqual(shape(await whole('query { topProducts(first: 3) { upc name reviews { body } } }')));
+  });
+
+  it("errors of a streamed item's fetch come with its items payload, with their paths", async () => {
+    mocks.faults.field = { coordinate: 'Product.inStock', kind: 'error' };
+    try {
+      const parts: Part[] = [];
+      for await (const part of rawParts(STREAMED)) parts.push(part);
+      expect(parts[0]!.errors?.map((error) => error.path)).toEqual([['topProducts', 0, 'inStock']]);
+      expect(parts[1]!.incremental![0]!.errors?.map((error) => error.path)).toEqual([
+        ['topProducts', 1, 'inStock'],
+        ['topProducts', 2, 'inStock'],
+      ]);
+    } finally {
+      mocks.faults.field = undefined;
+    }
+  });
+
+  it('answers in one piece with `if: false` (literal or variable), with initialCount beyond the list, and to a client that does not accept multipart', async () => {
+    const expected = await whole(WHOLE);
+    const off = await post('query { topProducts(first: 3) @stream(initialCount: 1, if: false) { upc name inStock reviews { body } } }', DEFER_ACCEPT);
+    expect(off.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+    expect(((await off.json()) as { data: Json }).data).toEqual(expected);
+    const byVariable = await post('query ($on: Boolean!) { topProducts(first: 3) @stream(if: $on) { upc name inStock reviews { body } } }', DEFER_ACCEPT, { on: false });
+    expect(byVariable.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+    expect(((await byVariable.json()) as { data: Json }).data).toEqual(expected);
+    const beyond = await post('query { topProducts(first: 3) @stream(initialCount: 10) { upc name inStock reviews { body } } }', DEFER_ACCEPT);
+    expect(((await beyond.json()) as { data: Json }).data).toEqual(expected);
+    const plain = await post(STREAMED, 'application/json');
+    expect(plain.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+    expect(((await plain.json()) as { data: Json }).data).toEqual(expected);
+  });
+
+  it('refuses @stream on a field that is not a list', async () => {
+    const response = await post('query { topProducts(first: 1) { name @stream } }', DEFER_ACCEPT);
+    const body = (await response.json()) as { errors: { message: string; extensions: Json }[] };
+    expect(body.errors.map((error) => error.extensions['code'])).toEqual([ErrorCode.graphqlValidationFailed]);
+    expect(body.errors[0]!.message).toMatch(/Product\.name/);
+  });
+
+  it('refuses @stream on a root mutation field and in a subscription (unless if: false), with INCREMENTAL_DELIVERY_NOT_ALLOWED', () => {
+    const schema = withStreamDirective(
+      graphqlRuntime.buildSchema('type Query { a: [Int] } type Mutation { add: [Int] nested: Box } type Box { list: [Int] } type Subscription { ticks: [Int] }'),
+    );
+    const check = (text: string) => {
+      const document = graphqlRuntime.parse(text);
+      expect(graphqlRuntime.validate(schema, document)).toEqual([]);
+      const operation = document.definitions[0] as Parameters<typeof streamRuleViolations>[1];
+      return streamRuleViolations(schema, operation, {})?.map((error) => error.extensions['code']);
+    };
+    expect(check('mutation { add @stream }')).toEqual([ErrorCode.incrementalDeliveryNotAllowed]);
+    expect(check('mutation { nested { list @stream } }')).toBeUndefined();
+    expect(check('subscription { ticks @stream }')).toEqual([ErrorCode.incrementalDeliveryNotAllowed]);
+    expect(check('subscription { ticks @stream(if: false) }')).toBeUndefined();
+    expect(check('query { a @stream }')).toBeUndefined();
+  });
+
+  it('Apollo Client 4 (Defer20220824Handler) shows the first rows, then the whole list', async () => {
+    interface Rows {
+      topProducts: { upc: string; name: string | null; inStock: boolean | null; reviews: { body: string }[] }[];
+    }
+    const client = new ApolloClient({ link: new HttpLink({ uri: url }), cache: new InMemoryCache(), incrementalHandler: new Defer20220824Handler() });
+    const snapshots: Rows[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const subscription = client.watchQuery({ query: graphqlRuntime.parse(STREAMED) as TypedDocumentNode<Rows, Record<string, never>>, fetchPolicy: 'network-only' }).subscribe({
+          next: (result) => {
+            if (result.error) reject(result.error);
+            if (!result.data || !('topProducts' in result.data)) return;
+            snapshots.push(result.data as Rows);
+            if ((result.data as Rows).topProducts.length === 3) {
+              subscription.unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+        });
+      });
+    } finally {
+      client.stop();
+    }
+    expect(snapshots[0]!.topProducts).toHaveLength(1);
+    const expected = (await whole(WHOLE)) as unknown as Rows;
+    expect(snapshots.at(-1)!.topProducts.map(({ upc, name, inStock, reviews }) => ({ upc, name, inStock, reviews: reviews.map(({ body }) => ({ body })) }))).toEqual(
+      expected.topProducts,
+    );
+  });
+});
