@@ -97,6 +97,8 @@ export interface SubsequentResult {
 /** With deferred parts: the primary response, then each deferred fragment as soon as it is done. */
 export interface IncrementalExecutionResult extends ExecutionResult {
   readonly subsequent?: AsyncGenerator<SubsequentResult>;
+  /** The streamed lists cut (their items follow in `subsequent`): each items payload's path and label, in order. */
+  readonly streams?: readonly Pick<StreamPayload, 'path' | 'label'>[];
 }
 
 interface Cursor {

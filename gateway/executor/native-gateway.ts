@@ -29,6 +29,7 @@ import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArgum
 import { requiresWithArgumentsOf, separateConflictingRequires, type RequiresWithArguments } from './requires-conflicts.ts';
 import { compileResultShaper } from './result-shaper.ts';
 import { buildSupergraph } from '../../common/supergraph.ts';
+import { incrementalFormatOf, toIncrementalSpecV02, type CutStream, type IncrementalFormat } from './incremental-format.ts';
 import { applyStreams, coercedVariables, hasStream, streamFieldsOf, streamRuleViolations, withStreamDirective, withoutStream } from './stream.ts';
 
 interface Planning {
@@ -92,9 +93,6 @@ export interface NativeGateway extends GatewayInterface {
    */
   readonly warm: (query: string, operationName: string | undefined) => boolean;
 }
-
-const INCREMENTAL_MEDIA_TYPE = /multipart\/mixed[^,]*deferSpec=20220824/i;
-const acceptsIncrementalDelivery = (accept: string | undefined) => accept !== undefined && INCREMENTAL_MEDIA_TYPE.test(accept);
 
 const deferUsage = new WeakMap<DocumentNode, boolean>();
 function hasDefer(document: DocumentNode): boolean {
@@ -309,7 +307,8 @@ export function createNativeGateway({
           }
         }
         // @defer is honoured for clients that accept incremental delivery; for others it is ignored.
-        const accepts = acceptsIncrementalDelivery(request.http?.headers.get('accept') ?? undefined);
+        const format = incrementalFormatOf(request.http?.headers.get('accept') ?? undefined);
+        const accepts = format !== undefined;
         const incremental = accepts && hasDefer(requestContext.document);
         const streaming = accepts && hasStream(requestContext.document);
         const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}${incremental ? '\u0000defer' : ''}${streaming ? '\u0000stream' : ''}`;
@@ -351,11 +350,11 @@ export function createNativeGateway({
           execution = run();
         }
         const executed = await execution;
-        const { subsequent, ...result } = compiled.streams
+        const { subsequent, streams, ...result } = compiled.streams
           ? applyStreams(executed, compiled.streams, coercedVariables(current.apiGraphQLSchema, compiled.operationDefinition.variableDefinitions, request.variables))
           : executed;
         if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
-        if (subsequent) deferredParts.set(requestContext.context, subsequent);
+        if (subsequent) deferredParts.set(requestContext.context, { parts: subsequent, format: format ?? 'deferSpec=20220824', streams });
         return result as GatewayExecutionResult;
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -367,13 +366,18 @@ export function createNativeGateway({
 
   // Apollo Server takes one result from a gateway's executor; for a deferred operation, this
   // plugin turns the response into an incremental one (multipart): the deferred parts follow it.
-  const deferredParts = new WeakMap<object, AsyncGenerator<SubsequentResult>>();
+  const deferredParts = new WeakMap<object, { parts: AsyncGenerator<SubsequentResult>; format: IncrementalFormat; streams: readonly CutStream[] | undefined }>();
   const incrementalDelivery: ApolloServerPlugin<GatewayContext> = {
     requestDidStart: async () => ({
       willSendResponse: async ({ contextValue, response }) => {
-        const parts = deferredParts.get(contextValue);
-        if (!parts || response.body.kind !== 'single') return;
+        const deferred = deferredParts.get(contextValue);
+        if (!deferred || response.body.kind !== 'single') return;
         deferredParts.delete(contextValue);
+        const { parts, format, streams } = deferred;
+        if (format === 'incrementalSpec=v0.2') {
+          response.body = { kind: 'incremental', ...toIncrementalSpecV02(response.body.singleResult, streams, subsequentOf(parts, formatError)) };
+          return;
+        }
         response.body = {
           kind: 'incremental',
           initialResult: { ...response.body.singleResult, hasNext: true },

@@ -4,7 +4,7 @@
 // piece that any other client gets. Over mock subgraphs (one held back where order matters: order
 // of arrival, not timings), raw multipart and Apollo Client 4.
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
-import { Defer20220824Handler } from '@apollo/client/incremental';
+import { Defer20220824Handler, GraphQL17Alpha9Handler } from '@apollo/client/incremental';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger.ts';
@@ -18,6 +18,7 @@ import { startMockSubgraphs, type MockSubgraphs } from '../../test/support/mock-
 import { loadGatewayConfig } from '../config.ts';
 import { createGatewayServer, type GatewayServer } from '../server.ts';
 import { graphqlRuntime } from '../graphql-runtime.ts';
+import { incrementalFormatOf } from './incremental-format.ts';
 import { streamRuleViolations, withStreamDirective } from './stream.ts';
 
 let mocks: MockSubgraphs;
@@ -54,7 +55,9 @@ interface Payload {
 }
 interface Part extends Payload {
   hasNext?: boolean;
-  incremental?: Payload[];
+  incremental?: (Payload & { id?: string })[];
+  pending?: { id: string; path: (string | number)[]; label?: string }[];
+  completed?: { id: string; errors?: unknown[] }[];
 }
 
 const DEFER_ACCEPT = 'multipart/mixed;deferSpec=20220824, application/json';
@@ -63,9 +66,10 @@ async function post(query: string, accept: string, variables: Json = {}): Promis
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query, variables }) });
 }
 
-async function* rawParts(query: string, variables: Json = {}): AsyncGenerator<Part> {
-  const response = await post(query, DEFER_ACCEPT, variables);
+async function* rawParts(query: string, variables: Json = {}, accept = DEFER_ACCEPT): AsyncGenerator<Part> {
+  const response = await post(query, accept, variables);
   expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+  expect(response.headers.get('content-type')).toContain(accept.split(',')[0]!.split(';')[1]!);
   for await (const part of multipartParts<never>(response.body as unknown as AsyncIterable<Uint8Array>, multipartBoundary(response.headers.get('content-type')!))) {
     yield part as unknown as Part;
   }
@@ -254,5 +258,123 @@ describe('@stream', () => {
     expect(snapshots.at(-1)!.topProducts.map(({ upc, name, inStock, reviews }) => ({ upc, name, inStock, reviews: reviews.map(({ body }) => ({ body })) }))).toEqual(
       expected.topProducts,
     );
+  });
+});
+
+const V02_ACCEPT = 'multipart/mixed;incrementalSpec=v0.2, application/json';
+
+/** Applies incrementalSpec=v0.2 parts: each id's place from `pending`, items appended to its list, data merged at its path. */
+function mergedV02(parts: readonly Part[]): Json {
+  const data = structuredClone(parts[0]!.data ?? {}) as Json;
+  const places = new Map<string, (string | number)[]>();
+  const at = (path: (string | number)[]) => path.reduce<unknown>((value, key) => (value as Json)[key as string], data);
+  for (const part of parts) {
+    for (const { id, path } of part.pending ?? []) places.set(id, path);
+    for (const { id, items, data: fields } of part.incremental ?? []) {
+      const path = places.get(id!)!;
+      if (items) (at(path) as unknown[]).push(...items);
+      else Object.assign(at(path) as Json, fields);
+    }
+  }
+  return data;
+}
+
+describe('incrementalSpec=v0.2 (graphql-spec PR 1110: pending / incremental with id / completed)', () => {
+  it('is chosen from the Accept header: the named format with the highest q, the first listed on a tie', () => {
+    expect(incrementalFormatOf('multipart/mixed;deferSpec=20220824, application/json')).toBe('deferSpec=20220824');
+    expect(incrementalFormatOf('multipart/mixed; incrementalSpec=v0.2, application/json')).toBe('incrementalSpec=v0.2');
+    expect(incrementalFormatOf('multipart/mixed;incrementalSpec=v0.2, multipart/mixed;deferSpec=20220824')).toBe('incrementalSpec=v0.2');
+    expect(incrementalFormatOf('multipart/mixed;incrementalSpec=v0.2;q=0.5, multipart/mixed;deferSpec=20220824')).toBe('deferSpec=20220824');
+    expect(incrementalFormatOf('multipart/mixed, application/json')).toBeUndefined();
+    expect(incrementalFormatOf('application/json')).toBeUndefined();
+    expect(incrementalFormatOf(undefined)).toBeUndefined();
+  });
+
+  it('@stream: the list announced as pending in the initial payload, its items under its id, then completed', async () => {
+    const parts: Part[] = [];
+    for await (const part of rawParts(STREAMED, {}, V02_ACCEPT)) parts.push(part);
+    expect(parts.map((part) => part.hasNext)).toEqual([true, false]);
+    expect(parts[0]!.pending).toEqual([{ id: '0', path: ['topProducts'], label: 'rows' }]);
+    expect(parts[0]!.data!['topProducts']).toHaveLength(1);
+    expect(parts[1]!.incremental!.map(({ id, items }) => ({ id, count: items?.length }))).toEqual([{ id: '0', count: 2 }]);
+    expect(parts[1]!.incremental![0]).not.toHaveProperty('path');
+    expect(parts[1]!.completed).toEqual([{ id: '0' }]);
+    expect(mergedV02(parts)).toEqual(await whole(WHOLE));
+  });
+
+  it('a streamed list inside streamed items is announced with those items', async () => {
+    const query = 'query Nested { topProducts(first: 3) @stream(initialCount: 2) { upc reviews @stream(initialCount: 1) { body } } }';
+    const parts: Part[] = [];
+    for await (const part of rawParts(query, {}, V02_ACCEPT)) parts.push(part);
+    expect(parts[0]!.pending!.map(({ path }) => path)).toEqual([['topProducts'], ['topProducts', 0, 'reviews'], ['topProducts', 1, 'reviews']]);
+    expect(parts[1]!.pending!.map(({ path }) => path)).toEqual([['topProducts', 2, 'reviews']]);
+    const ids = new Set(parts.flatMap((part) => (part.pending ?? []).map(({ id }) => id)));
+    expect(new Set(parts.flatMap((part) => (part.completed ?? []).map(({ id }) => id)))).toEqual(ids);
+    expect(mergedV02(parts)).toEqual(await whole('query { topProducts(first: 3) { upc reviews { body } } }'));
+  });
+
+  it('@defer: each fragment place pending, its data under its id and completed, the fast fragment before the held subgraph answers', async () => {
+    const query = 'query TwoSpeeds { topProducts(first: 3) { upc name ... @defer(label: "fast") { inStock } ... @defer(label: "slow") { reviews { body } } } }';
+    let release!: () => void;
+    let released = false;
+    const until = new Promise<void>((resolve) => (release = resolve));
+    const deadline = setTimeout(release, testTiming.conditionMs);
+    mocks.faults.hold = { subgraph: 'orders', until };
+    const parts: Part[] = [];
+    try {
+      for await (const part of rawParts(query, {}, V02_ACCEPT)) {
+        parts.push(part);
+        if (part.pending?.some(({ label }) => label === 'fast') && !released) {
+          released = true;
+          release();
+        }
+      }
+    } finally {
+      clearTimeout(deadline);
+      mocks.faults.hold = undefined;
+    }
+    expect(released).toBe(true);
+    expect(parts.map((part) => part.hasNext)).toEqual([true, true, false]);
+    for (const [index, label] of [
+      [1, 'fast'],
+      [2, 'slow'],
+    ] as const) {
+      const part = parts[index]!;
+      expect(part.pending!.map(({ path, label }) => ({ path, label }))).toEqual([0, 1, 2].map((at) => ({ path: ['topProducts', at], label })));
+      expect(part.incremental!.map(({ id }) => id)).toEqual(part.pending!.map(({ id }) => id));
+      expect(part.completed!.map(({ id }) => id)).toEqual(part.pending!.map(({ id }) => id));
+    }
+    expect(mergedV02(parts)).toEqual(await whole('query { topProducts(first: 3) { upc name inStock reviews { body } } }'));
+  });
+
+  it('Apollo Client 4 (GraphQL17Alpha9Handler) with @stream and @defer ends with the whole answer', async () => {
+    interface Rows {
+      topProducts: { upc: string; name: string | null; inStock?: boolean | null }[];
+    }
+    const query = 'query Rows { topProducts(first: 3) @stream(initialCount: 1) { upc name ... @defer(label: "stock") { inStock } } }';
+    const client = new ApolloClient({ link: new HttpLink({ uri: url }), cache: new InMemoryCache(), incrementalHandler: new GraphQL17Alpha9Handler() });
+    const snapshots: Rows[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const subscription = client.watchQuery({ query: graphqlRuntime.parse(query) as TypedDocumentNode<Rows, Record<string, never>>, fetchPolicy: 'network-only' }).subscribe({
+          next: (result) => {
+            if (result.error) reject(result.error);
+            if (!result.data || !('topProducts' in result.data)) return;
+            const data = result.data as Rows;
+            snapshots.push(data);
+            if (data.topProducts.length === 3 && data.topProducts.every((product) => product.inStock !== undefined)) {
+              subscription.unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+        });
+      });
+    } finally {
+      client.stop();
+    }
+    expect(snapshots[0]!.topProducts).toHaveLength(1);
+    const expected = (await whole('query { topProducts(first: 3) { upc name inStock } }')) as unknown as Rows;
+    expect(snapshots.at(-1)!.topProducts.map(({ upc, name, inStock }) => ({ upc, name, inStock }))).toEqual(expected.topProducts);
   });
 });

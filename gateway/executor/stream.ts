@@ -235,5 +235,5 @@ export function applyStreams(execution: IncrementalExecutionResult, streams: rea
     if (subsequent) yield* subsequent;
   }
   const { errors: _cut, ...rest } = result;
-  return { ...rest, ...(errors ? { errors } : {}), subsequent: parts() };
+  return { ...rest, ...(errors ? { errors } : {}), subsequent: parts(), streams: groups.flat().map(({ path, label }) => ({ path, ...(label !== undefined ? { label } : {}) })) };
 }
