@@ -22,7 +22,7 @@ import { graphqlRuntime } from '../graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../fetch/caller.ts';
 import type { SubgraphFetcher } from '../fetch/fetch-types.ts';
-import { executeQueryPlan, executorTracer, type CompiledOperation, type IncrementalExecutionResult, type SubsequentResult } from './execute-plan.ts';
+import { executeQueryPlan, executorTracer, type CompiledOperation, type IncrementalExecutionResult, type PendingFragment, type SubsequentResult } from './execute-plan.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { unplannedRootFields } from './plan-coverage.ts';
 import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
@@ -350,11 +350,11 @@ export function createNativeGateway({
           execution = run();
         }
         const executed = await execution;
-        const { subsequent, streams, ...result } = compiled.streams
+        const { subsequent, streams, pending, ...result } = compiled.streams
           ? applyStreams(executed, compiled.streams, coercedVariables(current.apiGraphQLSchema, compiled.operationDefinition.variableDefinitions, request.variables))
           : executed;
         if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
-        if (subsequent) deferredParts.set(requestContext.context, { parts: subsequent, format: format ?? 'deferSpec=20220824', streams });
+        if (subsequent) deferredParts.set(requestContext.context, { parts: subsequent, format: format ?? 'deferSpec=20220824', streams, pending });
         return result as GatewayExecutionResult;
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -366,16 +366,20 @@ export function createNativeGateway({
 
   // Apollo Server takes one result from a gateway's executor; for a deferred operation, this
   // plugin turns the response into an incremental one (multipart): the deferred parts follow it.
-  const deferredParts = new WeakMap<object, { parts: AsyncGenerator<SubsequentResult>; format: IncrementalFormat; streams: readonly CutStream[] | undefined }>();
+  const deferredParts = new WeakMap<
+    object,
+    { parts: AsyncGenerator<SubsequentResult>; format: IncrementalFormat; streams: readonly CutStream[] | undefined; pending: readonly PendingFragment[] | undefined }
+  >();
   const incrementalDelivery: ApolloServerPlugin<GatewayContext> = {
     requestDidStart: async () => ({
       willSendResponse: async ({ contextValue, response }) => {
         const deferred = deferredParts.get(contextValue);
         if (!deferred || response.body.kind !== 'single') return;
         deferredParts.delete(contextValue);
-        const { parts, format, streams } = deferred;
+        const { parts, format, streams, pending } = deferred;
         if (format === 'incrementalSpec=v0.2') {
-          response.body = { kind: 'incremental', ...toIncrementalSpecV02(response.body.singleResult, streams, subsequentOf(parts, formatError)) };
+          const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+          response.body = { kind: 'incremental', ...toIncrementalSpecV02(response.body.singleResult, { streams, pending }, parts, formatErrors) };
           return;
         }
         response.body = {

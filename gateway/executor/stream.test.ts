@@ -313,7 +313,7 @@ describe('incrementalSpec=v0.2 (graphql-spec PR 1110: pending / incremental with
     expect(mergedV02(parts)).toEqual(await whole('query { topProducts(first: 3) { upc reviews { body } } }'));
   });
 
-  it('@defer: each fragment place pending, its data under its id and completed, the fast fragment before the held subgraph answers', async () => {
+  it('@defer: each fragment place pending in the initial payload, its data under its id and completed, the fast fragment before the held subgraph answers', async () => {
     const query = 'query TwoSpeeds { topProducts(first: 3) { upc name ... @defer(label: "fast") { inStock } ... @defer(label: "slow") { reviews { body } } } }';
     let release!: () => void;
     let released = false;
@@ -324,7 +324,8 @@ describe('incrementalSpec=v0.2 (graphql-spec PR 1110: pending / incremental with
     try {
       for await (const part of rawParts(query, {}, V02_ACCEPT)) {
         parts.push(part);
-        if (part.pending?.some(({ label }) => label === 'fast') && !released) {
+        const fast = new Set(parts[0]!.pending!.filter(({ label }) => label === 'fast').map(({ id }) => id));
+        if (!released && part.completed?.some(({ id }) => fast.has(id))) {
           released = true;
           release();
         }
@@ -335,16 +336,34 @@ describe('incrementalSpec=v0.2 (graphql-spec PR 1110: pending / incremental with
     }
     expect(released).toBe(true);
     expect(parts.map((part) => part.hasNext)).toEqual([true, true, false]);
+    const pending = parts[0]!.pending!;
+    expect(pending.map(({ path, label }) => ({ path, label })).sort((a, b) => a.label!.localeCompare(b.label!))).toEqual(
+      (['fast', 'slow'] as const).flatMap((label) => [0, 1, 2].map((at) => ({ path: ['topProducts', at], label }))),
+    );
     for (const [index, label] of [
       [1, 'fast'],
       [2, 'slow'],
     ] as const) {
       const part = parts[index]!;
-      expect(part.pending!.map(({ path, label }) => ({ path, label }))).toEqual([0, 1, 2].map((at) => ({ path: ['topProducts', at], label })));
-      expect(part.incremental!.map(({ id }) => id)).toEqual(part.pending!.map(({ id }) => id));
-      expect(part.completed!.map(({ id }) => id)).toEqual(part.pending!.map(({ id }) => id));
+      const ids = pending.filter((place) => place.label === label).map(({ id }) => id);
+      expect(part.pending).toBeUndefined();
+      expect(part.incremental!.map(({ id }) => id).sort()).toEqual([...ids].sort());
+      expect(part.completed!.map(({ id }) => id).sort()).toEqual([...ids].sort());
     }
     expect(mergedV02(parts)).toEqual(await whole('query { topProducts(first: 3) { upc name inStock reviews { body } } }'));
+  });
+
+  it('a fragment deferred inside a deferred one is announced with the part that brings its parent', async () => {
+    const query = 'query Nested { topProducts(first: 2) { upc ... @defer(label: "outer") { name reviews { rating ... @defer(label: "inner") { body } } } } }';
+    const parts: Part[] = [];
+    for await (const part of rawParts(query, {}, V02_ACCEPT)) parts.push(part);
+    expect(parts.map((part) => part.hasNext)).toEqual([true, true, false]);
+    expect(parts[0]!.pending!.map(({ path, label }) => ({ path, label }))).toEqual([0, 1].map((at) => ({ path: ['topProducts', at], label: 'outer' })));
+    expect(parts[1]!.pending!.map(({ path, label }) => ({ path, label }))).toEqual(
+      [0, 1].flatMap((at) => [0, 1].map((review) => ({ path: ['topProducts', at, 'reviews', review], label: 'inner' }))),
+    );
+    const announced = parts.flatMap((part) => (part.pending ?? []).map(({ id }) => id)).sort();
+    expect(parts.flatMap((part) => (part.completed ?? []).map(({ id }) => id)).sort()).toEqual(announced);
   });
 
   it('Apollo Client 4 (GraphQL17Alpha9Handler) with @stream and @defer ends with the whole answer', async () => {
