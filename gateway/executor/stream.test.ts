@@ -11,6 +11,7 @@ import { createLogger } from '../../common/logger.ts';
 import { createInProcessBus } from '../../common/messaging/in-process-bus.ts';
 import { createMetrics } from '../../common/metrics.ts';
 import { ErrorCode } from '../../common/errors.ts';
+import { createShopClient } from '../../sdk/client.ts';
 import { multipartBoundary, multipartParts } from '../../sdk/multipart.ts';
 import { testTiming } from '../../test/support/test-timing.ts';
 import { FIXTURE_SUBGRAPHS, composeFixture } from '../../test/support/federation-fixture.ts';
@@ -116,6 +117,16 @@ describe('@stream', () => {
     expect(items!.items).toHaveLength(2);
     expect(items!).not.toHaveProperty('data');
     expect(merged(parts)).toEqual(await whole(WHOLE));
+  });
+
+  it("the SDK's client.deferred yields the list growing: the first rows, then all of them", async () => {
+    const snapshots: Json[] = [];
+    for await (const part of createShopClient({ url }).deferred(graphqlRuntime.parse(STREAMED) as TypedDocumentNode<Json, Record<string, never>>, {})) {
+      expect(part.errors).toBeUndefined();
+      snapshots.push(part.data!);
+    }
+    expect(snapshots.map((data) => (data['topProducts'] as unknown[]).length)).toEqual([1, 3]);
+    expect(snapshots.at(-1)).toEqual(await whole(WHOLE));
   });
 
   it("fetches a streamed list's entities in one fetch per subgraph, never per item", async () => {
