@@ -64,6 +64,8 @@ export const ErrorCode = {
   costEstimatedTooExpensive: 'COST_ESTIMATED_TOO_EXPENSIVE',
   /** A field whose @listSize requires exactly one slicing argument (first, last…) got none or several. HTTP 400. */
   costSlicingArgumentRequired: 'COST_SLICING_ARGUMENT_REQUIRED',
+  /** @defer or @stream where the incremental delivery draft forbids it (a subscription, a mutation's root field). */
+  incrementalDeliveryNotAllowed: 'INCREMENTAL_DELIVERY_NOT_ALLOWED',
   internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

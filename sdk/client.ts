@@ -111,9 +111,9 @@ export interface ShopClient {
     ...args: Arguments<TVariables, never>
   ): AsyncIterableIterator<{ data?: TData | null; errors?: readonly ShopGraphQLError[] }>;
   /**
-   * Runs an operation with `@defer` with incremental delivery (`multipart/mixed;deferSpec=20220824`,
-   * as Apollo Client speaks it): yields the result so far, first without the deferred fields, then
-   * with each deferred part merged in; `hasNext` is false on the last. A gateway that answers in
+   * Runs an operation with `@defer` or `@stream` with incremental delivery (`multipart/mixed;deferSpec=20220824`,
+   * as Apollo Client speaks it): yields the result so far, first without the deferred fields (and
+   * with the streamed lists' first items), then with each part merged in; `hasNext` is false on the last. A gateway that answers in
    * one piece yields once.
    */
   deferred<TData, TVariables>(
@@ -336,7 +336,7 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
       data?: TData | null;
       errors?: ShopGraphQLError[];
       hasNext?: boolean;
-      incremental?: { data?: Record<string, unknown> | null; path: (string | number)[]; errors?: ShopGraphQLError[] }[];
+      incremental?: { data?: Record<string, unknown> | null; items?: unknown[]; path: (string | number)[]; errors?: ShopGraphQLError[] }[];
     };
     let data: TData | null | undefined;
     const errors: ShopGraphQLError[] = [];
@@ -346,7 +346,10 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
       errors.push(...(payload.errors ?? []));
       for (const increment of payload.incremental ?? []) {
         errors.push(...(increment.errors ?? []));
-        data = mergeAtPath(data, increment.path, increment.data) as TData | null | undefined;
+        // @stream: items from the index the path ends with; @defer: data at the path.
+        const { items, path } = increment;
+        if (items) items.forEach((item, offset) => (data = mergeAtPath(data, [...path.slice(0, -1), (path.at(-1) as number) + offset], item) as TData | null | undefined));
+        else data = mergeAtPath(data, path, increment.data) as TData | null | undefined;
       }
       yield { status: response.status, headers: response.headers, data, ...(errors.length > 0 ? { errors: [...errors] } : {}), hasNext: payload.hasNext === true };
     }

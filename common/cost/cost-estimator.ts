@@ -1,9 +1,9 @@
 // The cost model of one supergraph, with its estimates cached: what the gateway's demand control
 // and `npm run schema:check` both use.
-import { Supergraph } from '@apollo/federation-internals';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { readCostDirectives } from './cost-directives.ts';
 import { InvalidVariablesError, createCostModel, type CostModel, type CostSettings } from './cost-model.ts';
+import { buildSupergraph } from '../supergraph.ts';
 
 /** Estimates kept per operation: distinct values of its cost variables (page sizes) are few. */
 const ESTIMATES_PER_OPERATION = 32;
@@ -14,7 +14,7 @@ export interface CostEstimator extends CostModel {
 }
 
 /** The API schema of a supergraph SDL (what clients' operations are validated against). */
-export const apiSchemaOf = (supergraphSdl: string): GraphQLSchema => Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+export const apiSchemaOf = (supergraphSdl: string): GraphQLSchema => buildSupergraph(supergraphSdl).apiSchema().toGraphQLJSSchema();
 
 export function createCostEstimator(supergraphSdl: string, settings: CostSettings, apiSchema: GraphQLSchema = apiSchemaOf(supergraphSdl)): CostEstimator {
   const model = createCostModel(apiSchema, readCostDirectives(supergraphSdl), settings);

@@ -3,9 +3,10 @@
 // under the names it links them with. As Apollo Router reads them: a requirement on a type holds
 // for its fields and for every field returning it; a field on an interface needs what that field
 // needs on every implementation too (an interface must not be a way around its objects' rules).
-import { Supergraph, type Schema } from '@apollo/federation-internals';
+import type { Schema } from '@apollo/federation-internals';
 import type { GraphQLField, GraphQLNamedType, GraphQLSchema } from 'graphql';
 import { graphqlRuntime } from '../graphql-runtime.ts';
+import { buildSupergraph } from '../../common/supergraph.ts';
 
 const { getNamedType, isAbstractType, isObjectType, isInterfaceType } = graphqlRuntime;
 
@@ -112,11 +113,11 @@ function policyNamesIn(own: ReadonlyMap<string, Own>): Set<string> {
 }
 
 /** The policy names a supergraph uses (each needs an evaluator). */
-export const policyNamesOf = (sdl: string): Set<string> => policyNamesIn(ownRequirements(Supergraph.build(servableSupergraph(sdl)).schema));
+export const policyNamesOf = (sdl: string): Set<string> => policyNamesIn(ownRequirements(buildSupergraph(servableSupergraph(sdl)).schema));
 
 /** The requirements of the supergraph `sdl`, for its API schema `api`. */
 export function readRequirements(sdl: string, api: GraphQLSchema): SchemaRequirements {
-  const own = ownRequirements(Supergraph.build(servableSupergraph(sdl)).schema);
+  const own = ownRequirements(buildSupergraph(servableSupergraph(sdl)).schema);
   const policyNames = policyNamesIn(own);
   const cache = new Map<string, Requirement | undefined>();
   const fieldParts = (typeName: string, field: GraphQLField<unknown, unknown>): (Own | undefined)[] => [

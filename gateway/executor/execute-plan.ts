@@ -9,6 +9,7 @@ import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   Kind,
   OperationTypeNode,
+  type DirectiveNode,
   type DocumentNode,
   type GraphQLError,
   type GraphQLFormattedError,
@@ -52,6 +53,8 @@ export interface CompiledOperation {
   readonly responseNames?: ReadonlyMap<string, string>;
   /** Labels the gateway gave to @defer fragments without one (never sent to the client). */
   readonly generatedDeferLabels?: ReadonlySet<string>;
+  /** The @stream fields applied to the result (stream.ts): only for a client that accepts incremental delivery. */
+  readonly streams?: readonly StreamField[];
   readonly apiSchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
 }
@@ -71,15 +74,45 @@ export interface DeferredPayload {
   readonly errors?: GraphQLError[];
 }
 
+/** One @stream of the operation (stream.ts applies it): the response names from the root to the list (lists on the way are walked through). */
+export interface StreamField {
+  readonly path: readonly string[];
+  readonly directive: DirectiveNode;
+}
+
+/** One streamed list's items after the initial ones, at the index of the first. */
+export interface StreamPayload {
+  readonly items: unknown[];
+  readonly path: ResponsePath;
+  readonly label?: string;
+  readonly errors?: GraphQLError[];
+}
+
+/** A place where a deferred fragment's data will come (incrementalSpec=v0.2 announces it as `pending`). */
+export interface PendingFragment {
+  /** The deferred fragment (one per Defer node reached), as SubsequentResult.fragment names it. */
+  readonly fragment: number;
+  readonly path: ResponsePath;
+  readonly label?: string;
+}
+
 /** What one deferred fragment brings once its fetches are done; the last has hasNext false. */
 export interface SubsequentResult {
-  readonly incremental: DeferredPayload[];
+  readonly incremental: (DeferredPayload | StreamPayload)[];
   readonly hasNext: boolean;
+  /** The deferred fragment this part completes (none for a part of streamed items). */
+  readonly fragment?: number;
+  /** The places of the fragments deferred inside this one. */
+  readonly pending?: PendingFragment[];
 }
 
 /** With deferred parts: the primary response, then each deferred fragment as soon as it is done. */
 export interface IncrementalExecutionResult extends ExecutionResult {
   readonly subsequent?: AsyncGenerator<SubsequentResult>;
+  /** The deferred fragments' places in the primary response. */
+  readonly pending?: PendingFragment[];
+  /** The streamed lists cut (their items follow in `subsequent`): each items payload's path and label, in order. */
+  readonly streams?: readonly Pick<StreamPayload, 'path' | 'label'>[];
 }
 
 interface Cursor {
@@ -136,7 +169,8 @@ export function executeQueryPlan(
       if (state.deferred.length > 0 && compiled.primaryShaper) {
         const primary = postProcess(state, unfilteredData, compiled.primaryShaper);
         if (primary.errors) recordErrors(span, primary.errors);
-        return { ...primary, subsequent: streamDeferred(state, unfilteredData, compiled.primaryShaper) };
+        const { parts, pending } = streamDeferred(state, unfilteredData, compiled.primaryShaper, primary.data);
+        return { ...primary, subsequent: parts, pending };
       }
       const result = postProcess(state, unfilteredData, compiled.shaper);
       if (result.errors) recordErrors(span, result.errors);
@@ -153,30 +187,69 @@ export function executeQueryPlan(
 // Deferred parts start once the part holding them is done (the primary part first: their
 // dependencies are then met), all at once and right away, and each is sent as soon as its own
 // fetches are done, with its own errors; a deferred part's own @defer fragments start behind it.
-function streamDeferred(state: RunState, unfilteredData: ResultObject, shaper: ResultShaper): AsyncGenerator<SubsequentResult> {
+function streamDeferred(
+  state: RunState,
+  unfilteredData: ResultObject,
+  shaper: ResultShaper,
+  primaryData: ExecutionResult['data'],
+): { parts: AsyncGenerator<SubsequentResult>; pending: PendingFragment[] } {
   const released = new Set<string>();
   const running = new Map<number, Promise<{ id: number; deferred: Deferred; partState: RunState }>>();
   let nextId = 0;
-  const start = (deferred: Deferred) => {
+  const start = (deferred: Deferred, data: ExecutionResult['data'], pending: PendingFragment[]) => {
     const id = nextId++;
+    pending.push(...placesOf(state.compiled, deferred.node, data).map((path) => ({ fragment: id, path, ...clientLabel(state.compiled, deferred.node) })));
     const partState: RunState = { ...state, errors: [], errorOrder: [], deferred: [] };
     const done = (deferred.node.node ? executeNode(partState, deferred.node.node, deferred.cursor) : Promise.resolve()).then(() => ({ id, deferred, partState }));
     // Handled where the parts are read; a client gone before then must not make it unhandled.
     done.catch(() => undefined);
     running.set(id, done);
   };
-  for (const deferred of state.deferred.splice(0)) start(deferred);
-  return (async function* parts() {
+  const pending: PendingFragment[] = [];
+  for (const deferred of state.deferred.splice(0)) start(deferred, primaryData, pending);
+  const parts = (async function* parts() {
     while (running.size > 0) {
       const { id, deferred, partState } = await Promise.race(running.values());
       running.delete(id);
-      for (const nested of partState.deferred.splice(0)) start(nested);
       const label = deferred.node.label;
       if (label !== undefined) released.add(label);
       const shaped = postProcess(partState, unfilteredData, shaper, released);
-      yield { incremental: payloadsOf(state.compiled, deferred.node, shaped.data, shaped.errors ?? []), hasNext: running.size > 0 };
+      // A fragment deferred inside this one is pending from this part on (its places are in this part's data).
+      const nestedPending: PendingFragment[] = [];
+      for (const nested of partState.deferred.splice(0)) start(nested, shaped.data, nestedPending);
+      yield {
+        incremental: payloadsOf(state.compiled, deferred.node, shaped.data, shaped.errors ?? []),
+        hasNext: running.size > 0,
+        fragment: id,
+        ...(nestedPending.length > 0 ? { pending: nestedPending } : {}),
+      };
     }
   })();
+  return { parts, pending };
+}
+
+const clientLabel = (compiled: CompiledOperation, node: DeferredNode) => (node.label !== undefined && !compiled.generatedDeferLabels?.has(node.label) ? { label: node.label } : {});
+
+// The places a deferred fragment's query path reaches in the response (per list element), type
+// conditions not checked: a place the fragment's type condition does not meet completes with no data.
+function placesOf(compiled: CompiledOperation, node: DeferredNode, data: ExecutionResult['data']): ResponsePath[] {
+  const places: ResponsePath[] = [];
+  const walk = (value: unknown, path: ResponsePath, index: number) => {
+    if (value === null || value === undefined || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      value.forEach((element: unknown, position) => walk(element, [...path, position], index));
+      return;
+    }
+    const element = node.queryPath[index];
+    if (element === undefined) places.push(path);
+    else if (element.startsWith('...')) walk(value, path, index + 1);
+    else {
+      const responseName = compiled.responseNames?.get(element) ?? element;
+      walk((value as ResultObject)[responseName], [...path, responseName], index + 1);
+    }
+  };
+  walk(data, [], 0);
+  return places;
 }
 
 // The deferred fragment's fields at each place its query path reaches in the response (a list

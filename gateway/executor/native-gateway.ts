@@ -22,7 +22,7 @@ import { graphqlRuntime } from '../graphql-runtime.ts';
 import type { GatewayContext } from '../context.ts';
 import { callerOf } from '../fetch/caller.ts';
 import type { SubgraphFetcher } from '../fetch/fetch-types.ts';
-import { executeQueryPlan, executorTracer, type CompiledOperation, type IncrementalExecutionResult, type SubsequentResult } from './execute-plan.ts';
+import { executeQueryPlan, executorTracer, type CompiledOperation, type IncrementalExecutionResult, type PendingFragment, type SubsequentResult } from './execute-plan.ts';
 import { ErrorCode } from '../../common/errors.ts';
 import { unplannedRootFields } from './plan-coverage.ts';
 import { aliasRequiredArgumentConflicts, requiredArgumentsOf, type RequiredArguments } from './requires-arguments.ts';
@@ -31,6 +31,8 @@ import { compileResultShaper } from './result-shaper.ts';
 import { buildSupergraph } from '../../common/supergraph.ts';
 import type { QueryPlan } from '@apollo/query-planner';
 import { deserializePlan, operationKeyOf, serializePlan, type PlanStore } from './plan-serialization.ts';
+import { incrementalFormatOf, toIncrementalSpecV02, type CutStream, type IncrementalFormat } from './incremental-format.ts';
+import { applyStreams, coercedVariables, hasStream, streamFieldsOf, streamRuleViolations, withStreamDirective, withoutStream } from './stream.ts';
 
 interface Planning {
   /** The sha256 of the supergraph SDL (as hot reload names it): the shared plans' key. */
@@ -92,7 +94,7 @@ export interface NativeGatewayOptions {
 function planningOf(coreSupergraphSdl: string, apiSchemaExtensions: GraphQLSchema['extensions'] | undefined): Planning {
   const supergraph = buildSupergraph(coreSupergraphSdl);
   // The API schema Apollo Server validates against, with the @defer directive we can execute.
-  const withDefer = supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true });
+  const withDefer = withStreamDirective(supergraph.apiSchema().toGraphQLJSSchema({ includeDefer: true }));
   if (apiSchemaExtensions) withDefer.extensions = apiSchemaExtensions;
   const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
   return {
@@ -148,9 +150,6 @@ export interface NativeGateway extends GatewayInterface {
   readonly warm: (query: string, operationName: string | undefined) => boolean;
 }
 
-const INCREMENTAL_MEDIA_TYPE = /multipart\/mixed[^,]*deferSpec=20220824/i;
-const acceptsIncrementalDelivery = (accept: string | undefined) => accept !== undefined && INCREMENTAL_MEDIA_TYPE.test(accept);
-
 const deferUsage = new WeakMap<DocumentNode, boolean>();
 function hasDefer(document: DocumentNode): boolean {
   let found = deferUsage.get(document);
@@ -180,8 +179,8 @@ async function* subsequentOf(
         hasNext,
         ...(incremental.length > 0
           ? {
-              incremental: incremental.map(({ data, path, label, errors }) => ({
-                data,
+              incremental: incremental.map(({ path, label, errors, ...payload }) => ({
+                ...('items' in payload ? { items: payload.items } : { data: payload.data }),
                 path,
                 ...(label !== undefined ? { label } : {}),
                 ...(errors ? { errors: format(errors) } : {}),
@@ -243,16 +242,23 @@ export function createNativeGateway({
     operationContext: ReturnType<typeof buildOperationContext>,
     overrideConditions: Map<string, boolean> | undefined,
     incremental: boolean,
+    streaming = false,
     /** A plan made elsewhere (the shared plans) for this operation and supergraph; else it is planned here. */
     stored?: QueryPlan,
     /** Given a plan made here (serialized), once the operation compiled (to share it). */
     planned?: (plan: string) => void,
   ): CompiledOperation | { errors: GraphQLError[] } => {
     const { request } = requestContext;
+    // @stream is applied to the result (stream.ts): the planner plans the operation without it.
+    const streamed = hasStream(requestContext.document);
+    const violations = streamed ? streamRuleViolations(current.apiGraphQLSchema, operationContext.operation, operationContext.fragments) : undefined;
+    if (violations) return { errors: violations };
+    const streams = streaming ? streamFieldsOf(current.apiGraphQLSchema, operationContext.operation, operationContext.fragments) : [];
+    const source = streamed ? withoutStream(requestContext.document) : requestContext.document;
     // A selection that would meet a @requires' field with other arguments gets an alias of its own.
-    const aliased = aliasRequiredArgumentConflicts(requestContext.document, current.apiGraphQLSchema, current.requiredArguments);
-    const labelled = incremental ? labelDefers(aliased?.document ?? requestContext.document) : undefined;
-    const document = labelled?.document ?? aliased?.document ?? requestContext.document;
+    const aliased = aliasRequiredArgumentConflicts(source, current.apiGraphQLSchema, current.requiredArguments);
+    const labelled = incremental ? labelDefers(aliased?.document ?? source) : undefined;
+    const document = labelled?.document ?? aliased?.document ?? source;
     if (document !== requestContext.document)
       operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName: request.operationName });
     const made =
@@ -301,6 +307,7 @@ export function createNativeGateway({
       // Error paths name the client's fields and the required fields, never the gateway's aliases.
       ...(aliased || separated.responseNames.size > 0 ? { responseNames: new Map([...(aliased?.responseNames ?? []), ...separated.responseNames]) } : {}),
       ...(labelled ? { generatedDeferLabels: labelled.generated } : {}),
+      ...(streams.length > 0 ? { streams } : {}),
       apiSchema: current.apiGraphQLSchema,
       supergraphSchema: current.supergraphSchema,
     };
@@ -325,7 +332,7 @@ export function createNativeGateway({
       const operationContext = buildOperationContext({ schema: current.apiGraphQLSchema, operationDocument: document, operationName });
       const requestContext = { document, request: { query, operationName } } as unknown as GatewayGraphQLRequestContext;
       const share = planStore ? (plan: string) => planStore.put(current.supergraphId, operationKeyOf(queryHash, operationName), plan) : undefined;
-      const built = compile(current, requestContext, operationContext, undefined, false, undefined, share);
+      const built = compile(current, requestContext, operationContext, undefined, false, false, undefined, share);
       if (!('plan' in built)) return false;
       remember(current, key, built);
       return true;
@@ -352,8 +359,11 @@ export function createNativeGateway({
           }
         }
         // @defer is honoured for clients that accept incremental delivery; for others it is ignored.
-        const incremental = acceptsIncrementalDelivery(request.http?.headers.get('accept') ?? undefined) && hasDefer(requestContext.document);
-        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}${incremental ? '\u0000defer' : ''}`;
+        const format = incrementalFormatOf(request.http?.headers.get('accept') ?? undefined);
+        const accepts = format !== undefined;
+        const incremental = accepts && hasDefer(requestContext.document);
+        const streaming = accepts && hasStream(requestContext.document);
+        const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${overrideKey}${incremental ? '\u0000defer' : ''}${streaming ? '\u0000stream' : ''}`;
         let compiled = current.cache.get(key);
         if (compiled) planCacheEvents?.hit();
         else planCacheEvents?.miss();
@@ -374,7 +384,7 @@ export function createNativeGateway({
           const storedText = operationKey ? await planStore!.get(current.supergraphId, operationKey) : undefined;
           const stored = storedText === undefined ? undefined : deserializePlan(storedText);
           const share = operationKey ? (plan: string) => planStore!.put(current.supergraphId, operationKey, plan) : undefined;
-          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental, stored, share);
+          const built = compile(current, requestContext, operationContext!, overrideConditions, incremental, streaming, stored, share);
           if (!('plan' in built)) return built;
           compiled = built;
           remember(current, key, compiled);
@@ -382,7 +392,7 @@ export function createNativeGateway({
         const caller = callerOf(requestContext.context as Partial<GatewayContext>);
         const run = () => executeQueryPlan(compiled, request.variables, caller, fetcher, batchFetches && compiled.operation.rootKind === 'query');
         let execution: Promise<IncrementalExecutionResult>;
-        if (dedup && !incremental && compiled.operation.rootKind === 'query') {
+        if (dedup && !incremental && !streaming && compiled.operation.rootKind === 'query') {
           // Authorization depends on the viewer alone, so the viewer's id and role complete the key.
           const shareKey = `${key}\u0000${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`;
           let shared = inFlight.get(shareKey);
@@ -396,9 +406,12 @@ export function createNativeGateway({
         } else {
           execution = run();
         }
-        const { subsequent, ...result } = await execution;
+        const executed = await execution;
+        const { subsequent, streams, pending, ...result } = compiled.streams
+          ? applyStreams(executed, compiled.streams, coercedVariables(current.apiGraphQLSchema, compiled.operationDefinition.variableDefinitions, request.variables))
+          : executed;
         if (result.errors) span.setStatus({ code: SpanStatusCode.ERROR });
-        if (subsequent) deferredParts.set(requestContext.context, subsequent);
+        if (subsequent) deferredParts.set(requestContext.context, { parts: subsequent, format: format ?? 'deferSpec=20220824', streams, pending });
         return result as GatewayExecutionResult;
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -410,13 +423,22 @@ export function createNativeGateway({
 
   // Apollo Server takes one result from a gateway's executor; for a deferred operation, this
   // plugin turns the response into an incremental one (multipart): the deferred parts follow it.
-  const deferredParts = new WeakMap<object, AsyncGenerator<SubsequentResult>>();
+  const deferredParts = new WeakMap<
+    object,
+    { parts: AsyncGenerator<SubsequentResult>; format: IncrementalFormat; streams: readonly CutStream[] | undefined; pending: readonly PendingFragment[] | undefined }
+  >();
   const incrementalDelivery: ApolloServerPlugin<GatewayContext> = {
     requestDidStart: async () => ({
       willSendResponse: async ({ contextValue, response }) => {
-        const parts = deferredParts.get(contextValue);
-        if (!parts || response.body.kind !== 'single') return;
+        const deferred = deferredParts.get(contextValue);
+        if (!deferred || response.body.kind !== 'single') return;
         deferredParts.delete(contextValue);
+        const { parts, format, streams, pending } = deferred;
+        if (format === 'incrementalSpec=v0.2') {
+          const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+          response.body = { kind: 'incremental', ...toIncrementalSpecV02(response.body.singleResult, { streams, pending }, parts, formatErrors) };
+          return;
+        }
         response.body = {
           kind: 'incremental',
           initialResult: { ...response.body.singleResult, hasNext: true },

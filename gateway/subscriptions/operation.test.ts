@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readEventFields } from './event-fields.ts';
 import { graphqlRuntime } from '../graphql-runtime.ts';
 import { prepareOperation, type PreparedSubscription, type ServingSchema } from './operation.ts';
+import { withStreamDirective } from '../executor/stream.ts';
 
 const sdl = /* GraphQL */ `
   directive @link(url: String!, import: [String!]) repeatable on SCHEMA
@@ -116,5 +117,17 @@ describe('prepareOperation', () => {
     const second = subscription(text, { id: 'B' });
     expect([first.argumentValue, second.argumentValue]).toEqual(['A', 'B']);
     expect(second.document).toBe(first.document);
+  });
+});
+
+describe('prepareOperation and @stream', () => {
+  it('refuses @stream in a subscription (unless if: false) with INCREMENTAL_DELIVERY_NOT_ALLOWED', () => {
+    const streamSchema: ServingSchema = { api: withStreamDirective(schema.api), eventFields: schema.eventFields };
+    const streamCodes = (query: string) => {
+      const prepared = prepareOperation(streamSchema, { query });
+      return Array.isArray(prepared) ? prepared.map((error) => error.extensions['code']) : [];
+    };
+    expect(streamCodes('subscription { orderStatusChanged(orderId: "x") { id items @stream { quantity } } }')).toEqual(['INCREMENTAL_DELIVERY_NOT_ALLOWED']);
+    expect(streamCodes('subscription { orderStatusChanged(orderId: "x") { id items @stream(if: false) { quantity } } }')).toEqual([]);
   });
 });

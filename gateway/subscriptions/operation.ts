@@ -9,6 +9,7 @@
 // event (`$_gatewayKey`). Aliases, directives, the client's other variables and the fragments the
 // operation uses are kept. The extra state field (only when the field declares a `state`) tells the
 // gateway the entity's state as read; it is removed before the client sees a result.
+import { hasStream, streamRuleViolations } from '../executor/stream.ts';
 import type { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, VariableDefinitionNode } from 'graphql';
 import { ErrorCode, echoed } from '../../common/errors.ts';
 import type { EventField, EventFields } from './event-fields.ts';
@@ -174,6 +175,15 @@ function compile(schema: ServingSchema, text: string, operationName: string | un
   const operation = getOperationAST(document, operationName);
   if (!operation) return [failed(ErrorCode.badRequest, operationName ? `Unknown operation named "${echoed(operationName)}".` : 'Name the operation to run.')];
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return { kind: 'execution', document };
+  // The incremental delivery draft forbids @stream in subscriptions (unless `if: false`).
+  const streamed = hasStream(document)
+    ? streamRuleViolations(
+        schema.api,
+        operation,
+        Object.fromEntries(document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition]] : []))),
+      )
+    : undefined;
+  if (streamed) return streamed;
 
   const [root, ...more] = operation.selectionSet.selections;
   const field = root?.kind === Kind.FIELD ? schema.eventFields.get(root.name.value) : undefined;
