@@ -13,6 +13,7 @@ import { parseOrigins } from './http/cors.ts';
 import type { OperationLimits } from '../common/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
 import { PERSISTED_DOCUMENT_MODES, type TrustedDocumentSettings } from './trusted-documents/settings.ts';
+import { parseHeaderRules, type HeaderRules } from './header-propagation/header-rules.ts';
 
 export const SUBGRAPH_NAMES = Object.keys(SERVICE_PORTS).filter((name): name is SubgraphName => name !== 'gateway');
 
@@ -75,6 +76,8 @@ export interface GatewayConfig {
   readonly trustedDocuments: TrustedDocumentSettings;
   /** Subgraph answers kept per fetch, dropped by the domain events (see gateway/entity-cache/). */
   readonly entityCache: EntityCacheSettings;
+  /** Which headers go from clients to subgraphs and back (GATEWAY_HEADER_RULES; see docs/header-propagation.md). */
+  readonly headerRules: HeaderRules;
 }
 
 /** Where a storefront runs on a laptop (Vite's dev server and preview, Next.js and the like), and the gateway's own origin. */
@@ -237,6 +240,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       }),
       ENTITY_CACHE_KEY_PREFIX: z.string().min(1).default('entity-cache').describe("the entity cache's Redis keys' prefix"),
       ENTITY_CACHE_MAX_ENTRIES: positiveInt(50_000).describe("the memory store's bound (least recently used go first)"),
+      GATEWAY_HEADER_RULES: z.string().optional().meta({
+        description:
+          'JSON: which client headers reach which subgraphs (forwarded, renamed, inserted) and which subgraph response headers reach the client (Set-Cookie appended, others first/last, or refused); see docs/header-propagation.md',
+        unset: 'no rule: nothing propagates either way',
+      }),
     },
     env,
   );
@@ -267,6 +275,20 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
   const cacheStore = parsed.ENTITY_CACHE_STORE ?? (parsed.REDIS_URL ? 'redis' : 'memory');
   const cacheEnabled = parsed.ENTITY_CACHE_ENABLED ?? parsed.REDIS_URL !== undefined;
   if (cacheEnabled && cacheStore === 'redis' && !parsed.REDIS_URL) issues.push('ENTITY_CACHE_STORE: "redis" needs REDIS_URL');
+  let headerRules: HeaderRules = {};
+  if (parsed.GATEWAY_HEADER_RULES !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(parsed.GATEWAY_HEADER_RULES);
+    } catch (error) {
+      issues.push(`GATEWAY_HEADER_RULES: not JSON (${(error as Error).message})`);
+    }
+    if (json !== undefined) {
+      const rules = parseHeaderRules(json, 'GATEWAY_HEADER_RULES', SUBGRAPH_NAMES);
+      if ('issues' in rules) issues.push(...rules.issues);
+      else headerRules = rules.rules;
+    }
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -341,5 +363,6 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       keyPrefix: parsed.ENTITY_CACHE_KEY_PREFIX,
       maxEntries: parsed.ENTITY_CACHE_MAX_ENTRIES,
     },
+    headerRules,
   };
 }

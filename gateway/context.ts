@@ -1,6 +1,7 @@
 import type { Logger } from '../common/logger.ts';
 import type { Viewer } from '../common/viewer.ts';
 import type { CachePolicySink } from './entity-cache/entity-cache.ts';
+import type { FetchScope } from './fetch/fetch-types.ts';
 import type { Verdict } from './protection/rate-limiter.ts';
 
 export interface GatewayContext {
@@ -13,4 +14,8 @@ export interface GatewayContext {
   readonly rateLimit?: Verdict;
   /** What this request's subgraph fetches allow its response's Cache-Control to say (entity cache on). */
   readonly cachePolicy?: CachePolicySink;
+  /** State the subgraph fetch's layers keep for this request (header propagation: headers to send and to answer with). */
+  readonly fetchScope?: FetchScope;
+  /** What else an execution shared with another request must agree on (the client headers forwarded to subgraphs). */
+  readonly varyKey?: string;
 }

@@ -49,6 +49,7 @@ import { createSubscriptionMetrics } from './subscriptions/subscription-metrics.
 import { createSubscriptionSlots } from './subscriptions/subscription-slots.ts';
 import { createSupergraphReload } from './supergraph/hot-reload.ts';
 import { attachSubscriptionServer } from './subscriptions/websocket-server.ts';
+import { createHeaderPropagation } from './header-propagation/header-propagation.ts';
 
 export interface GatewayDependencies {
   readonly config: GatewayConfig;
@@ -104,7 +105,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     registry: metrics.registry,
   });
   const entityCache = createEntityCache({ settings: config.entityCache, supergraphSdl, bus, log, registry: metrics.registry });
-  const transports = createSubgraphTransports(config, fetchMetrics, entityCache);
+  const headerPropagation = createHeaderPropagation({ rules: config.headerRules });
+  const transports = createSubgraphTransports(config, fetchMetrics, entityCache, headerPropagation?.fetch);
   // What the supergraph being served routes to: a reload may add or drop configured subgraphs.
   let routedNow: readonly string[] = routed;
   // @apollo/gateway loads the supergraph (and checks a new one's subgraphs, through their data
@@ -155,6 +157,7 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
       ...(entityCache ? [entityCache.plugin] : []),
       ...(trustedDocuments ? [trustedDocuments.plugin] : []),
       serviceUnavailablePlugin(),
+      ...(headerPropagation?.apolloPlugins ?? []),
       ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
       gateway.incrementalDelivery,
     ],
@@ -168,7 +171,8 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
     const requestId = requestIdFor(req);
     const viewer = await viewerFrom(req.headers.authorization);
     const admission = await admit(req, viewer);
-    return { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
+    const base: GatewayContext = { viewer, requestId, log: log.child({ requestId }), ...admission, ...(entityCache ? { cachePolicy: entityCache.sink() } : {}) };
+    return headerPropagation?.context ? { ...base, ...(await headerPropagation.context(req, base)) } : base;
   };
 
   // Subscriptions: graphql-ws on the same server and path, and streams over HTTP POST (Apollo's

@@ -10,6 +10,7 @@ export const callerOf = (gatewayContext: Partial<GatewayContext> | undefined): S
   viewer: gatewayContext?.viewer ?? null,
   requestId: gatewayContext?.requestId ?? 'gateway-internal',
   cachePolicy: gatewayContext?.cachePolicy,
+  scope: gatewayContext?.fetchScope,
 });
 
 /**

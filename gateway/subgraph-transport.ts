@@ -14,6 +14,7 @@ import type { SubgraphName } from '../common/service/subgraph-config.ts';
 import type { GatewayConfig } from './config.ts';
 import type { CachePolicySink, EntityCache } from './entity-cache/entity-cache.ts';
 import { batchOf } from './subgraph-batch.ts';
+import type { FetchLayer, FetchScope, SubgraphReply } from './fetch/fetch-types.ts';
 
 export const SUBGRAPH_UNAVAILABLE = ErrorCode.subgraphUnavailable;
 
@@ -36,7 +37,21 @@ export interface SubgraphCaller {
   readonly requestId: string;
   /** A client request's cache policy (entity cache on, HTTP requests only): what its fetches allow. */
   readonly cachePolicy?: CachePolicySink | undefined;
+  /** One per client request over HTTP (fetch-types.ts): the header propagation layer's state. */
+  readonly scope?: FetchScope | undefined;
 }
+
+/** Headers a layer adds to a fetch (fetch-types.ts' SubgraphFetch.headers). */
+type ExtraHeaders = Readonly<Record<string, string | readonly string[]>>;
+
+/** An answer with what came with it: the subgraph's headers, and whether it was made for someone else. */
+interface Received {
+  readonly response: SubgraphResponse;
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  readonly reused: boolean;
+}
+
+const NO_HEADERS: ReadonlyMap<string, readonly string[]> = new Map();
 
 export interface SubgraphTransportOptions {
   readonly name: string;
@@ -51,13 +66,18 @@ export interface SubgraphTransportOptions {
   readonly dedup?: boolean;
   /** The entity cache, when on: it answers what it holds and fetches the rest through this transport. */
   readonly cache?: EntityCache | undefined;
+  /**
+   * The `headers`-stage fetch layer (header propagation), when on. Until this transport becomes the
+   * layered pipeline (gateway/fetch/fetch-types.ts), it is called here, outside the entity cache.
+   */
+  readonly headerLayer?: FetchLayer | undefined;
 }
 
 const isMutationDocument = (query: string) => /^\s*mutation\b/.test(query);
 
 interface Waiting {
   readonly request: SubgraphRequest;
-  resolve(response: SubgraphResponse): void;
+  resolve(received: Received): void;
   reject(error: unknown): void;
 }
 
@@ -65,6 +85,8 @@ interface RawResponse {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  /** Lower-case names, every value (header propagation reads them). */
+  readonly headers: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -79,6 +101,7 @@ export class SubgraphTransport {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly inFlight = new Map<string, Promise<RawResponse>>();
+  private readonly noHeaders: ExtraHeaders = {};
   /** Batchable queries waiting for the next turn of the event loop, by caller. */
   private readonly pending = new Map<SubgraphCaller, Waiting[]>();
   // A request's fetches to this subgraph within one second carry the same credential (same claims,
@@ -101,16 +124,34 @@ export class SubgraphTransport {
    * entity cache: each fetch is looked up and stored on its own, only what the cache misses goes out.
    */
   send(request: SubgraphRequest, caller: SubgraphCaller, batch = false): Promise<SubgraphResponse> {
+    const layer = this.options.headerLayer;
+    if (!layer) return this.reply(request, caller, batch, this.noHeaders).then((reply) => reply.response);
+    // The pipeline's shape for the one layer that exists so far (the lead merges this with branch `pipeline`).
+    const fetch = { subgraph: this.options.name, request, caller, mutation: isMutationDocument(request.query), batchable: batch };
+    return layer.handle(fetch, (sent) => this.reply(sent.request, caller, sent.batchable, sent.headers ?? this.noHeaders)).then((reply) => reply.response);
+  }
+
+  /** The fetch below the headers layer: the entity cache, then batching or dedup, then the network. */
+  private async reply(request: SubgraphRequest, caller: SubgraphCaller, batch: boolean, headers: ExtraHeaders): Promise<SubgraphReply> {
     const cache = this.options.cache;
-    const fetch = batch ? (sent: SubgraphRequest) => this.batched(sent, caller) : (sent: SubgraphRequest) => this.fetch(sent, caller);
-    return cache ? cache.fetch(this.options.name, request, caller, fetch) : fetch(request);
+    let received: { headers: Map<string, readonly string[]>; reused: boolean } | undefined;
+    const fetch = async (sent: SubgraphRequest): Promise<SubgraphResponse> => {
+      const answer = batch ? await this.batched(sent, caller, headers) : await this.fetch(sent, caller, headers);
+      received ??= { headers: new Map(), reused: true };
+      received.reused &&= answer.reused;
+      for (const [name, values] of answer.headers) received.headers.set(name, [...(received.headers.get(name) ?? []), ...values]);
+      return answer.response;
+    };
+    const response = cache ? await cache.fetch(this.options.name, request, caller, fetch) : await fetch(request);
+    // Nothing fetched: the entity cache answered it all, for whoever asked first.
+    return { response, headers: received?.headers ?? NO_HEADERS, reused: received?.reused ?? true };
   }
 
   // "The same moment": everything that becomes ready before the event loop's next turn (siblings
   // of a Parallel node, fetches that the same subgraph answers made ready), so a lone fetch waits
   // one turn at most.
-  private batched(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
-    if (isMutationDocument(request.query)) return this.fetch(request, caller);
+  private batched(request: SubgraphRequest, caller: SubgraphCaller, headers: ExtraHeaders): Promise<Received> {
+    if (isMutationDocument(request.query)) return this.fetch(request, caller, headers);
     return new Promise((resolve, reject) => {
       let pending = this.pending.get(caller);
       if (!pending) {
@@ -119,23 +160,26 @@ export class SubgraphTransport {
         this.pending.set(caller, waiting);
         setImmediate(() => {
           this.pending.delete(caller);
-          void this.flush(waiting, caller);
+          // One caller's fetches to one subgraph carry the same added headers.
+          void this.flush(waiting, caller, headers);
         });
       }
       pending.push({ request, resolve, reject });
     });
   }
 
-  private async flush(waiting: readonly Waiting[], caller: SubgraphCaller): Promise<void> {
-    const alone = (each: Waiting) => this.fetch(each.request, caller).then(each.resolve, each.reject);
+  private async flush(waiting: readonly Waiting[], caller: SubgraphCaller, headers: ExtraHeaders): Promise<void> {
+    const alone = (each: Waiting) => this.fetch(each.request, caller, headers).then(each.resolve, each.reject);
     const batch = batchOf(waiting.map((each) => each.request));
     if (!batch) {
       waiting.forEach(alone);
       return;
     }
     let answers: SubgraphResponse[] | undefined;
+    let combined: Received | undefined;
     try {
-      answers = batch.split(await this.fetch(batch.request, caller));
+      combined = await this.fetch(batch.request, caller, headers);
+      answers = batch.split(combined.response);
     } catch (error) {
       // A subgraph that cannot answer fails each of them as it would have alone; anything else
       // (an HTTP error for the combined document) is each query's own to meet, alone.
@@ -148,20 +192,24 @@ export class SubgraphTransport {
       waiting.forEach(alone);
       return;
     }
-    waiting.forEach((each, index) => each.resolve(answers[index] as SubgraphResponse));
+    // The one HTTP response's headers go with the first answer only: a Set-Cookie counts once.
+    waiting.forEach((each, index) =>
+      each.resolve({ response: answers[index] as SubgraphResponse, headers: index === 0 ? (combined?.headers ?? NO_HEADERS) : NO_HEADERS, reused: false }),
+    );
   }
 
-  private async fetch(request: SubgraphRequest, caller: SubgraphCaller): Promise<SubgraphResponse> {
+  private async fetch(request: SubgraphRequest, caller: SubgraphCaller, headers: ExtraHeaders): Promise<Received> {
     const { name, policies, metrics } = this.options;
     const mutation = isMutationDocument(request.query);
     const policy = mutation ? policies.write : policies.read;
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
     const started = performance.now();
     try {
-      const raw = this.options.dedup && !mutation ? await this.shared(body, caller, policy) : await policy.execute(() => this.post(body, caller));
+      const { raw, reused } =
+        this.options.dedup && !mutation ? await this.shared(body, caller, policy, headers) : { raw: await policy.execute(() => this.post(body, caller, headers)), reused: false };
       const response = parseResponse(raw);
       metrics.duration.observe({ subgraph: name, outcome: 'ok' }, (performance.now() - started) / 1000);
-      return response;
+      return { response, headers: raw.headers, reused };
     } catch (error) {
       const reason = failureReason(error);
       metrics.duration.observe({ subgraph: name, outcome: 'error' }, (performance.now() - started) / 1000);
@@ -175,16 +223,18 @@ export class SubgraphTransport {
 
   // Identical queries in flight share one fetch; each caller parses its own copy of the body.
   // The credential scope is part of the key: the viewer's id and role (the subgraph is this one).
-  private shared(body: string, caller: SubgraphCaller, policy: SubgraphPolicies['read']): Promise<RawResponse> {
-    const key = `${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${body}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = policy.execute(() => this.post(body, caller));
-      this.inFlight.set(key, pending);
-      const forget = () => this.inFlight.delete(key);
-      pending.then(forget, forget);
-    }
-    return pending;
+  // The headers a layer added are part of it too (the answer may depend on them). The first caller's
+  // answer is its own; those who join it get it `reused` (no Set-Cookie of another request).
+  private async shared(body: string, caller: SubgraphCaller, policy: SubgraphPolicies['read'], headers: ExtraHeaders): Promise<{ raw: RawResponse; reused: boolean }> {
+    const added = Object.keys(headers).length > 0 ? JSON.stringify(headers) : '';
+    const key = `${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${added}\u0000${body}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return { raw: await pending, reused: true };
+    const own = policy.execute(() => this.post(body, caller, headers));
+    this.inFlight.set(key, own);
+    const forget = () => this.inFlight.delete(key);
+    own.then(forget, forget);
+    return { raw: await own, reused: false };
   }
 
   private credentialFor(caller: SubgraphCaller): string {
@@ -196,8 +246,10 @@ export class SubgraphTransport {
     return token;
   }
 
-  private async post(body: string, caller: SubgraphCaller): Promise<RawResponse> {
-    const headers: Record<string, string> = {
+  private async post(body: string, caller: SubgraphCaller, added: ExtraHeaders): Promise<RawResponse> {
+    // Added headers first: the rules cannot name the transport's own (header-rules.ts), and these win anyway.
+    const headers: Record<string, string | string[]> = {
+      ...(added as Record<string, string | string[]>),
       'content-type': 'application/json',
       [GATEWAY_CREDENTIAL_HEADER]: this.credentialFor(caller),
       'x-request-id': caller.requestId,
@@ -221,7 +273,7 @@ export class SubgraphTransport {
  * Past `timeoutMs` it is aborted with the TimeoutError AbortSignal.timeout gives; answers and
  * failures are those of `pool.request(...).body.text()`.
  */
-function exchange(pool: Pool, request: { path: string; method: 'POST'; headers: Record<string, string>; body: string }, timeoutMs: number): Promise<RawResponse> {
+function exchange(pool: Pool, request: { path: string; method: 'POST'; headers: Record<string, string | string[]>; body: string }, timeoutMs: number): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     let abort: ((reason: Error) => void) | undefined;
     let late: Error | undefined;
@@ -230,6 +282,7 @@ function exchange(pool: Pool, request: { path: string; method: 'POST'; headers: 
     let contentTypes = 0;
     const chunks: Buffer[] = [];
     let length = 0;
+    const headers = new Map<string, string[]>();
     const timer = setTimeout(() => {
       late = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
       abort?.(late);
@@ -243,9 +296,14 @@ function exchange(pool: Pool, request: { path: string; method: 'POST'; headers: 
         if (statusCode < 200) return true; // informational: the answer follows
         status = statusCode;
         for (let index = 0; index < rawHeaders.length; index += 2) {
-          if (String(rawHeaders[index]).toLowerCase() !== 'content-type') continue;
+          const name = String(rawHeaders[index]).toLowerCase();
+          const value = (rawHeaders[index + 1] as Buffer).toString('latin1');
+          const values = headers.get(name);
+          if (values) values.push(value);
+          else headers.set(name, [value]);
+          if (name !== 'content-type') continue;
           contentTypes += 1;
-          contentType = (rawHeaders[index + 1] as Buffer).toString('latin1');
+          contentType = value;
         }
         return true;
       },
@@ -256,7 +314,7 @@ function exchange(pool: Pool, request: { path: string; method: 'POST'; headers: 
       },
       onComplete() {
         clearTimeout(timer);
-        resolve({ status, contentType: contentTypes === 1 && contentType !== undefined ? contentType : '', body: decode(chunks, length) });
+        resolve({ status, contentType: contentTypes === 1 && contentType !== undefined ? contentType : '', body: decode(chunks, length), headers });
       },
       onError(error) {
         clearTimeout(timer);
@@ -327,7 +385,7 @@ export function subgraphFetcher(transports: ReadonlyMap<string, SubgraphTranspor
  * One transport per configured subgraph, shared by all who fetch from it: a reload may route to a
  * configured subgraph the first supergraph did not (a pool connects only when first used).
  */
-export function createSubgraphTransports(config: GatewayConfig, metrics: SubgraphFetchMetrics, cache?: EntityCache): Map<string, SubgraphTransport> {
+export function createSubgraphTransports(config: GatewayConfig, metrics: SubgraphFetchMetrics, cache?: EntityCache, headerLayer?: FetchLayer): Map<string, SubgraphTransport> {
   return new Map(
     Object.keys(config.subgraphs).map((name) => {
       const endpoint = config.subgraphs[name as SubgraphName];
@@ -341,6 +399,7 @@ export function createSubgraphTransports(config: GatewayConfig, metrics: Subgrap
         connections: config.resilience.maxConcurrent,
         dedup: config.dedupSubgraphQueries,
         cache,
+        headerLayer,
       });
       return [name, transport];
     }),
