@@ -64,6 +64,8 @@ export interface GatewayConfig {
   readonly rateLimits: RateLimitSettings;
   /** The mutation fields under the brute-force budget (AUTH_RATE_LIMIT_*_FIELDS). */
   readonly authThrottle: AuthThrottleSettings;
+  /** Mutation fields whose failures count per IP under the same budget (AUTH_RATE_LIMIT_FAILURE_FIELDS: session refreshes). */
+  readonly authFailuresPerIp: readonly string[];
   /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For and x-request-id are believed. */
   readonly trustedProxies: TrustedProxies;
   /** Browser origins allowed to call the gateway (CORS); empty: no cross-origin access. */
@@ -196,6 +198,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
         .default('signUp')
         .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated')
         .describe('the mutation fields under the brute-force budget whose every attempt counts, comma-separated'),
+      AUTH_RATE_LIMIT_FAILURE_FIELDS: z
+        .string()
+        .default('refreshSession')
+        .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated')
+        .describe('the mutation fields under the brute-force budget whose failures count per IP (no account to name: refresh guesses), comma-separated'),
       TRUSTED_PROXIES: z
         .string()
         .default('')
@@ -331,6 +338,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       }),
       everyAttempt: fieldList(parsed.AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS),
     },
+    authFailuresPerIp: fieldList(parsed.AUTH_RATE_LIMIT_FAILURE_FIELDS),
     trustedProxies,
     corsOrigins,
     operationLimits: {
