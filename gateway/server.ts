@@ -80,7 +80,12 @@ export function createGatewayServer({ config, supergraphSdl, log, metrics, keySe
   readEventFields(supergraphSdl);
   optOutOfApolloDataCollection();
   const fetchMetrics = createSubgraphFetchMetrics(metrics.registry);
-  const rateLimiting = createRateLimiting({ settings: config.rateLimits, authThrottle: { ...config.authThrottle, failuresPerIp: config.authFailuresPerIp }, registry: metrics.registry, log });
+  const rateLimiting = createRateLimiting({
+    settings: config.rateLimits,
+    authThrottle: { ...config.authThrottle, failuresPerIp: config.authFailuresPerIp },
+    registry: metrics.registry,
+    log,
+  });
   const planCache = createQueryPlanCache(metrics.registry);
   const trustedDocuments = createTrustedDocuments({ settings: config.trustedDocuments, log, registry: metrics.registry, production: config.nodeEnv === 'production' });
   // A new supergraph (file, shared source) must route only to configured subgraphs and have servable subscription fields.

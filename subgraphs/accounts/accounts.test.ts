@@ -18,7 +18,8 @@ let admin: Session;
 let customer: Session;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
+  // Without rotation grace, so that every replay here is reuse (the grace: session-cookie.test.ts).
+  supergraph = await startTestSupergraph({ env: { REFRESH_GRACE_SECONDS: '0' } });
   gateway = supergraph.gatewayUrl;
   accountsUrl = `${supergraph.subgraphs['accounts']!.url}/graphql`;
   [admin, customer] = await Promise.all([logInAsAdmin(gateway), logInAsCustomer(gateway)]);

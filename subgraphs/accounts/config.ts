@@ -50,7 +50,9 @@ export function loadAccountsConfig(env: Record<string, string | undefined> = pro
         .min(0)
         .max(60)
         .default(10)
-        .describe('a used refresh token presented again within this many seconds (two tabs, a retried request) returns the same successor; later it is reuse and ends the session; `0`: no grace'),
+        .describe(
+          'a used refresh token presented again within this many seconds (two tabs, a retried request) returns the same successor; later it is reuse and ends the session; `0`: no grace',
+        ),
       REFRESH_PER_FAMILY_PER_MINUTE: positiveInt(20).describe('refreshes of one session (token family) per minute; beyond it `RATE_LIMITED` with `retryAfterSeconds`'),
       SESSION_COOKIE_SECURE: optionalFlag.meta({
         description: 'the refresh-token cookie carries `Secure` (browsers then send it over HTTPS only, and http://localhost)',

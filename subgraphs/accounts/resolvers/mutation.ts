@@ -19,8 +19,7 @@ function withCookie<T extends SessionTokens>(context: AccountsContext, session: 
 }
 
 /** The refresh token given as an argument (the SDK, mobile), else the session cookie's (browsers). */
-const presented = (context: AccountsContext, argument: string | null | undefined): string | undefined =>
-  argument ?? context.cookies?.get(context.sessionCookie.name) ?? undefined;
+const presented = (context: AccountsContext, argument: string | null | undefined): string | undefined => argument ?? context.cookies?.get(context.sessionCookie.name) ?? undefined;
 
 export const Mutation: MutationResolvers = {
   async signUp(_parent, { input }, context) {
