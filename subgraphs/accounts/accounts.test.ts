@@ -18,8 +18,9 @@ let admin: Session;
 let customer: Session;
 
 beforeAll(async () => {
-  // Without rotation grace, so that every replay here is reuse (the grace: session-cookie.test.ts).
-  supergraph = await startTestSupergraph({ env: { REFRESH_GRACE_SECONDS: '0' } });
+  // Without rotation grace, so that every replay here is reuse, and without the per-address budget
+  // on failed refreshes, which this file's refusals would spend (both: session-cookie.test.ts).
+  supergraph = await startTestSupergraph({ env: { REFRESH_GRACE_SECONDS: '0', AUTH_RATE_LIMIT_FAILURE_FIELDS: '' } });
   gateway = supergraph.gatewayUrl;
   accountsUrl = `${supergraph.subgraphs['accounts']!.url}/graphql`;
   [admin, customer] = await Promise.all([logInAsAdmin(gateway), logInAsCustomer(gateway)]);
