@@ -202,7 +202,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
         .string()
         .default('refreshSession')
         .refine((value) => fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated')
-        .describe('the mutation fields under the brute-force budget whose failures count per IP (no account to name: refresh guesses), comma-separated'),
+        .describe('the mutation fields under the brute-force budget whose failures count per IP (no account to name: refresh guesses), comma-separated; `none` for none'),
       TRUSTED_PROXIES: z
         .string()
         .default('')
@@ -338,7 +338,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       }),
       everyAttempt: fieldList(parsed.AUTH_RATE_LIMIT_EVERY_ATTEMPT_FIELDS),
     },
-    authFailuresPerIp: fieldList(parsed.AUTH_RATE_LIMIT_FAILURE_FIELDS),
+    authFailuresPerIp: parsed.AUTH_RATE_LIMIT_FAILURE_FIELDS === 'none' ? [] : fieldList(parsed.AUTH_RATE_LIMIT_FAILURE_FIELDS),
     trustedProxies,
     corsOrigins,
     operationLimits: {
