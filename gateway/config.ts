@@ -15,6 +15,7 @@ import { parseOrigins } from './http/cors.ts';
 import type { OperationLimits } from '../common/operation-limits.ts';
 import type { RateLimitSettings } from './protection/rate-limiter.ts';
 import { COST_MODES, type DemandControlSettings } from './demand-control/settings.ts';
+import { parseHeaderRules, type HeaderRules } from './header-propagation/header-rules.ts';
 import { authorizationSettingsFrom, authorizationVariables, type AuthorizationSettings } from './authorization/settings.ts';
 import { PERSISTED_DOCUMENT_MODES, type TrustedDocumentSettings } from './trusted-documents/settings.ts';
 
@@ -89,6 +90,10 @@ export interface GatewayConfig {
   readonly demandControl: DemandControlSettings;
   /** @authenticated, @requiresScopes, @policy at the gateway (see gateway/authorization/). */
   readonly authorization: AuthorizationSettings;
+  /** Mutation fields whose failures count per IP under the same budget (AUTH_RATE_LIMIT_FAILURE_FIELDS: session refreshes). */
+  readonly authFailuresPerIp: readonly string[];
+  /** Which headers go from clients to subgraphs and back (GATEWAY_HEADER_RULES; see docs/header-propagation.md). */
+  readonly headerRules: HeaderRules;
   /** Gateway processes behind one port (gateway/workers/cluster.ts); 1: this process serves. */
   readonly workers: number;
   /** Plans shared in Redis by workers and replicas (gateway/plan-store/); without `redisUrl`, plans stay in each process. */
@@ -295,6 +300,16 @@ export const gatewayVariables = {
     unset: '`true` when `REDIS_URL` is set',
   }),
   PLAN_CACHE_KEY_PREFIX: z.string().min(1).default('plans').describe("the shared plans' Redis keys' prefix (`npm run schema:publish` writes there too)"),
+  AUTH_RATE_LIMIT_FAILURE_FIELDS: z
+    .string()
+    .default('refreshSession')
+    .refine((value) => value === 'none' || fieldList(value).every((entry) => /^[_A-Za-z]\w*$/.test(entry)), 'must be field names, comma-separated')
+    .describe('the mutation fields under the brute-force budget whose failures count per IP (no account to name: refresh guesses), comma-separated; `none` for none'),
+  GATEWAY_HEADER_RULES: z.string().optional().meta({
+    description:
+      'JSON: which client headers reach which subgraphs (forwarded, renamed, inserted) and which subgraph response headers reach the client (Set-Cookie appended, others first/last, or refused); see docs/header-propagation.md',
+    unset: 'no rule: nothing propagates either way',
+  }),
   ...authorizationVariables,
 };
 
@@ -351,6 +366,8 @@ export const gatewayFileKeys: { readonly [Name in Exclude<keyof typeof gatewayVa
   COST_BUDGET_ANONYMOUS_POINTS: { key: 'demandControl.budget.anonymousPoints' },
   COST_BUDGET_WINDOW_SECONDS: { key: 'demandControl.budget.windowSeconds' },
   GATEWAY_AUTHORIZATION: { key: 'authorization.mode' },
+  AUTH_RATE_LIMIT_FAILURE_FIELDS: { key: 'rateLimits.logIn.failurePerIpFields' },
+  GATEWAY_HEADER_RULES: { key: 'headers', value: 'json' },
   GATEWAY_WORKERS: { key: 'workers' },
   PLAN_CACHE_REDIS: { key: 'sharedPlans.enabled' },
   PLAN_CACHE_KEY_PREFIX: { key: 'sharedPlans.keyPrefix' },
@@ -397,7 +414,6 @@ export const gatewayFileSections = {
     description:
       'gateway features from modules: `module` (a path relative to the file, or a package) whose default export is `(options, deps) => GatewayFeature | undefined`, and its `options`; in order, after the built-in features',
   }),
-  headers: reserved('header rules').meta({ description: 'reserved: the header rules (which request headers go to which subgraphs), defined by their own change' }),
   policies: reserved('policies').meta({ description: 'reserved: the access policies, defined by their own change' }),
 };
 
@@ -493,6 +509,20 @@ export function loadGatewayConfig(variables: Record<string, string | undefined> 
   if (production && workers > 1 && !budgetsShared)
     issues.push(`GATEWAY_WORKERS: ${workers} workers in production need REDIS_URL (each worker would have rate-limit budgets of its own), or RATE_LIMIT_ENABLED=false`);
   if (parsed.PLAN_CACHE_REDIS === true && !parsed.REDIS_URL) issues.push('PLAN_CACHE_REDIS: "true" needs REDIS_URL');
+  let headerRules: HeaderRules = {};
+  if (parsed.GATEWAY_HEADER_RULES !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(parsed.GATEWAY_HEADER_RULES);
+    } catch (error) {
+      issues.push(`GATEWAY_HEADER_RULES: not JSON (${(error as Error).message})`);
+    }
+    if (json !== undefined) {
+      const rules = parseHeaderRules(json, 'GATEWAY_HEADER_RULES', SUBGRAPH_NAMES);
+      if ('issues' in rules) issues.push(...rules.issues);
+      else headerRules = rules.rules;
+    }
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -545,6 +575,8 @@ export function loadGatewayConfig(variables: Record<string, string | undefined> 
       maxPageSize: parsed.MAX_PAGE_SIZE,
     },
     authorization: authorizationSettingsFrom(parsed),
+    authFailuresPerIp: parsed.AUTH_RATE_LIMIT_FAILURE_FIELDS === 'none' ? [] : fieldList(parsed.AUTH_RATE_LIMIT_FAILURE_FIELDS),
+    headerRules,
     workers,
     sharedPlans: { redisUrl: (parsed.PLAN_CACHE_REDIS ?? true) ? parsed.REDIS_URL : undefined, keyPrefix: parsed.PLAN_CACHE_KEY_PREFIX },
     demandControl: {

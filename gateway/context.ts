@@ -21,4 +21,6 @@ export interface GatewayContext {
   readonly rateLimit?: Verdict;
   /** State the fetch layers keep for this request (set for HTTP requests; gateway/fetch/fetch-types.ts). */
   readonly fetchScope?: FetchScope;
+  /** What else an execution shared with another request must agree on (the client headers forwarded to subgraphs). */
+  readonly varyKey?: string;
 }

@@ -19,6 +19,7 @@ import { createFetchPipeline } from './fetch/pipeline.ts';
 import { createSubgraphTransport } from './fetch/transport.ts';
 import { createGatewayApollo } from './apollo-server.ts';
 import { featuresOn, type GatewayFeature } from './feature.ts';
+import { createHeaderPropagation } from './header-propagation/header-propagation.ts';
 import { createHealth } from './health/health.ts';
 import { createDemandControl } from './demand-control/demand-control.ts';
 import { createAuthorization } from './authorization/authorization.ts';
@@ -113,6 +114,9 @@ export function createGatewayServer({ config, supergraphSdl: offeredSdl, log, me
     ...subgraphFetch,
     trustedDocuments,
     createServiceUnavailable(),
+    // Its context reads the client's headers once; its fetch layer runs first (stage `headers`); its
+    // plugin answers with what the subgraphs sent, never over what the gateway itself set.
+    createHeaderPropagation({ rules: config.headerRules }),
     createLandingPageOff({ production: config.nodeEnv === 'production' }),
     createCors(config.corsOrigins),
     createCsrfPrevention(),

@@ -8,6 +8,7 @@ import type { PrismaHandle } from '../common/service/subgraph-module.ts';
 import { loadGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/start-gateway.ts';
 import { subgraphModules } from '../subgraphs/index.ts';
+import { SESSION_HEADER_RULES } from '../subgraphs/accounts/session-cookie.ts';
 
 const messagingLogFormat = (env: Record<string, string | undefined>) => {
   const { NODE_ENV, LOG_FORMAT } = parseEnv({ NODE_ENV: nodeEnv, LOG_FORMAT: logFormat }, env);
@@ -80,6 +81,8 @@ export async function startLocalSupergraph(options: LocalSupergraphOptions = {})
     const gatewaySecrets = Object.fromEntries(Object.entries(secrets).map(([name, secret]) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, secret]));
     const gateway = await startGateway(
       loadGatewayConfig({
+        // The session cookie between browsers and accounts, unless the environment says otherwise (docs/sessions.md).
+        GATEWAY_HEADER_RULES: JSON.stringify(SESSION_HEADER_RULES),
         ...env,
         ...portEnv('gateway'),
         ...urls,

@@ -220,12 +220,13 @@ describe('the field report, in Chromium', () => {
     await screenshot(page, 'account-all-orders');
   });
 
-  it('offers to log in on an order page after a reload, and comes back to that order', async () => {
+  it('offers to log in on an order page once the session is gone, and comes back to that order', async () => {
     const page = await freshPage();
     const orderId = historian.orderIds[1]!;
     await logIn(page, historian.email, `/orders/${orderId}`);
     await page.getByTestId('order-status').getByText('CANCELLED').waitFor(LIVE);
-    // A reload ends the in-memory session (docs/storefront.md, "Sessions: refresh tokens").
+    // A reload keeps the session (its cookie, docs/sessions.md); without the cookie it is gone.
+    await page.context().clearCookies();
     await page.reload();
     const alert = page.getByRole('alert').filter({ hasText: 'You must be signed in.' });
     await alert.waitFor();

@@ -239,7 +239,7 @@ describe('the storefront in Chromium', () => {
     let renewals = 0;
     let subscriptions = 0;
     shopper.on('request', (request) => {
-      if (request.postData()?.includes('"operationName":"RefreshSession"')) renewals += 1;
+      if (request.postData()?.includes('"operationName":"ResumeSession"')) renewals += 1;
       if (request.postData()?.includes('"operationName":"StorefrontOrderStatus"')) subscriptions += 1;
     });
     await shopper.goto(storefront.url);
@@ -268,7 +268,7 @@ describe('the storefront in Chromium', () => {
       if (response.status() === 401) refusals.push(401);
     });
     stalled.on('request', (request) => {
-      if (request.postData()?.includes('"operationName":"RefreshSession"')) stalledRenewals += 1;
+      if (request.postData()?.includes('"operationName":"ResumeSession"')) stalledRenewals += 1;
     });
     await stalled.goto(storefront.url);
     await stalled.clock.setFixedTime(new Date());
@@ -316,6 +316,36 @@ describe('the storefront in Chromium', () => {
     await expect.poll(() => accounts.refreshToken.count({ where: { userId: user.id, revokedAt: null } })).toBe(0);
     // Signed out, the account's cart is not on show to the next person at this browser.
     await expect.poll(() => cartCount(shopper)).toBe(0);
+    await context.close();
+  });
+
+  it('keeps the customer signed in across a reload and in a new tab, and two tabs refreshing at once both stay signed in', async () => {
+    const context = await browser.newContext();
+    const first = await context.newPage();
+    first.setDefaultTimeout(60_000);
+    await first.goto(storefront.url);
+    await signUp(first, 'Rita Reload');
+    await addToCart(first, 'Earl Grey');
+    await first.reload();
+    await nav(first).getByRole('button', { name: 'Log out' }).waitFor();
+    await expect.poll(() => cartCount(first)).toBe(1);
+    await nav(first).getByRole('link', { name: /^Cart/ }).click();
+    await first.getByRole('link', { name: 'Checkout' }).click();
+    await first.getByRole('button', { name: 'Place order' }).click();
+    await first.waitForURL(/\/orders\//);
+    const orderUrl = first.url();
+    // A new tab opens the order page signed in.
+    const second = await context.newPage();
+    second.setDefaultTimeout(60_000);
+    await second.goto(orderUrl);
+    await orderStatus(second).waitFor();
+    expect(await second.getByText('You must be signed in.').count()).toBe(0);
+    // Both tabs reload at once: each resumes from the same cookie, and both stay signed in.
+    await Promise.all([first.reload(), second.reload()]);
+    await Promise.all([nav(first).getByRole('button', { name: 'Log out' }).waitFor(), nav(second).getByRole('button', { name: 'Log out' }).waitFor()]);
+    await orderStatus(second).waitFor();
+    // The page never holds the refresh token: the browser keeps it HttpOnly, for /graphql only.
+    expect((await context.cookies()).find((cookie) => cookie.name === 'session_refresh')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/graphql' });
     await context.close();
   });
 

@@ -42,8 +42,10 @@ export function createApolloHandler<TContext extends BaseContext>(
         // Built before Apollo runs so that a refusal keeps its own status instead of Apollo's 500.
         const contextValue = await options.context(req);
         const response = await runAsRequest(() => server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => contextValue }));
-        const responseHeaders: Record<string, string> = {};
-        for (const [name, value] of response.headers) responseHeaders[name] = value;
+        // Apollo's HeaderMap holds one string per name: several values (Set-Cookie) are joined by a
+        // newline, which no header value may contain, and go out as one header line each.
+        const responseHeaders: Record<string, string | string[]> = {};
+        for (const [name, value] of response.headers) responseHeaders[name] = value.includes('\n') ? value.split('\n') : value;
         span.setAttribute('http.response.status_code', response.status ?? 200);
         res.writeHead(response.status ?? 200, responseHeaders);
         if (response.body.kind === 'complete') {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -12,6 +12,7 @@ import { GATEWAY_CREDENTIAL_HEADER, GatewayCredentialError, verifyGatewayCredent
 import type { HealthCheck } from '../health.ts';
 import { createApolloHandler } from '../http/apollo-handler.ts';
 import { HttpError } from '../http/http-error.ts';
+import { parseCookies } from '../http/cookies.ts';
 import { createHttpService, type HttpService, type RequestHandler } from '../http/service-server.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceMetrics } from '../metrics.ts';
@@ -48,6 +49,17 @@ export interface SubgraphServer {
   stop(): Promise<void>;
 }
 
+/** Writes the Set-Cookie values resolvers added to the context (one header line each: common/http/apollo-handler.ts). */
+const setCookiesPlugin = <TContext extends SubgraphContext>(): ApolloServerPlugin<TContext> => ({
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        if (contextValue.setCookies && contextValue.setCookies.length > 0) response.http.headers.set('set-cookie', contextValue.setCookies.join('\n'));
+      },
+    };
+  },
+});
+
 /** Builds a subgraph's HTTP server. Nothing happens until `listen`. */
 export function createSubgraphServer<TContext extends SubgraphContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const { config, log, metrics, health } = options.dependencies;
@@ -62,7 +74,7 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpectedErrors(),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), logUnexpectedErrorsPlugin()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), logUnexpectedErrorsPlugin(), setCookiesPlugin<TContext>()],
   });
 
   const context = async (req: IncomingMessage): Promise<TContext> => {
@@ -74,6 +86,8 @@ export function createSubgraphServer<TContext extends SubgraphContext>(options: 
         viewer: assertion.viewer,
         requestId,
         log: log.child({ requestId }),
+        cookies: parseCookies(Array.isArray(req.headers.cookie) ? req.headers.cookie.join('; ') : req.headers.cookie),
+        setCookies: [],
       });
     } catch (error) {
       if (!(error instanceof GatewayCredentialError)) throw error;

@@ -180,14 +180,14 @@ describe('a file the gateway refuses', () => {
     );
   });
 
-  it('refuses a value of the wrong shape, and a section kept for rules not defined yet', () => {
+  it('refuses a value of the wrong shape (header rules as a list), and a section kept for rules not defined yet', () => {
     const path = file('server: 4000\nrateLimits:\n  enabled: maybe\nplugins:\n  - options: {}\nheaders:\n  - propagate: x-tenant\npolicies: {}\n');
     expect(refusal({ GATEWAY_CONFIG_FILE: path })).toEqual(
       [
         `${path}: server: Invalid input: expected object, received number`,
         `${path}: rateLimits.enabled: Invalid option: expected one of "0"|"1"|"true"|"false"`,
         `${path}: plugins[0].module: Invalid input: expected string, received undefined`,
-        `${path}: headers: reserved for header rules, which this version does not read yet`,
+        `${path}: headers: expected an object of rules`,
         `${path}: policies: reserved for policies, which this version does not read yet`,
       ].toSorted(),
     );

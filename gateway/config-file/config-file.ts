@@ -17,6 +17,8 @@ export type FileValue =
   | 'list'
   /** A path, relative to the file. */
   | 'path'
+  /** Structured rules (an object), passed on as the variable's JSON text. */
+  | 'json'
   /** `client=file.json` and `directory/` entries, a list or comma-separated, paths relative to the file. */
   | 'manifests';
 
@@ -60,6 +62,8 @@ function asText(raw: unknown, kind: FileValue, directory: string): { text: strin
       return entries === undefined ? { problem: 'expected a list of strings' } : { text: entries.map((entry) => entry.trim()).join(',') };
     case 'path':
       return typeof raw === 'string' && raw !== '' ? { text: resolve(directory, raw) } : { problem: 'expected a path' };
+    case 'json':
+      return isRecord(raw) ? { text: JSON.stringify(raw) } : typeof raw === 'string' ? { text: raw } : { problem: 'expected an object of rules' };
     case 'manifests': {
       if (entries === undefined) return { problem: 'expected a list of client=file.json entries and directory/ entries' };
       const resolved: string[] = [];

@@ -394,7 +394,9 @@ export function createNativeGateway({
         let execution: Promise<IncrementalExecutionResult>;
         if (dedup && !incremental && !streaming && compiled.operation.rootKind === 'query') {
           // Authorization depends on the viewer alone, so the viewer's id and role complete the key.
-          const shareKey = `${key}\u0000${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`;
+          // And the client headers forwarded to subgraphs (header propagation), when any are.
+          const varyKey = (requestContext.context as Partial<GatewayContext>).varyKey ?? '';
+          const shareKey = `${key}\u0000${caller.viewer?.id ?? ''}\u0000${caller.viewer?.role ?? ''}\u0000${JSON.stringify(request.variables ?? {})}\u0000${varyKey}`;
           let shared = inFlight.get(shareKey);
           if (!shared) {
             shared = run();

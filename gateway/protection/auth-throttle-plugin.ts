@@ -14,6 +14,8 @@ export interface AuthThrottleSettings {
   readonly credentialChecks: readonly { readonly field: string; readonly accountArgument: readonly string[] }[];
   /** Fields whose every attempt counts per IP (account creation). */
   readonly everyAttempt: readonly string[];
+  /** Fields whose failures count per IP, with no account to name (a session refresh: its token family is counted by accounts). */
+  readonly failuresPerIp?: readonly string[];
 }
 
 interface Attempt {
@@ -64,6 +66,8 @@ function attemptsOf(
       attempts.push({ responseKey, keys: [ipKey, ...accountKeys], refundOnSuccess: true });
     } else if (settings.everyAttempt.includes(fieldName)) {
       attempts.push({ responseKey, keys: [ipKey], refundOnSuccess: false });
+    } else if (settings.failuresPerIp?.includes(fieldName)) {
+      attempts.push({ responseKey, keys: [ipKey], refundOnSuccess: true });
     }
   }
   return attempts;

@@ -16,6 +16,8 @@ import { createRequestAdmission, type Admission } from './request-admission.ts';
 export interface RateLimitsSettings {
   readonly rateLimits: RateLimitSettings;
   readonly authThrottle: AuthThrottleSettings;
+  /** Mutation fields whose failures count per client address (session refreshes: no account to name). */
+  readonly authFailuresPerIp: readonly string[];
   /** Whose X-Forwarded-For names the client (its address is the anonymous caller's budget). */
   readonly trustedProxies: TrustedProxies;
 }
@@ -26,7 +28,7 @@ export interface RateLimitsFeature extends GatewayFeature {
 }
 
 export function createRateLimits(settings: RateLimitsSettings, { registry, log }: { readonly registry: Registry; readonly log: Logger }): RateLimitsFeature | undefined {
-  const rateLimiting = createRateLimiting({ settings: settings.rateLimits, authThrottle: settings.authThrottle, registry, log });
+  const rateLimiting = createRateLimiting({ settings: settings.rateLimits, authThrottle: { ...settings.authThrottle, failuresPerIp: settings.authFailuresPerIp }, registry, log });
   if (!rateLimiting) return undefined;
   const admit = createRequestAdmission(settings.trustedProxies, rateLimiting);
   return {

@@ -18,7 +18,9 @@ let admin: Session;
 let customer: Session;
 
 beforeAll(async () => {
-  supergraph = await startTestSupergraph();
+  // Without rotation grace, so that every replay here is reuse, and without the per-address budget
+  // on failed refreshes, which this file's refusals would spend (both: session-cookie.test.ts).
+  supergraph = await startTestSupergraph({ env: { REFRESH_GRACE_SECONDS: '0', AUTH_RATE_LIMIT_FAILURE_FIELDS: 'none' } });
   gateway = supergraph.gatewayUrl;
   accountsUrl = `${supergraph.subgraphs['accounts']!.url}/graphql`;
   [admin, customer] = await Promise.all([logInAsAdmin(gateway), logInAsCustomer(gateway)]);

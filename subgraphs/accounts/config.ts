@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
-import { ConfigError, parseEnv, positiveInt } from '../../common/config.ts';
+import { ConfigError, optionalFlag, parseEnv, positiveInt } from '../../common/config.ts';
 import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/subgraph-config.ts';
 import { PRODUCTION_SCRYPT_COST } from './domain/passwords.ts';
+import { SESSION_COOKIE_NAME, SESSION_COOKIE_PATH, type SessionCookieSettings } from './session-cookie.ts';
 
 export interface AccountsConfig extends SubgraphConfig {
   /** scrypt's N for new password hashes (a stored hash keeps its own). */
   readonly passwordScryptCost: number;
   readonly jwt: { readonly issuer: string; readonly audience: string; readonly ttlSeconds: number; readonly keyRefreshSeconds: number; readonly refreshTtlSeconds: number };
+  /** The refresh token's cookie. */
+  readonly sessionCookie: SessionCookieSettings;
+  /** Refresh rotation: a used token presented again this soon returns the same successor; refreshes per family per minute. */
+  readonly refresh: { readonly graceSeconds: number; readonly perFamilyPerMinute: number };
 }
 
 /** PASSWORD_SCRYPT_COST, as the service and `npm run admin:create` read it: production refuses less than its own cost. */
@@ -39,6 +44,21 @@ export function loadAccountsConfig(env: Record<string, string | undefined> = pro
       JWT_TTL_SECONDS: positiveInt(900).describe('access token lifetime'),
       JWT_KEY_REFRESH_SECONDS: positiveInt(60).describe('a new signing key (`npm run keys:rotate`) is picked up by every replica within this many seconds'),
       REFRESH_TOKEN_TTL_SECONDS: positiveInt(14 * 24 * 3600).describe('refresh token lifetime (each refresh issues a new one)'),
+      REFRESH_GRACE_SECONDS: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(60)
+        .default(10)
+        .describe(
+          'a used refresh token presented again within this many seconds (two tabs, a retried request) returns the same successor; later it is reuse and ends the session; `0`: no grace',
+        ),
+      REFRESH_PER_FAMILY_PER_MINUTE: positiveInt(20).describe('refreshes of one session (token family) per minute; beyond it `RATE_LIMITED` with `retryAfterSeconds`'),
+      SESSION_COOKIE_SECURE: optionalFlag.meta({
+        description: 'the refresh-token cookie carries `Secure` (browsers then send it over HTTPS only, and http://localhost)',
+        unset: '`false`: development and tests on plain http://localhost',
+        production: 'always `true`, whatever it says',
+      }),
     },
     env,
   );
@@ -53,5 +73,12 @@ export function loadAccountsConfig(env: Record<string, string | undefined> = pro
       keyRefreshSeconds: own.JWT_KEY_REFRESH_SECONDS,
       refreshTtlSeconds: own.REFRESH_TOKEN_TTL_SECONDS,
     },
+    sessionCookie: {
+      name: SESSION_COOKIE_NAME,
+      path: SESSION_COOKIE_PATH,
+      // Production never sends the session over plain HTTP, whatever the variable says.
+      secure: base.nodeEnv === 'production' ? true : (own.SESSION_COOKIE_SECURE ?? false),
+    },
+    refresh: { graceSeconds: own.REFRESH_GRACE_SECONDS, perFamilyPerMinute: own.REFRESH_PER_FAMILY_PER_MINUTE },
   };
 }

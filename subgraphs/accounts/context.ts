@@ -10,6 +10,8 @@ export interface AccountsContext extends SubgraphContext {
   readonly keyRing: KeyRing;
   readonly jwt: AccountsConfig['jwt'];
   readonly passwordScryptCost: number;
+  readonly sessionCookie: AccountsConfig['sessionCookie'];
+  readonly refresh: AccountsConfig['refresh'];
   /** Users who proved their password in this very request (signUp, logIn). */
   readonly authenticatedInThisRequest: Set<string>;
 }

@@ -34,6 +34,8 @@ export const accounts = defineSubgraph({
     keyRing: parts.keyRing,
     jwt: config.jwt,
     passwordScryptCost: config.passwordScryptCost,
+    sessionCookie: config.sessionCookie,
+    refresh: config.refresh,
     authenticatedInThisRequest: new Set(),
   }),
   routes: ({ config, parts }) => ({

@@ -5,7 +5,7 @@ import { ErrorLink } from '@apollo/client/link/error';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { from, map, mergeMap } from 'rxjs';
-import { CartVersionFragmentDoc, RefreshSessionDocument } from '../../sdk/generated/graphql.ts';
+import { CartVersionFragmentDoc, ResumeSessionDocument } from '../../sdk/generated/graphql.ts';
 import storefrontDocuments from '../../trusted-documents/storefront.json';
 import { rateLimitNotices } from './notices.ts';
 import type { SessionStore } from './session.ts';
@@ -22,7 +22,7 @@ const trustedDocuments = new PersistedQueryLink({
   },
 });
 
-/** Operations that carry their own credential (the refresh token), not the access token. */
+/** Operations that carry their own credential (the session cookie), not the access token. */
 const SKIP_AUTH = 'skipAuth';
 
 /** The `{ id, version }` of every cart in a result (`__typename` is on every object the client reads). */
@@ -99,8 +99,9 @@ export function createApolloClient(sessions: SessionStore, uri = '/graphql'): Ap
     defaultOptions: { watchQuery: { errorPolicy: 'all' }, query: { errorPolicy: 'all' } },
   });
 
-  sessions.useExchange(async (refreshToken) => {
-    const { data } = await client.mutate({ mutation: RefreshSessionDocument, variables: { refreshToken }, context: { [SKIP_AUTH]: true } });
+  // The refresh token is the session cookie: the browser sends it, the page never reads it.
+  sessions.useExchange(async () => {
+    const { data } = await client.mutate({ mutation: ResumeSessionDocument, context: { [SKIP_AUTH]: true } });
     if (!data) throw new Error('the session could not be renewed');
     return data.refreshSession;
   });

@@ -9,6 +9,8 @@ import './styles.css';
 
 const sessions = new SessionStore();
 const client = createApolloClient(sessions);
+// A reload or a new tab: resume the session from its cookie before the first queries (they wait for it).
+void sessions.resume();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

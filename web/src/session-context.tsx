@@ -1,6 +1,6 @@
 import { useApolloClient } from '@apollo/client/react';
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
-import { LogOutDocument } from '../../sdk/generated/graphql.ts';
+import { EndSessionDocument } from '../../sdk/generated/graphql.ts';
 import { SKIP_AUTH } from './apollo.ts';
 import type { SessionStore, SessionTokens } from './session.ts';
 
@@ -24,12 +24,13 @@ export function useSession() {
       void client.resetStore();
     },
     async signOut() {
-      const refreshToken = store.end();
+      store.end();
       // Apollo's way after a log-out: clear the store and read what is on screen again, now
       // anonymously. Queries in flight are abandoned (nothing of the session lands after it), with
       // an error the pages do not show (isStoreReset).
       await client.resetStore().catch(() => undefined);
-      if (refreshToken) await client.mutate({ mutation: LogOutDocument, variables: { refreshToken }, context: { [SKIP_AUTH]: true } }).catch(() => undefined);
+      // Ends the session on the server and clears the cookie (other tabs are signed out at their next renewal).
+      await client.mutate({ mutation: EndSessionDocument, context: { [SKIP_AUTH]: true } }).catch(() => undefined);
     },
   };
 }

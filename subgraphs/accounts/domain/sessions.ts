@@ -1,5 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { unauthenticated } from '../../../common/errors.ts';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { ErrorCode, graphQLError, unauthenticated } from '../../../common/errors.ts';
 import type { AccountsConfig } from '../config.ts';
 import type { PrismaClient, User } from '../generated/prisma/client.ts';
 import { issueAccessToken } from './tokens.ts';
@@ -19,8 +19,35 @@ interface SessionDependencies {
   readonly jwt: AccountsConfig['jwt'];
 }
 
+interface RefreshDependencies extends SessionDependencies {
+  readonly refresh: AccountsConfig['refresh'];
+}
+
 // Only the hash is stored: a read of the table does not hand out sessions.
 const hashOf = (refreshToken: string) => createHash('sha256').update(refreshToken).digest('hex');
+
+// The successor of a used token is kept sealed with a key derived from the used token itself: only
+// whoever presents that token again can open it (a read of the table hands out nothing).
+const sealKeyOf = (refreshToken: string) => createHash('sha256').update(`successor\u0000${refreshToken}`).digest();
+
+function seal(successor: string, refreshToken: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKeyOf(refreshToken), iv);
+  const sealed = Buffer.concat([cipher.update(successor, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), sealed].map((part) => part.toString('base64url')).join('.');
+}
+
+function unseal(sealed: string, refreshToken: string): string | undefined {
+  const [iv, tag, data] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+  if (!iv || !tag || !data) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealKeyOf(refreshToken), iv);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 type RefreshTokenWriter = Pick<PrismaClient, 'refreshToken'>;
 
@@ -44,26 +71,49 @@ const invalid = () => unauthenticated('The session has ended; sign in again.', '
 
 /**
  * Rotation with reuse detection: a refresh token works once. Marking it used is conditional
- * (`usedAt: null`), so of two concurrent refreshes with one token only one wins; the other, and
- * any later replay, is a reuse and revokes the whole family.
+ * (`usedAt: null`), so of two concurrent refreshes with one token only one makes the successor.
+ * Within `graceSeconds` of that, the same token again (a second tab, a retried request) gets the
+ * same successor, unless the successor was used or revoked meanwhile; any other replay is a reuse
+ * and revokes the whole family. A family refreshes at most `perFamilyPerMinute` times a minute.
  */
-export async function refreshSession(dependencies: SessionDependencies, refreshToken: string): Promise<SessionTokens & { user: User }> {
-  const { prisma, keyRing, jwt } = dependencies;
+export async function refreshSession(dependencies: RefreshDependencies, refreshToken: string): Promise<SessionTokens & { user: User }> {
+  const { prisma, keyRing, jwt, refresh } = dependencies;
   const stored = await prisma.refreshToken.findUnique({ where: { tokenHash: hashOf(refreshToken) } });
   if (!stored || stored.revokedAt || stored.expiresAt.getTime() <= Date.now()) throw invalid();
+  const recent = await prisma.refreshToken.count({ where: { familyId: stored.familyId, createdAt: { gt: new Date(Date.now() - 60_000) } } });
+  if (recent >= refresh.perFamilyPerMinute) {
+    throw graphQLError(ErrorCode.rateLimited, 'This session refreshes too often; try again later.', { retryAfterSeconds: 60 });
+  }
   // Claim and successor in one transaction: a concurrent claim of the same token waits for it,
-  // finds it used, and its family revocation then also reaches the successor.
+  // then finds it used with its sealed successor (or, past the grace, revokes the family).
   const successor = await prisma.$transaction(async (tx) => {
     const claimed = await tx.refreshToken.updateMany({ where: { id: stored.id, usedAt: null, revokedAt: null }, data: { usedAt: new Date() } });
-    return claimed.count === 1 ? newRefreshToken(tx, jwt, stored.userId, stored.familyId) : null;
+    if (claimed.count !== 1) return null;
+    const next = await newRefreshToken(tx, jwt, stored.userId, stored.familyId);
+    await tx.refreshToken.update({ where: { id: stored.id }, data: { successorSealed: seal(next.refreshToken, refreshToken) } });
+    return next;
   });
-  if (!successor) {
-    await revokeFamily(prisma, stored.familyId);
-    throw unauthenticated('This session was used elsewhere and has been ended; sign in again.', 'REFRESH_TOKEN_REUSED');
-  }
   const user = await prisma.user.findUnique({ where: { id: stored.userId } });
-  if (!user) throw invalid();
-  return { ...(await issueAccessToken(user, await keyRing.current(), jwt)), ...successor, user };
+  if (successor) {
+    if (!user) throw invalid();
+    return { ...(await issueAccessToken(user, await keyRing.current(), jwt)), ...successor, user };
+  }
+  const graced = await withinGrace(prisma, stored.id, refreshToken, refresh.graceSeconds);
+  if (graced && user) return { ...(await issueAccessToken(user, await keyRing.current(), jwt)), ...graced, user };
+  await revokeFamily(prisma, stored.familyId);
+  throw unauthenticated('This session was used elsewhere and has been ended; sign in again.', 'REFRESH_TOKEN_REUSED');
+}
+
+/** The successor a used token made, when it was used less than `graceSeconds` ago and its successor is still unused and valid. */
+async function withinGrace(prisma: PrismaClient, id: string, refreshToken: string, graceSeconds: number) {
+  if (graceSeconds === 0) return undefined;
+  const used = await prisma.refreshToken.findUnique({ where: { id } });
+  if (!used?.usedAt || used.revokedAt || !used.successorSealed || Date.now() - used.usedAt.getTime() > graceSeconds * 1000) return undefined;
+  const successor = unseal(used.successorSealed, refreshToken);
+  if (!successor) return undefined;
+  const next = await prisma.refreshToken.findUnique({ where: { tokenHash: hashOf(successor) } });
+  if (!next || next.usedAt || next.revokedAt || next.expiresAt.getTime() <= Date.now()) return undefined;
+  return { refreshToken: successor, refreshExpiresAt: next.expiresAt };
 }
 
 /** Log-out: the refresh token's family is revoked, so no token of this session refreshes again. */
@@ -72,4 +122,6 @@ export async function endSession(prisma: PrismaClient, refreshToken: string): Pr
   if (stored) await revokeFamily(prisma, stored.familyId);
 }
 
-const revokeFamily = (prisma: PrismaClient, familyId: string) => prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+// The sealed successors go too: nothing of a revoked family can be opened any more.
+const revokeFamily = (prisma: PrismaClient, familyId: string) =>
+  prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date(), successorSealed: null } });
