@@ -69,7 +69,15 @@ const embeddedOnlySuites = [
 // schema scripts run as processes on a copy of the tree), its neighbours stubbed or absent; runs
 // once, on the real PostgreSQL (PGlite is the embedded e2e's). Any test file outside test/e2e/ not
 // listed above is one, so a new file runs once until it is listed.
-const componentSuites = ['common/**/*.test.ts', 'gateway/**/*.test.ts', 'examples/**/*.test.ts', 'scripts/**/*.test.ts', 'subgraphs/**/*.test.ts', 'test/*.test.ts', ...postgresOnlySuites];
+const componentSuites = [
+  'common/**/*.test.ts',
+  'gateway/**/*.test.ts',
+  'examples/**/*.test.ts',
+  'scripts/**/*.test.ts',
+  'subgraphs/**/*.test.ts',
+  'test/*.test.ts',
+  ...postgresOnlySuites,
+];
 // The storefront in a real Chromium against a supergraph on embedded defaults: once, not per database.
 const browserSuites = ['web/**/*.browser.test.ts'];
 
