@@ -8,7 +8,7 @@ import type { PrismaHandle } from '../common/service/subgraph-module.ts';
 import { loadGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/start-gateway.ts';
 import { subgraphModules } from '../subgraphs/index.ts';
-import { SESSION_HEADER_RULES } from '../subgraphs/accounts/session-cookie.ts';
+import { SESSION_HEADER_RULES } from '../subgraphs/accounts/domain/session-cookie.ts';
 
 const messagingLogFormat = (env: Record<string, string | undefined>) => {
   const { NODE_ENV, LOG_FORMAT } = parseEnv({ NODE_ENV: nodeEnv, LOG_FORMAT: logFormat }, env);

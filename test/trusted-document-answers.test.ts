@@ -122,7 +122,16 @@ describe('NODE_ENV=production with PERSISTED_DOCUMENTS=allow', () => {
   it('warns at start that operations in no manifest run', async () => {
     const secrets = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_SECRET_${name.toUpperCase()}`, `production-secret-for-${name}`]));
     // What an operator who logs warnings and above sees.
-    const gateway = await startGatewayProcess({ ...subgraphEnv, ...secrets, NODE_ENV: 'production', PERSISTED_DOCUMENTS: 'allow', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' });
+    // One process: each worker (GATEWAY_WORKERS) would say it at its own start.
+    const gateway = await startGatewayProcess({
+      ...subgraphEnv,
+      ...secrets,
+      NODE_ENV: 'production',
+      PERSISTED_DOCUMENTS: 'allow',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_ENABLED: 'false',
+      GATEWAY_WORKERS: '1',
+    });
     try {
       const lines = gateway
         .output()

@@ -143,7 +143,8 @@ describe('the field report, in Chromium', () => {
         nextPage = route;
         return nextPageSent();
       }
-      if (operation === 'LogOut') {
+      // The storefront logs out by its cookie (EndSession; the SDK's LogOut names a refresh token).
+      if (operation === 'EndSession') {
         logOutSent();
         await logOutReleased;
       }

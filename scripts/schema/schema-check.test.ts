@@ -292,7 +292,7 @@ describe('trusted documents: the persisted operations manifest', () => {
     )) as { filename: string; content: string }[];
     const presetMap = JSON.parse(outputs.find((output) => output.filename.endsWith('persisted-documents.json'))!.content) as Record<string, string>;
     const manifest = await readManifest(root);
-    expect(manifest.operations.length).toBe(39);
+    expect(manifest.operations.length).toBe(41);
     expect(Object.fromEntries(manifest.operations.map((entry) => [`sha256:${entry.id}`, entry.body]))).toEqual(presetMap);
   });
 

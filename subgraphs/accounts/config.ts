@@ -3,7 +3,7 @@ import { JWT_DEFAULTS } from '../../common/auth-defaults.ts';
 import { ConfigError, optionalFlag, parseEnv, positiveInt } from '../../common/config.ts';
 import { loadSubgraphConfig, type SubgraphConfig } from '../../common/service/subgraph-config.ts';
 import { PRODUCTION_SCRYPT_COST } from './domain/passwords.ts';
-import { SESSION_COOKIE_NAME, SESSION_COOKIE_PATH, type SessionCookieSettings } from './session-cookie.ts';
+import { SESSION_COOKIE_NAME, SESSION_COOKIE_PATH, type SessionCookieSettings } from './domain/session-cookie.ts';
 
 export interface AccountsConfig extends SubgraphConfig {
   /** scrypt's N for new password hashes (a stored hash keeps its own). */

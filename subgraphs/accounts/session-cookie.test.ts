@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSupergraph, type TestSupergraph } from '../../test/support/test-supergraph.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
-import { SESSION_COOKIE_NAME } from './session-cookie.ts';
+import { SESSION_COOKIE_NAME } from './domain/session-cookie.ts';
 
 const PER_FAMILY = 6;
 let supergraph: TestSupergraph;

@@ -5,7 +5,7 @@ import type { MutationResolvers } from '../generated/graphql.ts';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from '../domain/passwords.ts';
 import { endSession, refreshSession, startSession, type SessionTokens } from '../domain/sessions.ts';
 import type { AccountsContext } from '../context.ts';
-import { clearedSessionCookie, sessionCookie } from '../session-cookie.ts';
+import { clearedSessionCookie, sessionCookie } from '../domain/session-cookie.ts';
 import { checkName, checkNewPassword, normalizeEmail } from './validation.ts';
 
 const isUnauthenticated = (error: unknown) => error instanceof GraphQLError && error.extensions['code'] === ErrorCode.unauthenticated;

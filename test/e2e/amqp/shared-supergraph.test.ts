@@ -15,6 +15,7 @@ import { gatewayEnvFor, startGatewayProcess, type GatewayProcess } from '../../s
 import { startTestSupergraph, type TestSupergraph } from '../../support/test-supergraph.ts';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/test-redis.ts';
 import { waitFor } from '../../support/wait-for.ts';
+import { servableSupergraph } from '../../../gateway/authorization/requirements.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const prefix = `test-shared-supergraph-${randomUUID()}`;
@@ -104,7 +105,8 @@ describe('a supergraph published to the shared source', () => {
     // The clients' trusted documents were planned for it ahead, beside it: the gateways read them there.
     const planned = Number(/with (\d+) query plan/.exec(published.output)?.[1]);
     expect(planned).toBeGreaterThan(10);
-    const plans = `${prefix}:plans:${createHash('sha256').update(sharedSdl!).digest('hex')}`;
+    // Keyed by the supergraph as the gateways load it (authorization's specs served), the id they compute.
+    const plans = `${prefix}:plans:${createHash('sha256').update(servableSupergraph(sharedSdl!)).digest('hex')}`;
     expect(await redis.hlen(plans)).toBeGreaterThanOrEqual(planned);
 
     // Removing a field is breaking and not acknowledged: refused before anything is written.

@@ -1,6 +1,6 @@
 // The refresh token as a cookie (docs/sessions.md): its name and path, and the gateway's header
 // rules that carry exactly this cookie between the browser and accounts, and nothing else.
-import { expiredCookie, serializeCookie } from '../../common/http/cookies.ts';
+import { expiredCookie, serializeCookie } from '../../../common/http/cookies.ts';
 
 export const SESSION_COOKIE_NAME = 'session_refresh';
 /** Sent with GraphQL requests only (the gateway's and the storefront proxy's /graphql), never with pages or assets. */
