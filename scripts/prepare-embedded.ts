@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from '../common/database/embedded-postgres.ts';
 import { applyMigrations } from '../common/database/schema-engine.ts';
 import { createLogger } from '../common/logger.ts';
 import { subgraphModules } from '../subgraphs/index.ts';
+import { prismaOptionsOf } from '../common/service/subgraph-config.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,14 +42,7 @@ export async function prepareEmbeddedDatabases(names: readonly string[], env: En
         try {
           if (config.migrateOnStart) await applyMigrations({ service: module.name, connectionString: database.connectionString });
           if (!config.seedDemoData || !module.seed) return;
-          const prisma = module.openPrisma({
-            connectionString: database.connectionString,
-            poolSize: config.databasePoolSize,
-            queryTimeoutMs: config.databaseQueryTimeoutMs,
-            acquireTimeoutMs: config.databaseAcquireTimeoutMs,
-            transactionTimeoutMs: config.databaseTransactionTimeoutMs,
-            onQuery: () => {},
-          });
+          const prisma = module.openPrisma(prismaOptionsOf(config, database.connectionString));
           try {
             await module.seed(prisma, createLogger(module.name, config.logLevel, config.logFormat));
           } finally {

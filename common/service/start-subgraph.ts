@@ -13,6 +13,7 @@ import { createMetrics, type ServiceMetrics } from '../metrics.ts';
 import type { SubgraphConfig } from './subgraph-config.ts';
 import { createSubgraphServer, type SubgraphServer } from '../subgraph/create-subgraph-server.ts';
 import type { BackgroundWorker, OutboxPublisher, PrismaHandle, SubgraphDependencies, SubgraphModule, SubgraphService } from './subgraph-module.ts';
+import { prismaOptionsOf } from './subgraph-config.ts';
 
 export interface RunningSubgraph<TPrisma extends PrismaHandle> {
   readonly name: string;
@@ -91,14 +92,7 @@ export async function startSubgraph<TConfig extends SubgraphConfig, TPrisma exte
       : await startEmbeddedPostgres({ dataDir: join(config.dataDir, module.name) });
     stack.push(() => database.close());
     if (config.migrateOnStart) await applyMigrations({ service: module.name, connectionString: database.connectionString });
-    const prisma = module.openPrisma({
-      connectionString: database.connectionString,
-      poolSize: config.databasePoolSize,
-      queryTimeoutMs: config.databaseQueryTimeoutMs,
-      acquireTimeoutMs: config.databaseAcquireTimeoutMs,
-      transactionTimeoutMs: config.databaseTransactionTimeoutMs,
-      onQuery: () => metrics.sqlStatements.inc({ source: currentQuerySource() }),
-    });
+    const prisma = module.openPrisma(prismaOptionsOf(config, database.connectionString, () => metrics.sqlStatements.inc({ source: currentQuerySource() })));
     stack.push(() => prisma.$disconnect());
     if (config.seedDemoData && module.seed) await module.seed(prisma, log);
 

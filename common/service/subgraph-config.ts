@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, booleanFlag, host, logFormat, optionalFlag, logLevel, nodeEnv, parseEnv, port, positiveInt } from '../config.ts';
+import type { PrismaOpenOptions } from '../database/prisma-client.ts';
 import { DEFAULT_HEALTH_CHECK_TIMEOUT_MS } from '../health.ts';
 import { defaultLogFormat, type LogFormat } from '../logger.ts';
 import { loadMessagingConfig, type MessagingConfig } from '../messaging/messaging-config.ts';
@@ -149,3 +150,13 @@ export function loadSubgraphConfig(service: SubgraphName, env: Record<string, st
     messaging: loadMessagingConfig(env),
   };
 }
+
+/** A service's Prisma client options from its configuration (pool and timeouts), on one database. */
+export const prismaOptionsOf = (config: SubgraphConfig, connectionString: string, onQuery: () => void = () => {}): PrismaOpenOptions => ({
+  connectionString,
+  poolSize: config.databasePoolSize,
+  queryTimeoutMs: config.databaseQueryTimeoutMs,
+  acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+  transactionTimeoutMs: config.databaseTransactionTimeoutMs,
+  onQuery,
+});

@@ -30,11 +30,11 @@ export function createCostMetrics(registry: Registry) {
     help: 'Requests refused with 429 because their caller spent its cost budget.',
     registers: [registry],
   });
+  const byOperation = (histogram: typeof estimated) => (operation: string | undefined, client: string | undefined, cost: number) =>
+    histogram.observe({ operation: label(operation, '(anonymous)'), client: label(client, 'unknown') }, cost);
   return {
-    estimated: (operation: string | undefined, client: string | undefined, cost: number) =>
-      estimated.observe({ operation: label(operation, '(anonymous)'), client: label(client, 'unknown') }, cost),
-    actual: (operation: string | undefined, client: string | undefined, cost: number) =>
-      actual.observe({ operation: label(operation, '(anonymous)'), client: label(client, 'unknown') }, cost),
+    estimated: byOperation(estimated),
+    actual: byOperation(actual),
     overLimit: (mode: string) => overLimit.inc({ mode }),
     budgetRefused: () => budgetRefused.inc(),
   };

@@ -18,6 +18,7 @@ import { createLogger } from '../../common/logger.ts';
 import type { SubgraphConfig } from '../../common/service/subgraph-config.ts';
 import type { PrismaHandle, SubgraphModule } from '../../common/service/subgraph-module.ts';
 import { loadSizedServiceEnv } from './test-timing.ts';
+import { prismaOptionsOf } from '../../common/service/subgraph-config.ts';
 
 type Module = SubgraphModule<SubgraphConfig, PrismaHandle>;
 
@@ -86,14 +87,7 @@ async function buildOnce(module: Module, seeded: boolean, id: string): Promise<s
       if (seeded && module.seed) {
         // The pool and timeouts the services get in tests.
         const config = module.loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...loadSizedServiceEnv() });
-        const prisma = module.openPrisma({
-          connectionString: database.connectionString,
-          poolSize: config.databasePoolSize,
-          queryTimeoutMs: config.databaseQueryTimeoutMs,
-          acquireTimeoutMs: config.databaseAcquireTimeoutMs,
-          transactionTimeoutMs: config.databaseTransactionTimeoutMs,
-          onQuery: () => {},
-        });
+        const prisma = module.openPrisma(prismaOptionsOf(config, database.connectionString));
         try {
           await module.seed(prisma, createLogger(module.name, 'silent'));
         } finally {
